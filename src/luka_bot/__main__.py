@@ -1,0 +1,3 @@
+from luka_bot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Moderation pipeline: a plain `ModerationRequest` in, a `Verdict` out. Never imports Telegram."""

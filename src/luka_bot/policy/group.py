@@ -1,0 +1,36 @@
+"""One group's settings. Stored as JSON in Redis; new groups get these defaults."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from luka_bot.policy.ladder import LadderPolicy
+from luka_bot.policy.rules import RulesPolicy
+
+
+class JudgeMode(StrEnum):
+    ALL = "all"
+    UNCERTAIN = "uncertain"
+    OFF = "off"
+
+
+class Language(StrEnum):
+    EN = "en"
+    RU = "ru"
+
+
+class GroupSettings(BaseModel):
+    moderation_enabled: bool = True
+    dry_run: bool = False
+    moderate_admins: bool = False
+    assistant_enabled: bool = True
+    llm_judge: JudgeMode = JudgeMode.UNCERTAIN
+    language: Language = Language.EN
+    rules_text: str = Field(default="", max_length=4000)
+    persona_prompt: str = Field(default="", max_length=4000)
+    announce_achievements: bool = True
+    llm_daily_budget: int = Field(default=2000, ge=0)
+    rules: RulesPolicy = Field(default_factory=RulesPolicy)
+    ladder: LadderPolicy = Field(default_factory=LadderPolicy)

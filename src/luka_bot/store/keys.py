@@ -1,0 +1,142 @@
+"""Every Redis key the bot uses, with its lifetime, in one place.
+
+Keys are built by a `Keys` object carrying a prefix, so that several deployments (or test runs)
+can share one Redis server without seeing each other's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+# Telegram lets a bot delete a group message for 48 hours; what we track for a message must live
+# at least that long, or a late verdict could not find the bot replies it has to delete.
+MESSAGE_TTL = 49 * HOUR
+REPLIES_TTL = MESSAGE_TTL
+VERDICT_TTL = MESSAGE_TTL
+UPDATE_DEDUPE_TTL = DAY
+ADMIN_CACHE_TTL = 60
+VERDICT_CACHE_TTL = 6 * HOUR
+ACTION_DONE_TTL = MESSAGE_TTL
+ACTIVITY_WINDOW_TTL = 10 * 60
+DUPLICATE_TEXT_TTL = 10 * 60
+LLM_BUDGET_TTL = DAY + HOUR
+NOTICE_TTL = 2 * DAY
+APPEAL_TTL = 30 * DAY
+AUDIT_MAXLEN = 10_000          # per chat, approximate trimming
+DEAD_LETTER_MAXLEN = 100_000
+JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
+SAMPLES_MAXLEN = 5_000         # per group and label
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "luka"
+
+    # --- intake and reply tracking -------------------------------------------------------
+    def update_seen(self, update_id: int) -> str:
+        """Marks an update as taken in, so a duplicate delivery is ignored."""
+        return f"{self.prefix}:update:{update_id}"
+
+    def message(self, chat_id: int, message_id: int) -> str:
+        """Hash: the recorded user message (text, author, kind, revision)."""
+        return f"{self.prefix}:msg:{chat_id}:{message_id}"
+
+    def replies(self, chat_id: int, message_id: int) -> str:
+        """Set: ids of every bot message posted for one user message."""
+        return f"{self.prefix}:replies:{chat_id}:{message_id}"
+
+    def verdict(self, chat_id: int, message_id: int) -> str:
+        """String: set when a message was judged to be removed; the assistant reads it."""
+        return f"{self.prefix}:verdict:{chat_id}:{message_id}"
+
+    def action_done(self, chat_id: int, message_id: int, revision: int) -> str:
+        """Marks the actions for one revision of a message as executed (idempotency)."""
+        return f"{self.prefix}:done:{chat_id}:{message_id}:{revision}"
+
+    # --- job streams ---------------------------------------------------------------------
+    @property
+    def jobs(self) -> str:
+        return f"{self.prefix}:mod:jobs"
+
+    @property
+    def jobs_group(self) -> str:
+        return "workers"  # a consumer group name, not a key
+
+    @property
+    def dead_letter(self) -> str:
+        return f"{self.prefix}:mod:dead"
+
+    # --- groups and users ----------------------------------------------------------------
+    def group_settings(self, chat_id: int) -> str:
+        return f"{self.prefix}:group:{chat_id}:settings"
+
+    @property
+    def groups(self) -> str:
+        """Set of chat ids the bot has seen."""
+        return f"{self.prefix}:groups"
+
+    def admin_cache(self, chat_id: int, user_id: int) -> str:
+        return f"{self.prefix}:admin:{chat_id}:{user_id}"
+
+    def user_started(self, user_id: int) -> str:
+        """Set when a user opened a private chat with the bot, so it may write to them."""
+        return f"{self.prefix}:started:{user_id}"
+
+    def member_seen(self, chat_id: int, user_id: int) -> str:
+        """Hash: first_seen, messages — tenure and newcomer detection."""
+        return f"{self.prefix}:member:{chat_id}:{user_id}"
+
+    # --- moderation signals and caches ---------------------------------------------------
+    def verdict_cache(self, text_hash: str) -> str:
+        return f"{self.prefix}:vcache:{text_hash}"
+
+    def member_activity(self, chat_id: int, user_id: int) -> str:
+        """Sorted set of recent message times, for the flood check."""
+        return f"{self.prefix}:activity:{chat_id}:{user_id}"
+
+    def duplicate_text(self, text_hash: str) -> str:
+        """Sorted set of `chat:user` that posted this normalized text recently."""
+        return f"{self.prefix}:dup:{text_hash}"
+
+    def llm_budget(self, chat_id: int, day: str) -> str:
+        return f"{self.prefix}:llmbudget:{chat_id}:{day}"
+
+    def samples(self, chat_id: int, label: str) -> str:
+        """List of texts admins marked as `spam` or `ham` in a group."""
+        return f"{self.prefix}:samples:{chat_id}:{label}"
+
+    def audit(self, chat_id: int) -> str:
+        """Stream of moderation decisions for one chat."""
+        return f"{self.prefix}:audit:{chat_id}"
+
+    # --- community -----------------------------------------------------------------------
+    def reputation(self, chat_id: int, user_id: int) -> str:
+        return f"{self.prefix}:rep:{chat_id}:{user_id}"
+
+    def violations(self, chat_id: int, user_id: int) -> str:
+        """Sorted set of violations scored by time: `category:unique-id` members."""
+        return f"{self.prefix}:viol:{chat_id}:{user_id}"
+
+    def leaderboard(self, chat_id: int) -> str:
+        return f"{self.prefix}:top:{chat_id}"
+
+    def achievements(self, chat_id: int, user_id: int) -> str:
+        return f"{self.prefix}:ach:{chat_id}:{user_id}"
+
+    def sanction(self, chat_id: int, user_id: int) -> str:
+        """Hash: the sanction the bot believes is in force (kind, until)."""
+        return f"{self.prefix}:sanction:{chat_id}:{user_id}"
+
+    def notice(self, chat_id: int, message_id: int) -> str:
+        """Hash: what a sanction notice refers to, for its Appeal / Not spam buttons."""
+        return f"{self.prefix}:notice:{chat_id}:{message_id}"
+
+    def log_chat(self, chat_id: int) -> str:
+        return f"{self.prefix}:logchat:{chat_id}"
+
+    # --- outbound rate limiting ----------------------------------------------------------
+    def rate_limit(self, scope: str) -> str:
+        return f"{self.prefix}:rl:{scope}"

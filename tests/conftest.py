@@ -1,0 +1,60 @@
+"""Shared fixtures: real Redis-protocol servers, isolated per test by a key prefix.
+
+`redis` is the embedded Valkey (always available). `any_redis` runs a test once against the
+embedded Valkey and once more against the server at REDIS_URL when one is set (CI does that
+where a Redis runs), so storage code is checked on both backends with the same assertions.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from luka_bot.store.keys import Keys
+from luka_bot.store.redis import EmbeddedValkey
+
+
+@pytest.fixture(scope="session")
+def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedValkey(Path(tmp_path_factory.mktemp("valkey")))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys(prefix=f"t{uuid.uuid4().hex[:10]}")
+
+
+async def _client(url: str, keys: Keys) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(url, decode_responses=True)
+    try:
+        yield client
+    finally:
+        async for key in client.scan_iter(match=f"{keys.prefix}:*", count=500):
+            await client.delete(key)
+        await client.aclose()
+
+
+@pytest.fixture
+async def redis(embedded_redis_url: str, keys: Keys) -> AsyncIterator[aioredis.Redis]:
+    async for client in _client(embedded_redis_url, keys):
+        yield client
+
+
+@pytest.fixture(params=["embedded", "external"])
+async def any_redis(request: pytest.FixtureRequest, embedded_redis_url: str, keys: Keys) -> AsyncIterator[aioredis.Redis]:
+    if request.param == "external":
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("REDIS_URL not set: no external Redis to test against")
+    else:
+        url = embedded_redis_url
+    async for client in _client(url, keys):
+        yield client
