@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     bot_token: str = Field(default="", description="bot token from BotFather")
     telegram_api_url: str = "https://api.telegram.org"
     redis_url: str | None = None
+    redis_key_prefix: str = Field(default="luka", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     data_dir: Path = Path("./data")
     llm_base_url: str = DEFAULT_LLM_BASE_URL
     llm_api_key: str = ""
@@ -49,8 +50,6 @@ class Settings(BaseSettings):
     shutdown_deadline: float = Field(default=10.0, ge=0)
     worker_concurrency: int = Field(default=8, ge=1, le=256)
     job_max_attempts: int = Field(default=5, ge=1)
-    # Where the bundled LLM emulator is used, replies say so (set by `sandbox`).
-    llm_emulated: bool = False
 
     @field_validator("bot_token")
     @classmethod

@@ -25,6 +25,9 @@ DUPLICATE_TEXT_TTL = 10 * 60
 LLM_BUDGET_TTL = DAY + HOUR
 NOTICE_TTL = 2 * DAY
 APPEAL_TTL = 30 * DAY
+# A re-delivered moderation job must not count a violation or a helpful answer twice; jobs are
+# re-delivered within minutes, so a marker that outlives a message's lifetime is plenty.
+COMMUNITY_EVENT_TTL = MESSAGE_TTL
 AUDIT_MAXLEN = 10_000          # per chat, approximate trimming
 DEAD_LETTER_MAXLEN = 100_000
 JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
@@ -51,6 +54,15 @@ class Keys:
     def verdict(self, chat_id: int, message_id: int) -> str:
         """String: set when a message was judged to be removed; the assistant reads it."""
         return f"{self.prefix}:verdict:{chat_id}:{message_id}"
+
+    def notice_sent(self, chat_id: int, message_id: int, revision: int) -> str:
+        """Set before a sanction notice is sent, so a re-delivered job never notifies twice."""
+        return f"{self.prefix}:noticed:{chat_id}:{message_id}:{revision}"
+
+    @property
+    def scheduled_deletions(self) -> str:
+        """Sorted set of `chat_id:message_id` scored by when to delete (self-deleting notices)."""
+        return f"{self.prefix}:scheduled_deletions"
 
     def action_done(self, chat_id: int, message_id: int, revision: int) -> str:
         """Marks the actions for one revision of a message as executed (idempotency)."""
@@ -119,6 +131,14 @@ class Keys:
     def violations(self, chat_id: int, user_id: int) -> str:
         """Sorted set of violations scored by time: `category:unique-id` members."""
         return f"{self.prefix}:viol:{chat_id}:{user_id}"
+
+    def violation_penalties(self, chat_id: int, user_id: int) -> str:
+        """Hash: violations member -> points it took, given back when it decays or is pardoned."""
+        return f"{self.prefix}:violpen:{chat_id}:{user_id}"
+
+    def community_event(self, chat_id: int, user_id: int, event_id: str) -> str:
+        """String: marks a violation or helpful answer as counted (idempotency); COMMUNITY_EVENT_TTL."""
+        return f"{self.prefix}:cevent:{chat_id}:{user_id}:{event_id}"
 
     def leaderboard(self, chat_id: int) -> str:
         return f"{self.prefix}:top:{chat_id}"

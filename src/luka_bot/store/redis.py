@@ -158,6 +158,7 @@ class RedisHandle:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.client.connection_pool.disconnect()
         if self.server is not None:
             await asyncio.to_thread(self.server.stop)
 
@@ -168,11 +169,16 @@ async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
         server = EmbeddedValkey(data_dir)
         await asyncio.to_thread(server.start)
         redis_url = server.url
-    client = aioredis.from_url(redis_url, decode_responses=True, health_check_interval=30)
+    # A blocking pool: a burst beyond the pool waits for a free connection instead of failing
+    # with MaxConnectionsError (redis-py's default pool raises on the 101st command in flight).
+    pool = aioredis.BlockingConnectionPool.from_url(
+        redis_url, decode_responses=True, health_check_interval=30, max_connections=64, timeout=30)
+    client = aioredis.Redis(connection_pool=pool)
     try:
         await client.ping()
     except Exception as exc:  # the edge: any connection failure becomes one clear line
         await client.aclose()
+        await pool.disconnect()
         if server is not None:
             await asyncio.to_thread(server.stop)
         raise StorageError(f"cannot reach Redis at REDIS_URL ({exc})") from exc

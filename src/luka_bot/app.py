@@ -1,0 +1,128 @@
+"""`build_app(settings)`: the one place that constructs and wires everything."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.methods import GetUpdates
+from aiohttp import web
+
+from luka_bot.llm.client import LlmClient
+from luka_bot.metrics import Metrics
+from luka_bot.settings import Role, Settings
+from luka_bot.store.conversation import ConversationStore
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import Keys
+from luka_bot.store.redis import RedisHandle, open_redis
+from luka_bot.jobs.queue import JobQueue
+from luka_bot.telegram.intake import IntakeMiddleware
+from luka_bot.telegram.middlewares import PollWatch, ReceivedAt
+from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.routers import assistant
+from luka_bot.telegram.session import build_bot
+from luka_bot.web.server import Health, create_web_app
+
+log = structlog.get_logger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member"]
+
+
+@dataclass
+class App:
+    settings: Settings
+    role: Role
+    redis: RedisHandle
+    keys: Keys
+    metrics: Metrics
+    health: Health
+    bot: Bot
+    dispatcher: Dispatcher
+    llm: LlmClient
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _web_runner: web.AppRunner | None = None
+    web_port: int | None = None
+
+    async def start_web(self) -> None:
+        runner = web.AppRunner(create_web_app(self.health, self.metrics,
+                                              receives_updates=self.role is not Role.WORKER))
+        await runner.setup()
+        site = web.TCPSite(runner, "0.0.0.0", self.settings.web_port)  # noqa: S104 - probes come from outside
+        await site.start()
+        self._web_runner = runner
+        self.web_port = runner.addresses[0][1]
+        log.info("web.started", port=self.web_port)
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Run until SIGTERM/SIGINT or `request_stop()`, then shut down in order."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with suppress(NotImplementedError, RuntimeError):  # not in the main thread (tests)
+                loop.add_signal_handler(sig, self.request_stop)
+        await self.start_web()
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            if self.role is not Role.WORKER:
+                me = await self.bot.me()
+                self.dispatcher["me"] = me
+                # A short probe proves the update channel works before the first long poll
+                # returns (which may take its full timeout). Without an offset it confirms
+                # nothing, so the updates it sees are delivered again to the polling loop.
+                await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                log.info("bot.started", username=me.username, role=self.role.value)
+                tasks.append(asyncio.create_task(self._poll(), name="polling"))
+            await self._stopping.wait()
+        finally:
+            log.info("bot.stopping")
+            if self.role is not Role.WORKER:
+                with suppress(RuntimeError):  # polling may not have started
+                    await self.dispatcher.stop_polling()
+            for task in tasks:
+                with suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, timeout=self.settings.shutdown_deadline)
+            await self.close()
+
+    async def _poll(self) -> None:
+        await self.dispatcher.start_polling(
+            self.bot, handle_signals=False, close_bot_session=False,
+            allowed_updates=ALLOWED_UPDATES, polling_timeout=25)
+
+    async def close(self) -> None:
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+        await self.bot.session.close()
+        await self.llm.aclose()
+        await self.redis.close()
+        log.info("bot.stopped")
+
+
+async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
+    metrics = Metrics()
+    health = Health()
+    keys = Keys(prefix=settings.redis_key_prefix)
+    redis = await open_redis(settings.redis_url, settings.data_dir)
+    bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
+    bot.session.middleware(PollWatch(health))
+    llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
+
+    conversation = ConversationStore(redis.client, keys)
+    group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
+    limiter = OutboundLimiter(redis.client, keys)
+
+    dispatcher = Dispatcher(
+        app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
+        limiter=limiter, metrics=metrics, keys=keys, redis=redis.client,
+    )
+    queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    dispatcher.update.outer_middleware(ReceivedAt(metrics))
+    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None))
+    dispatcher.include_routers(assistant.create_router())
+    return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
+               bot=bot, dispatcher=dispatcher, llm=llm)

@@ -1,0 +1,1 @@
+"""Assistant: prompt building, LLM streaming and paced delivery. Knows nothing of aiogram."""

@@ -1,0 +1,45 @@
+"""Prometheus metrics, built once per app on its own registry (no global default registry),
+and passed to whoever records them."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        # intake and jobs
+        self.updates = Counter("luka_updates_total", "Updates received, by type", ["type"], registry=r)
+        self.jobs_enqueued = Counter("luka_jobs_enqueued_total", "Moderation jobs enqueued", registry=r)
+        self.jobs_in_flight = Gauge("luka_jobs_in_flight", "Moderation jobs being processed", registry=r)
+        self.jobs_done = Counter("luka_jobs_done_total", "Jobs finished, by outcome", ["outcome"], registry=r)
+        self.jobs_backlog = Gauge("luka_jobs_backlog", "Entries in the job stream not yet delivered", registry=r)
+        self.jobs_pending = Gauge("luka_jobs_pending", "Delivered but unacknowledged jobs", registry=r)
+        self.dead_letters = Gauge("luka_jobs_dead_letter", "Jobs in the dead-letter stream", registry=r)
+        self.job_age_at_verdict = Histogram(
+            "luka_job_age_at_verdict_seconds", "Message age when its verdict was reached",
+            registry=r, buckets=_LATENCY_BUCKETS)
+        self.job_age_at_action = Histogram(
+            "luka_job_age_at_action_seconds", "Message age when its actions were done",
+            registry=r, buckets=_LATENCY_BUCKETS)
+        # verdicts
+        self.verdicts = Counter(
+            "luka_verdicts_total", "Verdicts by tier, category and action", ["tier", "category", "action"], registry=r)
+        self.llm_latency = Histogram(
+            "luka_llm_latency_seconds", "LLM call latency by purpose", ["purpose"], registry=r, buckets=_LATENCY_BUCKETS)
+        self.llm_failures = Counter(
+            "luka_llm_failures_total", "LLM calls that failed, by purpose and reason", ["purpose", "reason"], registry=r)
+        # telegram
+        self.telegram_calls = Counter(
+            "luka_telegram_calls_total", "Bot API calls by method and status", ["method", "status"], registry=r)
+        self.telegram_429 = Counter("luka_telegram_429_total", "Bot API 429 answers, by method", ["method"], registry=r)
+        # assistant
+        self.first_reply_latency = Histogram(
+            "luka_assistant_first_reply_seconds", "From update receipt to the first reply message",
+            registry=r, buckets=_LATENCY_BUCKETS)
+        self.assistant_failures = Counter(
+            "luka_assistant_failures_total", "Replies that ended in an apology, by reason", ["reason"], registry=r)

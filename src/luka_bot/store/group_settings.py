@@ -1,0 +1,63 @@
+"""Group settings in Redis (one JSON value per group), with a short in-process cache.
+
+The cache keeps the per-message hot path at zero extra round trips; a change made through this
+repository is visible at once in this process and within `cache_seconds` in the others.
+"""
+
+from __future__ import annotations
+
+import time
+
+import redis.asyncio as aioredis
+import structlog
+from pydantic import ValidationError
+
+from luka_bot.policy.group import GroupSettings, JudgeMode
+from luka_bot.store.keys import Keys
+
+log = structlog.get_logger(__name__)
+
+
+class GroupSettingsRepository:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, default_judge: str = "uncertain",
+                 cache_seconds: float = 5.0) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._default_judge = JudgeMode(default_judge)
+        self._cache_seconds = cache_seconds
+        self._cache: dict[int, tuple[float, GroupSettings]] = {}
+
+    def defaults(self) -> GroupSettings:
+        return GroupSettings(llm_judge=self._default_judge)
+
+    def parse(self, chat_id: int, raw: str | None) -> GroupSettings:
+        if raw is None:
+            return self.defaults()
+        try:
+            return GroupSettings.model_validate_json(raw)
+        except ValidationError as exc:
+            # A stored value from an older version or edited by hand: keep the group running
+            # on defaults and say so, rather than failing every message of that group.
+            log.warning("group_settings.invalid", chat_id=chat_id, error=str(exc).splitlines()[0])
+            return self.defaults()
+
+    def remember(self, chat_id: int, settings: GroupSettings) -> None:
+        self._cache[chat_id] = (time.monotonic() + self._cache_seconds, settings)
+
+    def cached(self, chat_id: int) -> GroupSettings | None:
+        hit = self._cache.get(chat_id)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    async def get(self, chat_id: int) -> GroupSettings:
+        cached = self.cached(chat_id)
+        if cached is not None:
+            return cached
+        settings = self.parse(chat_id, await self._redis.get(self._keys.group_settings(chat_id)))
+        self.remember(chat_id, settings)
+        return settings
+
+    async def save(self, chat_id: int, settings: GroupSettings) -> None:
+        await self._redis.set(self._keys.group_settings(chat_id), settings.model_dump_json())
+        self.remember(chat_id, settings)

@@ -1,0 +1,154 @@
+"""Intake: every group message (new or edited) is recorded and its moderation job enqueued in one
+Redis round trip, before any handler runs; the inline fast tier may remove it right there."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import structlog
+from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
+from aiogram.types import Message, TelegramObject, Update
+
+from luka_bot.jobs.queue import JobQueue
+from luka_bot.metrics import Metrics
+from luka_bot.moderation.verdict import MemberContext, ModerationRequest, TrustLevel
+from luka_bot.policy.group import GroupSettings
+from luka_bot.store.conversation import message_record
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import MESSAGE_TTL, Keys
+
+log = structlog.get_logger(__name__)
+
+GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+MEDIA_KINDS = ("photo", "video", "animation", "document", "sticker", "voice", "video_note", "audio",
+               "contact", "location", "poll", "dice", "story")
+MAX_TEXT = 16_384  # far above Telegram's own limits; a bound against malformed updates
+
+
+def message_kind(message: Message) -> str:
+    if message.text is not None:
+        return "text"
+    for kind in MEDIA_KINDS:
+        if getattr(message, kind, None) is not None:
+            return kind
+    return "other"
+
+
+def display_name(message: Message) -> str:
+    if message.sender_chat is not None:
+        return message.sender_chat.title or str(message.sender_chat.id)
+    user = message.from_user
+    if user is None:
+        return "unknown"
+    return user.full_name or user.username or str(user.id)
+
+
+def _link_urls(message: Message) -> list[str]:
+    entities = (message.entities or []) + (message.caption_entities or [])
+    return [entity.url for entity in entities if entity.type == "text_link" and entity.url][:20]
+
+
+def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
+    """The job's fields: everything the worker needs, so it never reads the update again."""
+    text = (message.text or message.caption or "")[:MAX_TEXT]
+    origin = message.forward_origin
+    user = message.from_user
+    return {
+        "chat_id": str(message.chat.id),
+        "chat_title": message.chat.title or "",
+        "message_id": str(message.message_id),
+        "revision": str(revision),
+        "user_id": str(user.id if user else (message.sender_chat.id if message.sender_chat else 0)),
+        "name": display_name(message),
+        "text": text,
+        "kind": message_kind(message),
+        "date": str(message.date.timestamp()),
+        "enqueued_at": repr(time.time()),
+        "is_forward": "1" if origin is not None else "0",
+        "forwarded_from_channel": "1" if origin is not None and origin.type == "channel" else "0",
+        "sent_as_channel": "1" if message.sender_chat is not None and message.sender_chat.id != message.chat.id else "0",
+        "anonymous_admin": "1" if message.sender_chat is not None and message.sender_chat.id == message.chat.id else "0",
+        "has_contact": "1" if message.contact is not None else "0",
+        "external_reply": "1" if message.external_reply is not None else "0",
+        "link_urls": json.dumps(_link_urls(message)),
+    }
+
+
+def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: Any = None,
+                     language: str = "en") -> ModerationRequest:
+    extra = {"signals": signals} if signals is not None else {}
+    try:
+        links = tuple(str(u) for u in json.loads(fields.get("link_urls") or "[]"))
+    except ValueError:
+        links = ()
+    return ModerationRequest(
+        chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]), user_id=int(fields["user_id"]),
+        text=fields.get("text", ""), kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
+        is_forward=fields.get("is_forward") == "1", forwarded_from_channel=fields.get("forwarded_from_channel") == "1",
+        sent_as_channel=fields.get("sent_as_channel") == "1", has_contact=fields.get("has_contact") == "1",
+        external_reply=fields.get("external_reply") == "1", link_urls=links, member=member, language=language,
+        **extra,
+    )
+
+
+class FastTier(Protocol):
+    """The inline part of moderation: certain rule hits, acted on before any handler runs."""
+
+    async def check(self, fields: dict[str, str], settings: GroupSettings) -> bool: ...  # True: removed
+
+
+# Inline, nothing is known of the member yet; judge as a regular member so that only rule hits
+# that are certain for anyone act here. Newcomer strictness applies in the worker.
+INLINE_MEMBER = MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=1)
+
+
+class IntakeMiddleware(BaseMiddleware):
+    def __init__(self, queue: JobQueue, keys: Keys, group_settings: GroupSettingsRepository, metrics: Metrics,
+                 fast_tier: FastTier | None) -> None:
+        self._queue = queue
+        self._keys = keys
+        self._group_settings = group_settings
+        self._metrics = metrics
+        self._fast_tier = fast_tier
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        message = event.message or event.edited_message
+        if message is None or message.chat.type not in GROUP_TYPES:
+            return await handler(event, data)
+        me = data.get("me")
+        if me is not None and message.from_user is not None and message.from_user.id == me.id:
+            return await handler(event, data)
+        revision = int(message.edit_date.timestamp()) if event.edited_message and message.edit_date else 0
+        job = moderation_job(message, revision=revision)
+        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        record = message_record(
+            user_id=int(job["user_id"]), name=job["name"], text=job["text"], kind=job["kind"],
+            date=float(job["date"]), reply_to=reply_to, is_bot=False, revision=revision)
+        chat_id = message.chat.id
+        settings = self._group_settings.cached(chat_id)
+        async with data["redis"].pipeline(transaction=True) as pipe:
+            slot = self._queue.intake(pipe, update_id=event.update_id,
+                                      record_key=self._keys.message(chat_id, message.message_id),
+                                      record=record, record_ttl=MESSAGE_TTL, job=job)
+            if settings is None:
+                pipe.get(self._keys.group_settings(chat_id))
+            results = await pipe.execute()
+        outcome = slot.read(results)
+        if outcome.duplicate:
+            log.info("intake.duplicate_update", update_id=event.update_id, chat_id=chat_id)
+            return None
+        self._metrics.jobs_enqueued.inc()
+        if settings is None:
+            settings = self._group_settings.parse(chat_id, results[-1])
+            self._group_settings.remember(chat_id, settings)
+        if self._fast_tier is not None and settings.moderation_enabled:
+            if await self._fast_tier.check(job, settings):
+                return None  # removed before any reply: the assistant never sees it
+        return await handler(event, data)

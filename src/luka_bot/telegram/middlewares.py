@@ -1,0 +1,45 @@
+"""Outer middlewares: what happens to every update before any handler runs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import TelegramObject, Update
+
+from luka_bot.metrics import Metrics
+from luka_bot.web.server import Health
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class PollWatch(BaseRequestMiddleware):
+    """Marks the bot healthy on every successful getUpdates."""
+
+    def __init__(self, health: Health) -> None:
+        self._health = health
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if isinstance(method, GetUpdates):
+            self._health.mark_polled()
+        return response
+
+
+class ReceivedAt(BaseMiddleware):
+    """Stamps each update with its arrival time and counts it."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["received_at"] = time.time()
+        if isinstance(event, Update):
+            self._metrics.updates.labels(event.event_type).inc()
+        return await handler(event, data)

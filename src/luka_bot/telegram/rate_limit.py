@@ -1,0 +1,72 @@
+"""One outbound limiter for every process, kept in Redis.
+
+Telegram allows about 20 messages a minute in one group and about 30 a second overall. Each
+process asks the shared token buckets before sending, so gateways and workers together stay
+inside the limits; a 429 that still happens is honoured by the session middleware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import redis.asyncio as aioredis
+
+from luka_bot.store.keys import Keys
+
+# Token bucket: KEYS[1] = bucket hash; ARGV = capacity, refill per second, now, cost.
+# Returns 0 when the tokens were taken, else the seconds until they will be available.
+_TAKE = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+local wait = 0
+if tokens >= cost then
+  tokens = tokens - cost
+else
+  wait = (cost - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
+return tostring(wait)
+"""
+
+GROUP_PER_MINUTE = 20
+GLOBAL_PER_SECOND = 30
+
+
+class OutboundLimiter:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, group_per_minute: int = GROUP_PER_MINUTE,
+                 global_per_second: int = GLOBAL_PER_SECOND) -> None:
+        self._keys = keys
+        self._take = redis.register_script(_TAKE)
+        self._group_capacity = group_per_minute
+        self._group_rate = group_per_minute / 60.0
+        self._global_capacity = global_per_second
+        self._global_rate = float(global_per_second)
+
+    async def try_take(self, chat_id: int) -> float:
+        """Take one send for `chat_id` if available; returns 0, or seconds to wait (nothing taken)."""
+        now = time.time()
+        if chat_id < 0:  # groups and channels: the per-chat minute budget
+            wait = float(await self._take(
+                keys=[self._keys.rate_limit(f"chat:{chat_id}")],
+                args=[self._group_capacity, self._group_rate, now, 1]))
+            if wait > 0:
+                return wait
+        return float(await self._take(
+            keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, now, 1]))
+
+    async def take(self, chat_id: int, *, max_wait: float = 120.0) -> None:
+        """Wait until a send for `chat_id` is allowed (bounded by `max_wait`)."""
+        deadline = time.monotonic() + max_wait
+        while True:
+            wait = await self.try_take(chat_id)
+            if wait <= 0 or time.monotonic() + wait > deadline:
+                return
+            await asyncio.sleep(wait)

@@ -1,0 +1,62 @@
+"""The assistant's `ReplySink` and `ReplyGuard` over the Bot API and the conversation store."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import ReplyParameters
+
+from luka_bot.store.conversation import ConversationStore
+from luka_bot.telegram.rate_limit import OutboundLimiter
+
+
+class TelegramReplySink:
+    def __init__(self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int) -> None:
+        self._bot = bot
+        self._limiter = limiter
+        self._chat_id = chat_id
+        self._reply_to = reply_to
+
+    async def send(self, text: str) -> int:
+        await self._limiter.take(self._chat_id)
+        sent = await self._bot.send_message(
+            self._chat_id, text,
+            # If the question is deleted before we answer, Telegram still takes the reply.
+            reply_parameters=ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True),
+        )
+        return sent.message_id
+
+    async def edit(self, message_id: int, text: str, *, final: bool) -> bool:
+        if final:
+            await self._limiter.take(self._chat_id)
+        elif await self._limiter.try_take(self._chat_id) > 0:
+            return False  # over the group's budget: this intermediate edit is simply skipped
+        try:
+            await self._bot.edit_message_text(text=text, chat_id=self._chat_id, message_id=message_id)
+        except TelegramBadRequest as exc:
+            if "message is not modified" not in exc.message:
+                raise
+        return True
+
+    async def delete(self, message_ids: list[int]) -> None:
+        try:
+            await self._bot.delete_messages(self._chat_id, message_ids)
+        except TelegramBadRequest:
+            pass  # already gone: deleting is idempotent
+
+    async def typing(self) -> None:
+        await self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)
+
+
+class ConversationGuard:
+    def __init__(self, store: ConversationStore, *, chat_id: int, message_id: int) -> None:
+        self._store = store
+        self._chat_id = chat_id
+        self._message_id = message_id
+
+    async def is_removed(self) -> bool:
+        return await self._store.is_removed(self._chat_id, self._message_id)
+
+    async def track(self, message_id: int) -> bool:
+        return await self._store.track(self._chat_id, self._message_id, message_id)

@@ -1,0 +1,32 @@
+"""Fixtures of the end-to-end suite; the harness itself is in harness.py."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
+
+from .harness import BOT_USERNAME, Control, Stack, start_bot
+
+
+@pytest.fixture
+async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    overrides = getattr(request, "param", {}) or {}
+    _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0, BOT_USERNAME)
+    _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
+    tg_url, llm_url = f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}"
+    session = aiohttp.ClientSession()
+    app, task = await start_bot(embedded_redis_url, tg_url, llm_url, **overrides)
+    try:
+        yield Stack(Control(session, tg_url, llm_url), app, overrides)
+    finally:
+        app.request_stop()
+        await asyncio.wait_for(task, timeout=20)
+        await session.close()
+        await llm_runner.cleanup()
+        await tg_runner.cleanup()
