@@ -19,11 +19,25 @@ from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
 from luka_bot.store.redis import RedisHandle, open_redis
+from luka_bot.community.reputation import ReputationStore
+from luka_bot.community.sanctions import SanctionStore
 from luka_bot.jobs.queue import JobQueue
+from luka_bot.jobs.worker import Worker
+from luka_bot.moderation.cascade import Cascade
+from luka_bot.moderation.classifier import SpamClassifier
+from luka_bot.moderation.judge import LlmJudge
+from luka_bot.moderation.learning import GroupLearning
+from luka_bot.store.audit import AuditLog
+from luka_bot.store.moderation_state import RedisLlmBudget, RedisSampleStore, RedisVerdictCache
+from luka_bot.store.signals import SignalStore
+from luka_bot.telegram.admins import AdminCache
+from luka_bot.telegram.enforcement import Enforcer
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import PollWatch, ReceivedAt
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.routers import assistant
+from luka_bot.telegram.routers import assistant, members, private
+from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.server import Health, create_web_app
 
@@ -43,6 +57,9 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     llm: LlmClient
+    queue: JobQueue
+    worker: Worker
+    enforcer: Enforcer
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
@@ -78,16 +95,36 @@ class App:
                 await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
                 log.info("bot.started", username=me.username, role=self.role.value)
                 tasks.append(asyncio.create_task(self._poll(), name="polling"))
+            if self.role is not Role.GATEWAY:
+                await self.queue.ensure_group()
+                tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
+                tasks.append(asyncio.create_task(self._sweep_notices(), name="notices"))
+                self.health.worker_running = True
             await self._stopping.wait()
         finally:
             log.info("bot.stopping")
+            # Intake first, so no new job starts; then the worker drains within the deadline and
+            # leaves the rest pending in the stream for the next start.
             if self.role is not Role.WORKER:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
+            if self.role is not Role.GATEWAY:
+                await self.worker.stop(self.settings.shutdown_deadline)
+                self.health.worker_running = False
             for task in tasks:
+                if task.get_name() == "notices":
+                    task.cancel()
                 with suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=self.settings.shutdown_deadline)
             await self.close()
+
+    async def _sweep_notices(self) -> None:
+        while True:
+            try:
+                await self.enforcer.delete_due_notices()
+            except Exception as exc:  # the edge of a background loop: log, keep sweeping
+                log.warning("notices.sweep_failed", error=str(exc))
+            await asyncio.sleep(1.0)
 
     async def _poll(self) -> None:
         await self.dispatcher.start_polling(
@@ -116,13 +153,31 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
     limiter = OutboundLimiter(redis.client, keys)
 
+    admins = AdminCache(bot, redis.client, keys)
+    reputation = ReputationStore(redis.client, keys)
+    sanctions = SanctionStore(redis.client, keys)
+    learning = GroupLearning(RedisSampleStore(redis.client, keys))
+    judge = LlmJudge(llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics)
+    cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
+                      budget=RedisLlmBudget(redis.client, keys), learning=learning)
+    enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
+                        sanctions=sanctions, audit=AuditLog(redis.client, keys), limiter=limiter, metrics=metrics)
+    queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
+                                   reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
+                                   metrics=metrics)
+    worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
+                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
+
     dispatcher = Dispatcher(
         app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
-        limiter=limiter, metrics=metrics, keys=keys, redis=redis.client,
+        limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
+        reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer,
     )
-    queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
-    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None))
-    dispatcher.include_routers(assistant.create_router())
+    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
+    dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
+                               assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm)
+               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer)

@@ -5,6 +5,7 @@ Read once, in the CLI, and passed to `build_app`; nothing else reads the environ
 
 from __future__ import annotations
 
+import socket
 from enum import StrEnum
 from pathlib import Path
 
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     shutdown_deadline: float = Field(default=10.0, ge=0)
     worker_concurrency: int = Field(default=8, ge=1, le=256)
     job_max_attempts: int = Field(default=5, ge=1)
+    # A worker re-reads its own unfinished jobs at start by this name; give each worker process on
+    # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.
+    worker_name: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    job_reclaim_idle: float = Field(default=60.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

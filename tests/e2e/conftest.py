@@ -11,7 +11,7 @@ import pytest
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 
-from .harness import BOT_USERNAME, Control, Stack, start_bot
+from .harness import BOT_USERNAME, GROUP, OWNER, Control, Stack, start_bot
 
 
 @pytest.fixture
@@ -22,8 +22,11 @@ async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> Asyn
     tg_url, llm_url = f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}"
     session = aiohttp.ClientSession()
     app, task = await start_bot(embedded_redis_url, tg_url, llm_url, **overrides)
+    control = Control(session, tg_url, llm_url)
+    # The first member to post creates the group and is its admin; the tests' members are not.
+    await control.post("Welcome to the test group!", user=OWNER, chat_id=GROUP)
     try:
-        yield Stack(Control(session, tg_url, llm_url), app, overrides)
+        yield Stack(control, app, overrides)
     finally:
         app.request_stop()
         await asyncio.wait_for(task, timeout=20)

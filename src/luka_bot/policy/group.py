@@ -10,6 +10,9 @@ from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
 
+RULES_TEXT_MAX = 4000
+
+
 class JudgeMode(StrEnum):
     ALL = "all"
     UNCERTAIN = "uncertain"
@@ -28,7 +31,7 @@ class GroupSettings(BaseModel):
     assistant_enabled: bool = True
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
     language: Language = Language.EN
-    rules_text: str = Field(default="", max_length=4000)
+    rules_text: str = Field(default="", max_length=RULES_TEXT_MAX)
     persona_prompt: str = Field(default="", max_length=4000)
     announce_achievements: bool = True
     llm_daily_budget: int = Field(default=2000, ge=0)

@@ -31,7 +31,7 @@ COMMUNITY_EVENT_TTL = MESSAGE_TTL
 AUDIT_MAXLEN = 10_000          # per chat, approximate trimming
 DEAD_LETTER_MAXLEN = 100_000
 JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
-SAMPLES_MAXLEN = 5_000         # per group and label
+SAMPLES_MAXLEN = 500           # per group: each is compared with every judged message
 
 
 @dataclass(frozen=True, slots=True)

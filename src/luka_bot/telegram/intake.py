@@ -125,7 +125,9 @@ class IntakeMiddleware(BaseMiddleware):
         me = data.get("me")
         if me is not None and message.from_user is not None and message.from_user.id == me.id:
             return await handler(event, data)
-        revision = int(message.edit_date.timestamp()) if event.edited_message and message.edit_date else 0
+        # An edit is a new revision, judged again; Telegram's edit_date orders them.
+        edited = message.edit_date if event.edited_message else None
+        revision = int(edited.timestamp() if hasattr(edited, "timestamp") else edited) if edited else 0
         job = moderation_job(message, revision=revision)
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         record = message_record(

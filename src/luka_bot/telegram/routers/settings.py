@@ -1,0 +1,169 @@
+"""/settings: the group's inline settings menu, for admins only.
+
+Button data is parsed into a closed set of options (`SettingsAction`); each maps to an explicit
+change of the settings model. Nothing in the data names an attribute, and the chat is always the
+one the menu lives in, never one named by the button.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from luka_bot.policy.group import RULES_TEXT_MAX as RULES_MAX
+from luka_bot.policy.group import GroupSettings, JudgeMode, Language
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram.admins import AdminCache
+from luka_bot.texts import render
+from luka_bot.texts.settings import TEXTS
+
+GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+class SettingsAction(StrEnum):
+    MODERATION = "moderation"
+    DRY_RUN = "dry_run"
+    MODERATE_ADMINS = "moderate_admins"
+    ASSISTANT = "assistant"
+    JUDGE = "judge"
+    LANGUAGE = "language"
+    RULES = "rules"
+    CLOSE = "close"
+
+
+class SettingsCallback(CallbackData, prefix="gs"):
+    action: SettingsAction
+
+
+_JUDGE_CYCLE = {JudgeMode.UNCERTAIN: JudgeMode.ALL, JudgeMode.ALL: JudgeMode.OFF, JudgeMode.OFF: JudgeMode.UNCERTAIN}
+
+
+def changed(settings: GroupSettings, action: SettingsAction) -> GroupSettings | None:
+    """The settings after pressing `action`; None for buttons that change nothing."""
+    match action:
+        case SettingsAction.MODERATION:
+            return settings.model_copy(update={"moderation_enabled": not settings.moderation_enabled})
+        case SettingsAction.DRY_RUN:
+            return settings.model_copy(update={"dry_run": not settings.dry_run})
+        case SettingsAction.MODERATE_ADMINS:
+            return settings.model_copy(update={"moderate_admins": not settings.moderate_admins})
+        case SettingsAction.ASSISTANT:
+            return settings.model_copy(update={"assistant_enabled": not settings.assistant_enabled})
+        case SettingsAction.JUDGE:
+            return settings.model_copy(update={"llm_judge": _JUDGE_CYCLE[settings.llm_judge]})
+        case SettingsAction.LANGUAGE:
+            new = Language.RU if settings.language is Language.EN else Language.EN
+            return settings.model_copy(update={"language": new})
+    return None
+
+
+def _flag(on: bool) -> str:
+    return "✅" if on else "❌"
+
+
+def menu(settings: GroupSettings) -> InlineKeyboardMarkup:
+    lang = settings.language.value
+
+    def button(key: str, action: SettingsAction, **values: str) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(text=render(TEXTS, key, lang, **values),
+                                     callback_data=SettingsCallback(action=action).pack())]
+
+    return InlineKeyboardMarkup(inline_keyboard=[
+        button("btn.moderation", SettingsAction.MODERATION, icon="🛡️" + _flag(settings.moderation_enabled)),
+        button("btn.dry_run", SettingsAction.DRY_RUN, icon=_flag(settings.dry_run)),
+        button("btn.moderate_admins", SettingsAction.MODERATE_ADMINS, icon=_flag(settings.moderate_admins)),
+        button("btn.assistant", SettingsAction.ASSISTANT, icon=_flag(settings.assistant_enabled)),
+        button("btn.judge", SettingsAction.JUDGE, mode=render(TEXTS, f"judge.{settings.llm_judge.value}", lang)),
+        button("btn.language", SettingsAction.LANGUAGE),
+        button("btn.rules", SettingsAction.RULES),
+        button("btn.close", SettingsAction.CLOSE),
+    ])
+
+
+async def _is_admin(admins: AdminCache, chat_id: int, user_id: int | None, sender_chat_id: int | None) -> bool:
+    if sender_chat_id == chat_id:  # an anonymous admin posts as the group itself
+        return True
+    return user_id is not None and await admins.is_admin(chat_id, user_id)
+
+
+async def open_menu(message: Message, group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+    if message.chat.type not in GROUP_CHATS:
+        await message.answer(render(TEXTS, "groups_only", "en"))
+        return
+    settings = await group_settings.get(message.chat.id)
+    lang = settings.language.value
+    user_id = message.from_user.id if message.from_user else None
+    if not await _is_admin(admins, message.chat.id, user_id, message.sender_chat.id if message.sender_chat else None):
+        await message.reply(render(TEXTS, "not_admin", lang))
+        return
+    await message.answer(render(TEXTS, "title", lang), parse_mode="HTML", reply_markup=menu(settings))
+
+
+async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
+                group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+    message = query.message
+    if not isinstance(message, Message) or message.chat.type not in GROUP_CHATS:
+        await query.answer()
+        return
+    chat_id = message.chat.id
+    settings = await group_settings.get(chat_id)
+    lang = settings.language.value
+    if not await admins.is_admin(chat_id, query.from_user.id):
+        await query.answer(render(TEXTS, "not_admin", lang), show_alert=True)
+        return
+    action = callback_data.action
+    if action is SettingsAction.CLOSE:
+        await query.answer()
+        await bot.delete_message(chat_id, message.message_id)
+        return
+    if action is SettingsAction.RULES:
+        text = (render(TEXTS, "rules.current", lang, rules=settings.rules_text) if settings.rules_text
+                else render(TEXTS, "rules.none", lang))
+        await query.answer()
+        await message.answer(text)
+        return
+    new = changed(settings, action)
+    if new is None:
+        await query.answer()
+        return
+    await group_settings.save(chat_id, new)
+    await query.answer(render(TEXTS, "saved", new.language.value))
+    await message.edit_text(render(TEXTS, "title", new.language.value), parse_mode="HTML", reply_markup=menu(new))
+
+
+async def set_rules(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                    admins: AdminCache) -> None:
+    if message.chat.type not in GROUP_CHATS:
+        await message.answer(render(TEXTS, "groups_only", "en"))
+        return
+    settings = await group_settings.get(message.chat.id)
+    lang = settings.language.value
+    user_id = message.from_user.id if message.from_user else None
+    if not await _is_admin(admins, message.chat.id, user_id, message.sender_chat.id if message.sender_chat else None):
+        await message.reply(render(TEXTS, "not_admin", lang))
+        return
+    text = (command.args or "").strip()
+    if len(text) > RULES_MAX:
+        await message.reply(render(TEXTS, "rules.too_long", lang, n=len(text), max=RULES_MAX))
+        return
+    await group_settings.save(message.chat.id, settings.model_copy(update={"rules_text": text}))
+    await message.reply(render(TEXTS, "rules.saved", lang, n=len(text)))
+
+
+def create_router() -> Router:
+    router = Router(name="settings")
+    router.message.register(open_menu, Command("settings"))
+    router.message.register(set_rules, Command("setrules"))
+    router.callback_query.register(press, SettingsCallback.filter())
+    router.callback_query.register(_unknown_button, F.data.startswith("gs:"))
+    return router
+
+
+async def _unknown_button(query: CallbackQuery) -> None:
+    """Button data that does not parse (forged or from an older version): answered, ignored."""
+    await query.answer()
