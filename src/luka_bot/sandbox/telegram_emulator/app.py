@@ -1,0 +1,117 @@
+"""The Telegram Bot API emulator as an aiohttp application (`luka-bot emulator`).
+
+Bot API
+-------
+`/bot<token>/<method>` (GET or POST; query, urlencoded, multipart or JSON bodies) answers exactly
+like Telegram: `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description",
+"parameters": {"retry_after"}}` with the same HTTP status. Any `<digits>:<secret>` token works
+(the digits are the bot's id); others get 401. Supported: getMe, getUpdates (long poll,
+allowed_updates), deleteWebhook, getWebhookInfo, set/get/deleteMyCommands, sendMessage,
+editMessageText, editMessageReplyMarkup, deleteMessage, deleteMessages, sendChatAction, getChat,
+getChatMember, getChatAdministrators, getChatMemberCount, restrictChatMember, banChatMember,
+unbanChatMember, answerCallbackQuery, leaveChat, close, logOut. Anything else is 404.
+
+Control API (JSON in and out; times are Unix seconds as floats on the emulator's clock;
+refusals are 400/403/404 with {"error": "..."})
+-----------------------------------------------------------------------------------------------
+| call | body → answer |
+|---|---|
+| `POST /_emulator/messages` | `{"chat_id", "chat_title"?, "from": {"id", "first_name", "username"?}, "text", "reply_to_message_id"?, "entities"?, "media"? ("photo"/"video"/"document"/"sticker"/"voice" or `{"kind", ...}`; text becomes the caption), "caption"?, "forward_from_chat"? `{"id", "title"}`, "sender_chat"? `{"id", "title"}`, "contact"? `{"phone_number", "first_name"}`, "external_reply"?, "via_bot"?}` → `{"message_id", "date"}`; chat_id == from.id is a private message; muted/banned users → 403 |
+| `POST /_emulator/messages/edit` | `{"chat_id", "message_id", "text"}` → `{"ok": true}`; queues `edited_message` |
+| `POST /_emulator/callback` | `{"chat_id", "message_id", "from", "data"}` → `{"callback_query_id"}` |
+| `GET /_emulator/callbacks/{callback_query_id}` | `{"answered", "text", "show_alert", "url"}` |
+| `GET /_emulator/chats` | `[{"chat_id", "title", "type"}]` |
+| `GET /_emulator/chats/{chat_id}/messages` | every message, the bot's and deleted ones too: `[{"message_id", "from": {"id", "is_bot", "first_name", "username"}, "text" (the caption for media), "entities", "media" (kind or null), "sender_chat", "forwarded", "date", "reply_to_message_id", "edited_at", "deleted_at", "reply_markup"}]` |
+| `GET /_emulator/chats/{chat_id}/members` | `[{"user_id", "first_name", "username", "is_bot", "status", "until_date"}]` |
+| `GET /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"}` |
+| `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator |
+| `POST /_emulator/chats/{chat_id}/join` | `{"from"}` → `{"message_id", "date"}`; a `new_chat_members` message (and `chat_member` when asked for) |
+| `POST /_emulator/chats/{chat_id}/admins` | `{"user_id"}` → `{"ok": true}` |
+| `POST /_emulator/users/{user_id}/start` | `{"first_name"?, "username"?}` → `{"message_id", "date"}`; queues the private `/start` |
+| `GET /_emulator/users/{user_id}/messages` | what the bot wrote to that user in private |
+| `POST /_emulator/faults` | `{"method", "error_code", "retry_after"?, "times", "description"?}` → `{"ok": true}` |
+| `GET /_emulator/calls[?method=X]` | `[{"method", "chat_id", "at", "ok", "error_code", "message_id"?, "message_ids"?, "description"?}]` |
+| `GET /_emulator/config` | `{"bot_id", "bot_username", "bot_first_name", "group_messages_per_minute", "now"}` |
+| `GET /_emulator/clock` / `POST /_emulator/clock` | `{"advance": s}` → `{"now"}` |
+| `POST /_emulator/limits` | `{"group_messages_per_minute": N}` (0 = off) → the same |
+| `POST /_emulator/reset` | forgets everything → `{"ok": true}` |
+
+Web chat page: `GET /` is `sandbox/static/chat.html`, `GET /static/{name}` the files beside it.
+
+Behaviour worth knowing
+-----------------------
+- A group appears on its first message as a supergroup; its first poster is the creator; the bot
+  is an administrator with can_delete_messages and can_restrict_members. Message ids count from 1
+  per chat, shared by users and the bot. Writing to a group joins it silently; use `/join` for a
+  visible join.
+- Updates of a kind the bot did not ask for (allowed_updates; chat_member is not in the default)
+  are never stored, as in Telegram. The bot's own restrict/ban/unban produce chat_member updates
+  too (from the bot). Update ids keep growing across `/reset`. A second getUpdates ends a waiting
+  one with 409 Conflict.
+- Texts are stored as Telegram returns them: HTML parsed to plain text + entities, surrounding
+  whitespace trimmed, automatic mention/bot_command/url/email/hashtag entities (UTF-16 offsets).
+  parse_mode Markdown/MarkdownV2 is accepted but not parsed.
+- until_date from the bot is measured against the real clock (the bot's) and laid onto the
+  emulator clock, so a one-hour mute stays one hour after `/clock` moved. Under 30 s or over 366
+  days means forever (0). A lapsed mute reads as "member", a lapsed ban as "left" (the user may
+  join again); unbanChatMember leaves a banned user "left", as Telegram does.
+- The 48-hour delete window, message dates and restriction expiry use the emulator clock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+
+from .bot_api import EMULATOR_KEY, handle_bot_api
+from .control import control_errors, routes
+from .emulator import TelegramEmulator
+
+log = structlog.get_logger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+async def _chat_page(request: web.Request) -> web.StreamResponse:
+    page = STATIC_DIR / "chat.html"
+    if not page.is_file():
+        raise web.HTTPNotFound(text="chat.html is not installed")
+    return web.FileResponse(page)
+
+
+async def _static(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    # Only plain names from the folder itself: no sub-paths, no way out of it.
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise web.HTTPNotFound()
+    path = STATIC_DIR / name
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
+    """The Bot API, the control API and the chat page over one emulator."""
+    app = web.Application(middlewares=[control_errors], client_max_size=60 * 1024 * 1024)
+    app[EMULATOR_KEY] = emulator
+    app.router.add_route("*", "/bot{token}/{method}", handle_bot_api)
+    app.router.add_routes(routes)
+    app.router.add_get("/", _chat_page)
+    app.router.add_get("/static/{name}", _static)
+    return app
+
+
+async def start_emulator(
+    host: str, port: int, bot_username: str = "luka_test_bot"
+) -> tuple[TelegramEmulator, web.AppRunner, int]:
+    """Starts the emulator on host:port (0 = any free port); returns it, its runner and the port."""
+    emulator = TelegramEmulator(bot_username=bot_username)
+    runner = web.AppRunner(create_emulator_app(emulator), access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    log.info("emulator.started", host=host, port=bound, bot_username=bot_username)
+    return emulator, runner, bound
