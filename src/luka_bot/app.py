@@ -161,7 +161,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
                       budget=RedisLlmBudget(redis.client, keys), learning=learning)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
-                        sanctions=sanctions, audit=AuditLog(redis.client, keys), limiter=limiter, metrics=metrics)
+                        sanctions=sanctions, audit=AuditLog(redis.client, keys), limiter=limiter, metrics=metrics,
+                        notice_lifetime=settings.notice_lifetime)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),

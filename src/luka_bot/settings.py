@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     judge_timeout: float = Field(default=20.0, gt=0)
     stream_edit_interval: float = Field(default=1.5, ge=0)
+    notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
     worker_concurrency: int = Field(default=8, ge=1, le=256)
     job_max_attempts: int = Field(default=5, ge=1)

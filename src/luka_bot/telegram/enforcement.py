@@ -80,7 +80,8 @@ class Target:
 class Enforcer:
     def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, conversation: ConversationStore,
                  reputation: ReputationStore, sanctions: SanctionStore, audit: AuditLog,
-                 limiter: OutboundLimiter, metrics: Metrics) -> None:
+                 limiter: OutboundLimiter, metrics: Metrics,
+                 notice_lifetime: float = PUBLIC_NOTICE_LIFETIME_S) -> None:
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -90,6 +91,7 @@ class Enforcer:
         self._audit = audit
         self._limiter = limiter
         self._metrics = metrics
+        self._notice_lifetime = notice_lifetime
 
     async def already_done(self, target: Target) -> bool:
         return bool(await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision)))
@@ -187,7 +189,7 @@ class Enforcer:
             result.errors.append(f"notice: {exc}")
             return
         await self._redis.zadd(self._keys.scheduled_deletions,
-                               {f"{target.chat_id}:{sent.message_id}": time.time() + PUBLIC_NOTICE_LIFETIME_S})
+                               {f"{target.chat_id}:{sent.message_id}": time.time() + self._notice_lifetime})
         result.actions.append("notice:public")
 
     async def delete_due_notices(self, now: float | None = None) -> int:

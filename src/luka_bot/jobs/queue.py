@@ -1,0 +1,345 @@
+"""The durable moderation job queue: one Redis Stream read through one consumer group.
+
+Delivery is at-least-once. A job stays in the group's pending list (PEL) from the moment a
+consumer reads it until that consumer acknowledges it, so a crash, a cancelled task or a
+restart never loses it: the same consumer reads its own pending entries again on start, and
+any other consumer takes entries that sat idle too long (XAUTOCLAIM).
+
+The attempt number of a job is the PEL's delivery count. Redis raises it on every delivery
+(XREADGROUP, XCLAIM, XAUTOCLAIM), so it survives restarts and tells a poison job (one that
+kills its worker every time) from a fresh one without any counter of our own.
+
+An acknowledged job is also deleted from the stream (XACK + XDEL in one MULTI). The stream then
+holds exactly the work not yet finished (undelivered + pending), so its length is a true
+backlog and memory stays proportional to the backlog rather than to the traffic history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ResponseError
+
+from luka_bot.store.keys import DEAD_LETTER_MAXLEN, JOBS_MAXLEN, UPDATE_DEDUPE_TTL, Keys
+
+log = structlog.get_logger(__name__)
+
+# One script does the whole intake so that a duplicate delivery of an update (Telegram retries
+# a webhook; two gateways get the same update) neither rewrites the record nor enqueues a second
+# job, and so that the marker, the record and the job can never be half written.
+# It is sent with EVAL (not EVALSHA): the body is small, the server caches its compiled form by
+# hash, and EVAL cannot fail with NOSCRIPT inside a MULTI after a server restart or SCRIPT FLUSH.
+#
+# KEYS: update marker, message record, job stream
+# ARGV: marker ttl, record ttl, stream maxlen, number of record fields N, then N field/value
+#       pairs of the record, then the field/value pairs of the job
+_INTAKE_SCRIPT = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return false
+end
+local record_fields = tonumber(ARGV[4])
+local first_job_arg = 5 + 2 * record_fields
+if record_fields > 0 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 5, first_job_arg - 1))
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, first_job_arg, #ARGV))
+"""
+
+# Resets the idle time of jobs still being worked on, so no other consumer reclaims them while
+# the handler runs, but only for entries this consumer still owns: never takes one back.
+# KEYS: job stream; ARGV: group, consumer, then entry ids. Returns how many were extended.
+_EXTEND_LEASE_SCRIPT = """
+local extended = 0
+for i = 3, #ARGV do
+  local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)[1]
+  if entry and entry[2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    extended = extended + 1
+  end
+end
+return extended
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    fields: dict[str, str]
+    attempt: int  # 1 on first delivery; counts every delivery, restarts and reclaims included
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    length: int        # entries in the stream: undelivered + pending (acked jobs are deleted)
+    pending: int       # delivered to a consumer, not yet acknowledged
+    undelivered: int   # waiting for their first delivery (the group's lag)
+    dead_letters: int  # entries in the dead-letter stream
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    duplicate: bool
+    job_id: str | None  # the stream entry id of the job; None for a duplicate update
+
+
+@dataclass(frozen=True)
+class IntakeSlot:
+    """Where the intake's answer sits in the results of the pipeline it was queued on."""
+
+    index: int
+
+    def read(self, results: Sequence[Any]) -> IntakeResult:
+        raw = results[self.index]
+        if isinstance(raw, Exception):
+            raise raw
+        if raw is None:
+            return IntakeResult(duplicate=True, job_id=None)
+        return IntakeResult(duplicate=False, job_id=_text(raw))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _fields(raw: Mapping[Any, Any] | None) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in (raw or {}).items()}
+
+
+def _flat(pairs: Mapping[str, Any]) -> list[str]:
+    flat: list[str] = []
+    for field, value in pairs.items():
+        flat.extend((str(field), str(value)))
+    return flat
+
+
+def _stream_entries(reply: Any) -> list[tuple[str, dict[str, str] | None]]:
+    """Entries of the one stream in an XREADGROUP reply, in RESP2 (list) or RESP3 (dict) shape.
+
+    A pending entry deleted from the stream comes back with no fields (None or empty)."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        streams = list(reply.values())
+        batches = [b[0] if b and isinstance(b[0], list) else b for b in streams]
+    else:
+        batches = [item[1] for item in reply]
+    return [(_text(entry_id), _fields(fields) if fields else None) for batch in batches for entry_id, fields in batch]
+
+
+class JobQueue:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        max_attempts: int = 5,
+        maxlen: int = JOBS_MAXLEN,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._redis = redis
+        self._keys = keys
+        self.max_attempts = max_attempts
+        self._maxlen = maxlen
+
+    @property
+    def keys(self) -> Keys:
+        return self._keys
+
+    async def ensure_group(self) -> None:
+        try:
+            await self._redis.xgroup_create(self._keys.jobs, self._keys.jobs_group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    # --- intake ----------------------------------------------------------------------------
+    def intake(
+        self,
+        pipe: Any,
+        *,
+        update_id: int,
+        record_key: str,
+        record: Mapping[str, Any],
+        record_ttl: int,
+        job: Mapping[str, Any],
+    ) -> IntakeSlot:
+        """Queue onto `pipe` (a redis pipeline, normally transaction=True) the intake of one update.
+
+        It is ONE command (an EVAL), so the caller's `pipe.execute()` stays one round trip with
+        whatever else it queued. `slot.read(results)` then says whether the update was a
+        duplicate (nothing written, no job) or gives the new job's id."""
+        if not job:
+            raise ValueError("a job needs at least one field")
+        keys = [self._keys.update_seen(update_id), record_key, self._keys.jobs]
+        args = [UPDATE_DEDUPE_TTL, record_ttl, self._maxlen, len(record), *_flat(record), *_flat(job)]
+        index = len(pipe.command_stack)
+        pipe.eval(_INTAKE_SCRIPT, len(keys), *keys, *args)
+        return IntakeSlot(index)
+
+    async def take_in(
+        self,
+        *,
+        update_id: int,
+        record_key: str,
+        record: Mapping[str, Any],
+        record_ttl: int,
+        job: Mapping[str, Any],
+    ) -> IntakeResult:
+        """The intake on its own, in one round trip, for callers with nothing else to send."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            slot = self.intake(
+                pipe, update_id=update_id, record_key=record_key, record=record, record_ttl=record_ttl, job=job)
+            return slot.read(await pipe.execute())
+
+    async def enqueue(self, job: Mapping[str, Any]) -> str:
+        if not job:
+            raise ValueError("a job needs at least one field")
+        entry_id = await self._redis.xadd(
+            self._keys.jobs, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True)
+        return _text(entry_id)
+
+    # --- consuming -------------------------------------------------------------------------
+    async def read(self, consumer: str, count: int, block_ms: int) -> list[Job]:
+        """New jobs, never delivered before: each is attempt 1."""
+        if count <= 0:
+            return []
+        reply = await self._redis.xreadgroup(
+            self._keys.jobs_group, consumer, {self._keys.jobs: ">"}, count=count, block=block_ms or None)
+        return [Job(entry_id, fields, 1) for entry_id, fields in _stream_entries(reply) if fields is not None]
+
+    async def read_own_pending(self, consumer: str, count: int, after: str = "0") -> tuple[list[Job], str | None]:
+        """This consumer's own unacknowledged jobs after entry id `after` (what a restart left).
+
+        Returns the jobs and the cursor to pass as `after` next time, None once the whole own
+        pending list was read. Reading counts as a delivery, so their attempt grows like any
+        redelivery's (a job that killed its worker every time ends in the dead-letter stream)."""
+        if count <= 0:
+            return [], after
+        reply = await self._redis.xreadgroup(
+            self._keys.jobs_group, consumer, {self._keys.jobs: after}, count=count)
+        entries = _stream_entries(reply)
+        await self._drop_vanished([entry_id for entry_id, fields in entries if not fields])
+        cursor = entries[-1][0] if len(entries) >= count else None
+        return await self._with_attempts([(i, f) for i, f in entries if f]), cursor
+
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[Job]:
+        """Take over up to `count` jobs that sat unacknowledged for `min_idle_ms` (XAUTOCLAIM).
+
+        Those are jobs of a consumer that died or hung; whoever owned them loses them."""
+        claimed: list[tuple[str, dict[str, str]]] = []
+        cursor = "0-0"
+        # The cursor walks the whole pending list once at most; a few rounds cover any sane PEL.
+        for _ in range(100):
+            if len(claimed) >= count:
+                break
+            reply = await self._redis.xautoclaim(
+                self._keys.jobs, self._keys.jobs_group, consumer, min_idle_ms,
+                start_id=cursor, count=count - len(claimed))
+            cursor = _text(reply[0])
+            for entry_id, fields in reply[1]:
+                if fields:
+                    claimed.append((_text(entry_id), _fields(fields)))
+            if cursor == "0-0":
+                break
+        return await self._with_attempts(claimed)
+
+    async def claim_for_retry(self, consumer: str, job: Job, min_idle_ms: int) -> Job | None:
+        """Take back a job this consumer failed, once it sat idle `min_idle_ms` (its backoff).
+
+        If another consumer reclaimed it since (its idle time was reset) or it was finished,
+        nothing is returned, so a job is never run by two consumers because of a retry."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xclaim(self._keys.jobs, self._keys.jobs_group, consumer, min_idle_ms, [job.id])
+            pipe.xpending_range(self._keys.jobs, self._keys.jobs_group, job.id, job.id, 1)
+            claimed, pending = await pipe.execute()
+        entries = [(_text(i), _fields(f)) for i, f in claimed or [] if f]
+        if not entries or not pending or _text(pending[0]["consumer"]) != consumer:
+            return None
+        return Job(entries[0][0], entries[0][1], int(pending[0]["times_delivered"]))
+
+    async def extend_lease(self, consumer: str, job_ids: Sequence[str]) -> int:
+        """Tell the group that `consumer` is still working on these jobs (resets their idle
+        time without counting a delivery), so a handler slower than the reclaim idle time is
+        not run a second time elsewhere. Jobs another consumer took over are left alone."""
+        if not job_ids:
+            return 0
+        group, keys = self._keys.jobs_group, self._keys
+        return int(await self._redis.eval(_EXTEND_LEASE_SCRIPT, 1, keys.jobs, group, consumer, *job_ids))
+
+    async def ack(self, job: Job) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self._keys.jobs, self._keys.jobs_group, job.id)
+            pipe.xdel(self._keys.jobs, job.id)
+            await pipe.execute()
+
+    async def dead_letter(self, job: Job, error: str) -> None:
+        """Move a job that failed for good to the dead-letter stream, in one MULTI with its ack,
+        so it is never both lost and retried, nor in both streams."""
+        record = {
+            **job.fields,
+            "job_id": job.id,
+            "error": error[:2000],
+            "attempts": str(job.attempt),
+            "failed_at": f"{time.time():.3f}",
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self._keys.dead_letter, record, maxlen=DEAD_LETTER_MAXLEN, approximate=True)
+            pipe.xack(self._keys.jobs, self._keys.jobs_group, job.id)
+            pipe.xdel(self._keys.jobs, job.id)
+            await pipe.execute()
+        log.warning("jobs.dead_letter", job_id=job.id, attempts=job.attempt, error=error[:200])
+
+    async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
+        """The most recent dead letters, newest first (for the dashboard and for tests)."""
+        entries = await self._redis.xrevrange(self._keys.dead_letter, count=count)
+        return [{"id": _text(entry_id), **_fields(fields)} for entry_id, fields in entries]
+
+    async def backlog(self) -> QueueStats:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(self._keys.jobs)
+            pipe.xinfo_groups(self._keys.jobs)
+            pipe.xlen(self._keys.dead_letter)
+            length, groups, dead = await pipe.execute(raise_on_error=False)
+        if isinstance(groups, Exception):  # no stream yet: nothing was ever enqueued
+            groups = []
+        group = next((g for g in groups if _text(g.get("name")) == self._keys.jobs_group), None)
+        pending = int(group["pending"]) if group else 0
+        length = 0 if isinstance(length, Exception) else int(length)
+        lag = group.get("lag") if group else None
+        # Redis reports no lag before 7.0; since acked jobs are deleted, length - pending is it.
+        undelivered = int(lag) if lag is not None else max(length - pending, 0)
+        return QueueStats(
+            length=length,
+            pending=pending,
+            undelivered=undelivered,
+            dead_letters=0 if isinstance(dead, Exception) else int(dead),
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+    async def _with_attempts(self, entries: Iterable[tuple[str, dict[str, str]]]) -> list[Job]:
+        entries = list(entries)
+        if not entries:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for entry_id, _ in entries:
+                pipe.xpending_range(self._keys.jobs, self._keys.jobs_group, entry_id, entry_id, 1)
+            replies = await pipe.execute()
+        jobs: list[Job] = []
+        for (entry_id, fields), pending in zip(entries, replies, strict=True):
+            if not pending:  # acknowledged by someone else in the meantime
+                continue
+            jobs.append(Job(entry_id, fields, int(pending[0]["times_delivered"])))
+        return jobs
+
+    async def _drop_vanished(self, entry_ids: list[str]) -> None:
+        # A pending entry whose stream entry was trimmed away cannot be processed; forget it.
+        if entry_ids:
+            await self._redis.xack(self._keys.jobs, self._keys.jobs_group, *entry_ids)
+            log.warning("jobs.vanished", count=len(entry_ids))

@@ -1,0 +1,294 @@
+"""Runs moderation jobs from the queue with bounded concurrency and a clean shutdown.
+
+Guarantees (at-least-once; the handler must be idempotent):
+- at most `concurrency` jobs run at once: the worker reads only as many jobs as it has free slots;
+- a job is acknowledged only after its handler returned;
+- a failed job is retried after a backoff (or the handler's `Retry(defer=...)`), and after
+  `queue.max_attempts` attempts it moves to the dead-letter stream with its error;
+- jobs of a consumer that died are reclaimed after `reclaim_idle_ms`; on start a worker first
+  takes back its own unfinished jobs, so a restarted process needs no reclaim delay;
+- `stop(deadline)` stops reading at once, lets running jobs finish within the deadline, and
+  cancels the rest without acknowledging them: they stay pending for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import structlog
+from redis.exceptions import RedisError, ResponseError
+
+from luka_bot.jobs.queue import Job, JobQueue
+from luka_bot.metrics import Metrics
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Job], Awaitable[None]]
+
+
+class Retry(Exception):
+    """Raised by a handler to have its job tried again after `defer` seconds (arq's idiom).
+
+    It still counts as an attempt: a job that keeps asking for retries ends as a dead letter."""
+
+    def __init__(self, defer: float = 1.0, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {defer:g}s")
+        self.defer = max(0.0, defer)
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: JobQueue,
+        handler: Handler,
+        *,
+        consumer: str,
+        concurrency: int = 8,
+        block_ms: int = 1000,
+        reclaim_idle_ms: int = 30_000,
+        metrics: Metrics | None = None,
+        retry_base_s: float = 0.5,
+        retry_max_s: float = 15.0,
+        stats_interval_s: float = 5.0,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._queue = queue
+        self._handler = handler
+        self.consumer = consumer
+        self.concurrency = concurrency
+        self._block_ms = max(1, block_ms)
+        self._reclaim_idle_ms = reclaim_idle_ms
+        self._metrics = metrics
+        self._retry_base_s = retry_base_s
+        self._retry_max_s = retry_max_s
+        self._stats_interval_s = stats_interval_s
+
+        self._tasks: dict[str, asyncio.Task[None]] = {}          # job id -> its running task
+        self._deferred: dict[str, tuple[float, float, Job]] = {}  # job id -> (due, defer, job): retries
+        self._own_cursor: str | None = "0"                       # own pending list still to read
+        self._stopping = asyncio.Event()
+        self._slot_freed = asyncio.Event()
+        self._drained = asyncio.Event()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    # --- main loop -------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Consume until `stop()`; returns once stop() has drained the jobs in flight."""
+        next_reclaim = time.monotonic() + self._reclaim_interval_s
+        next_lease = time.monotonic() + self._lease_interval_s
+        next_stats = 0.0
+        failures = 0
+        group_ready = False
+        try:
+            while not self._stopping.is_set():
+                try:
+                    if next_stats <= time.monotonic():
+                        await self._refresh_stats()
+                        next_stats = time.monotonic() + self._stats_interval_s
+                    if next_lease <= time.monotonic():
+                        await self._queue.extend_lease(self.consumer, list(self._tasks))
+                        next_lease = time.monotonic() + self._lease_interval_s
+                    if not await self._wait_for_free_slot(next_lease):
+                        break
+                    if not group_ready:
+                        await self._queue.ensure_group()
+                        group_ready = True
+                    jobs = await self._due_retries(self._free)
+                    if self._own_cursor is not None and self._free - len(jobs) > 0:
+                        own, self._own_cursor = await self._queue.read_own_pending(
+                            self.consumer, self._free - len(jobs), self._own_cursor)
+                        jobs += own
+                    elif next_reclaim <= time.monotonic() and self._free - len(jobs) > 0:
+                        jobs += await self._queue.reclaim(
+                            self.consumer, self._reclaim_idle_ms, self._free - len(jobs))
+                        next_reclaim = time.monotonic() + self._reclaim_interval_s
+                    if not jobs and self._own_cursor is None:
+                        jobs = await self._read_new(min(next_reclaim, next_lease))
+                    await self._start(jobs)
+                    failures = 0
+                except (RedisError, OSError) as exc:
+                    if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                        # The stream or its group vanished (a flush): recreate them and go on.
+                        log.warning("jobs.group_missing", consumer=self.consumer)
+                        group_ready = False
+                        continue
+                    # The edge of the worker: Redis being away (or refusing a command) must not
+                    # end moderation for good; say so, back off and try again.
+                    failures += 1
+                    delay = min(0.2 * 2 ** min(failures, 6), 10.0)
+                    log.warning("jobs.redis_unavailable", consumer=self.consumer, error=str(exc), retry_in=delay)
+                    await self._sleep_unless_stopping(delay)
+            await self._drained.wait()
+        finally:
+            # Reached with jobs still running only when run() itself was cancelled without
+            # stop(): abandon them unacknowledged, they stay pending for the next start.
+            for task in self._tasks.values():
+                task.cancel()
+
+    async def stop(self, deadline: float = 10.0) -> None:
+        """Stop reading now; wait up to `deadline` s for running jobs; cancel the rest unacked."""
+        self._stopping.set()
+        self._deferred.clear()  # their jobs stay pending in Redis; the next start retries them
+        running = list(self._tasks.values())
+        if running:
+            _, late = await asyncio.wait(running, timeout=deadline)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+                log.warning("jobs.shutdown_interrupted", consumer=self.consumer, jobs=len(late))
+        self._drained.set()
+        log.info("jobs.worker_stopped", consumer=self.consumer, finished=len(running))
+
+    # --- reading ---------------------------------------------------------------------------
+    @property
+    def _free(self) -> int:
+        return self.concurrency - len(self._tasks)
+
+    @property
+    def _reclaim_interval_s(self) -> float:
+        return max(self._reclaim_idle_ms / 2000, 0.05)
+
+    @property
+    def _lease_interval_s(self) -> float:
+        return max(self._reclaim_idle_ms / 3000, 0.02)
+
+    async def _wait_for_free_slot(self, next_lease: float) -> bool:
+        """Wait for a free slot; False when stopping. Returns early (True, maybe still with no
+        free slot) when the lease of running jobs is due for renewal."""
+        while self._free <= 0 and not self._stopping.is_set():
+            self._slot_freed.clear()
+            wait_s = next_lease - time.monotonic()
+            if wait_s <= 0:
+                break
+            await self._first_of(asyncio.wait_for(self._slot_freed.wait(), wait_s), expected=TimeoutError)
+        return not self._stopping.is_set()
+
+    async def _read_new(self, wake_at: float) -> list[Job]:
+        # Block no longer than the next retry, reclaim or lease renewal is due.
+        wake_at = min([wake_at, *(due for due, _, _ in self._deferred.values())])
+        block_ms = int(min(self._block_ms, max((wake_at - time.monotonic()) * 1000, 1)))
+        return await self._first_of(self._queue.read(self.consumer, self._free, block_ms)) or []
+
+    async def _due_retries(self, free: int) -> list[Job]:
+        now = time.monotonic()
+        due = sorted((entry for entry in self._deferred.values() if entry[0] <= now), key=lambda e: e[0])
+        jobs: list[Job] = []
+        for _, defer, job in due[:free]:
+            self._deferred.pop(job.id, None)
+            # The idle floor (with slack for clock differences) keeps us from taking the job
+            # back if another consumer reclaimed it meanwhile: its idle time was reset then.
+            claimed = await self._queue.claim_for_retry(self.consumer, job, min_idle_ms=int(defer * 900))
+            if claimed is not None:
+                jobs.append(claimed)
+        return jobs
+
+    async def _start(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self._deferred.pop(job.id, None)
+            if self._stopping.is_set():
+                return  # read just before stop: left pending for the next start
+            if job.id in self._tasks:
+                continue  # reclaimed from ourselves while still running here
+            if job.attempt > self._queue.max_attempts:
+                # Delivered that often without ever finishing: it kills or hangs its worker.
+                await self._queue.dead_letter(job, f"no result after {job.attempt - 1} deliveries")
+                self._count("dead_letter")
+                continue
+            task = asyncio.create_task(self._process(job), name=f"job:{job.id}")
+            self._tasks[job.id] = task
+
+    # --- one job ---------------------------------------------------------------------------
+    async def _process(self, job: Job) -> None:
+        if self._metrics:
+            self._metrics.jobs_in_flight.inc()
+        try:
+            try:
+                await self._handler(job)
+            except asyncio.CancelledError:
+                self._count("interrupted")
+                raise
+            except Retry as exc:
+                await self._failed(job, str(exc), exc.defer)
+            except Exception as exc:  # noqa: BLE001 - any handler failure becomes a retry or a dead letter
+                log.warning("jobs.failed", job_id=job.id, attempt=job.attempt, error=repr(exc))
+                await self._failed(job, repr(exc), self._backoff(job.attempt))
+            else:
+                await _uninterrupted(self._queue.ack(job))
+                self._count("done")
+        except RedisError as exc:
+            # The job's outcome could not be recorded; it stays pending and is delivered again.
+            log.warning("jobs.outcome_not_recorded", job_id=job.id, error=str(exc))
+        finally:
+            if self._metrics:
+                self._metrics.jobs_in_flight.dec()
+            self._tasks.pop(job.id, None)
+            self._slot_freed.set()
+
+    async def _failed(self, job: Job, error: str, defer: float) -> None:
+        if job.attempt >= self._queue.max_attempts:
+            await _uninterrupted(self._queue.dead_letter(job, error))
+            self._count("dead_letter")
+            return
+        if not self._stopping.is_set():
+            self._deferred[job.id] = (time.monotonic() + defer, defer, job)
+        self._count("retry")
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self._retry_base_s * 2 ** (attempt - 1), self._retry_max_s)
+
+    # --- small helpers ---------------------------------------------------------------------
+    async def _first_of(
+        self, work: Coroutine[Any, Any, Any], expected: type[BaseException] | None = None,
+    ) -> Any:
+        """Await `work` unless stop() comes first; then cancel it and return None.
+        An `expected` exception of `work` also gives None."""
+        task = asyncio.ensure_future(work)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            task.cancel()  # run() itself was cancelled: leave nothing behind
+            raise
+        finally:
+            stopping.cancel()
+        if task.done():
+            if expected is not None and isinstance(task.exception(), expected):
+                return None
+            return task.result()
+        task.cancel()
+        await asyncio.wait({task})
+        return None
+
+    async def _sleep_unless_stopping(self, seconds: float) -> None:
+        await self._first_of(asyncio.sleep(seconds))
+
+    async def _refresh_stats(self) -> None:
+        if not self._metrics:
+            return
+        stats = await self._queue.backlog()
+        self._metrics.jobs_backlog.set(stats.undelivered)
+        self._metrics.jobs_pending.set(stats.pending)
+        self._metrics.dead_letters.set(stats.dead_letters)
+
+    def _count(self, outcome: str) -> None:
+        if self._metrics:
+            self._metrics.jobs_done.labels(outcome=outcome).inc()
+
+
+async def _uninterrupted(work: Coroutine[Any, Any, None]) -> None:
+    """Finish recording a job's outcome even if a shutdown cancels the job meanwhile: the
+    handler's work is done, and dropping the ack would only make it run again."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise

@@ -1,0 +1,276 @@
+"""The cascade: rules, then the classifier, then the LLM judge only where the cheap tiers doubt.
+
+- `fast_verdict` runs the rules alone, synchronously, in microseconds: the gateway calls it
+  inline, before any reply is sent, and acts only on a certain hit.
+- `assess` adds the classifier and the group's learned samples and places the message in a band
+  (certain spam, certain ham, uncertain). It needs no network, so `eval` uses it directly.
+- `decide` sends the uncertain band (or, in "all" mode, everything no rule settled) to the LLM
+  judge, through a verdict cache keyed by the normalized text, a concurrency bound and a
+  per-group daily budget. Fifty copies of one spam cost one LLM call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import structlog
+
+from luka_bot.moderation.classifier import SpamClassifier
+from luka_bot.moderation.learning import EMPTY_GROUP_MODEL, GroupLearning, GroupModel, SampleLabel
+from luka_bot.moderation.normalize import NormalizedText, normalize
+from luka_bot.moderation.rules import RuleHit, RuleInput, run_checks
+from luka_bot.moderation.verdict import Action, Category, ModerationRequest, Tier, TrustLevel, Verdict
+from luka_bot.policy.group import GroupSettings, JudgeMode
+from luka_bot.policy.rules import RulesPolicy
+
+log = structlog.get_logger(__name__)
+
+
+class Judge(Protocol):
+    async def judge(self, request: ModerationRequest, *, rules_text: str, language: str) -> Verdict: ...
+
+
+class VerdictCache(Protocol):
+    async def get(self, key: str) -> Verdict | None: ...
+
+    async def put(self, key: str, verdict: Verdict) -> None: ...
+
+
+class LlmBudget(Protocol):
+    async def try_spend(self, chat_id: int, daily_limit: int) -> bool: ...
+
+
+class Band(StrEnum):
+    SKIPPED = "skipped"        # not judged at all (moderation off, admin, nothing to judge)
+    RULE = "rule"              # a certain rule hit
+    SPAM = "spam"              # the classifier (or a group sample) is sure it is spam
+    HAM = "ham"                # ... sure it is fine
+    UNCERTAIN = "uncertain"    # the LLM's job, when there is one
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    band: Band
+    verdict: Verdict                       # what the offline tiers decide on their own
+    text: NormalizedText | None = None
+    hits: tuple[RuleHit, ...] = ()
+    spam_probability: float | None = None
+    is_newcomer: bool = False
+
+
+def is_newcomer(request: ModerationRequest, policy: RulesPolicy) -> bool:
+    member = request.member
+    if member.trust is TrustLevel.TRUSTED:
+        return False
+    return member.is_first_message or member.messages_in_group < policy.newcomers.first_messages
+
+
+def cache_key(text: NormalizedText, settings: GroupSettings) -> str:
+    """Same text under the same rules and language gets the same verdict, in any group."""
+    digest = hashlib.sha256()
+    for part in (text.folded, settings.rules_text, settings.language.value):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:32]
+
+
+def _hit_details(hits: tuple[RuleHit, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((hit.check, hit.detail) for hit in hits)
+
+
+def _delete(category: Category, confidence: float, reason: str, tier: Tier, details: tuple[tuple[str, str], ...]) -> Verdict:
+    return Verdict(Action.DELETE, category, confidence, reason, tier, details=details)
+
+
+class Cascade:
+    def __init__(
+        self,
+        classifier: SpamClassifier,
+        *,
+        judge: Judge | None = None,
+        cache: VerdictCache | None = None,
+        budget: LlmBudget | None = None,
+        learning: GroupLearning | None = None,
+        max_concurrent_llm: int = 4,
+    ) -> None:
+        self._classifier = classifier
+        self._judge = judge
+        self._cache = cache
+        self._budget = budget
+        self._learning = learning
+        self._llm_slots = asyncio.Semaphore(max_concurrent_llm)
+        # Copies of one text arriving together wait for the first one's LLM call.
+        self._in_flight: dict[str, asyncio.Future[Verdict]] = {}
+
+    # --- fast tier -------------------------------------------------------------------------
+
+    def fast_verdict(self, request: ModerationRequest, settings: GroupSettings) -> Verdict | None:
+        """Rules only. A verdict only when a rule is certain; None means "let the worker judge"."""
+        started = time.perf_counter()
+        if self._exempt(request, settings) is not None:
+            return None
+        text = normalize(request.text, request.link_urls)
+        newcomer = is_newcomer(request, settings.rules)
+        hits = run_checks(RuleInput(request, text, settings.rules, newcomer))
+        verdict = self._rule_verdict(hits)
+        if verdict is None:
+            return None
+        return dataclasses.replace(verdict, elapsed_ms=(time.perf_counter() - started) * 1000)
+
+    # --- offline tiers ---------------------------------------------------------------------
+
+    def assess(self, request: ModerationRequest, settings: GroupSettings, group: GroupModel = EMPTY_GROUP_MODEL) -> Assessment:
+        started = time.perf_counter()
+        assessment = self._assess(request, settings, group)
+        elapsed = (time.perf_counter() - started) * 1000
+        return dataclasses.replace(assessment, verdict=dataclasses.replace(assessment.verdict, elapsed_ms=elapsed))
+
+    def _assess(self, request: ModerationRequest, settings: GroupSettings, group: GroupModel) -> Assessment:
+        exempt = self._exempt(request, settings)
+        if exempt is not None:
+            return Assessment(Band.SKIPPED, exempt)
+        policy = settings.rules
+        text = normalize(request.text, request.link_urls)
+        newcomer = is_newcomer(request, policy)
+        hits = run_checks(RuleInput(request, text, policy, newcomer))
+        rule_verdict = self._rule_verdict(hits)
+        if rule_verdict is not None:
+            return Assessment(Band.RULE, rule_verdict, text, hits, None, newcomer)
+        details = _hit_details(hits)
+        if not text.folded and not hits:
+            return Assessment(Band.SKIPPED, Verdict.allow(Tier.SKIPPED, "nothing to judge"), text, hits, None, newcomer)
+
+        match = group.nearest(text) if len(group) else None
+        if match is not None and match.decides:
+            details += (("group.sample", f"{match.label.value} {match.similarity:.2f}"),)
+            if match.label is SampleLabel.SPAM:
+                verdict = _delete(Category.SPAM, match.similarity, "matches spam the admins removed", Tier.CLASSIFIER, details)
+                return Assessment(Band.SPAM, verdict, text, hits, 1.0, newcomer)
+            verdict = Verdict.allow(Tier.CLASSIFIER, "matches a message the admins approved", match.similarity, details=details)
+            return Assessment(Band.HAM, verdict, text, hits, 0.0, newcomer)
+
+        shift = sum(hit.weight for hit in hits) + (match.log_odds_shift if match else 0.0)
+        score = self._classifier.score(text, shift)
+        p = score.probability
+        details += (("classifier.p_spam", f"{p:.3f}"),)
+        bands = policy.classifier
+        spam_at, ham_below, decide_at = (
+            (bands.newcomer_spam_at, bands.newcomer_ham_below, bands.newcomer_decide_at)
+            if newcomer
+            else (bands.spam_at, bands.ham_below, bands.decide_at)
+        )
+        category = next((hit.category for hit in hits if hit.category is not Category.SPAM), Category.SPAM)
+        if p >= spam_at:
+            verdict = _delete(category, p, "the classifier is sure this is spam", Tier.CLASSIFIER, details)
+            return Assessment(Band.SPAM, verdict, text, hits, p, newcomer)
+        if p < ham_below:
+            return Assessment(Band.HAM, Verdict.allow(Tier.CLASSIFIER, "", 1.0 - p, details=details), text, hits, p, newcomer)
+        if request.member.trust is TrustLevel.TRUSTED and not hits:
+            # A trusted member's borderline message is theirs to write; only a certain score acts.
+            return Assessment(Band.HAM, Verdict.allow(Tier.CLASSIFIER, "trusted member", 1.0 - p, details=details), text, hits, p, newcomer)
+        if p >= decide_at:
+            verdict = _delete(category, p, "the classifier leans to spam", Tier.CLASSIFIER, details)
+        else:
+            verdict = Verdict.allow(Tier.CLASSIFIER, "the classifier leans to ham", 1.0 - p, details=details)
+        return Assessment(Band.UNCERTAIN, verdict, text, hits, p, newcomer)
+
+    @staticmethod
+    def _exempt(request: ModerationRequest, settings: GroupSettings) -> Verdict | None:
+        if not settings.moderation_enabled:
+            return Verdict.allow(Tier.SKIPPED, "moderation is off")
+        if request.member.is_admin and not settings.moderate_admins:
+            return Verdict.allow(Tier.SKIPPED, "admins are exempt")
+        return None
+
+    @staticmethod
+    def _rule_verdict(hits: tuple[RuleHit, ...]) -> Verdict | None:
+        certain = [hit for hit in hits if hit.certain]
+        if not certain:
+            return None
+        first = certain[0]
+        return _delete(first.category, 1.0, f"{first.check}: {first.detail}", Tier.RULES, _hit_details(hits))
+
+    # --- full cascade ----------------------------------------------------------------------
+
+    async def decide(self, request: ModerationRequest, settings: GroupSettings) -> Verdict:
+        started = time.perf_counter()
+        group = await self._learning.model_for(request.chat_id) if self._learning else EMPTY_GROUP_MODEL
+        assessment = self.assess(request, settings, group)
+        verdict = assessment.verdict
+        if self._wants_llm(assessment, request, settings):
+            verdict = await self._ask_judge(request, settings, assessment)
+        verdict = dataclasses.replace(verdict, elapsed_ms=(time.perf_counter() - started) * 1000)
+        log.info(
+            "moderation.verdict",
+            chat_id=request.chat_id,
+            message_id=request.message_id,
+            band=assessment.band.value,
+            tier=verdict.tier.value,
+            action=verdict.action.value,
+            category=verdict.category.value,
+            p_spam=assessment.spam_probability,
+            elapsed_ms=round(verdict.elapsed_ms, 3),
+        )
+        return verdict
+
+    def _wants_llm(self, assessment: Assessment, request: ModerationRequest, settings: GroupSettings) -> bool:
+        if self._judge is None or settings.llm_judge is JudgeMode.OFF or assessment.text is None:
+            return False
+        if assessment.band in (Band.SKIPPED, Band.RULE):
+            return False
+        if request.member.trust is TrustLevel.TRUSTED and not assessment.hits:
+            return False
+        if settings.llm_judge is JudgeMode.ALL:
+            return True
+        return assessment.band is Band.UNCERTAIN
+
+    async def _ask_judge(self, request: ModerationRequest, settings: GroupSettings, assessment: Assessment) -> Verdict:
+        assert assessment.text is not None and self._judge is not None
+        key = cache_key(assessment.text, settings)
+        if self._cache is not None and (cached := await self._cache.get(key)) is not None:
+            return dataclasses.replace(cached, tier=Tier.CACHE, details=cached.details + (("cache.tier", cached.tier.value),))
+        waiting = self._in_flight.get(key)
+        if waiting is not None:
+            verdict = await asyncio.shield(waiting)
+            return dataclasses.replace(verdict, tier=Tier.CACHE, details=verdict.details + (("cache.tier", verdict.tier.value),))
+        future: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            verdict = await self._call_judge(request, settings, assessment, key)
+            future.set_result(verdict)
+            return verdict
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            # Waiting copies see the same failure; mark it retrieved, as there may be none.
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            del self._in_flight[key]
+
+    async def _call_judge(self, request: ModerationRequest, settings: GroupSettings, assessment: Assessment, key: str) -> Verdict:
+        assert self._judge is not None
+        offline = assessment.verdict
+        if self._budget is not None and not await self._budget.try_spend(request.chat_id, settings.llm_daily_budget):
+            log.info("moderation.llm_budget_spent", chat_id=request.chat_id)
+            return dataclasses.replace(offline, details=offline.details + (("llm.skipped", "daily budget spent"),))
+        async with self._llm_slots:
+            verdict = await self._judge.judge(request, rules_text=settings.rules_text, language=settings.language.value)
+        if verdict.error is not None:
+            # The judge failed: take no action on a message the cheap tiers could not settle.
+            log.warning("moderation.llm_failed", chat_id=request.chat_id, error=verdict.error)
+            return Verdict.allow(
+                Tier.FALLBACK, "the LLM judge failed", 0.0, details=offline.details, error=verdict.error
+            )
+        verdict = dataclasses.replace(verdict, details=offline.details + verdict.details)
+        if self._cache is not None:
+            await self._cache.put(key, verdict)
+        return verdict

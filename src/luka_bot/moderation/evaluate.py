@@ -1,0 +1,208 @@
+"""`luka-bot eval FILE [--json]`: score the offline tiers on a labelled file.
+
+FILE has one `label<TAB>text` per line, labels `ok`, `spam`, `abuse` (a violation is any label
+but `ok`); blank lines and lines starting with "#" are skipped, and the text may carry "\\n"
+escapes for line breaks. Every line is judged as the first message of a new member in a group
+with default settings, without the LLM. The report also says which tier decided and what share
+`uncertain` mode would have sent to the LLM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from luka_bot.moderation.cascade import Band, Cascade
+from luka_bot.moderation.classifier import SpamClassifier
+from luka_bot.moderation.verdict import MemberContext, ModerationRequest, TrustLevel
+from luka_bot.policy.group import GroupSettings
+
+LABELS = ("ok", "spam", "abuse")
+EVAL_CHAT_ID = -1000000000001
+
+
+class EvalFileError(ValueError):
+    """The file cannot be read as `label<TAB>text` lines; the message names the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    line: int
+    label: str
+    text: str
+
+    @property
+    def is_violation(self) -> bool:
+        return self.label != "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    example: Example
+    flagged: bool
+    band: Band
+    tier: str
+    elapsed_ms: float
+
+
+@dataclass
+class EvalReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.outcomes)
+
+    def _count(self, violation: bool, flagged: bool) -> int:
+        return sum(1 for o in self.outcomes if o.example.is_violation is violation and o.flagged is flagged)
+
+    @property
+    def tp(self) -> int:
+        return self._count(True, True)
+
+    @property
+    def fn(self) -> int:
+        return self._count(True, False)
+
+    @property
+    def fp(self) -> int:
+        return self._count(False, True)
+
+    @property
+    def tn(self) -> int:
+        return self._count(False, False)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
+    def _percentile_ms(self, q: float) -> float:
+        times = sorted(o.elapsed_ms for o in self.outcomes)
+        if not times:
+            return 0.0
+        return times[min(len(times) - 1, int(q * len(times)))]
+
+    @property
+    def p50_ms(self) -> float:
+        return self._percentile_ms(0.50)
+
+    @property
+    def p99_ms(self) -> float:
+        return self._percentile_ms(0.99)
+
+    @property
+    def llm_share(self) -> float:
+        """Share of messages `uncertain` mode would send to the LLM judge."""
+        return sum(1 for o in self.outcomes if o.band is Band.UNCERTAIN) / self.n if self.n else 0.0
+
+    @property
+    def by_tier(self) -> dict[str, int]:
+        return dict(Counter(o.band.value for o in self.outcomes).most_common())
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "false_positive_rate": round(self.false_positive_rate, 4),
+            "p50_ms": round(self.p50_ms, 4),
+            "p99_ms": round(self.p99_ms, 4),
+            "llm_share": round(self.llm_share, 4),
+            "confusion": {"tp": self.tp, "fn": self.fn, "fp": self.fp, "tn": self.tn},
+            "by_tier": self.by_tier,
+            "by_label": dict(Counter(o.example.label for o in self.outcomes)),
+        }
+
+
+def read_examples(path: Path) -> list[Example]:
+    examples = []
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise EvalFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    for number, raw in enumerate(content.splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        label, sep, text = raw.partition("\t")
+        if not sep:
+            raise EvalFileError(f"{path}:{number}: expected 'label<TAB>text', found no tab")
+        label = label.strip().lower()
+        if label not in LABELS:
+            raise EvalFileError(f"{path}:{number}: unknown label {label!r}; use one of {', '.join(LABELS)}")
+        examples.append(Example(number, label, text.replace("\\n", "\n")))
+    return examples
+
+
+def evaluate(examples: list[Example], cascade: Cascade, settings: GroupSettings | None = None) -> EvalReport:
+    settings = settings or GroupSettings()
+    newcomer = MemberContext(trust=TrustLevel.NEWCOMER, is_first_message=True, messages_in_group=0)
+    report = EvalReport()
+    # The first call compiles the phrase patterns; keep that one-off cost out of the latencies.
+    cascade.assess(ModerationRequest(chat_id=EVAL_CHAT_ID, message_id=0, user_id=0, text="warm up"), settings)
+    for i, example in enumerate(examples):
+        request = ModerationRequest(
+            chat_id=EVAL_CHAT_ID, message_id=i + 1, user_id=i + 1, text=example.text, member=newcomer
+        )
+        started = time.perf_counter()
+        assessment = cascade.assess(request, settings)
+        elapsed = (time.perf_counter() - started) * 1000
+        verdict = assessment.verdict
+        report.outcomes.append(Outcome(example, verdict.removes_message, assessment.band, verdict.tier.value, elapsed))
+    return report
+
+
+def run_eval(path: Path, classifier: SpamClassifier | None = None) -> EvalReport:
+    return evaluate(read_examples(path), Cascade(classifier or SpamClassifier.load()))
+
+
+def format_report(report: EvalReport) -> str:
+    rows = [
+        f"messages  {report.n}",
+        "",
+        "                 flagged   allowed",
+        f"violation  {report.tp:>10} {report.fn:>9}",
+        f"ok         {report.fp:>10} {report.tn:>9}",
+        "",
+        f"precision            {report.precision:.3f}",
+        f"recall               {report.recall:.3f}",
+        f"false positive rate  {report.false_positive_rate:.3f}",
+        f"latency p50 / p99    {report.p50_ms:.3f} ms / {report.p99_ms:.3f} ms",
+        f"to LLM (uncertain)   {report.llm_share:.1%}",
+        "",
+        "decided by   messages  flagged",
+    ]
+    for band, count in report.by_tier.items():
+        flagged = sum(1 for o in report.outcomes if o.band.value == band and o.flagged)
+        rows.append(f"{band:<12} {count:>8} {flagged:>8}")
+    return "\n".join(rows)
+
+
+def main_eval(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="luka-bot eval", description="Score the offline moderation tiers on a labelled file.")
+    parser.add_argument("file", type=Path, help="lines 'label<TAB>text', labels ok/spam/abuse")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    try:
+        report = run_eval(args.file)
+    except (EvalFileError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main_eval(sys.argv[1:]))

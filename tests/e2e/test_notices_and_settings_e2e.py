@@ -1,0 +1,97 @@
+"""What members and admins see: notices (private or self-deleting), and the admin-only settings menu."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from luka_bot.texts import render
+from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
+
+from .harness import ALICE, BOB, GROUP, OWNER, wait_for
+
+SPAM = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
+
+
+@pytest.mark.parametrize("stack", [{"notice_lifetime": 1.0}], indirect=True)
+async def test_a_member_who_never_started_the_bot_gets_a_public_notice_that_deletes_itself(stack):
+    c = stack.control
+    message = await c.post(SPAM, user=BOB)
+
+    async def notice():
+        return [m for m in await c.bot_messages() if "Bob" in m["text"] and m["reply_to_message_id"] is None]
+
+    shown = (await wait_for(notice, timeout=10))[0]
+    assert by_id_deleted(await c.messages(), message)
+    await wait_for(lambda: _deleted(c, shown["message_id"]), timeout=10)
+
+
+def by_id_deleted(messages: list[dict], message_id: int) -> bool:
+    return any(m["message_id"] == message_id and m["deleted_at"] for m in messages)
+
+
+async def _deleted(c, message_id: int) -> bool:
+    return by_id_deleted(await c.messages(), message_id)
+
+
+async def test_a_member_who_started_the_bot_is_told_privately(stack):
+    c = stack.control
+    await c._json("POST", f"{c.tg_url}/_emulator/users/{BOB['id']}/start")
+    await wait_for(lambda: c._json("GET", f"{c.tg_url}/_emulator/users/{BOB['id']}/messages"), timeout=5)
+    message = await c.post(SPAM, user=BOB)
+
+    async def dm():
+        texts = [m["text"] for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{BOB['id']}/messages")]
+        return [t for t in texts if "removed" in t]
+
+    notice = (await wait_for(dm, timeout=10))[0]
+    assert "Test group" in notice
+    assert by_id_deleted(await c.messages(), message)
+    await asyncio.sleep(0.5)
+    assert not [m for m in await c.bot_messages() if "Bob" in m["text"]], "no public notice when a DM was sent"
+
+
+async def test_settings_menu_is_for_admins_only(stack):
+    c = stack.control
+    await c.post("/settings", user=ALICE)
+
+    async def refusal():
+        return [m for m in await c.bot_messages() if m["text"] == render(SETTINGS_TEXTS, "not_admin", "en")]
+
+    await wait_for(refusal, timeout=5)
+    await c.post("/settings", user=OWNER)
+
+    async def menu():
+        return [m for m in await c.bot_messages() if m["reply_markup"]]
+
+    panel = (await wait_for(menu, timeout=5))[0]
+    buttons = [b for row in panel["reply_markup"]["inline_keyboard"] for b in row]
+    moderation = next(b for b in buttons if "Moderation" in b["text"])
+    assert moderation["text"].startswith("🛡️✅")
+
+    # A member presses the admin's button: refused, nothing changes.
+    press = {"chat_id": GROUP, "message_id": panel["message_id"], "from": ALICE, "data": moderation["callback_data"]}
+    answer_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", press))["callback_query_id"]
+    answer = await wait_for(lambda: _answered(c, answer_id), timeout=5)
+    assert answer["text"] == render(SETTINGS_TEXTS, "not_admin", "en")
+    assert (await stack.app.dispatcher["group_settings"].get(GROUP)).moderation_enabled
+
+    # The admin turns moderation off: saved, and the menu shows it.
+    owner_press = {**press, "from": OWNER}
+    await c._json("POST", f"{c.tg_url}/_emulator/callback", owner_press)
+
+    async def switched_off():
+        current = next(m for m in await c.bot_messages() if m["message_id"] == panel["message_id"])
+        return [b for row in current["reply_markup"]["inline_keyboard"] for b in row if b["text"].startswith("🛡️❌")]
+
+    await wait_for(switched_off, timeout=5)
+    assert not (await stack.app.dispatcher["group_settings"].get(GROUP)).moderation_enabled
+    spam = await c.post(SPAM, user=BOB)
+    await asyncio.sleep(1.0)
+    assert not by_id_deleted(await c.messages(), spam), "moderation off: nothing is removed"
+
+
+async def _answered(c, callback_id: str):
+    answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+    return answer if answer.get("answered") else None
