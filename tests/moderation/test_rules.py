@@ -1,0 +1,133 @@
+"""Each rule check on a table of messages: what fires, how sure it is, and what a group can tune."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from luka_bot.moderation.normalize import normalize
+from luka_bot.moderation.rules import RuleHit, RuleInput, run_checks
+from luka_bot.moderation.rules.caps import is_caps_flood
+from luka_bot.moderation.rules.channel_sender import is_sent_as_channel
+from luka_bot.moderation.rules.contact import is_contact_only, is_external_reply
+from luka_bot.moderation.rules.coordinated import is_coordinated_spam
+from luka_bot.moderation.rules.emojis import is_emoji_flood
+from luka_bot.moderation.rules.forwards import is_channel_forward
+from luka_bot.moderation.rules.hidden import has_hidden_characters
+from luka_bot.moderation.rules.lines import is_line_flood
+from luka_bot.moderation.rules.links import has_denied_link, has_newcomer_link, has_shortener_link, has_telegram_invite
+from luka_bot.moderation.rules.mentions import is_mention_flood
+from luka_bot.moderation.rules.rate import is_message_rate_flood
+from luka_bot.moderation.rules.stop_words import is_abusive, is_stop_word_hit
+from luka_bot.moderation.verdict import Category, ModerationRequest, Signals
+from luka_bot.policy.rules import RulesPolicy
+
+
+@dataclass
+class Case:
+    id: str
+    check: object
+    text: str = ""
+    expect: str | None = None          # None: no hit; "certain" or "suspicious"
+    category: Category | None = None
+    newcomer: bool = False
+    policy: dict = field(default_factory=dict)
+    request: dict = field(default_factory=dict)
+
+
+def make_input(case: Case) -> RuleInput:
+    request = ModerationRequest(chat_id=1, message_id=1, user_id=1, text=case.text, **case.request)
+    policy = RulesPolicy.model_validate(case.policy)
+    return RuleInput(request, normalize(case.text, request.link_urls), policy, case.newcomer)
+
+
+CASES = [
+    # stop words and phrases
+    Case("group stop word", is_stop_word_hit, "Buy CHEAP watches", "certain", Category.SPAM, policy={"stop_words": ["cheap watches"]}),
+    Case("group stop word through leetspeak", is_stop_word_hit, "ch3ap w4tches here", "certain", policy={"stop_words": ["cheap watches"]}),
+    Case("group stop word needs word boundary", is_stop_word_hit, "cheapwatchesforall", None, policy={"stop_words": ["cheap watches"], "builtin_stop_phrases": False}),
+    Case("builtin phrase through punctuation and caps", is_stop_word_hit, "ЗАРАБОТОК!!! БЕЗ ВЛОЖЕНИЙ!!!", "certain", Category.SPAM),
+    Case("builtin phrase with homoglyphs", is_stop_word_hit, "Пишите + в лс, зaрaбoтoк бeз влoжeний", "certain"),
+    Case("builtin scam phrase", is_stop_word_hit, "Fixed match today, odds 12", "certain", Category.SCAM),
+    Case("builtin phrases can be switched off", is_stop_word_hit, "заработок без вложений", None, policy={"builtin_stop_phrases": False}),
+    Case("ordinary chat", is_stop_word_hit, "Where can I read the docs?", None),
+    Case("insult aimed at someone", is_abusive, "да ты дебил", "certain", Category.ABUSE),
+    Case("insult in english", is_abusive, "You are an IDIOT", "certain", Category.ABUSE),
+    Case("talking about idiots in general", is_abusive, "this API is idiotic", None),
+    # links
+    Case("denied domain", has_denied_link, "go to https://spam.example/x", "certain", Category.SPAM, policy={"links": {"deny_domains": ["spam.example"]}}),
+    Case("denied subdomain", has_denied_link, "www.promo.spamshop.ru", "certain", policy={"links": {"deny_domains": ["spamshop.ru"]}}),
+    Case("allowed beats denied", has_denied_link, "https://docs.spam.example", None, policy={"links": {"deny_domains": ["spam.example"], "allow_domains": ["docs.spam.example"]}}),
+    Case("denied domain from a hidden text link", has_denied_link, "click here", "certain", policy={"links": {"deny_domains": ["spam.example"]}}, request={"link_urls": ("https://spam.example/a",)}),
+    Case("telegram invite", has_telegram_invite, "join t.me/+AbCdEf", "suspicious"),
+    Case("obfuscated telegram invite", has_telegram_invite, "join t . me/joinchat/xyz", "suspicious"),
+    Case("public channel link is no invite", has_telegram_invite, "see t.me/python", None),
+    Case("invite check off", has_telegram_invite, "t.me/+abc", None, policy={"links": {"telegram_invites": False}}),
+    Case("shortener", has_shortener_link, "https://bit.ly/3xyz", "suspicious"),
+    Case("group-listed shortener", has_shortener_link, "https://go.example/abc", "suspicious", policy={"links": {"extra_shorteners": ["go.example"]}}),
+    Case("ordinary link is no shortener", has_shortener_link, "https://docs.python.org/3/", None),
+    Case("newcomer link", has_newcomer_link, "see example.com", "suspicious", newcomer=True),
+    Case("member link", has_newcomer_link, "see example.com", None),
+    Case("newcomer link to an allowed domain", has_newcomer_link, "see docs.python.org", None, newcomer=True, policy={"links": {"allow_domains": ["python.org"]}}),
+    # floods
+    Case("mention flood", is_mention_flood, "@alice1 @bob22 @carol3 @dave44 @erin55", "certain", Category.SPAM),
+    Case("few mentions from a member", is_mention_flood, "@alice1 @bob22 look", None),
+    Case("newcomer mention limit is halved", is_mention_flood, "@alice1 @bob22 @carol3", "certain", newcomer=True),
+    Case("newcomer single mention is suspicious", is_mention_flood, "write to @hot_girl_22", "suspicious", newcomer=True),
+    Case("emoji flood", is_emoji_flood, "🔥" * 12 + " buy", "suspicious"),
+    Case("a few emojis", is_emoji_flood, "great 😂😂", None),
+    Case("emoji check off", is_emoji_flood, "🔥" * 40, None, policy={"floods": {"max_emojis": 0}}),
+    Case("caps flood", is_caps_flood, "EARN MONEY FROM HOME RIGHT NOW", "suspicious"),
+    Case("short caps", is_caps_flood, "OK NASA", None),
+    Case("line flood", is_line_flood, "\n".join("x" * 3 for _ in range(35)), "suspicious", Category.FLOOD),
+    Case("wall of lines", is_line_flood, "\n".join("x" for _ in range(70)), "certain", Category.FLOOD),
+    Case("a few lines", is_line_flood, "a\nb\nc", None),
+    # coordination and rate
+    Case("same text from several users", is_coordinated_spam, "Earn money from home, write me now please", "certain", Category.SPAM, request={"signals": Signals(same_text_senders=3)}),
+    Case("same text in several chats", is_coordinated_spam, "Earn money from home, write me now please", "certain", request={"signals": Signals(same_text_chats=4)}),
+    Case("short greetings repeat innocently", is_coordinated_spam, "hello all", None, request={"signals": Signals(same_text_senders=9)}),
+    Case("two senders are not a campaign", is_coordinated_spam, "Earn money from home, write me now please", None, request={"signals": Signals(same_text_senders=2)}),
+    Case("message rate flood", is_message_rate_flood, "hi", "certain", Category.FLOOD, request={"signals": Signals(messages_last_minute=13)}),
+    Case("normal message rate", is_message_rate_flood, "hi", None, request={"signals": Signals(messages_last_minute=5)}),
+    Case("newcomer rate limit is halved", is_message_rate_flood, "hi", "certain", newcomer=True, request={"signals": Signals(messages_last_minute=7)}),
+    # forwards, channels, contacts, replies
+    Case("newcomer forwards a channel post", is_channel_forward, "big news", "certain", Category.SPAM, newcomer=True, request={"forwarded_from_channel": True}),
+    Case("member forwards a channel post", is_channel_forward, "big news", None, request={"forwarded_from_channel": True}),
+    Case("newcomer forward only suspicious when relaxed", is_channel_forward, "x", "suspicious", newcomer=True, policy={"newcomers": {"channel_forwards_are_spam": False}}, request={"forwarded_from_channel": True}),
+    Case("posted as a channel", is_sent_as_channel, "hello", "suspicious", request={"sent_as_channel": True}),
+    Case("group bans channel senders", is_sent_as_channel, "hello", "certain", policy={"channel_senders_are_spam": True}, request={"sent_as_channel": True}),
+    Case("newcomer sends only a contact", is_contact_only, "", "certain", Category.SPAM, newcomer=True, request={"kind": "contact", "has_contact": True}),
+    Case("member shares a contact", is_contact_only, "", None, request={"kind": "contact", "has_contact": True}),
+    Case("contact with words", is_contact_only, "this is our plumber", None, newcomer=True, request={"has_contact": True}),
+    Case("newcomer external reply", is_external_reply, "look at this", "suspicious", newcomer=True, request={"external_reply": True}),
+    Case("member external reply", is_external_reply, "look at this", None, request={"external_reply": True}),
+    # hidden text
+    Case("invisible characters and mixed scripts", has_hidden_characters, "Е\u200bаrn B\u200bТC fаst", "suspicious"),
+    Case("plain text", has_hidden_characters, "earn btc fast", None),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_rule_check(case: Case) -> None:
+    hit: RuleHit | None = case.check(make_input(case))  # type: ignore[operator]
+    if case.expect is None:
+        assert hit is None
+        return
+    assert hit is not None
+    assert hit.certain is (case.expect == "certain")
+    if not hit.certain:
+        assert hit.weight > 0
+    if case.category is not None:
+        assert hit.category is case.category
+
+
+def test_run_checks_collects_every_hit() -> None:
+    inp = make_input(Case("x", None, "🔥" * 12 + " join t.me/+abc", newcomer=True))
+    checks = {hit.check for hit in run_checks(inp)}
+    assert {"rule.emoji_flood", "rule.telegram_invite", "rule.newcomer_link"} <= checks
+
+
+def test_ordinary_message_triggers_nothing() -> None:
+    inp = make_input(Case("x", None, "Has anyone tried the new Docker release?", newcomer=True))
+    assert run_checks(inp) == ()
