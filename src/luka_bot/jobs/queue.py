@@ -84,6 +84,10 @@ class QueueStats:
 
 @dataclass(frozen=True)
 class IntakeResult:
+    """`duplicate`: this update id was taken in before, so nothing was written now. (If the
+    client re-sent the transaction after a lost reply, the first send may have done the work:
+    either way the job exists exactly once.)"""
+
     duplicate: bool
     job_id: str | None  # the stream entry id of the job; None for a duplicate update
 
