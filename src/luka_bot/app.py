@@ -30,13 +30,15 @@ from luka_bot.moderation.learning import GroupLearning
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.moderation_state import RedisLlmBudget, RedisSampleStore, RedisVerdictCache
 from luka_bot.store.signals import SignalStore
+from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
+from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import PollWatch, ReceivedAt
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.routers import assistant, members, private
+from luka_bot.telegram.routers import appeals, assistant, community, members, private
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.server import Health, create_web_app
@@ -157,28 +159,31 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     reputation = ReputationStore(redis.client, keys)
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
+    cases = CaseStore(redis.client, keys)
     judge = LlmJudge(llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics)
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
-                      budget=RedisLlmBudget(redis.client, keys), learning=learning)
+                      budget=RedisLlmBudget(redis.client, keys), learning=learning,
+                      max_concurrent_llm=settings.judge_concurrency)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=AuditLog(redis.client, keys), limiter=limiter, metrics=metrics,
-                        notice_lifetime=settings.notice_lifetime)
+                        notice_lifetime=settings.notice_lifetime, cases=cases)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
-                                   metrics=metrics)
+                                   metrics=metrics,
+                                   achievements=AchievementAnnouncer(bot, reputation, limiter))
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
 
     dispatcher = Dispatcher(
         app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
-        reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer,
+        reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
     )
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
-                               assistant.create_router())
+                               community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer)

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     stream_edit_interval: float = Field(default=1.5, ge=0)
     notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
-    worker_concurrency: int = Field(default=8, ge=1, le=256)
+    worker_concurrency: int = Field(default=16, ge=1, le=256)
+    judge_concurrency: int = Field(default=8, ge=1, le=256)   # LLM judge calls at once, per process
     job_max_attempts: int = Field(default=5, ge=1)
     # A worker re-reads its own unfinished jobs at start by this name; give each worker process on
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.

@@ -1,0 +1,90 @@
+"""Shared pieces of the end-to-end benchmarks: emulators here, the bot as a separate process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+OWNER = {"id": 1000, "first_name": "Olga"}
+ALICE = {"id": 1001, "first_name": "Alice"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50_ms": percentile(values, 50) * 1000, "p99_ms": percentile(values, 99) * 1000,
+            "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
+
+
+class Http:
+    def __init__(self, session: aiohttp.ClientSession, tg_url: str, llm_url: str) -> None:
+        self.session, self.tg_url, self.llm_url = session, tg_url, llm_url
+
+    async def json(self, method: str, url: str, body: Any = None) -> Any:
+        async with self.session.request(method, url, json=body) as response:
+            payload = await response.json()
+            if response.status >= 400:
+                raise RuntimeError(f"{method} {url}: {response.status} {payload}")
+            return payload
+
+    async def post(self, chat_id: int, user: dict, text: str) -> dict:
+        return await self.json("POST", f"{self.tg_url}/_emulator/messages",
+                               {"chat_id": chat_id, "chat_title": f"Bench {chat_id}", "from": user, "text": text})
+
+    async def messages(self, chat_id: int) -> list[dict]:
+        return await self.json("GET", f"{self.tg_url}/_emulator/chats/{chat_id}/messages")
+
+
+async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tuple[asyncio.subprocess.Process, int]:
+    web_port = free_port()
+    env = dict(os.environ)
+    env.update(BOT_TOKEN="123456:bench-token", TELEGRAM_API_URL=http.tg_url, LLM_BASE_URL=f"{http.llm_url}/v1",
+               ASSISTANT_MODEL="emulated-assistant", MODERATION_MODEL="emulated-judge", WEB_PORT=str(web_port),
+               DATA_DIR=str(data_dir), LOG_LEVEL="WARNING", WORKER_NAME=f"bench-{web_port}")
+    env.update(env_extra)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "luka_bot", "run", env=env,
+                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            async with http.session.get(f"http://127.0.0.1:{web_port}/healthz") as response:
+                if response.status == 200:
+                    return process, web_port
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the bot did not become healthy within 30 s")
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> int:
+    process.terminate()
+    return await asyncio.wait_for(process.wait(), timeout=30)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
