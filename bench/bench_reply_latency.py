@@ -107,10 +107,12 @@ async def main() -> None:
         await http.json("POST", f"{http.llm_url}/_llm/script", {"contains": "benchspam", "verdict": SPAM_VERDICT})
         results = {}
         for label, moderation, base in (("moderation_off", False, -1002000000000), ("moderation_on", True, -1003000000000)):
+            await redis.flushall()  # each case starts with an empty job stream
             process, _ = await start_bot(http, {"REDIS_URL": valkey.url, "LLM_JUDGE": "all"}, tmp / label)
             await mention_latencies(http, redis, n=5, moderation=moderation, base=base + 900_000)  # warm-up
             results[label] = summary(await mention_latencies(http, redis, n=args.mentions, moderation=moderation, base=base))
             await stop_bot(process)
+        await redis.flushall()  # not the judge backlog the mention case left behind
         process, _ = await start_bot(http, {"REDIS_URL": valkey.url, "LLM_JUDGE": "all"}, tmp / "deletion")
         results["deletion_with_reply"] = summary(
             await deletion_latencies(http, redis, n=args.deletions, base=-1004000000000, spacing=0.5))

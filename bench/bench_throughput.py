@@ -1,0 +1,86 @@
+"""Sustained messages per second through intake and the moderation workers (LLM_JUDGE=off),
+with the bot process's peak memory.
+
+    .venv/bin/python bench/bench_throughput.py [--messages 3000] [--posters 8]
+
+Messages are posted to the Telegram emulator as fast as `--posters` concurrent clients can; the
+bot (its own process) takes them in by long polling, records and enqueues each, and its workers
+judge them with the offline tiers. Throughput is messages over the time from the first post to
+the last job acknowledged (read from the bot's /metrics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _stack import OWNER, Http, rss_mib, start_bot, stop_bot  # noqa: E402
+
+from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
+from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
+
+PHRASES = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
+           "привет всем, как дела?", "кто идёт на встречу в субботу?", "thanks, that helped a lot",
+           "I pushed the fix to the main branch", "погода сегодня отличная", "see you tomorrow"]
+
+
+async def jobs_done(http: Http, port: int) -> float:
+    async with http.session.get(f"http://127.0.0.1:{port}/metrics") as response:
+        text = await response.text()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--posters", type=int, default=8)
+    parser.add_argument("--chats", type=int, default=10)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="luka-bench-"))
+    _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0)
+    _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
+        http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
+        process, port = await start_bot(http, {"LLM_JUDGE": "off"}, tmp / "data")
+        chats = [-1005000000000 - n for n in range(args.chats)]
+        for chat in chats:
+            await http.post(chat, OWNER, "welcome")
+        baseline = await jobs_done(http, port)
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for n in range(args.messages):
+            queue.put_nowait(n)
+
+        async def poster() -> None:
+            while not queue.empty():
+                n = queue.get_nowait()
+                member = {"id": 10_000 + n // 3, "first_name": f"Member{n // 3}"}
+                await http.post(chats[n % len(chats)], member, f"{PHRASES[n % len(PHRASES)]} ({n})")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(poster() for _ in range(args.posters)))
+        posted_in = time.perf_counter() - started
+        while await jobs_done(http, port) - baseline < args.messages:
+            if time.perf_counter() - started > 600:
+                raise TimeoutError("jobs not finished within 600 s")
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        peak = rss_mib(process.pid)
+        exit_code = await stop_bot(process)
+    await llm_runner.cleanup()
+    await tg_runner.cleanup()
+    print(f"{args.messages} messages in {args.chats} chats, {args.posters} concurrent posters, LLM_JUDGE=off")
+    print(f"posting took {posted_in:.1f} s ({args.messages / posted_in:.0f} msg/s offered)")
+    print(f"intake -> every job acknowledged: {elapsed:.1f} s = {args.messages / elapsed:.0f} msg/s sustained")
+    print(f"bot process peak RSS: {peak:.0f} MiB; exit code after SIGTERM: {exit_code}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
