@@ -18,6 +18,9 @@ def is_addressed_to_bot(message: Message, me: User) -> bool:
     if message.from_user is not None and message.from_user.id == me.id:
         return False
     text = message_text(message)
+    if message.chat.type == "private":
+        # In a private chat everything is addressed to the bot, except commands it handles elsewhere.
+        return bool(text.strip()) and (not text.startswith("/") or text.lower().startswith("/ask"))
     entities = message.entities or message.caption_entities or []
     for entity in entities:
         if entity.type == "mention" and me.username:

@@ -120,7 +120,16 @@ class IntakeMiddleware(BaseMiddleware):
         if not isinstance(event, Update):
             return await handler(event, data)
         message = event.message or event.edited_message
-        if message is None or message.chat.type not in GROUP_TYPES:
+        if message is None:
+            return await handler(event, data)
+        if message.chat.type == ChatType.PRIVATE and event.message is not None and message.from_user is not None:
+            # Private chats are not moderated; the text is kept so replies carry the conversation.
+            reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+            await data["conversation"].record(message.chat.id, message.message_id, message_record(
+                user_id=message.from_user.id, name=display_name(message), text=(message.text or message.caption or "")[:MAX_TEXT],
+                kind=message_kind(message), date=message.date.timestamp(), reply_to=reply_to, is_bot=False))
+            return await handler(event, data)
+        if message.chat.type not in GROUP_TYPES:
             return await handler(event, data)
         me = data.get("me")
         if me is not None and message.from_user is not None and message.from_user.id == me.id:

@@ -16,9 +16,10 @@ from luka_bot.moderation.verdict import ModerationRequest, Signals, Tier, Verdic
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.signals import SignalStore
+from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.enforcement import Enforcer, Target
-from luka_bot.telegram.intake import request_from_job
+from luka_bot.telegram.intake import INLINE_MEMBER, request_from_job
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +45,8 @@ def default_text_hash(text: str) -> str:
 class ModerationJobHandler:
     def __init__(self, *, decider: Decider, enforcer: Enforcer, group_settings: GroupSettingsRepository,
                  reputation: ReputationStore, admins: AdminCache, signals: SignalStore, metrics: Metrics,
-                 text_hash: TextHasher = default_text_hash) -> None:
+                 text_hash: TextHasher = default_text_hash,
+                 achievements: AchievementAnnouncer | None = None) -> None:
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -53,6 +55,7 @@ class ModerationJobHandler:
         self._signals = signals
         self._metrics = metrics
         self._text_hash = text_hash
+        self._achievements = achievements
 
     async def __call__(self, job: Job) -> None:
         fields = job.fields
@@ -93,6 +96,8 @@ class ModerationJobHandler:
             "queue_wait": started - float(fields.get("enqueued_at") or started),
             "decide": verdict_at - started,
         })
+        if self._achievements is not None and target.revision == 0 and not verdict.is_violation:
+            await self._achievements.after_message(stats, target.name, settings)
 
 
 class FastDecider(Protocol):
@@ -109,8 +114,6 @@ class InlineModeration:
         self._metrics = metrics
 
     async def check(self, fields: dict[str, str], settings: GroupSettings) -> bool:
-        from luka_bot.telegram.intake import INLINE_MEMBER
-
         request = request_from_job(fields, member=INLINE_MEMBER, language=settings.language.value)
         verdict = self._decider.fast_verdict(request, settings)
         if verdict is None or not verdict.removes_message:
