@@ -95,3 +95,24 @@ async def test_settings_menu_is_for_admins_only(stack):
 async def _answered(c, callback_id: str):
     answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
     return answer if answer.get("answered") else None
+
+
+async def test_an_admins_persona_and_rules_reach_the_models(stack):
+    c = stack.control
+    await c.post("/setpersona You are a pirate. Answer like one.", user=OWNER)
+    await c.post("/setrules No talk about football.", user=OWNER)
+    await c.post("/setpersona I am not an admin", user=ALICE)
+
+    async def saved():
+        settings = await stack.app.dispatcher["group_settings"].get(GROUP)
+        return settings if settings.rules_text and settings.persona_prompt else None
+
+    settings = await wait_for(saved, timeout=5)
+    assert settings.persona_prompt == "You are a pirate. Answer like one."
+    await c.post("@luka_test_bot ahoy?", user=ALICE)
+
+    async def assistant_request():
+        return [r for r in await c.llm_requests() if r.get("stream") and "ahoy" in str(r["messages"])]
+
+    request = (await wait_for(assistant_request, timeout=10))[0]
+    assert "You are a pirate" in request["messages"][0]["content"]

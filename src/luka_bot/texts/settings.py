@@ -34,6 +34,14 @@ TEXTS = {
         "ru": "Текста правил пока нет: действует политика по умолчанию. Задайте его: /setrules и текст.",
     },
     "rules.saved": {"en": "📜 Rules saved ({n} characters).", "ru": "📜 Правила сохранены ({n} символов)."},
+    "persona.saved": {
+        "en": "🎭 Persona saved ({n} characters). The assistant will answer in it.",
+        "ru": "🎭 Образ сохранён ({n} символов). Ассистент будет отвечать в нём.",
+    },
+    "persona.cleared": {
+        "en": "🎭 Persona cleared: the assistant answers in its default voice.",
+        "ru": "🎭 Образ сброшен: ассистент отвечает по умолчанию.",
+    },
     "rules.too_long": {
         "en": "The rules text is too long: {n} characters, at most {max}.",
         "ru": "Текст правил слишком длинный: {n} символов, максимум {max}.",

@@ -138,6 +138,17 @@ async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
 
 async def set_rules(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
                     admins: AdminCache) -> None:
+    await _set_text(message, command, group_settings, admins, field="rules_text")
+
+
+async def set_persona(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                      admins: AdminCache) -> None:
+    await _set_text(message, command, group_settings, admins, field="persona_prompt")
+
+
+async def _set_text(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                    admins: AdminCache, *, field: str) -> None:
+    """/setrules and /setpersona: an admin sets one of the group's two free texts."""
     if message.chat.type not in GROUP_CHATS:
         await message.answer(render(TEXTS, "groups_only", "en"))
         return
@@ -151,14 +162,18 @@ async def set_rules(message: Message, command: CommandObject, group_settings: Gr
     if len(text) > RULES_MAX:
         await message.reply(render(TEXTS, "rules.too_long", lang, n=len(text), max=RULES_MAX))
         return
-    await group_settings.save(message.chat.id, settings.model_copy(update={"rules_text": text}))
-    await message.reply(render(TEXTS, "rules.saved", lang, n=len(text)))
+    await group_settings.save(message.chat.id, settings.model_copy(update={field: text}))
+    if field == "rules_text":
+        await message.reply(render(TEXTS, "rules.saved", lang, n=len(text)))
+    else:
+        await message.reply(render(TEXTS, "persona.saved" if text else "persona.cleared", lang, n=len(text)))
 
 
 def create_router() -> Router:
     router = Router(name="settings")
     router.message.register(open_menu, Command("settings"))
     router.message.register(set_rules, Command("setrules"))
+    router.message.register(set_persona, Command("setpersona"))
     router.callback_query.register(press, SettingsCallback.filter())
     router.callback_query.register(_unknown_button, F.data.startswith("gs:"))
     return router
