@@ -12,11 +12,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class LlmJudgeMode(StrEnum):
-    ALL = "all"
-    UNCERTAIN = "uncertain"
-    OFF = "off"
+from luka_bot.policy.group import JudgeMode
 
 
 class Role(StrEnum):
@@ -41,7 +37,7 @@ class Settings(BaseSettings):
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
     web_port: int = Field(default=8090, ge=0, le=65535)
-    llm_judge: LlmJudgeMode = LlmJudgeMode.UNCERTAIN
+    llm_judge: JudgeMode = JudgeMode.UNCERTAIN
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     # Timeouts and pacing: seconds unless named otherwise.

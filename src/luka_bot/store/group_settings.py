@@ -7,10 +7,12 @@ repository is visible at once in this process and within `cache_seconds` in the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 import structlog
 from pydantic import ValidationError
+from redis.exceptions import WatchError
 
 from luka_bot.policy.group import GroupSettings, JudgeMode
 from luka_bot.store.keys import Keys
@@ -57,6 +59,24 @@ class GroupSettingsRepository:
         settings = self.parse(chat_id, await self._redis.get(self._keys.group_settings(chat_id)))
         self.remember(chat_id, settings)
         return settings
+
+    async def update(self, chat_id: int, change: Callable[[GroupSettings], GroupSettings]) -> GroupSettings:
+        """Apply `change` to the stored settings atomically (optimistic WATCH/MULTI, retried), so
+        two admins changing different settings at once never undo each other."""
+        key = self._keys.group_settings(chat_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    new = change(self.parse(chat_id, await pipe.get(key)))
+                    pipe.multi()
+                    pipe.set(key, new.model_dump_json())
+                    await pipe.execute()
+                    break
+                except WatchError:
+                    continue  # someone else changed them meanwhile: read again and re-apply
+        self.remember(chat_id, new)
+        return new
 
     async def save(self, chat_id: int, settings: GroupSettings) -> None:
         await self._redis.set(self._keys.group_settings(chat_id), settings.model_dump_json())

@@ -91,17 +91,25 @@ async def _is_admin(admins: AdminCache, chat_id: int, user_id: int | None, sende
     return user_id is not None and await admins.is_admin(chat_id, user_id)
 
 
-async def open_menu(message: Message, group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def _settings_for_admin(message: Message, group_settings: GroupSettingsRepository,
+                              admins: AdminCache) -> GroupSettings | None:
+    """The group's settings when the sender may change them; otherwise says why and gives None."""
     if message.chat.type not in GROUP_CHATS:
         await message.answer(render(TEXTS, "groups_only", "en"))
-        return
+        return None
     settings = await group_settings.get(message.chat.id)
-    lang = settings.language.value
     user_id = message.from_user.id if message.from_user else None
     if not await _is_admin(admins, message.chat.id, user_id, message.sender_chat.id if message.sender_chat else None):
-        await message.reply(render(TEXTS, "not_admin", lang))
-        return
-    await message.answer(render(TEXTS, "title", lang), parse_mode="HTML", reply_markup=menu(settings))
+        await message.reply(render(TEXTS, "not_admin", settings.language.value))
+        return None
+    return settings
+
+
+async def open_menu(message: Message, group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+    settings = await _settings_for_admin(message, group_settings, admins)
+    if settings is not None:
+        await message.answer(render(TEXTS, "title", settings.language.value), parse_mode="HTML",
+                             reply_markup=menu(settings))
 
 
 async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
@@ -131,7 +139,7 @@ async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
     if new is None:
         await query.answer()
         return
-    await group_settings.save(chat_id, new)
+    new = await group_settings.update(chat_id, lambda current: changed(current, action) or current)
     await query.answer(render(TEXTS, "saved", new.language.value))
     await message.edit_text(render(TEXTS, "title", new.language.value), parse_mode="HTML", reply_markup=menu(new))
 
@@ -149,20 +157,15 @@ async def set_persona(message: Message, command: CommandObject, group_settings: 
 async def _set_text(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
                     admins: AdminCache, *, field: str) -> None:
     """/setrules and /setpersona: an admin sets one of the group's two free texts."""
-    if message.chat.type not in GROUP_CHATS:
-        await message.answer(render(TEXTS, "groups_only", "en"))
+    settings = await _settings_for_admin(message, group_settings, admins)
+    if settings is None:
         return
-    settings = await group_settings.get(message.chat.id)
     lang = settings.language.value
-    user_id = message.from_user.id if message.from_user else None
-    if not await _is_admin(admins, message.chat.id, user_id, message.sender_chat.id if message.sender_chat else None):
-        await message.reply(render(TEXTS, "not_admin", lang))
-        return
     text = (command.args or "").strip()
     if len(text) > RULES_MAX:
         await message.reply(render(TEXTS, "rules.too_long", lang, n=len(text), max=RULES_MAX))
         return
-    await group_settings.save(message.chat.id, settings.model_copy(update={field: text}))
+    await group_settings.update(message.chat.id, lambda current: current.model_copy(update={field: text}))
     if field == "rules_text":
         await message.reply(render(TEXTS, "rules.saved", lang, n=len(text)))
     else:
