@@ -1,0 +1,32 @@
+"""The outbound limiter: one budget per group shared by every process, kept in Redis."""
+
+from __future__ import annotations
+
+from luka_bot.telegram.rate_limit import OutboundLimiter
+
+
+async def test_a_group_gets_its_burst_then_must_wait(any_redis, keys):
+    limiter = OutboundLimiter(any_redis, keys, group_per_minute=20)
+    waits = [await limiter.try_take(-100) for _ in range(21)]
+    assert waits[:20] == [0.0] * 20
+    assert 2.5 < waits[20] <= 3.0  # one send every 3 s at 20 a minute
+
+
+async def test_two_processes_share_one_budget(any_redis, keys):
+    first = OutboundLimiter(any_redis, keys, group_per_minute=20)
+    second = OutboundLimiter(any_redis, keys, group_per_minute=20)
+    taken = [await (first if n % 2 else second).try_take(-200) for n in range(25)]
+    assert sum(1 for wait in taken if wait == 0) == 20
+
+
+async def test_groups_do_not_share_budgets_and_private_chats_have_none(any_redis, keys):
+    limiter = OutboundLimiter(any_redis, keys, group_per_minute=2, global_per_second=1000)
+    assert [await limiter.try_take(-1) for _ in range(3)][-1] > 0
+    assert await limiter.try_take(-2) == 0
+    assert all([await limiter.try_take(42) == 0 for _ in range(50)])
+
+
+async def test_the_global_budget_caps_everything(any_redis, keys):
+    limiter = OutboundLimiter(any_redis, keys, group_per_minute=1000, global_per_second=5)
+    waits = [await limiter.try_take(-(n + 1)) for n in range(6)]
+    assert waits[:5] == [0.0] * 5 and waits[5] > 0
