@@ -34,6 +34,8 @@ def test_a_wrong_setting_names_itself(monkeypatch, env, expected):
 
 def test_defaults_are_usable(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no .env here
+    for name in ("REDIS_URL", "WEB_PORT", "LLM_JUDGE"):
+        monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.redis_url is None and settings.web_port == 8090 and settings.llm_judge.value == "uncertain"
 

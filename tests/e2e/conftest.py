@@ -23,8 +23,10 @@ async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> Asyn
     session = aiohttp.ClientSession()
     app, task = await start_bot(embedded_redis_url, tg_url, llm_url, **overrides)
     control = Control(session, tg_url, llm_url)
-    # The first member to post creates the group and is its admin; the tests' members are not.
+    # OWNER opens the group and is made its admin (as an admin would be in Telegram); the tests'
+    # other members are plain members.
     await control.post("Welcome to the test group!", user=OWNER, chat_id=GROUP)
+    await control._json("POST", f"{tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": OWNER["id"]})
     try:
         yield Stack(control, app, overrides)
     finally:

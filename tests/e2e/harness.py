@@ -21,7 +21,7 @@ from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.settings import Role, load_settings
 
 GROUP = -1001000000001
-OWNER = {"id": 1000, "first_name": "Olga", "username": "owner"}  # creates the group: its admin
+OWNER = {"id": 1000, "first_name": "Olga", "username": "owner"}  # made an admin of the test group
 ALICE = {"id": 1001, "first_name": "Alice", "username": "alice"}
 BOB = {"id": 1002, "first_name": "Bob", "username": "bob"}
 BOT_USERNAME = "luka_test_bot"

@@ -18,7 +18,7 @@ from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.settings import Role
 
-from .harness import BOB, BOT_USERNAME, GROUP, OWNER, Control, start_bot, wait_for
+from .harness import BOB, BOT_USERNAME, Control, start_bot, wait_for
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 
@@ -66,7 +66,6 @@ async def message_deleted(control: Control, message_id: int) -> bool:
 
 async def test_kill_9_while_a_verdict_is_pending_then_restart_deletes_the_message(emulators, tmp_path):
     c = emulators
-    await c.post("Welcome!", user=OWNER)
     await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
     await c.llm_config(judge_delay=60)  # the verdict is still pending when the bot dies
     port = free_port()
@@ -93,7 +92,6 @@ async def test_kill_9_while_a_verdict_is_pending_then_restart_deletes_the_messag
 
 async def test_sigterm_drains_in_flight_work_and_exits_0(emulators, tmp_path):
     c = emulators
-    await c.post("Welcome!", user=OWNER)
     await c.llm_script(contains="moonshot", verdict=SPAM_VERDICT)
     await c.llm_config(judge_delay=1.5)
     process = await start_process(c, tmp_path, free_port())
@@ -110,7 +108,6 @@ async def test_sigterm_drains_in_flight_work_and_exits_0(emulators, tmp_path):
 
 async def test_two_workers_on_one_redis_never_act_twice_visibly(emulators, embedded_redis_url):
     c = emulators
-    await c.post("Welcome!", user=OWNER)
     prefix = f"two{uuid.uuid4().hex[:6]}"
     await c.llm_script(contains="dupecoin", verdict=SPAM_VERDICT)
     await c.llm_config(judge_delay=0.2)

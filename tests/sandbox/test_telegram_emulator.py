@@ -25,6 +25,7 @@ from aiogram.types import (
     Message,
     ChatMemberAdministrator,
     ChatMemberBanned,
+    ChatMemberMember,
     ChatMemberOwner,
     ChatMemberRestricted,
     ChatPermissions,
@@ -369,14 +370,16 @@ async def member_status(control: Control, user: dict) -> dict:
     return await control.get(f"/_emulator/chats/{GROUP}/members/{user['id']}")
 
 
-async def test_first_poster_owns_the_group_and_the_bot_is_admin(bot: Bot, control: Control) -> None:
+async def test_posters_are_plain_members_of_a_group_a_silent_owner_created(bot: Bot, control: Control) -> None:
+    # Every poster is moderated like anyone else until the control API makes them an admin.
     await control.say(ALICE, "first", chat_title="Test group")
     await control.say(BOB, "second")
-    assert isinstance(await bot.get_chat_member(GROUP, ALICE["id"]), ChatMemberOwner)
+    assert isinstance(await bot.get_chat_member(GROUP, ALICE["id"]), ChatMemberMember)
+    assert isinstance(await bot.get_chat_member(GROUP, 1), ChatMemberOwner)
     me = await bot.get_chat_member(GROUP, BOT_ID)
     assert isinstance(me, ChatMemberAdministrator) and me.can_delete_messages and me.can_restrict_members
     admins = await bot.get_chat_administrators(GROUP)
-    assert {a.user.id for a in admins} == {ALICE["id"], BOT_ID}
+    assert {a.user.id for a in admins} == {1, BOT_ID}
     chat = await bot.get_chat(GROUP)
     assert (chat.type, chat.title) == ("supergroup", "Test group")
     assert await control.get("/_emulator/chats") == [{"chat_id": GROUP, "title": "Test group", "type": "supergroup"}]
@@ -427,6 +430,7 @@ async def test_ban_unban_and_a_banned_user_cannot_post(bot: Bot, control: Contro
 @pytest.mark.parametrize("action", ["restrict", "ban", "unban"])
 async def test_admins_cannot_be_restricted(bot: Bot, control: Control, action: str) -> None:
     await control.say(ALICE, "hi")
+    await control.post(f"/_emulator/chats/{GROUP}/admins", {"user_id": ALICE["id"]})
     calls = {
         "restrict": lambda: bot.restrict_chat_member(GROUP, ALICE["id"], ChatPermissions(can_send_messages=False)),
         "ban": lambda: bot.ban_chat_member(GROUP, ALICE["id"]),
@@ -447,7 +451,7 @@ async def test_member_changes_arrive_as_chat_member_only_when_asked_for(bot: Bot
     await bot.ban_chat_member(GROUP, BOB["id"])
     changes = [u.chat_member for u in await bot.get_updates(timeout=0)]
     assert [(c.from_user.id, c.old_chat_member.status, c.new_chat_member.status) for c in changes] == [
-        (ALICE["id"], "kicked", "member"),
+        (1, "kicked", "member"),  # the group's owner acted in the Telegram app
         (BOT_ID, "member", "kicked"),
     ]
 
@@ -471,7 +475,8 @@ async def test_control_admins_endpoint_promotes(bot: Bot, control: Control) -> N
     await control.post(f"/_emulator/chats/{GROUP}/admins", {"user_id": BOB["id"]})
     assert isinstance(await bot.get_chat_member(GROUP, BOB["id"]), ChatMemberAdministrator)
     members = await control.get(f"/_emulator/chats/{GROUP}/members")
-    assert {m["user_id"]: m["status"] for m in members} == {ALICE["id"]: "creator", BOB["id"]: "administrator", BOT_ID: "administrator"}
+    assert {m["user_id"]: m["status"] for m in members} == {
+        1: "creator", ALICE["id"]: "member", BOB["id"]: "administrator", BOT_ID: "administrator"}
 
 
 # ----- buttons ------------------------------------------------------------------------------

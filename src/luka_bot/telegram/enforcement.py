@@ -27,6 +27,7 @@ from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.keys import ACTION_DONE_TTL, Keys
+from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard, post_to_log
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.texts import render
 from luka_bot.texts.community import category_label, sanction_notice
@@ -81,7 +82,7 @@ class Enforcer:
     def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, conversation: ConversationStore,
                  reputation: ReputationStore, sanctions: SanctionStore, audit: AuditLog,
                  limiter: OutboundLimiter, metrics: Metrics,
-                 notice_lifetime: float = PUBLIC_NOTICE_LIFETIME_S) -> None:
+                 notice_lifetime: float = PUBLIC_NOTICE_LIFETIME_S, cases: CaseStore | None = None) -> None:
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -92,6 +93,7 @@ class Enforcer:
         self._limiter = limiter
         self._metrics = metrics
         self._notice_lifetime = notice_lifetime
+        self._cases = cases
 
     async def already_done(self, target: Target) -> bool:
         return bool(await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision)))
@@ -134,7 +136,37 @@ class Enforcer:
         result.sanction = sanction
         if sanction is not None and sanction.kind is not SanctionKind.WARN:
             await self._restrict(target, sanction, result)
-        await self._notify(target, verdict, sanction, settings, result)
+        case = await self._open_case(target, verdict, sanction)
+        await self._notify(target, verdict, sanction, settings, result, case)
+        await self._post_log(case, settings, result)
+
+    async def _open_case(self, target: Target, verdict: Verdict, sanction: Sanction | None) -> Case | None:
+        """What the notice's buttons refer to; kept as first written when a job runs again."""
+        if self._cases is None:
+            return None
+        existing = await self._cases.get(target.chat_id, target.message_id)
+        if existing is not None and existing.revision == target.revision:
+            return existing
+        case = Case(chat_id=target.chat_id, message_id=target.message_id, revision=target.revision,
+                    user_id=target.user_id, name=target.name, text=target.text, category=verdict.category,
+                    sanction=sanction.kind if sanction else None, duration_s=sanction.duration_s if sanction else None,
+                    removed=verdict.removes_message, chat_title=target.chat_title)
+        await self._cases.open(case)
+        return case
+
+    async def _post_log(self, case: Case | None, settings: GroupSettings, result: Enforcement) -> None:
+        if case is None or self._cases is None:
+            return
+        if not await self._cases.first_log_post(case.chat_id, case.message_id):
+            return
+        try:
+            posted = await post_to_log(self._bot, self._cases, case, settings.language.value, appeal=False,
+                                       fallback_to_group=False)
+        except TelegramAPIError as exc:  # the log is a courtesy to admins: the action itself stands
+            result.errors.append(f"log: {exc}")
+            return
+        if posted is not None:
+            result.actions.append("log")
 
     async def _delete(self, chat_id: int, message_ids: list[int], result: Enforcement) -> None:
         try:
@@ -161,7 +193,7 @@ class Enforcer:
         result.actions.append(f"{sanction.kind.value}:{sanction.duration_s or 'permanent'}")
 
     async def _notify(self, target: Target, verdict: Verdict, sanction: Sanction | None,
-                      settings: GroupSettings, result: Enforcement) -> None:
+                      settings: GroupSettings, result: Enforcement, case: Case | None = None) -> None:
         first = await self._redis.set(self._keys.notice_sent(target.chat_id, target.message_id, target.revision),
                                       "1", nx=True, ex=ACTION_DONE_TTL)
         if not first:
@@ -176,7 +208,8 @@ class Enforcer:
             if sanction_text:
                 text += "\n\n" + sanction_text
             try:
-                await self._bot.send_message(target.user_id, text, parse_mode="HTML")
+                await self._bot.send_message(target.user_id, text, parse_mode="HTML", reply_markup=(
+                    notice_keyboard(case, lang, public=False) if case else None))
                 result.actions.append("notice:dm")
                 return
             except (TelegramForbiddenError, TelegramBadRequest):
@@ -184,7 +217,8 @@ class Enforcer:
         text = sanction_text or render(TEXTS, "removed.public", lang, member=target.name, reason=reason)
         try:
             await self._limiter.take(target.chat_id)
-            sent = await self._bot.send_message(target.chat_id, text, parse_mode="HTML")
+            sent = await self._bot.send_message(target.chat_id, text, parse_mode="HTML", reply_markup=(
+                notice_keyboard(case, lang, public=True) if case else None))
         except TelegramAPIError as exc:
             result.errors.append(f"notice: {exc}")
             return

@@ -40,7 +40,7 @@ Web chat page: `GET /` is `sandbox/static/chat.html`, `GET /static/{name}` the f
 
 Behaviour worth knowing
 -----------------------
-- A group appears on its first message as a supergroup; its first poster is the creator; the bot
+- A group appears on its first message as a supergroup; its creator is a "Group owner" (user id 1) who never posts, so every poster is a plain member until `/_emulator/chats/{id}/admins` makes them an admin; the bot
   is an administrator with can_delete_messages and can_restrict_members. Message ids count from 1
   per chat, shared by users and the bot. Writing to a group joins it silently; use `/join` for a
   visible join.

@@ -64,7 +64,7 @@ async def post_message(request: web.Request) -> web.Response:
     "caption"?, "forward_from_chat"? {"id", "title"} (a forward from a channel),
     "sender_chat"? {"id", "title"} (posted on behalf of a channel), "contact"? {"phone_number",
     "first_name"}, "external_reply"? (ExternalReplyInfo), "via_bot"? (username or User)}.
-    chat_id < 0 is a group (created on its first message, the first poster its creator);
+    chat_id < 0 is a group (created on its first message; its creator is the silent "Group owner", user id 1);
     chat_id == from.id is a private message to the bot. Muted or banned users get 403.
     Answer: {"message_id", "date"}."""
     message = _emulator(request).post_user_message(await _body(request))

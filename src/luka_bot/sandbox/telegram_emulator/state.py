@@ -51,6 +51,7 @@ ADMIN_RIGHTS = {
     "can_delete_stories": False, "can_send_welcome_messages": False, "can_pin_messages": True,
     "can_manage_topics": False,
 }
+GROUP_OWNER = {"id": 1, "is_bot": False, "first_name": "Group owner", "username": "group_owner"}
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 
@@ -218,10 +219,13 @@ class EmulatorState:
         if chat is None:
             chat = Chat(id=chat_id, type="supergroup", title=title or f"Group {chat_id}")
             chat.bot_member = Member(self.bot_id, "administrator", rights=dict(ADMIN_RIGHTS))
-            chat.creator_id = first_poster
-            chat.members[first_poster] = Member(first_poster, "creator")
+            # The group belongs to an owner who never posts; whoever posts first is a plain member,
+            # so moderation applies to every poster until the control API makes someone an admin.
+            self.users.setdefault(GROUP_OWNER["id"], dict(GROUP_OWNER))
+            chat.creator_id = GROUP_OWNER["id"]
+            chat.members[GROUP_OWNER["id"]] = Member(GROUP_OWNER["id"], "creator")
             self.chats[chat_id] = chat
-            log.info("emulator.group_created", chat_id=chat_id, creator_id=first_poster)
+            log.info("emulator.group_created", chat_id=chat_id, creator_id=GROUP_OWNER["id"], first_poster=first_poster)
         elif title:
             chat.title = title
         return chat

@@ -1,0 +1,336 @@
+"""Member commands (/rep, /top, /report) and admin commands (/warn, /unwarn, /mute, /unmute, /ban,
+/unban, /pardon, /spam).
+
+An admin command's target is always the author of the message it replies to, never a name or id
+typed after it; every admin command asks Telegram (through the admin cache) who is asking.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+
+import structlog
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message, User
+
+from luka_bot.community.achievements import DEFAULT_ACHIEVEMENTS
+from luka_bot.community.reputation import ReputationStore
+from luka_bot.community.sanctions import SanctionStore
+from luka_bot.community.trust import recent_violations, trust_level
+from luka_bot.moderation.learning import GroupLearning, SampleLabel
+from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
+from luka_bot.policy.group import GroupSettings
+from luka_bot.policy.ladder import SanctionKind
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram.admins import AdminCache
+from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
+from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
+from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
+from luka_bot.telegram.sanctioning import impose, lift
+from luka_bot.texts import render
+from luka_bot.texts.commands import TEXTS
+from luka_bot.texts.community import TEXTS as COMMUNITY_TEXTS
+from luka_bot.texts.community import category_label, leaderboard, reputation_card, sanction_notice
+
+log = structlog.get_logger(__name__)
+
+GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
+TOP_SIZE = 10
+REPORT_EXCERPT = 1000
+
+
+def member_name(user: User) -> str:
+    return user.full_name or user.username or str(user.id)
+
+
+def mention(user_id: int, name: str) -> str:
+    return f'<a href="tg://user?id={int(user_id)}">{html.escape(name, quote=False)}</a>'
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A command in a group, with the group's settings and who sent it."""
+
+    message: Message
+    settings: GroupSettings
+    command: str
+
+    @property
+    def chat_id(self) -> int:
+        return self.message.chat.id
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language.value
+
+    async def reply(self, key: str, catalog: dict[str, dict[str, str]] = TEXTS, **values: object) -> None:
+        await self.message.reply(render(catalog, key, self.lang, **values), parse_mode="HTML")
+
+
+async def group_invocation(message: Message, command: CommandObject, group_settings: GroupSettingsRepository) -> Invocation | None:
+    if message.chat.type not in GROUP_CHATS:
+        await message.answer(render(TEXTS, "groups_only", "en"))
+        return None
+    settings = await group_settings.get(message.chat.id)
+    return Invocation(message, settings, command.command.lower())
+
+
+async def require_admin(call: Invocation, admins: AdminCache) -> bool:
+    message = call.message
+    if message.sender_chat is not None and message.sender_chat.id == call.chat_id:
+        return True  # an anonymous admin posts as the group itself
+    if message.from_user is not None and await admins.is_admin(call.chat_id, message.from_user.id):
+        return True
+    await call.reply("not_admin", command=call.command)
+    return False
+
+
+async def _target(call: Invocation, admins: AdminCache, me: User) -> User | None:
+    """The replied-to member, or None after telling the admin why there is none."""
+    reply = call.message.reply_to_message
+    if reply is None or reply.from_user is None:
+        await call.reply("needs_reply", command=call.command)
+        return None
+    user = reply.from_user
+    if user.is_bot or user.id == me.id or reply.sender_chat is not None:
+        await call.reply("target_is_bot")
+        return None
+    if await admins.is_admin(call.chat_id, user.id):
+        await call.reply("target_is_admin", member=member_name(user))
+        return None
+    return user
+
+
+async def _admin_target(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                        admins: AdminCache, me: User) -> tuple[Invocation, User] | None:
+    call = await group_invocation(message, command, group_settings)
+    if call is None or not await require_admin(call, admins):
+        return None
+    target = await _target(call, admins, me)
+    return (call, target) if target is not None else None
+
+
+async def _notice_with_appeal(bot: Bot, cases: CaseStore, call: Invocation, target: User, kind: SanctionKind,
+                              duration_s: int | None, text: str) -> None:
+    reply = call.message.reply_to_message
+    assert reply is not None  # _target checked it
+    case = Case(chat_id=call.chat_id, message_id=reply.message_id, user_id=target.id, name=member_name(target),
+                text=reply.text or reply.caption or "", category=Category.OTHER, sanction=kind,
+                duration_s=duration_s, removed=False, chat_title=call.message.chat.title or "",
+                counted=kind is SanctionKind.WARN)
+    await cases.open(case)
+    await bot.send_message(call.chat_id, text, parse_mode="HTML",
+                           reply_markup=notice_keyboard(case, call.lang, public=True))
+
+
+# --- member commands ---------------------------------------------------------------------------
+
+async def rep(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+              reputation: ReputationStore, me: User) -> None:
+    call = await group_invocation(message, command, group_settings)
+    if call is None or message.from_user is None:
+        return
+    reply = message.reply_to_message
+    user = reply.from_user if reply is not None and reply.from_user is not None and not reply.from_user.is_bot \
+        else message.from_user
+    stats = await reputation.stats(call.chat_id, user.id)
+    earned = await reputation.earned(call.chat_id, user.id)
+    labels = [f"{a.emoji} {a.name(call.lang)}" for a in DEFAULT_ACHIEVEMENTS if a.id in earned]
+    now = time.time()
+    policy = call.settings.ladder
+    await message.reply(reputation_card(
+        member=member_name(user), trust=trust_level(stats, now, policy), points=stats.points,
+        messages=stats.messages, helpful=stats.helpful, quality=stats.quality_answers,
+        window_days=policy.window_days, recent_violations=recent_violations(stats, now, policy),
+        achievements=labels, lang=call.lang), parse_mode="HTML")
+
+
+async def top(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+              reputation: ReputationStore) -> None:
+    call = await group_invocation(message, command, group_settings)
+    if call is None:
+        return
+    rows = []
+    for user_id, points in await reputation.top(call.chat_id, TOP_SIZE):
+        try:
+            name = member_name((await bot.get_chat_member(call.chat_id, user_id)).user)
+        except TelegramAPIError:
+            name = str(user_id)  # left the group and unknown to Telegram now: the id still ranks
+        rows.append((name, points))
+    await message.reply(leaderboard(rows, call.lang), parse_mode="HTML")
+
+
+async def report(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+                 cases: CaseStore, me: User) -> None:
+    call = await group_invocation(message, command, group_settings)
+    if call is None or message.from_user is None:
+        return
+    reply = message.reply_to_message
+    if reply is None or reply.from_user is None:
+        await call.reply("needs_reply", command=call.command)
+        return
+    reporter = member_name(message.from_user)
+    log_chat = await cases.log_chat(call.chat_id)
+    if log_chat is not None and log_chat != call.chat_id:
+        text = render(TEXTS, "report.log", call.lang, chat=message.chat.title or call.chat_id, reporter=reporter,
+                      member=member_name(reply.from_user), user_id=reply.from_user.id, message_id=reply.message_id,
+                      text=(reply.text or reply.caption or "—")[:REPORT_EXCERPT])
+        try:
+            await bot.send_message(log_chat, text, parse_mode="HTML")
+            await call.reply("report.sent")
+            log.info("community.report", chat_id=call.chat_id, to="log_chat", message_id=reply.message_id)
+            return
+        except TelegramAPIError as exc:  # the log chat went away: tell the admins here instead
+            log.warning("community.report_log_failed", chat_id=call.chat_id, error=str(exc))
+    administrators = await bot.get_chat_administrators(call.chat_id)
+    mentions = ", ".join(mention(a.user.id, member_name(a.user)) for a in administrators if not a.user.is_bot)
+    text = render(TEXTS, "report.admins", call.lang, reporter=reporter) + " " + mentions
+    await bot.send_message(call.chat_id, text, parse_mode="HTML", reply_to_message_id=reply.message_id)
+    log.info("community.report", chat_id=call.chat_id, to="group", message_id=reply.message_id)
+
+
+# --- admin commands ----------------------------------------------------------------------------
+
+async def warn(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+               admins: AdminCache, reputation: ReputationStore, cases: CaseStore, me: User) -> None:
+    found = await _admin_target(message, command, group_settings, admins, me)
+    if found is None:
+        return
+    call, target = found
+    reply = message.reply_to_message
+    assert reply is not None
+    outcome = await reputation.record_violation(
+        call.chat_id, target.id, Category.OTHER, policy=call.settings.ladder,
+        violation_id=f"warn:{call.chat_id}:{message.message_id}")
+    text = render(TEXTS, "warn.done", call.lang, member=member_name(target),
+                  window=f"{call.settings.ladder.window_days:g}", count=outcome.count_in_window)
+    await _notice_with_appeal(bot, cases, call, target, SanctionKind.WARN, None, text)
+
+
+async def unwarn(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                 admins: AdminCache, reputation: ReputationStore, me: User) -> None:
+    found = await _admin_target(message, command, group_settings, admins, me)
+    if found is None:
+        return
+    call, target = found
+    removed = await reputation.unwarn(call.chat_id, target.id)
+    if removed is None:
+        await call.reply("unwarn.nothing", COMMUNITY_TEXTS, member=member_name(target))
+        return
+    await call.reply("unwarn.done", COMMUNITY_TEXTS, member=member_name(target),
+                     category=category_label(removed.category, call.lang))
+
+
+async def _restrict(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+                    admins: AdminCache, sanctions: SanctionStore, cases: CaseStore, me: User,
+                    kind: SanctionKind, default_s: int | None) -> None:
+    call = await group_invocation(message, command, group_settings)
+    if call is None or not await require_admin(call, admins):
+        return
+    duration_s = default_s
+    if command.args and command.args.strip():
+        parsed = parse_duration(command.args)
+        if parsed is None:
+            await call.reply("bad_duration", value=command.args.strip()[:50], formats=ACCEPTED_FORMATS)
+            return
+        duration_s = parsed.seconds
+    target = await _target(call, admins, me)
+    if target is None:
+        return
+    try:
+        await impose(bot, sanctions, call.chat_id, target.id, kind, duration_s)
+    except TelegramAPIError as exc:
+        await call.reply("failed", error=str(exc))
+        return
+    text = sanction_notice(kind, duration_s, member=member_name(target),
+                           reason=render(TEXTS, "reason.admin", call.lang), lang=call.lang)
+    await _notice_with_appeal(bot, cases, call, target, kind, duration_s, text)
+    log.info("community.manual_sanction", chat_id=call.chat_id, user_id=target.id, kind=kind.value,
+             duration_s=duration_s)
+
+
+async def mute(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+               admins: AdminCache, sanctions: SanctionStore, cases: CaseStore, me: User) -> None:
+    await _restrict(message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.MUTE,
+                    DEFAULT_MUTE_S)
+
+
+async def ban(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+              admins: AdminCache, sanctions: SanctionStore, cases: CaseStore, me: User) -> None:
+    await _restrict(message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.BAN, None)
+
+
+async def unrestrict(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+                     admins: AdminCache, sanctions: SanctionStore, me: User) -> None:
+    """/unmute and /unban: lift what Telegram says is in force."""
+    found = await _admin_target(message, command, group_settings, admins, me)
+    if found is None:
+        return
+    call, target = found
+    try:
+        was = await lift(bot, sanctions, call.chat_id, target.id)
+    except TelegramAPIError as exc:
+        await call.reply("failed", error=str(exc))
+        return
+    name = member_name(target)
+    if call.command == "unban":
+        await call.reply("sanction.unbanned" if was == "kicked" else "unban.not_banned",
+                         COMMUNITY_TEXTS if was == "kicked" else TEXTS, member=name)
+    else:
+        await call.reply("sanction.unmuted" if was == "restricted" else "unmute.not_muted",
+                         COMMUNITY_TEXTS if was == "restricted" else TEXTS, member=name)
+
+
+async def pardon(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                 admins: AdminCache, reputation: ReputationStore, me: User) -> None:
+    found = await _admin_target(message, command, group_settings, admins, me)
+    if found is None:
+        return
+    call, target = found
+    cleared = await reputation.pardon(call.chat_id, target.id)
+    await call.reply("pardon.done", COMMUNITY_TEXTS, member=member_name(target), count=cleared)
+
+
+async def spam(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
+               admins: AdminCache, enforcer: Enforcer, learning: GroupLearning, me: User) -> None:
+    """Removes the replied message as spam, sanctions per the ladder and teaches the classifier."""
+    found = await _admin_target(message, command, group_settings, admins, me)
+    if found is None:
+        return
+    call, target = found
+    reply = message.reply_to_message
+    assert reply is not None
+    text = reply.text or reply.caption or ""
+    verdict = Verdict(Action.DELETE, Category.SPAM, 1.0, "marked as spam by an admin", Tier.ADMIN)
+    await enforcer.enforce(
+        Target(chat_id=call.chat_id, chat_title=message.chat.title or "", message_id=reply.message_id, revision=0,
+               user_id=target.id, name=member_name(target), text=text),
+        verdict, call.settings, message_date=reply.date.timestamp())
+    if text.strip():
+        await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
+    try:
+        await bot.delete_message(call.chat_id, message.message_id)  # the command has done its job
+    except TelegramAPIError:
+        pass
+    log.info("community.marked_spam", chat_id=call.chat_id, message_id=reply.message_id, user_id=target.id)
+
+
+def create_router() -> Router:
+    router = Router(name="community")
+    groups = F.chat.type.in_(GROUP_CHATS)
+    router.message.register(rep, Command("rep"))
+    router.message.register(top, Command("top"))
+    router.message.register(report, Command("report"), groups)
+    router.message.register(warn, Command("warn"), groups)
+    router.message.register(unwarn, Command("unwarn"), groups)
+    router.message.register(mute, Command("mute"), groups)
+    router.message.register(ban, Command("ban"), groups)
+    router.message.register(unrestrict, Command("unmute", "unban"), groups)
+    router.message.register(pardon, Command("pardon"), groups)
+    router.message.register(spam, Command("spam"), groups)
+    return router
