@@ -14,7 +14,6 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-OWNER = {"id": 1000, "first_name": "Olga"}
 ALICE = {"id": 1001, "first_name": "Alice"}
 
 

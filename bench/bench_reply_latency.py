@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import ALICE, OWNER, Http, free_port, start_bot, stop_bot, summary  # noqa: E402
+from _stack import ALICE, Http, free_port, start_bot, stop_bot, summary  # noqa: E402
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
 from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
@@ -50,7 +50,6 @@ async def mention_latencies(http: Http, redis, *, n: int, moderation: bool, base
     for i in range(n):
         chat_id = base - i
         await set_group(redis, chat_id, moderation)
-        await http.post(chat_id, OWNER, "hello")
         sent = await http.post(chat_id, ALICE, f"@luka_test_bot question number {i}?")
         reply = await wait_bot_message(http, chat_id)
         latencies.append(reply["date"] - sent["date"])
@@ -63,7 +62,6 @@ async def deletion_latencies(http: Http, redis, *, n: int, base: int, spacing: f
     for i in range(n):
         chat_id = base - i
         await set_group(redis, chat_id, True)
-        await http.post(chat_id, OWNER, "hello")
         sent = await http.post(chat_id, ALICE, f"@luka_test_bot benchspam offer {i}")
         posted.append((chat_id, sent))
         await asyncio.sleep(spacing)

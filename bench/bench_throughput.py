@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import OWNER, Http, rss_mib, start_bot, stop_bot  # noqa: E402
+from _stack import Http, rss_mib, start_bot, stop_bot  # noqa: E402
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
 from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
@@ -51,8 +51,6 @@ async def main() -> None:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
         process, port = await start_bot(http, {"LLM_JUDGE": "off"}, tmp / "data")
         chats = [-1005000000000 - n for n in range(args.chats)]
-        for chat in chats:
-            await http.post(chat, OWNER, "welcome")
         baseline = await jobs_done(http, port)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for n in range(args.messages):
