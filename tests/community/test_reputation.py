@@ -151,6 +151,21 @@ async def test_unwarn_removes_only_the_newest_violation(reputation: ReputationSt
     assert outcome.sanction.kind is SanctionKind.MUTE
 
 
+async def test_forgive_takes_back_exactly_the_named_violation(reputation: ReputationStore, clock):
+    await reputation.record_violation(CHAT, USER, Category.SPAM, policy=POLICY, violation_id="m1")
+    clock.advance(10)
+    await reputation.record_violation(CHAT, USER, Category.ABUSE, policy=POLICY, violation_id="m2")
+    clock.advance(10)
+    await reputation.record_violation(CHAT, USER, Category.FLOOD, policy=POLICY, violation_id="m3")
+    removed = await reputation.forgive(CHAT, USER, Category.ABUSE, "m2")  # the appeal was about m2
+    assert (removed.category, removed.violation_id) == (Category.ABUSE, "m2")
+    stats = await reputation.stats(CHAT, USER)
+    assert [v.violation_id for v in stats.violations] == ["m1", "m3"]
+    assert stats.points == -25 - 10 and stats.last_violation_at == clock.now
+    assert await reputation.forgive(CHAT, USER, Category.ABUSE, "m2") is None  # twice is harmless
+    assert await reputation.forgive(CHAT, USER, Category.SPAM, "m3") is None   # wrong category: not it
+
+
 async def test_unwarn_with_nothing_to_remove(reputation: ReputationStore):
     assert await reputation.unwarn(CHAT, USER) is None
 

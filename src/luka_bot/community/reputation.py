@@ -122,10 +122,19 @@ return #members
 """
 
 _UNWARN = _PRELUDE + """
--- Removes the newest violation and gives its points back; returns {member, score} or false.
-local newest = redis.call('ZPOPMAX', viol)
-if #newest == 0 then return false end
-local member = newest[1]
+-- Removes one violation and gives its points back: the one named by ARGV[3] when given, else
+-- the newest. Returns {member, score} or false.
+local member, score
+if ARGV[3] and ARGV[3] ~= '' then
+  score = redis.call('ZSCORE', viol, ARGV[3])
+  if not score then return false end
+  redis.call('ZREM', viol, ARGV[3])
+  member = ARGV[3]
+else
+  local newest = redis.call('ZPOPMAX', viol)
+  if #newest == 0 then return false end
+  member, score = newest[1], newest[2]
+end
 local back = tonumber(redis.call('HGET', pen, member) or '0')
 redis.call('HDEL', pen, member)
 if back ~= 0 then add_points(back) end
@@ -135,7 +144,7 @@ if #left == 0 then
 else
   redis.call('HSET', rep, 'last_violation_at', left[2])
 end
-return newest
+return {member, score}
 """
 
 _AWARD = """
@@ -323,8 +332,16 @@ class ReputationStore:
 
     async def unwarn(self, chat_id: int, user_id: int) -> ViolationRecord | None:
         """Removes the newest violation and gives its points back; None when there was none."""
+        return await self._take_back(chat_id, user_id, "")
+
+    async def forgive(self, chat_id: int, user_id: int, category: Category, violation_id: str) -> ViolationRecord | None:
+        """Removes exactly the violation counted under `violation_id` (a restored appeal), whatever
+        came after it, and gives its points back; None when it is not (or no longer) recorded."""
+        return await self._take_back(chat_id, user_id, f"{category.value}:{violation_id}")
+
+    async def _take_back(self, chat_id: int, user_id: int, member: str) -> ViolationRecord | None:
         removed = await self._unwarn(
-            keys=self._member_keys(chat_id, user_id), args=[str(user_id), _stamp(self._clock())]
+            keys=self._member_keys(chat_id, user_id), args=[str(user_id), _stamp(self._clock()), member]
         )
         if not removed:
             return None

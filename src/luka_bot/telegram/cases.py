@@ -64,6 +64,7 @@ class Case:
     chat_title: str = ""
     status: CaseStatus = CaseStatus.OPEN
     counted: bool = True        # a violation was recorded for it, so a restore takes it back
+    violation_id: str = ""      # the id it was counted under, so a restore takes back exactly it
 
     def fields(self) -> dict[str, str]:
         return {
@@ -72,7 +73,7 @@ class Case:
             "category": self.category.value, "sanction": self.sanction.value if self.sanction else "",
             "duration_s": "" if self.duration_s is None else str(self.duration_s),
             "removed": "1" if self.removed else "0", "chat_title": self.chat_title, "status": self.status.value,
-            "counted": "1" if self.counted else "0",
+            "counted": "1" if self.counted else "0", "violation_id": self.violation_id,
         }
 
     @classmethod
@@ -85,6 +86,7 @@ class Case:
             duration_s=int(fields["duration_s"]) if fields.get("duration_s") else None,
             removed=fields.get("removed") == "1", chat_title=fields.get("chat_title", ""),
             status=CaseStatus(fields.get("status") or "open"), counted=fields.get("counted", "1") == "1",
+            violation_id=fields.get("violation_id", ""),
         )
 
     def sanction_label(self, lang: str) -> str:

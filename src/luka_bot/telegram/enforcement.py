@@ -77,6 +77,11 @@ class Target:
     name: str
     text: str
 
+    @property
+    def violation_id(self) -> str:
+        """One revision of one message counts as one violation, however often its job runs."""
+        return f"{self.chat_id}:{self.message_id}:{self.revision}"
+
 
 class Enforcer:
     def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, conversation: ConversationStore,
@@ -131,7 +136,7 @@ class Enforcer:
             return
         outcome = await self._reputation.record_verdict(
             target.chat_id, target.user_id, verdict, policy=settings.ladder,
-            violation_id=f"{target.chat_id}:{target.message_id}:{target.revision}")
+            violation_id=target.violation_id)
         sanction = effective_sanction(outcome.sanction if outcome else None, verdict)
         result.sanction = sanction
         if sanction is not None and sanction.kind is not SanctionKind.WARN:
@@ -150,7 +155,8 @@ class Enforcer:
         case = Case(chat_id=target.chat_id, message_id=target.message_id, revision=target.revision,
                     user_id=target.user_id, name=target.name, text=target.text, category=verdict.category,
                     sanction=sanction.kind if sanction else None, duration_s=sanction.duration_s if sanction else None,
-                    removed=verdict.removes_message, chat_title=target.chat_title)
+                    removed=verdict.removes_message, chat_title=target.chat_title,
+                    violation_id=target.violation_id)
         await self._cases.open(case)
         return case
 

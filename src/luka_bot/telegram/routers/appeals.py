@@ -40,8 +40,10 @@ async def restore(bot: Bot, case: Case, *, lang: str, sanctions: SanctionStore, 
         except TelegramAPIError as exc:  # e.g. the member is gone from Telegram: the rest still applies
             log.warning("appeals.lift_failed", chat_id=case.chat_id, user_id=case.user_id, error=str(exc))
             await sanctions.clear_sanction(case.chat_id, case.user_id)
-    if case.counted:
-        # The newest violation: a restore follows the action it reverses, so this is almost always it.
+    if case.counted and case.violation_id:
+        await reputation.forgive(case.chat_id, case.user_id, case.category, case.violation_id)
+    elif case.counted:
+        # A case from before violation ids were kept: the newest violation is almost always it.
         await reputation.unwarn(case.chat_id, case.user_id)
     if case.removed and case.text.strip():
         text = render(TEXTS, "restore.repost", lang, member=case.name, text=case.text)

@@ -116,13 +116,13 @@ async def _admin_target(message: Message, command: CommandObject, group_settings
 
 
 async def _notice_with_appeal(bot: Bot, cases: CaseStore, call: Invocation, target: User, kind: SanctionKind,
-                              duration_s: int | None, text: str) -> None:
+                              duration_s: int | None, text: str, *, violation_id: str = "") -> None:
     reply = call.message.reply_to_message
     assert reply is not None  # _target checked it
     case = Case(chat_id=call.chat_id, message_id=reply.message_id, user_id=target.id, name=member_name(target),
                 text=reply.text or reply.caption or "", category=Category.OTHER, sanction=kind,
                 duration_s=duration_s, removed=False, chat_title=call.message.chat.title or "",
-                counted=kind is SanctionKind.WARN)
+                counted=kind is SanctionKind.WARN, violation_id=violation_id)
     await cases.open(case)
     await bot.send_message(call.chat_id, text, parse_mode="HTML",
                            reply_markup=notice_keyboard(case, call.lang, public=True))
@@ -204,12 +204,12 @@ async def warn(message: Message, command: CommandObject, bot: Bot, group_setting
     call, target = found
     reply = message.reply_to_message
     assert reply is not None
+    violation_id = f"warn:{call.chat_id}:{message.message_id}"
     outcome = await reputation.record_violation(
-        call.chat_id, target.id, Category.OTHER, policy=call.settings.ladder,
-        violation_id=f"warn:{call.chat_id}:{message.message_id}")
+        call.chat_id, target.id, Category.OTHER, policy=call.settings.ladder, violation_id=violation_id)
     text = render(TEXTS, "warn.done", call.lang, member=member_name(target),
                   window=f"{call.settings.ladder.window_days:g}", count=outcome.count_in_window)
-    await _notice_with_appeal(bot, cases, call, target, SanctionKind.WARN, None, text)
+    await _notice_with_appeal(bot, cases, call, target, SanctionKind.WARN, None, text, violation_id=violation_id)
 
 
 async def unwarn(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
