@@ -57,6 +57,7 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
     text = (message.text or message.caption or "")[:MAX_TEXT]
     origin = message.forward_origin
     user = message.from_user
+    replied = message.reply_to_message.from_user if message.reply_to_message is not None else None
     return {
         "chat_id": str(message.chat.id),
         "chat_title": message.chat.title or "",
@@ -75,6 +76,9 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "has_contact": "1" if message.contact is not None else "0",
         "external_reply": "1" if message.external_reply is not None else "0",
         "link_urls": json.dumps(_link_urls(message)),
+        # Whom a reply answers (members only), so a thank-you can credit their helpful answer.
+        "reply_to_user_id": str(replied.id) if replied is not None and not replied.is_bot else "",
+        "reply_to_name": (replied.full_name or replied.username or "") if replied is not None else "",
     }
 
 

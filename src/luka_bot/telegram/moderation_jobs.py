@@ -9,6 +9,7 @@ from typing import Protocol
 import structlog
 
 from luka_bot.community.reputation import ReputationStore
+from luka_bot.community.thanks import is_thanks
 from luka_bot.community.trust import member_context
 from luka_bot.jobs.queue import Job
 from luka_bot.metrics import Metrics
@@ -96,8 +97,21 @@ class ModerationJobHandler:
             "queue_wait": started - float(fields.get("enqueued_at") or started),
             "decide": verdict_at - started,
         })
-        if self._achievements is not None and target.revision == 0 and not verdict.is_violation:
-            await self._achievements.after_message(stats, target.name, settings)
+        if target.revision == 0 and not verdict.is_violation:
+            if self._achievements is not None:
+                await self._achievements.after_message(stats, target.name, settings)
+            await self._credit_thanks(fields, target, settings)
+
+    async def _credit_thanks(self, fields: dict[str, str], target: Target, settings: GroupSettings) -> None:
+        """A short thank-you in reply to another member counts as a helpful answer of theirs."""
+        helper = int(fields.get("reply_to_user_id") or 0)
+        if helper <= 0 or helper == target.user_id or not is_thanks(fields.get("text", "")):
+            return
+        stats = await self._reputation.record_helpful(
+            target.chat_id, helper, quality=None, policy=settings.ladder,
+            event_id=f"thanks:{target.chat_id}:{target.message_id}")
+        if self._achievements is not None:
+            await self._achievements.after_message(stats, fields.get("reply_to_name", ""), settings)
 
 
 class FastDecider(Protocol):
