@@ -242,9 +242,15 @@ async def test_admin_commands_mute_unmute_ban_unban_warn_unwarn_pardon(stack):
     await bot_text(c, "Bob has no violations")
 
     await c.post("/warn", user=OWNER, reply_to=bobs)
+    # Updates are handled concurrently, as a person's two quick commands would be: wait for the first.
+    await wait_for(lambda: _violations_are(reputation, 1), timeout=10)
     await c.post("/pardon", user=OWNER, reply_to=bobs)
     await bot_text(c, "1 violation(s) forgiven")
     assert len((await reputation.stats(GROUP, BOB["id"])).violations) == 0
+
+
+async def _violations_are(reputation, n: int) -> bool:
+    return len((await reputation.stats(GROUP, BOB["id"])).violations) == n
 
 
 async def test_spam_as_a_reply_deletes_sanctions_and_teaches(stack):
