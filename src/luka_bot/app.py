@@ -131,7 +131,8 @@ class App:
     async def _poll(self) -> None:
         await self.dispatcher.start_polling(
             self.bot, handle_signals=False, close_bot_session=False,
-            allowed_updates=ALLOWED_UPDATES, polling_timeout=25)
+            allowed_updates=ALLOWED_UPDATES, polling_timeout=25,
+            tasks_concurrency_limit=self.settings.gateway_concurrency)
 
     async def close(self) -> None:
         if self._web_runner is not None:

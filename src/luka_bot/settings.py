@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     stream_edit_interval: float = Field(default=1.5, ge=0)
     notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
+    # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
+    # past it, polling waits instead of piling up tasks without bound.
+    gateway_concurrency: int = Field(default=512, ge=1, le=100_000)
     worker_concurrency: int = Field(default=16, ge=1, le=256)
     judge_concurrency: int = Field(default=8, ge=1, le=256)   # LLM judge calls at once, per process
     job_max_attempts: int = Field(default=5, ge=1)
