@@ -60,10 +60,10 @@ async def test_a_person_mentions_the_bot_and_sees_the_emulated_reply_stream_in(p
     assert await page.locator("#reply-banner").is_visible()
 
 
-async def test_a_deleted_message_stays_visible_and_marked(page, stack):
+async def test_a_deleted_message_stays_visible_and_marked(page, stack, tmp_path):
     await page.select_option("#member-select", "1003")  # Spammer
     await send(page, SPAM)
     deleted = page.locator("#messages .msg.deleted", has_text="EARN $500")
     await deleted.first.wait_for(timeout=15_000)
     assert await deleted.first.locator(".deleted-label").is_visible()
-    await page.screenshot(path=str(stack.app.settings.data_dir / "sandbox-page.png"))
+    await page.screenshot(path=str(tmp_path / "sandbox-page.png"))  # kept with the test's tmp files
