@@ -41,6 +41,7 @@ from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import appeals, assistant, community, members, private
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
+from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
 
 log = structlog.get_logger(__name__)
@@ -62,13 +63,17 @@ class App:
     queue: JobQueue
     worker: Worker
     enforcer: Enforcer
+    group_settings: GroupSettingsRepository
+    audit: AuditLog
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
 
     async def start_web(self) -> None:
-        runner = web.AppRunner(create_web_app(self.health, self.metrics,
-                                              receives_updates=self.role is not Role.WORKER))
+        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER)
+        add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
+                      queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "0.0.0.0", self.settings.web_port)  # noqa: S104 - probes come from outside
         await site.start()
@@ -165,8 +170,9 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
                       budget=RedisLlmBudget(redis.client, keys), learning=learning,
                       max_concurrent_llm=settings.judge_concurrency)
+    audit = AuditLog(redis.client, keys)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
-                        sanctions=sanctions, audit=AuditLog(redis.client, keys), limiter=limiter, metrics=metrics,
+                        sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
                         notice_lifetime=settings.notice_lifetime, cases=cases)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
@@ -187,4 +193,5 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer)
+               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
+               group_settings=group_settings, audit=audit)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
     web_port: int = Field(default=8090, ge=0, le=65535)
+    dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -30,7 +30,7 @@ async def test_odd_messages_are_each_judged_and_the_bot_keeps_working(stack):
     for name, body in ODD_MESSAGES.items():
         extra = {k: v for k, v in body.items() if k != "text"}
         posted[name] = await c.post(body["text"], user=BOB, **extra)
-    audit = stack.app.enforcer._audit
+    audit = stack.app.audit
 
     async def all_audited():
         seen = {int(e.fields["message_id"]) for e in await audit.recent(GROUP, count=200)}

@@ -143,7 +143,7 @@ async def test_dry_run_judges_and_logs_but_acts_on_nothing(stack):
     await stack.app.dispatcher["group_settings"].save(GROUP, settings.model_copy(update={"dry_run": True}))
     spam = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
     message = await c.post(spam, user=BOB)
-    audit = stack.app.enforcer._audit  # the audit trail is what dry-run is for
+    audit = stack.app.audit  # the audit trail is what dry-run is for
 
     async def logged():
         return [e for e in await audit.recent(GROUP) if e.fields["message_id"] == str(message)]

@@ -87,7 +87,7 @@ class Keys:
 
     @property
     def groups(self) -> str:
-        """Set of chat ids the bot has seen."""
+        """Hash: chat id → title, of every group the bot has seen (for the dashboard)."""
         return f"{self.prefix}:groups"
 
     def admin_cache(self, chat_id: int, user_id: int) -> str:

@@ -152,7 +152,8 @@ class IntakeMiddleware(BaseMiddleware):
             slot = self._queue.intake(pipe, update_id=event.update_id,
                                       record_key=self._keys.message(chat_id, message.message_id),
                                       record=record, record_ttl=MESSAGE_TTL, job=job)
-            if settings is None:
+            if settings is None:  # at most every few seconds per chat: remember the group, read its settings
+                pipe.hset(self._keys.groups, str(chat_id), message.chat.title or "")
                 pipe.get(self._keys.group_settings(chat_id))
             results = await pipe.execute()
         outcome = slot.read(results)
