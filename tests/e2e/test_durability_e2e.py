@@ -134,3 +134,28 @@ async def test_two_workers_on_one_redis_never_act_twice_visibly(emulators, embed
         for app, task in ((extra, extra_task), (gateway, gateway_task)):
             app.request_stop()
             await asyncio.wait_for(task, timeout=20)
+
+
+async def test_gateway_and_worker_as_separate_roles(emulators, embedded_redis_url):
+    c = emulators
+    prefix = f"roles{uuid.uuid4().hex[:6]}"
+    await c.llm_script(contains="rolecoin", verdict=SPAM_VERDICT)
+    await c.llm_script(contains="which role", reply="The gateway answers; the worker judges.")
+    gateway, gateway_task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, role=Role.GATEWAY,
+                                            redis_key_prefix=prefix, llm_judge="all", worker_name="g")
+    worker, worker_task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, role=Role.WORKER,
+                                          redis_key_prefix=prefix, llm_judge="all", worker_name="w")
+    try:
+        question = await c.post(f"@{BOT_USERNAME} which role does what?", user=BOB)
+        spam = await c.post("rolecoin presale now", user=BOB)
+
+        async def answered() -> bool:
+            return any(m["text"] == "The gateway answers; the worker judges." for m in await c.bot_messages(reply_to=question))
+
+        await wait_for(answered, timeout=10)
+        await wait_for(lambda: message_deleted(c, spam), timeout=10)
+        assert not gateway.health.worker_running and worker.health.worker_running
+    finally:
+        for app, task in ((worker, worker_task), (gateway, gateway_task)):
+            app.request_stop()
+            await asyncio.wait_for(task, timeout=20)
