@@ -116,3 +116,21 @@ async def test_an_admins_persona_and_rules_reach_the_models(stack):
 
     request = (await wait_for(assistant_request, timeout=10))[0]
     assert "You are a pirate" in request["messages"][0]["content"]
+
+
+async def test_a_member_promoted_in_telegram_is_an_admin_at_once(stack):
+    c = stack.control
+    await c.post("/settings", user=ALICE)  # refused, and the admin list is now cached
+
+    async def refusal():
+        return [m for m in await c.bot_messages() if m["text"] == render(SETTINGS_TEXTS, "not_admin", "en")]
+
+    await wait_for(refusal, timeout=5)
+    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": ALICE["id"]})
+    await asyncio.sleep(0.3)  # the chat_member update drops the cached list
+    await c.post("/settings", user=ALICE)
+
+    async def menu():
+        return [m for m in await c.bot_messages() if m["reply_markup"]]
+
+    await wait_for(menu, timeout=5)

@@ -156,7 +156,10 @@ async def grant_achievements(
     Two workers checking the same member at once may both see an achievement as new; the award
     itself is atomic, so only one of them gets it back.
     """
-    candidates = newly_earned(stats, await store.earned(stats.chat_id, stats.user_id), now, catalogue)
+    met = [a for a in catalogue if a.condition.is_met(stats, now)]
+    if not met:
+        return []  # the common case for most messages: no Redis round trip at all
+    candidates = newly_earned(stats, await store.earned(stats.chat_id, stats.user_id), now, met)
     granted = []
     for achievement in candidates:
         if await store.award(stats.chat_id, stats.user_id, achievement.id, reward_points=achievement.reward_points):

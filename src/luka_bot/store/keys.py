@@ -17,7 +17,8 @@ MESSAGE_TTL = 49 * HOUR
 REPLIES_TTL = MESSAGE_TTL
 VERDICT_TTL = MESSAGE_TTL
 UPDATE_DEDUPE_TTL = DAY
-ADMIN_CACHE_TTL = 60
+# chat_member updates drop the cache at once; the TTL only bounds what a missed update costs.
+ADMIN_CACHE_TTL = 300
 VERDICT_CACHE_TTL = 6 * HOUR
 ACTION_DONE_TTL = MESSAGE_TTL
 ACTIVITY_WINDOW_TTL = 10 * 60
@@ -90,8 +91,9 @@ class Keys:
         """Hash: chat id → title, of every group the bot has seen (for the dashboard)."""
         return f"{self.prefix}:groups"
 
-    def admin_cache(self, chat_id: int, user_id: int) -> str:
-        return f"{self.prefix}:admin:{chat_id}:{user_id}"
+    def admins(self, chat_id: int) -> str:
+        """Set of a chat's admin ids (plus a `-` marker so an empty list is cached too)."""
+        return f"{self.prefix}:admins:{chat_id}"
 
     def user_started(self, user_id: int) -> str:
         """Set when a user opened a private chat with the bot, so it may write to them."""

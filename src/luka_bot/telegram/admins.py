@@ -1,4 +1,9 @@
-"""Is this member an admin of the chat? getChatMember, cached briefly in Redis."""
+"""Is this member an admin of the chat? One getChatAdministrators per chat, cached in Redis.
+
+Asking per member (getChatMember) costs a Bot API call for every newcomer; the admin list costs
+one call per chat per ADMIN_CACHE_TTL and is dropped at once when a chat_member update says
+someone's status changed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from aiogram.exceptions import TelegramAPIError
 from luka_bot.store.keys import ADMIN_CACHE_TTL, Keys
 
 ADMIN_STATUSES = frozenset({"creator", "administrator"})
+_MARKER = "-"  # present in every cached set, so "no admins known" is distinguishable from "not cached"
 
 
 class AdminCache:
@@ -18,18 +24,25 @@ class AdminCache:
         self._keys = keys
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
-        key = self._keys.admin_cache(chat_id, user_id)
-        cached = await self._redis.get(key)
-        if cached is not None:
-            return cached == "1"
+        key = self._keys.admins(chat_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sismember(key, _MARKER)
+            pipe.sismember(key, str(user_id))
+            cached, member = await pipe.execute()
+        if cached:
+            return bool(member)
         try:
-            member = await self._bot.get_chat_member(chat_id, user_id)
+            admins = await self._bot.get_chat_administrators(chat_id)
         except TelegramAPIError:
-            return False  # unknown to Telegram: certainly not an admin; not cached, so it is asked again
-        admin = member.status in ADMIN_STATUSES
-        await self._redis.set(key, "1" if admin else "0", ex=ADMIN_CACHE_TTL)
-        return admin
+            return False  # the chat is unknown to Telegram now: nobody is an admin of it for us; not cached
+        ids = [str(admin.user.id) for admin in admins if admin.status in ADMIN_STATUSES]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.sadd(key, _MARKER, *ids)
+            pipe.expire(key, ADMIN_CACHE_TTL)
+            await pipe.execute()
+        return str(user_id) in ids
 
     async def forget(self, chat_id: int, user_id: int) -> None:
-        """A chat_member update changed this member: ask Telegram next time."""
-        await self._redis.delete(self._keys.admin_cache(chat_id, user_id))
+        """A chat_member update changed someone here: ask Telegram for the list next time."""
+        await self._redis.delete(self._keys.admins(chat_id))

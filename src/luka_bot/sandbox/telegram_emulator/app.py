@@ -26,7 +26,7 @@ refusals are 400/403/404 with {"error": "..."})
 | `GET /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"}` |
 | `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator |
 | `POST /_emulator/chats/{chat_id}/join` | `{"from"}` → `{"message_id", "date"}`; a `new_chat_members` message (and `chat_member` when asked for) |
-| `POST /_emulator/chats/{chat_id}/admins` | `{"user_id"}` → `{"ok": true}` |
+| `POST /_emulator/chats/{chat_id}/admins` | `{"user_id"}` → `{"ok": true}`; queues `chat_member` (member → administrator) |
 | `POST /_emulator/users/{user_id}/start` | `{"first_name"?, "username"?}` → `{"message_id", "date"}`; queues the private `/start` |
 | `GET /_emulator/users/{user_id}/messages` | what the bot wrote to that user in private |
 | `POST /_emulator/faults` | `{"method", "error_code", "retry_after"?, "times", "description"?}` → `{"ok": true}` |

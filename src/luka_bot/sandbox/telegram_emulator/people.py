@@ -230,9 +230,13 @@ class PeopleActions(EmulatorState):
         if not isinstance(user_id, int) or user_id not in self.users:
             raise ControlError(404, f"user {user_id} is unknown: users appear when they first post")
         member = self.member(chat, user_id)
-        if member is not None and member.status == "creator":
+        if member is not None and member.status in ("creator", "administrator"):
             return
-        chat.members[user_id] = Member(user_id, "administrator", rights=dict(ADMIN_RIGHTS))
+        old = self._current(chat, user_id)
+        new = Member(user_id, "administrator", rights=dict(ADMIN_RIGHTS))
+        chat.members[user_id] = new
+        # A promotion in the Telegram app reaches the bot as a chat_member update, as any change does.
+        self._announce_change(chat, old, new, chat.creator_id if chat.creator_id is not None else user_id)
 
     def set_member_status(self, chat_id: int, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
         """An admin changes a member in the Telegram app; the bot hears of it as chat_member."""
