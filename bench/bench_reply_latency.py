@@ -1,7 +1,7 @@
 """Mention → first bot message, with moderation off and on, and message → deletion of the message
 and the bot's reply when the judge takes seconds.
 
-    .venv/bin/python bench/bench_reply_latency.py [--mentions 100] [--first-token 0.15] [--judge 3.0]
+    .venv/bin/python bench/bench_reply_latency.py [--mentions 300] [--deletions 50] [--first-token 0.15] [--judge 3.0]
 
 The bot runs as its own process (`luka-bot run`) against the Telegram and LLM emulators served
 here; latencies are read from the emulator's own timestamps (message dates), not from this
@@ -84,8 +84,8 @@ async def deletion_latencies(http: Http, redis, *, n: int, base: int, spacing: f
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mentions", type=int, default=100)
-    parser.add_argument("--deletions", type=int, default=30)
+    parser.add_argument("--mentions", type=int, default=300)
+    parser.add_argument("--deletions", type=int, default=50)
     parser.add_argument("--first-token", type=float, default=0.15)
     parser.add_argument("--judge", type=float, default=3.0)
     args = parser.parse_args()
