@@ -134,3 +134,28 @@ async def test_a_member_promoted_in_telegram_is_an_admin_at_once(stack):
         return [m for m in await c.bot_messages() if m["reply_markup"]]
 
     await wait_for(menu, timeout=5)
+
+
+async def test_admins_configure_the_rule_checks_with_policy(stack):
+    c = stack.control
+    await c.post("/policy add stop_words grandma's secret recipe", user=OWNER)
+
+    async def saved():
+        return [m for m in await c.bot_messages() if m["text"].startswith("🛡️ Saved: stop_words")]
+
+    await wait_for(saved, timeout=5)
+    await c.post("/policy set floods.max_emojis lots", user=OWNER)
+
+    async def refused():
+        return [m for m in await c.bot_messages() if m["text"].startswith("Not changed: floods.max_emojis")]
+
+    await wait_for(refused, timeout=5)
+    await c.post("/policy reset", user=ALICE)  # not an admin
+    await wait_for(lambda: _count_refusals(c, 1), timeout=5)
+    message = await c.post("Want to know GRANDMA'S SECRET RECIPE? it is love", user=BOB)
+    await wait_for(lambda: _deleted(c, message), timeout=10)
+    assert (await stack.app.dispatcher["group_settings"].get(GROUP)).rules.stop_words == ["grandma's secret recipe"]
+
+
+async def _count_refusals(c, n: int) -> bool:
+    return len([m for m in await c.bot_messages() if m["text"] == render(SETTINGS_TEXTS, "not_admin", "en")]) == n

@@ -46,4 +46,22 @@ TEXTS = {
         "en": "The rules text is too long: {n} characters, at most {max}.",
         "ru": "Текст правил слишком длинный: {n} символов, максимум {max}.",
     },
+    "policy.list": {
+        "en": "🛡️ <b>Moderation rules of this group</b>\n<pre>{rows}</pre>\nChange one: <code>/policy set floods.max_emojis 20</code>, "
+              "<code>/policy add stop_words free money</code>, <code>/policy remove links.deny_domains example.com</code>, "
+              "<code>/policy reset</code>.",
+        "ru": "🛡️ <b>Правила модерации группы</b>\n<pre>{rows}</pre>\nИзменить: <code>/policy set floods.max_emojis 20</code>, "
+              "<code>/policy add stop_words free money</code>, <code>/policy remove links.deny_domains example.com</code>, "
+              "<code>/policy reset</code>.",
+    },
+    "policy.saved": {"en": "🛡️ Saved: {path} = {value}", "ru": "🛡️ Сохранено: {path} = {value}"},
+    "policy.reset": {
+        "en": "🛡️ The moderation rules are back to their defaults.",
+        "ru": "🛡️ Правила модерации возвращены к значениям по умолчанию.",
+    },
+    "policy.refused": {"en": "Not changed: {reason}.", "ru": "Не изменено: {reason}."},
+    "policy.usage": {
+        "en": "Use /policy set|add|remove SETTING VALUE, or /policy reset. /policy alone lists the settings.",
+        "ru": "Используйте /policy set|add|remove НАСТРОЙКА ЗНАЧЕНИЕ или /policy reset. /policy без слов — список.",
+    },
 }

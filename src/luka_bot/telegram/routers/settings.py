@@ -7,6 +7,7 @@ one the menu lives in, never one named by the button.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
@@ -16,7 +17,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from luka_bot.policy.group import RULES_TEXT_MAX as RULES_MAX
+from luka_bot.policy.edit import Operation, PolicyEditError, apply_edit, describe
 from luka_bot.policy.group import GroupSettings, JudgeMode, Language
+from luka_bot.policy.rules import RulesPolicy
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.texts import render
@@ -172,11 +175,42 @@ async def _set_text(message: Message, command: CommandObject, group_settings: Gr
         await message.reply(render(TEXTS, "persona.saved" if text else "persona.cleared", lang, n=len(text)))
 
 
+async def edit_policy(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
+                      admins: AdminCache) -> None:
+    """/policy: list, set, add to, remove from or reset the group's rule-check settings."""
+    settings = await _settings_for_admin(message, group_settings, admins)
+    if settings is None:
+        return
+    lang = settings.language.value
+    words = (command.args or "").split(maxsplit=2)
+    if not words:
+        rows = "\n".join(f"{path} = {json.dumps(value, ensure_ascii=False)}" for path, value in describe(settings.rules))
+        await message.reply(render(TEXTS, "policy.list", lang, rows=rows), parse_mode="HTML")
+        return
+    if words[0].lower() == "reset" and len(words) == 1:
+        await group_settings.update(message.chat.id, lambda current: current.model_copy(update={"rules": RulesPolicy()}))
+        await message.reply(render(TEXTS, "policy.reset", lang))
+        return
+    if len(words) < 3 or words[0].lower() not in Operation.__members__.values():
+        await message.reply(render(TEXTS, "policy.usage", lang))
+        return
+    operation, path, value = Operation(words[0].lower()), words[1], words[2]
+    try:
+        updated = await group_settings.update(message.chat.id, lambda current: current.model_copy(
+            update={"rules": apply_edit(current.rules, operation, path, value)}))
+    except PolicyEditError as exc:
+        await message.reply(render(TEXTS, "policy.refused", lang, reason=str(exc)))
+        return
+    shown = dict(describe(updated.rules)).get(path)
+    await message.reply(render(TEXTS, "policy.saved", lang, path=path, value=json.dumps(shown, ensure_ascii=False)))
+
+
 def create_router() -> Router:
     router = Router(name="settings")
     router.message.register(open_menu, Command("settings"))
     router.message.register(set_rules, Command("setrules"))
     router.message.register(set_persona, Command("setpersona"))
+    router.message.register(edit_policy, Command("policy"))
     router.callback_query.register(press, SettingsCallback.filter())
     router.callback_query.register(_unknown_button, F.data.startswith("gs:"))
     return router
