@@ -17,3 +17,35 @@ async def test_concurrent_settings_changes_are_all_kept(any_redis, keys):
     )
     stored = await GroupSettingsRepository(any_redis, keys).get(-1)
     assert (stored.rules_text, stored.persona_prompt, stored.dry_run) == ("no spam", "a pirate", True)
+
+
+async def test_llm_budget_is_shared_and_stops_at_the_limit(any_redis, keys):
+    from luka_bot.store.moderation_state import RedisLlmBudget
+
+    first, second = RedisLlmBudget(any_redis, keys), RedisLlmBudget(any_redis, keys)
+    spent = [await (first if n % 2 else second).try_spend(-5, daily_limit=3) for n in range(5)]
+    assert spent == [True, True, True, False, False]
+    assert await first.try_spend(-6, daily_limit=3), "each group has its own budget"
+
+
+async def test_verdict_cache_round_trip_and_garbage_is_a_miss(any_redis, keys):
+    from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
+    from luka_bot.store.moderation_state import RedisVerdictCache
+
+    cache = RedisVerdictCache(any_redis, keys)
+    verdict = Verdict(Action.DELETE, Category.SCAM, 0.9, "fake giveaway", Tier.LLM, details=(("rule", "x"),))
+    await cache.put("h1", verdict)
+    assert await cache.get("h1") == verdict
+    await any_redis.set(keys.verdict_cache("h2"), "{not json")
+    assert await cache.get("h2") is None and await cache.get("missing") is None
+
+
+async def test_taught_samples_keep_the_newest_up_to_the_cap(any_redis, keys):
+    from luka_bot.moderation.learning import LabeledSample, SampleLabel
+    from luka_bot.store.moderation_state import RedisSampleStore
+
+    store = RedisSampleStore(any_redis, keys, limit=3)
+    for n in range(5):
+        await store.add(-7, LabeledSample(f"text {n}", SampleLabel.SPAM if n % 2 else SampleLabel.HAM))
+    assert [s.text for s in await store.load(-7)] == ["text 2", "text 3", "text 4"]
+    assert (await store.load(-7))[1].label is SampleLabel.SPAM

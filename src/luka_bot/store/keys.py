@@ -24,7 +24,6 @@ ACTION_DONE_TTL = MESSAGE_TTL
 ACTIVITY_WINDOW_TTL = 10 * 60
 DUPLICATE_TEXT_TTL = 10 * 60
 LLM_BUDGET_TTL = DAY + HOUR
-NOTICE_TTL = 2 * DAY
 APPEAL_TTL = 30 * DAY
 # A re-delivered moderation job must not count a violation or a helpful answer twice; jobs are
 # re-delivered within minutes, so a marker that outlives a message's lifetime is plenty.
@@ -99,10 +98,6 @@ class Keys:
         """Set when a user opened a private chat with the bot, so it may write to them."""
         return f"{self.prefix}:started:{user_id}"
 
-    def member_seen(self, chat_id: int, user_id: int) -> str:
-        """Hash: first_seen, messages — tenure and newcomer detection."""
-        return f"{self.prefix}:member:{chat_id}:{user_id}"
-
     # --- moderation signals and caches ---------------------------------------------------
     def verdict_cache(self, text_hash: str) -> str:
         return f"{self.prefix}:vcache:{text_hash}"
@@ -118,9 +113,9 @@ class Keys:
     def llm_budget(self, chat_id: int, day: str) -> str:
         return f"{self.prefix}:llmbudget:{chat_id}:{day}"
 
-    def samples(self, chat_id: int, label: str) -> str:
-        """List of texts admins marked as `spam` or `ham` in a group."""
-        return f"{self.prefix}:samples:{chat_id}:{label}"
+    def samples(self, chat_id: int) -> str:
+        """List of `[label, text]` that admins taught in a group (/spam, Not spam, Restore)."""
+        return f"{self.prefix}:samples:{chat_id}"
 
     def audit(self, chat_id: int) -> str:
         """Stream of moderation decisions for one chat."""

@@ -60,14 +60,14 @@ class RedisSampleStore:
         self._limit = limit
 
     async def add(self, chat_id: int, sample: LabeledSample) -> None:
-        key = self._keys.samples(chat_id, "all")
+        key = self._keys.samples(chat_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, json.dumps([sample.label.value, sample.text]))
             pipe.ltrim(key, -self._limit, -1)
             await pipe.execute()
 
     async def load(self, chat_id: int) -> Sequence[LabeledSample]:
-        rows = await self._redis.lrange(self._keys.samples(chat_id, "all"), 0, -1)
+        rows = await self._redis.lrange(self._keys.samples(chat_id), 0, -1)
         samples = []
         for row in rows:
             try:
