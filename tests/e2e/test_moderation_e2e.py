@@ -89,6 +89,18 @@ async def test_an_edited_message_is_judged_again(stack):
 
 
 @pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
+async def test_a_second_edit_within_the_same_second_is_judged_too(stack):
+    c = stack.control
+    await c.llm_script(contains="snapcoin", verdict=SPAM_VERDICT)
+    message = await c.post("hello everyone")
+    await asyncio.sleep(0.5)
+    await c.edit(message, "hello everyone, and welcome")
+    await asyncio.sleep(0.2)  # well inside one second: edit_date alone would not tell the two apart
+    await c.edit(message, "hello everyone, buy snapcoin now")
+    await wait_for(lambda: deleted(c, message), timeout=10)
+
+
+@pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
 async def test_a_429_on_delete_is_waited_out(stack):
     c = stack.control
     await c.llm_script(contains="spamcoin", verdict=SPAM_VERDICT)

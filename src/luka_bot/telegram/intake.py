@@ -138,9 +138,10 @@ class IntakeMiddleware(BaseMiddleware):
         me = data.get("me")
         if me is not None and message.from_user is not None and message.from_user.id == me.id:
             return await handler(event, data)
-        # An edit is a new revision, judged again; Telegram's edit_date orders them.
-        edited = message.edit_date if event.edited_message else None
-        revision = int(edited.timestamp() if hasattr(edited, "timestamp") else edited) if edited else 0
+        # An edit is a new revision, judged again. Its update id names it: edit_date has one-second
+        # resolution, and two edits within a second must not share a revision (the second would be
+        # taken for done and never judged).
+        revision = event.update_id if event.edited_message is not None else 0
         job = moderation_job(message, revision=revision)
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         record = message_record(
