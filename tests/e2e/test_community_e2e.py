@@ -397,6 +397,9 @@ async def test_an_appeal_from_a_private_notice_reaches_the_admins_in_the_group_w
     answer = await press(c, notice, BOB, "Appeal", chat_id=BOB["id"])
     assert "sent to the admins" in answer["text"]
     record = await bot_text(c, "Appeal")
+    # In the group itself the record names the removed message but never shows it again.
+    assert "EARN" not in record["text"] and "t.me" not in record["text"]
+    assert not any(e["type"] == "url" for e in record.get("entities") or [])
     again = await press(c, notice, BOB, "Appeal", chat_id=BOB["id"])
     assert "already" in again["text"]
     await press(c, record, OWNER, "Restore")

@@ -180,11 +180,14 @@ def log_keyboard(case: Case, lang: str) -> InlineKeyboardMarkup:
     ]])
 
 
-def log_text(case: Case, lang: str, *, appeal: bool) -> str:
+def log_text(case: Case, lang: str, *, appeal: bool, in_group: bool = False) -> str:
+    # Posted in the group itself, the removed text would put the spam (and its links) back in
+    # front of everyone, for good: there it is named, not shown.
+    text = render(TEXTS, "log.text_hidden", lang) if in_group else (case.text[:TEXT_EXCERPT] or "—")
     return render(TEXTS, "log.appeal" if appeal else "log.action", lang,
                   chat=case.chat_title or case.chat_id, member=case.name, user_id=case.user_id,
                   reason=category_label(case.category, lang), sanction=case.sanction_label(lang),
-                  text=case.text[:TEXT_EXCERPT] or "—")
+                  text=text)
 
 
 async def post_to_log(bot: Bot, store: CaseStore, case: Case, lang: str, *, appeal: bool,
@@ -199,6 +202,6 @@ async def post_to_log(bot: Bot, store: CaseStore, case: Case, lang: str, *, appe
         if not fallback_to_group:
             return None
         target = case.chat_id
-    sent = await bot.send_message(target, log_text(case, lang, appeal=appeal), parse_mode="HTML",
-                                  reply_markup=log_keyboard(case, lang))
+    sent = await bot.send_message(target, log_text(case, lang, appeal=appeal, in_group=target == case.chat_id),
+                                  parse_mode="HTML", reply_markup=log_keyboard(case, lang))
     return sent.message_id

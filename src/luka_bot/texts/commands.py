@@ -74,6 +74,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "🙋 <b>Appeal</b> in «{chat}»\nMember: {member} (id {user_id})\nReason given: {reason}\nTaken: {sanction}\n<blockquote>{text}</blockquote>",
         "ru": "🙋 <b>Апелляция</b> в «{chat}»\nУчастник: {member} (id {user_id})\nПричина: {reason}\nМера: {sanction}\n<blockquote>{text}</blockquote>",
     },
+    "log.text_hidden": {
+        "en": "(the removed text is not shown in the group itself; set a separate log chat with /setlog to see it)",
+        "ru": "(удалённый текст не показывается в самой группе; чтобы видеть его, задайте отдельный чат журнала: /setlog)",
+    },
     "log.restored_by": {"en": "♻️ Restored by {admin}.", "ru": "♻️ Восстановлено: {admin}."},
     "log.confirmed_by": {"en": "✔️ Confirmed by {admin}.", "ru": "✔️ Подтверждено: {admin}."},
     "sanction.removed": {"en": "message removed", "ru": "сообщение удалено"},
