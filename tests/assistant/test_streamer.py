@@ -160,3 +160,47 @@ def test_split_of_a_prefix_is_stable_as_text_grows():
     final = split_message(text)
     grown = split_message(text[: len(final[0]) + 5000])
     assert grown[0] == final[0]
+
+
+async def test_verdict_while_waiting_for_the_first_token_means_nothing_is_sent():
+    chat, guard = FakeChat(), FakeGuard()
+
+    async def slow_model() -> AsyncIterator[str]:
+        guard.removed = True  # the moderator decided while the model was thinking
+        yield "an answer to spam"
+
+    result = await streamer(chat, guard).run(slow_model(), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.REMOVED and chat.messages == {}
+
+
+class EditRefusingChat(FakeChat):
+    """Telegram answers "message to edit not found" once our reply has been deleted."""
+
+    async def edit(self, message_id: int, text: str, *, final: bool) -> bool:
+        if message_id in self.deleted or self.refuse:
+            raise RuntimeError("Bad Request: message to edit not found")
+        return await super().edit(message_id, text, final=final)
+
+    refuse = False
+
+
+async def test_our_reply_deleted_under_us_ends_as_removed_not_as_a_crash():
+    chat, guard = EditRefusingChat(), FakeGuard()
+
+    async def stream() -> AsyncIterator[str]:
+        yield "first words"
+        guard.removed = True
+        chat.deleted.update(chat.messages)  # the moderator deleted our reply between two checks
+        yield " and more"
+
+    s = ReplyStreamer(chat, guard, edit_interval=3600)  # no edit check before the final one
+    result = await s.run(stream(), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.REMOVED and chat.visible() == []
+
+
+async def test_telegram_refusing_an_edit_is_a_delivery_failure_not_a_model_failure():
+    chat, guard = EditRefusingChat(), FakeGuard()
+    chat.refuse = True
+    result = await streamer(chat, guard).run(tokens("one", " two"), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.FAILED and result.error == "delivery"
+    assert chat.visible() == ["one"], "no apology is stacked on a Telegram refusal"

@@ -38,12 +38,14 @@ async def test_verdict_after_the_reply_deletes_the_message_and_the_bots_reply(st
 async def test_verdict_before_the_reply_means_the_reply_is_never_visible(stack):
     c = stack.control
     await c.llm_script(contains="qwertcoin", verdict=SPAM_VERDICT)
-    await c.llm_config(judge_delay=0.0, first_token_delay=2.0)
+    # The verdict lands while the model is still thinking (after the assistant has started).
+    await c.llm_config(judge_delay=0.5, first_token_delay=2.0)
     question = await c.post(f"@{BOT_USERNAME} qwertcoin giveaway, who wants it?")
     await wait_for(lambda: deleted(c, question), timeout=10)
     await asyncio.sleep(2.5)  # the model's first token arrives after the verdict
-    visible = [m for m in await c.bot_messages(reply_to=question) if m["deleted_at"] is None]
-    assert visible == []
+    # Not filtered by reply_to (a reply to a deleted question carries none), and deleted messages
+    # count too: the answer must never have been sent, not merely deleted afterwards.
+    assert [m for m in await c.bot_messages() if "[emulated" in m["text"]] == []
 
 
 @pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)

@@ -66,6 +66,10 @@ class _Removed(Exception):
     pass
 
 
+class DeliveryError(Exception):
+    """Sending or editing the answer failed in Telegram (not in the model)."""
+
+
 class ReplyStreamer:
     def __init__(self, sink: ReplySink, guard: ReplyGuard, *, edit_interval: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -89,12 +93,12 @@ class ReplyStreamer:
                     if not self._parts:
                         if text.strip():
                             typing.cancel()
-                            await self._publish(text, final=False)
+                            await self._deliver(text, final=False)
                     elif self._clock() - self._last_edit >= self._edit_interval:
                         if await self._guard.is_removed():
                             raise _Removed
-                        await self._publish(text, final=False)
-            except _Removed:
+                        await self._deliver(text, final=False)
+            except (_Removed, DeliveryError):
                 raise
             except Exception as exc:  # the model's failure (typed LlmError or a broken stream)
                 return await self._fail(text, exc, apology, interrupted)
@@ -104,9 +108,19 @@ class ReplyStreamer:
                     await deltas.aclose()  # type: ignore[attr-defined]
             if not text.strip():
                 return await self._fail(text, RuntimeError("empty answer"), apology, interrupted)
-            await self._publish(text, final=True)
             if await self._guard.is_removed():
                 raise _Removed
+            await self._deliver(text, final=True)
+            if await self._guard.is_removed():
+                raise _Removed
+        except DeliveryError as exc:
+            # Telegram refused a send or edit (e.g. our message was deleted under us): whatever the
+            # cause, a question removed meanwhile still takes every part with it.
+            if await self._guard.is_removed():
+                await self._delete_all()
+                return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+            log.warning("assistant.delivery_failed", error=str(exc.__cause__ or exc)[:200])
+            return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error="delivery")
         except _Removed:
             await self._delete_all()
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
@@ -121,6 +135,15 @@ class ReplyStreamer:
                 await self._sink.typing()
                 await asyncio.sleep(TYPING_EVERY)
 
+    async def _deliver(self, text: str, *, final: bool) -> None:
+        """`_publish`, with the sink's own failures told apart from the model's."""
+        try:
+            await self._publish(text, final=final)
+        except _Removed:
+            raise
+        except Exception as exc:  # the sink is the Telegram edge: any failure there is a delivery failure
+            raise DeliveryError from exc
+
     async def _publish(self, text: str, *, final: bool) -> None:
         chunks = split_message(text)
         for index, chunk in enumerate(chunks):
@@ -131,6 +154,10 @@ class ReplyStreamer:
                     self._parts[index] = (message_id, chunk)
                     self._last_edit = self._clock()
             else:
+                # The model may take seconds to its first token; a verdict that landed meanwhile
+                # means this message is never sent, rather than sent and deleted.
+                if await self._guard.is_removed():
+                    raise _Removed
                 message_id = await self._sink.send(chunk)
                 self._parts.append((message_id, chunk))
                 self._last_edit = self._clock()
@@ -146,6 +173,8 @@ class ReplyStreamer:
     async def _fail(self, text: str, exc: Exception, apology: str, interrupted: str) -> StreamResult:
         log.warning("assistant.llm_failed", error=type(exc).__name__, detail=str(exc)[:200], partial=bool(self._parts))
         try:
+            if await self._guard.is_removed():
+                raise _Removed
             if self._parts:
                 await self._publish(text.rstrip() + "\n\n" + interrupted, final=True)
             else:
@@ -158,4 +187,6 @@ class ReplyStreamer:
         except _Removed:
             await self._delete_all()
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+        except Exception as apology_exc:  # Telegram refused the apology too: nothing more to say
+            log.warning("assistant.apology_failed", error=str(apology_exc)[:200])
         return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error=type(exc).__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import ReplyParameters
 
 from luka_bot.store.conversation import ConversationStore
@@ -42,8 +42,8 @@ class TelegramReplySink:
     async def delete(self, message_ids: list[int]) -> None:
         try:
             await self._bot.delete_messages(self._chat_id, message_ids)
-        except TelegramBadRequest:
-            pass  # already gone: deleting is idempotent
+        except TelegramAPIError:
+            pass  # already gone, or we lost the right to delete: nothing more this reply can do
 
     async def typing(self) -> None:
         await self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)
