@@ -36,7 +36,7 @@ from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
-from luka_bot.telegram.middlewares import PollWatch, ReceivedAt
+from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import appeals, assistant, community, members, private
 from luka_bot.telegram.routers import settings as settings_menu
@@ -65,6 +65,7 @@ class App:
     enforcer: Enforcer
     group_settings: GroupSettingsRepository
     audit: AuditLog
+    in_flight: InFlightUpdates
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
@@ -115,9 +116,14 @@ class App:
             if self.role is not Role.WORKER:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
+            # Updates being handled (a streaming answer) and jobs in flight share one deadline.
+            drains = []
+            if self.role is not Role.WORKER:
+                drains.append(self.in_flight.drain(self.settings.shutdown_deadline))
             if self.role is not Role.GATEWAY:
-                await self.worker.stop(self.settings.shutdown_deadline)
-                self.health.worker_running = False
+                drains.append(self.worker.stop(self.settings.shutdown_deadline))
+            await asyncio.gather(*drains)
+            self.health.worker_running = False
             for task in tasks:
                 if task.get_name() == "notices":
                     task.cancel()
@@ -188,10 +194,12 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
     )
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics)
+    in_flight = InFlightUpdates()
+    dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit)
+               group_settings=group_settings, audit=audit, in_flight=in_flight)

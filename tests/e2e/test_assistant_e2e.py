@@ -104,3 +104,16 @@ async def test_in_a_private_chat_every_message_is_answered(stack):
         return "A private answer." in texts
 
     await wait_for(answered, timeout=10)
+
+
+async def test_shutdown_lets_a_streaming_answer_finish(stack):
+    c = stack.control
+    answer = " ".join(f"word{n}" for n in range(40))
+    await c.llm_script(contains="long story", reply=answer)
+    await c.llm_config(first_token_delay=0.05, token_delay=0.05)  # about 2 s of streaming
+    question = await c.post(f"@{BOT_USERNAME} tell me a long story")
+    await wait_for(lambda: c.bot_messages(reply_to=question), timeout=5)
+    stack.app.request_stop()  # SIGTERM in the middle of the answer
+    await asyncio.sleep(4)
+    replies = await c.bot_messages(reply_to=question)
+    assert [m["text"] for m in replies] == [answer]
