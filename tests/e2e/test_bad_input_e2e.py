@@ -66,3 +66,28 @@ async def test_many_copies_of_one_text_cost_one_llm_call(stack):
     judge_calls = [r for r in await c.llm_requests() if "json_schema" in str(r.get("response_format"))
                    and "glorbex" in str(r.get("messages"))]
     assert len(judge_calls) == 1
+
+
+async def test_a_channel_posting_spam_as_itself_is_barred_as_a_sender_chat(stack):
+    c = stack.control
+    brand = {"id": -1007777, "title": "Spam Channel"}
+    spam = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
+    first = await c.post(spam + " #1", user=BOB, sender_chat=brand)
+    await wait_for(lambda: _deleted(c, first), timeout=10)
+    second = await c.post(spam + " #2", user=BOB, sender_chat=brand)  # the ladder's 2nd step: a mute
+    await wait_for(lambda: _deleted(c, second), timeout=10)
+
+    async def barred():
+        return [x for x in await c.calls("banChatSenderChat") if x["ok"]]
+
+    await wait_for(barred, timeout=10)
+    assert await c.calls("banChatMember") == [] and await c.calls("restrictChatMember") == []
+    async with c.session.post(f"{c.tg_url}/_emulator/messages", json={
+            "chat_id": GROUP, "from": BOB, "text": "still here", "sender_chat": brand}) as response:
+        assert response.status == 403
+    # Bob himself is not sanctioned for what the channel posted.
+    assert (await c._json("GET", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{BOB['id']}"))["status"] == "member"
+
+
+async def _deleted(c, message_id: int) -> bool:
+    return any(m["message_id"] == message_id and m["deleted_at"] for m in await c.messages())

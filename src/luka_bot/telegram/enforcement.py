@@ -188,15 +188,20 @@ class Enforcer:
         until = sanction.until(now)
         until_date = int(until) if until is not None else None
         try:
-            if sanction.kind is SanctionKind.MUTE:
+            if target.user_id < 0:
+                # Posted as a channel: the channel is what gets barred. Telegram has no timed or
+                # mute variant for sender chats, so any mute or ban step bars it until unbanned.
+                await self._bot.ban_chat_sender_chat(target.chat_id, target.user_id)
+                until = None
+            elif sanction.kind is SanctionKind.MUTE:
                 await self._bot.restrict_chat_member(target.chat_id, target.user_id, MUTED, until_date=until_date)
             else:
                 await self._bot.ban_chat_member(target.chat_id, target.user_id, until_date=until_date)
-        except TelegramBadRequest as exc:  # e.g. the member is an admin; the bot lacks the right
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:  # an admin; no right; bot removed
             result.errors.append(f"{sanction.kind.value}: {exc.message}")
             return
         await self._sanctions.set_sanction(target.chat_id, target.user_id, sanction.kind, until, now=now)
-        result.actions.append(f"{sanction.kind.value}:{sanction.duration_s or 'permanent'}")
+        result.actions.append(f"{sanction.kind.value}:{'permanent' if until is None else sanction.duration_s}")
 
     async def _notify(self, target: Target, verdict: Verdict, sanction: Sanction | None,
                       settings: GroupSettings, result: Enforcement, case: Case | None = None) -> None:

@@ -63,7 +63,9 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "chat_title": message.chat.title or "",
         "message_id": str(message.message_id),
         "revision": str(revision),
-        "user_id": str(user.id if user else (message.sender_chat.id if message.sender_chat else 0)),
+        # Posts made as a channel carry a shared placeholder user (Channel_Bot); the channel is the
+        # author that reputation and sanctions must follow.
+        "user_id": str(message.sender_chat.id if message.sender_chat else (user.id if user else 0)),
         "name": display_name(message),
         "text": text,
         "kind": message_kind(message),

@@ -35,6 +35,10 @@ async def impose(bot: Bot, sanctions: SanctionStore, chat_id: int, user_id: int,
 
 async def lift(bot: Bot, sanctions: SanctionStore, chat_id: int, user_id: int) -> str:
     """Lifts whatever Telegram says is in force; returns the status the member had."""
+    if user_id < 0:  # a channel that posted as itself was barred as a sender chat
+        await bot.unban_chat_sender_chat(chat_id, user_id)
+        await sanctions.clear_sanction(chat_id, user_id)
+        return "kicked"
     member = await bot.get_chat_member(chat_id, user_id)
     if member.status == "kicked":
         # only_if_banned: a member who is back must not be removed by the unban.

@@ -9,7 +9,7 @@ like Telegram: `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "de
 allowed_updates), deleteWebhook, getWebhookInfo, set/get/deleteMyCommands, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, deleteMessages, sendChatAction, getChat,
 getChatMember, getChatAdministrators, getChatMemberCount, restrictChatMember, banChatMember,
-unbanChatMember, answerCallbackQuery, leaveChat, close, logOut. Anything else is 404.
+unbanChatMember, banChatSenderChat, unbanChatSenderChat, answerCallbackQuery, leaveChat, close, logOut. Anything else is 404.
 
 Control API (JSON in and out; times are Unix seconds as floats on the emulator's clock;
 refusals are 400/403/404 with {"error": "..."})

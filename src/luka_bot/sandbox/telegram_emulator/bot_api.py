@@ -183,6 +183,14 @@ async def _unban_chat_member(emu: TelegramEmulator, p: Params, bot_id: int) -> A
     return emu.unban_chat_member(p.chat_id(), p.int("user_id"), p.bool("only_if_banned"))
 
 
+async def _ban_chat_sender_chat(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.ban_chat_sender_chat(p.chat_id(), p.int("sender_chat_id"))
+
+
+async def _unban_chat_sender_chat(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.unban_chat_sender_chat(p.chat_id(), p.int("sender_chat_id"))
+
+
 async def _answer_callback_query(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     return emu.answer_callback_query(p.str("callback_query_id"), p.str("text"), p.bool("show_alert"), p.str("url"))
 
@@ -230,6 +238,8 @@ METHODS: dict[str, Handler] = {
         "restrictChatMember": _restrict_chat_member,
         "banChatMember": _ban_chat_member,
         "unbanChatMember": _unban_chat_member,
+        "banChatSenderChat": _ban_chat_sender_chat,
+        "unbanChatSenderChat": _unban_chat_sender_chat,
         "answerCallbackQuery": _answer_callback_query,
         "leaveChat": _leave_chat,
         "close": _true,

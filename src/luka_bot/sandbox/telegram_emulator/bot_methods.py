@@ -329,6 +329,25 @@ class BotMethods(EmulatorState):
         self._announce_change(chat, old, member.snapshot(), self.bot_id)
         return True
 
+    def ban_chat_sender_chat(self, chat_id: Any, sender_chat_id: Any) -> bool:
+        """The channel may no longer post in the group as itself (until unbanned)."""
+        chat = self._chat_for_bot(chat_id)
+        if not chat.is_group:
+            raise bad_request("method is available only for supergroups")
+        if not self._bot_can(chat, "can_restrict_members"):
+            raise bad_request("not enough rights to ban a sender chat")
+        if not isinstance(sender_chat_id, int) or sender_chat_id >= 0:
+            raise bad_request("invalid sender_chat_id")
+        chat.banned_sender_chats.add(sender_chat_id)
+        return True
+
+    def unban_chat_sender_chat(self, chat_id: Any, sender_chat_id: Any) -> bool:
+        chat = self._chat_for_bot(chat_id)
+        if not self._bot_can(chat, "can_restrict_members"):
+            raise bad_request("not enough rights to unban a sender chat")
+        chat.banned_sender_chats.discard(sender_chat_id)
+        return True
+
     def leave_chat(self, chat_id: Any) -> bool:
         chat = self._chat_for_bot(chat_id)
         if not chat.is_group:

@@ -39,6 +39,9 @@ class PeopleActions(EmulatorState):
         else:
             chat = self._group(chat_id, body.get("chat_title"), user["id"])
             self._check_may_post(chat, user["id"])
+            sender = body.get("sender_chat")
+            if isinstance(sender, dict) and sender.get("id") in chat.banned_sender_chats:
+                raise ControlError(403, f"channel {sender['id']} is banned in chat {chat.id} and cannot post")
         message = self._build_user_message(chat, user, body)
         self._store(chat, message)
         if self._bot_receives(chat):

@@ -130,6 +130,7 @@ class Chat:
     bot_member: Member | None = None
     creator_id: int | None = None
     next_message_id: int = 1
+    banned_sender_chats: set[int] = field(default_factory=set)  # channels barred from posting as themselves
 
     @property
     def is_group(self) -> bool:
