@@ -49,3 +49,30 @@ async def test_taught_samples_keep_the_newest_up_to_the_cap(any_redis, keys):
         await store.add(-7, LabeledSample(f"text {n}", SampleLabel.SPAM if n % 2 else SampleLabel.HAM))
     assert [s.text for s in await store.load(-7)] == ["text 2", "text 3", "text 4"]
     assert (await store.load(-7))[1].label is SampleLabel.SPAM
+
+
+def test_a_second_bot_on_the_same_data_dir_is_refused_and_the_first_keeps_its_storage(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from luka_bot.store.redis import EmbeddedValkey, StorageError
+
+    # The first owner is another process, as a second `luka-bot run` would find it.
+    owner = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from luka_bot.store.redis import EmbeddedValkey;"
+        f"s = EmbeddedValkey(Path({str(tmp_path)!r})); s.start(); print('PORT', s.port, flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        port = next(int(line.split()[1]) for line in owner.stdout if line.startswith("PORT "))
+        with pytest.raises(StorageError, match="in use by another running luka-bot"):
+            EmbeddedValkey(tmp_path).start()
+        import socket
+
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            assert sock.recv(16).startswith(b"+PONG"), "the first bot's Valkey still runs"
+    finally:
+        owner.kill()
+        owner.wait()

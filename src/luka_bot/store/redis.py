@@ -38,6 +38,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _parent_pid(pid: int) -> int:
+    """The parent of `pid` (1 once it is orphaned); 0 when it cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def _die_with_parent() -> None:  # runs in the child between fork and exec
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -74,6 +83,10 @@ class EmbeddedValkey:
         except OSError:
             return
         if b"valkey-server" in cmdline:
+            if _parent_pid(pid) not in (1, os.getpid()):
+                # Its owner is alive: another luka-bot is using this DATA_DIR right now.
+                raise StorageError(f"DATA_DIR {self.data_dir} is in use by another running luka-bot "
+                                   f"(its Valkey is pid {pid}); stop it or use another DATA_DIR")
             log.warning("store.embedded.stale_server_stopped", pid=pid)
             os.kill(pid, signal.SIGTERM)
             for _ in range(100):

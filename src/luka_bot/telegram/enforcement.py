@@ -225,7 +225,8 @@ class Enforcer:
                 return
             except (TelegramForbiddenError, TelegramBadRequest):
                 pass  # blocked the bot since: tell them in the group instead
-        text = sanction_text or render(TEXTS, "removed.public", lang, member=target.name, reason=reason)
+        text = sanction_text or render(TEXTS, "removed.public" if verdict.removes_message else "warned.public", lang,
+                                      member=target.name, reason=reason)
         try:
             await self._limiter.take(target.chat_id)
             sent = await self._bot.send_message(target.chat_id, text, parse_mode="HTML", reply_markup=(

@@ -128,6 +128,8 @@ class InlineModeration:
         self._metrics = metrics
 
     async def check(self, fields: dict[str, str], settings: GroupSettings) -> bool:
+        if settings.dry_run:
+            return False  # dry-run removes nothing: the worker judges and audits it with full context
         request = request_from_job(fields, member=INLINE_MEMBER, language=settings.language.value)
         verdict = self._decider.fast_verdict(request, settings)
         if verdict is None or not verdict.removes_message:

@@ -310,7 +310,8 @@ async def spam(message: Message, command: CommandObject, bot: Bot, group_setting
     await enforcer.enforce(
         Target(chat_id=call.chat_id, chat_title=message.chat.title or "", message_id=reply.message_id, revision=0,
                user_id=target.id, name=member_name(target), text=text),
-        verdict, call.settings, message_date=reply.date.timestamp())
+        # An admin's explicit /spam acts even while the group's automatic moderation is a dry run.
+        verdict, call.settings.model_copy(update={"dry_run": False}), message_date=reply.date.timestamp())
     if text.strip():
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
     try:

@@ -8,10 +8,12 @@ one the menu lives in, never one named by the button.
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -130,13 +132,14 @@ async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
     action = callback_data.action
     if action is SettingsAction.CLOSE:
         await query.answer()
-        await bot.delete_message(chat_id, message.message_id)
+        with suppress(TelegramBadRequest):  # already deleted, or older than Telegram's 48 hours
+            await bot.delete_message(chat_id, message.message_id)
         return
     if action is SettingsAction.RULES:
         text = (render(TEXTS, "rules.current", lang, rules=settings.rules_text) if settings.rules_text
                 else render(TEXTS, "rules.none", lang))
         await query.answer()
-        await message.answer(text)
+        await message.answer(text, parse_mode="HTML")  # render escaped the rules text for HTML
         return
     new = changed(settings, action)
     if new is None:
@@ -199,10 +202,11 @@ async def edit_policy(message: Message, command: CommandObject, group_settings: 
         updated = await group_settings.update(message.chat.id, lambda current: current.model_copy(
             update={"rules": apply_edit(current.rules, operation, path, value)}))
     except PolicyEditError as exc:
-        await message.reply(render(TEXTS, "policy.refused", lang, reason=str(exc)))
+        await message.reply(render(TEXTS, "policy.refused", lang, reason=str(exc)), parse_mode="HTML")
         return
     shown = dict(describe(updated.rules)).get(path)
-    await message.reply(render(TEXTS, "policy.saved", lang, path=path, value=json.dumps(shown, ensure_ascii=False)))
+    await message.reply(render(TEXTS, "policy.saved", lang, path=path, value=json.dumps(shown, ensure_ascii=False)),
+                        parse_mode="HTML")
 
 
 def create_router() -> Router:
