@@ -117,3 +117,13 @@ async def test_shutdown_lets_a_streaming_answer_finish(stack):
     await asyncio.sleep(4)
     replies = await c.bot_messages(reply_to=question)
     assert [m["text"] for m in replies] == [answer]
+
+
+async def test_an_empty_ask_gets_a_usage_hint_that_is_tracked_like_a_reply(stack):
+    c = stack.control
+    asked = await c.post("/ask")
+    hint = (await wait_for(lambda: c.bot_messages(reply_to=asked), timeout=5))[0]
+    assert hint["text"].startswith("Ask me something")
+    from .harness import GROUP
+
+    assert await stack.app.dispatcher["conversation"].replies(GROUP, asked) == [hint["message_id"]]

@@ -70,8 +70,11 @@ async def answer(
         return
     language = group.language.value
     if not question_text(message, me) and message.reply_to_message is None:
-        await bot.send_message(chat_id, render(TEXTS, "ask_usage", language),
-                               reply_to_message_id=message.message_id)
+        hint = await bot.send_message(chat_id, render(TEXTS, "ask_usage", language),
+                                      reply_to_message_id=message.message_id)
+        # Tracked like any reply: if the message is removed, the hint goes with it.
+        if await conversation.track(chat_id, message.message_id, hint.message_id):
+            await bot.delete_messages(chat_id, [hint.message_id])
         return
     chain = await _chain(message, me, conversation)
     prompt = build_messages(chain, bot_name=me.first_name, chat_title=message.chat.title or "",
