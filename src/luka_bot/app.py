@@ -92,7 +92,8 @@ class App:
             with suppress(NotImplementedError, RuntimeError):  # not in the main thread (tests)
                 loop.add_signal_handler(sig, self.request_stop)
         await self.start_web()
-        tasks: list[asyncio.Task[None]] = []
+        tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
+        sweeper: asyncio.Task[None] | None = None     # loops until cancelled
         try:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
@@ -106,7 +107,7 @@ class App:
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
-                tasks.append(asyncio.create_task(self._sweep_notices(), name="notices"))
+                sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
                 self.health.worker_running = True
             await self._stopping.wait()
         finally:
@@ -124,9 +125,11 @@ class App:
                 drains.append(self.worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
+            if sweeper is not None:
+                sweeper.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sweeper
             for task in tasks:
-                if task.get_name() == "notices":
-                    task.cancel()
                 with suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=self.settings.shutdown_deadline)
             await self.close()

@@ -159,7 +159,8 @@ async def grant_achievements(
     met = [a for a in catalogue if a.condition.is_met(stats, now)]
     if not met:
         return []  # the common case for most messages: no Redis round trip at all
-    candidates = newly_earned(stats, await store.earned(stats.chat_id, stats.user_id), now, met)
+    held = await store.earned(stats.chat_id, stats.user_id)
+    candidates = [a for a in met if a.id not in held]
     granted = []
     for achievement in candidates:
         if await store.award(stats.chat_id, stats.user_id, achievement.id, reward_points=achievement.reward_points):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
 
 from luka_bot.store.keys import ADMIN_CACHE_TTL, Keys
 
@@ -42,6 +43,12 @@ class AdminCache:
             pipe.expire(key, ADMIN_CACHE_TTL)
             await pipe.execute()
         return str(user_id) in ids
+
+    async def sent_by_admin(self, message: Message) -> bool:
+        """Did an admin send this group message? An anonymous admin posts as the group itself."""
+        if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+            return True
+        return message.from_user is not None and await self.is_admin(message.chat.id, message.from_user.id)
 
     async def forget(self, chat_id: int, user_id: int) -> None:
         """A chat_member update changed someone here: ask Telegram for the list next time."""

@@ -43,6 +43,11 @@ def default_text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(text.lower().split()).encode(), digest_size=12).hexdigest()
 
 
+async def is_exempt(admins: AdminCache, fields: dict[str, str], target: Target) -> bool:
+    """Admins (anonymous ones post as the group) are moderated only when the group asks for it."""
+    return fields.get("anonymous_admin") == "1" or await admins.is_admin(target.chat_id, target.user_id)
+
+
 class ModerationJobHandler:
     def __init__(self, *, decider: Decider, enforcer: Enforcer, group_settings: GroupSettingsRepository,
                  reputation: ReputationStore, admins: AdminCache, signals: SignalStore, metrics: Metrics,
@@ -72,7 +77,7 @@ class ModerationJobHandler:
             return
         started = time.time()
         message_date = float(fields.get("date") or started)
-        exempt = fields.get("anonymous_admin") == "1" or await self._admins.is_admin(target.chat_id, target.user_id)
+        exempt = await is_exempt(self._admins, fields, target)
         if exempt and not settings.moderate_admins:
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
@@ -135,8 +140,7 @@ class InlineModeration:
         if verdict is None or not verdict.removes_message:
             return False
         target = target_from_job(fields)
-        exempt = fields.get("anonymous_admin") == "1" or await self._admins.is_admin(target.chat_id, target.user_id)
-        if exempt and not settings.moderate_admins:
+        if not settings.moderate_admins and await is_exempt(self._admins, fields, target):
             return False
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         await self._enforcer.enforce(target, verdict, settings, message_date=float(fields.get("date") or time.time()),

@@ -81,10 +81,7 @@ async def group_invocation(message: Message, command: CommandObject, group_setti
 
 
 async def require_admin(call: Invocation, admins: AdminCache) -> bool:
-    message = call.message
-    if message.sender_chat is not None and message.sender_chat.id == call.chat_id:
-        return True  # an anonymous admin posts as the group itself
-    if message.from_user is not None and await admins.is_admin(call.chat_id, message.from_user.id):
+    if await admins.sent_by_admin(call.message):
         return True
     await call.reply("not_admin", command=call.command)
     return False

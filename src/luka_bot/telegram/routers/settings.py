@@ -90,12 +90,6 @@ def menu(settings: GroupSettings) -> InlineKeyboardMarkup:
     ])
 
 
-async def _is_admin(admins: AdminCache, chat_id: int, user_id: int | None, sender_chat_id: int | None) -> bool:
-    if sender_chat_id == chat_id:  # an anonymous admin posts as the group itself
-        return True
-    return user_id is not None and await admins.is_admin(chat_id, user_id)
-
-
 async def _settings_for_admin(message: Message, group_settings: GroupSettingsRepository,
                               admins: AdminCache) -> GroupSettings | None:
     """The group's settings when the sender may change them; otherwise says why and gives None."""
@@ -103,8 +97,7 @@ async def _settings_for_admin(message: Message, group_settings: GroupSettingsRep
         await message.answer(render(TEXTS, "groups_only", "en"))
         return None
     settings = await group_settings.get(message.chat.id)
-    user_id = message.from_user.id if message.from_user else None
-    if not await _is_admin(admins, message.chat.id, user_id, message.sender_chat.id if message.sender_chat else None):
+    if not await admins.sent_by_admin(message):
         await message.reply(render(TEXTS, "not_admin", settings.language.value))
         return None
     return settings
