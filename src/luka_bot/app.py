@@ -14,7 +14,7 @@ from aiohttp import web
 
 from luka_bot.llm.client import LlmClient
 from luka_bot.metrics import Metrics
-from luka_bot.settings import Role, Settings
+from luka_bot.settings import Role, Settings, StartupError, web_bind_error
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
@@ -71,13 +71,19 @@ class App:
     web_port: int | None = None
 
     async def start_web(self) -> None:
-        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER)
+        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER,
+                             metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
         runner = web.AppRunner(app)
         await runner.setup()
-        site = web.TCPSite(runner, "0.0.0.0", self.settings.web_port)  # noqa: S104 - probes come from outside
-        await site.start()
+        host, port = self.settings.web_host, self.settings.web_port
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:  # port in use, address not on this host: the person must choose
+            await runner.cleanup()
+            raise StartupError(web_bind_error(host, port, exc)) from None
         self._web_runner = runner
         self.web_port = runner.addresses[0][1]
         log.info("web.started", port=self.web_port)
@@ -91,7 +97,11 @@ class App:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with suppress(NotImplementedError, RuntimeError):  # not in the main thread (tests)
                 loop.add_signal_handler(sig, self.request_stop)
-        await self.start_web()
+        try:
+            await self.start_web()
+        except StartupError:
+            await self.close()  # the storage opened by build_app, the embedded Valkey with it
+            raise
         tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
         sweeper: asyncio.Task[None] | None = None     # loops until cancelled
         try:
