@@ -24,14 +24,15 @@ refusals are 400/403/404 with {"error": "..."})
 | `GET /_emulator/chats/{chat_id}/messages` | every message, the bot's and deleted ones too: `[{"message_id", "from": {"id", "is_bot", "first_name", "username"}, "text" (the caption for media), "entities", "media" (kind or null), "sender_chat", "forwarded", "date", "reply_to_message_id", "edited_at", "deleted_at", "reply_markup"}]` |
 | `GET /_emulator/chats/{chat_id}/members` | `[{"user_id", "first_name", "username", "is_bot", "status", "until_date"}]` |
 | `GET /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"}` |
-| `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator |
+| `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?, "rights"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator, `my_chat_member` when `user_id` is the bot's (its rights: `"rights": {"can_pin_messages": false, ...}` over the defaults) |
 | `POST /_emulator/chats/{chat_id}/join` | `{"from"}` → `{"message_id", "date"}`; a `new_chat_members` message (and `chat_member` when asked for) |
 | `POST /_emulator/chats/{chat_id}/admins` | `{"user_id"}` → `{"ok": true}`; queues `chat_member` (member → administrator) |
 | `POST /_emulator/users/{user_id}/start` | `{"first_name"?, "username"?}` → `{"message_id", "date"}`; queues the private `/start` |
 | `GET /_emulator/users/{user_id}/messages` | what the bot wrote to that user in private |
 | `POST /_emulator/faults` | `{"method", "error_code", "retry_after"?, "times", "description"?}` → `{"ok": true}` |
 | `GET /_emulator/calls[?method=X]` | `[{"method", "chat_id", "at", "ok", "error_code", "message_id"?, "message_ids"?, "description"?}]` |
-| `GET /_emulator/config` | `{"bot_id", "bot_username", "bot_first_name", "group_messages_per_minute", "now"}` |
+| `GET /_emulator/config` | `{"bot_id", "bot_username", "bot_first_name", "can_read_all_group_messages", "group_messages_per_minute", "now"}` |
+| `POST /_emulator/bot` | `{"can_read_all_group_messages": bool}` → the same; what getMe reports (privacy mode off = true); delivery is unchanged |
 | `GET /_emulator/clock` / `POST /_emulator/clock` | `{"advance": s}` → `{"now"}` |
 | `POST /_emulator/limits` | `{"group_messages_per_minute": N}` (0 = off) → the same |
 | `POST /_emulator/reset` | forgets everything → `{"ok": true}` |

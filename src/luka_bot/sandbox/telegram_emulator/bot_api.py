@@ -96,7 +96,7 @@ async def _get_me(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     return {
         **emu.bot_user(),
         "can_join_groups": True,
-        "can_read_all_group_messages": True,
+        "can_read_all_group_messages": emu.can_read_all_group_messages,
         "supports_inline_queries": False,
         "can_connect_to_business": False,
         "has_main_web_app": False,

@@ -184,15 +184,29 @@ async def calls(request: web.Request) -> web.Response:
 @routes.get("/_emulator/config")
 async def config(request: web.Request) -> web.Response:
     """Who the bot is and how the emulator is set: {"bot_id", "bot_username", "bot_first_name",
-    "group_messages_per_minute", "now"}."""
+    "can_read_all_group_messages", "group_messages_per_minute", "now"}."""
     emulator = _emulator(request)
     return web.json_response({
         "bot_id": emulator.bot_id,
         "bot_username": emulator.bot_username,
         "bot_first_name": emulator.bot_first_name,
+        "can_read_all_group_messages": emulator.can_read_all_group_messages,
         "group_messages_per_minute": emulator.group_messages_per_minute,
         "now": emulator.now(),
     })
+
+
+@routes.post("/_emulator/bot")
+async def bot_profile(request: web.Request) -> web.Response:
+    """What BotFather would change: {"can_read_all_group_messages": bool} (privacy mode off = true),
+    reported by getMe → {"can_read_all_group_messages"}."""
+    emulator = _emulator(request)
+    body = await _body(request)
+    value = body.get("can_read_all_group_messages", emulator.can_read_all_group_messages)
+    if not isinstance(value, bool):
+        raise ControlError(400, '"can_read_all_group_messages" must be true or false')
+    emulator.can_read_all_group_messages = value
+    return web.json_response({"can_read_all_group_messages": value})
 
 
 @routes.get("/_emulator/clock")

@@ -148,6 +148,8 @@ class EmulatorState:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.bot_id = DEFAULT_BOT_ID
+        # getMe's privacy-mode flag (BotFather's /setprivacy); reported only, delivery is unchanged.
+        self.can_read_all_group_messages = True
         self._update_event = asyncio.Event()
         self._poll_generation = 0
         # Update ids only grow, across resets too: a polling bot's offset must never skip new ones.
