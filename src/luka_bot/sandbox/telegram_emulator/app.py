@@ -22,6 +22,7 @@ refusals are 400/403/404 with {"error": "..."})
 | `GET /_emulator/callbacks/{callback_query_id}` | `{"answered", "text", "show_alert", "url"}` |
 | `GET /_emulator/chats` | `[{"chat_id", "title", "type"}]` |
 | `GET /_emulator/chats/{chat_id}/messages` | every message, the bot's and deleted ones too: `[{"message_id", "from": {"id", "is_bot", "first_name", "username"}, "text" (the caption for media), "entities", "media" (kind or null), "sender_chat", "forwarded", "date", "reply_to_message_id", "edited_at", "deleted_at", "reply_markup"}]` |
+| `GET /_emulator/chats/{chat_id}/action` | `{"action", "since"}`: the bot's sendChatAction ("typing") while Telegram would show it (5 s, or until the bot's next message); `action` null otherwise |
 | `GET /_emulator/chats/{chat_id}/members` | `[{"user_id", "first_name", "username", "is_bot", "status", "until_date"}]` |
 | `GET /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"}` |
 | `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?, "rights"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator, `my_chat_member` when `user_id` is the bot's (its rights: `"rights": {"can_pin_messages": false, ...}` over the defaults) |

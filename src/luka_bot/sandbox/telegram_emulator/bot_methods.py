@@ -215,8 +215,24 @@ class BotMethods(EmulatorState):
     def send_chat_action(self, chat_id: Any, action: str | None) -> bool:
         if not action:
             raise bad_request("action is empty")
-        self._chat_for_bot(chat_id, sending=True)
+        chat = self._chat_for_bot(chat_id, sending=True)
+        self.chat_actions[chat.id] = {"action": action, "at": self.now()}
         return True
+
+    # Telegram shows a chat action for up to 5 seconds, or until the bot's next message arrives.
+    CHAT_ACTION_LIFETIME = 5.0
+
+    def chat_action(self, chat_id: int) -> dict[str, Any]:
+        """What the chat's header shows now: {"action": "typing" | ... | None, "since"}."""
+        chat = self._control_chat(chat_id)
+        record = self.chat_actions.get(chat.id)
+        if record is None or self.now() - record["at"] > self.CHAT_ACTION_LIFETIME:
+            return {"action": None, "since": None}
+        answered = any(m.from_user and m.from_user.get("id") == self.bot_id and m.date >= record["at"]
+                       for m in list(chat.messages.values())[-20:])
+        if answered:
+            return {"action": None, "since": None}
+        return {"action": record["action"], "since": record["at"]}
 
     def get_chat(self, chat_id: Any) -> dict[str, Any]:
         chat = self._chat_for_bot(chat_id)

@@ -109,6 +109,13 @@ async def chat_messages(request: web.Request) -> web.Response:
     return web.json_response(_emulator(request).chat_messages(_int(request, "chat_id")))
 
 
+@routes.get("/_emulator/chats/{chat_id}/action")
+async def chat_action(request: web.Request) -> web.Response:
+    """The bot's chat action as the chat header shows it ("typing…"): {"action", "since"}; action is
+    null when none was sent, it lapsed (5 s) or the bot's message has arrived since."""
+    return web.json_response(_emulator(request).chat_action(_int(request, "chat_id")))
+
+
 @routes.get("/_emulator/chats/{chat_id}/members")
 async def chat_members(request: web.Request) -> web.Response:
     """[{"user_id", "first_name", "username", "is_bot", "status", "until_date"}], the bot included."""

@@ -169,6 +169,7 @@ class EmulatorState:
         self.faults: dict[str, deque[dict[str, Any]]] = {}
         self.callbacks: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
+        self.chat_actions: dict[int, dict[str, Any]] = {}   # chat id -> the bot's last sendChatAction
         self.group_messages_per_minute = 0
         self._group_sends: dict[int, deque[float]] = {}
 
