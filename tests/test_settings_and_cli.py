@@ -200,3 +200,8 @@ def test_a_second_sandbox_takes_free_ports_instead_of_crashing(tmp_path, explici
         for sock in held:
             if sock is not None:
                 sock.close()
+
+
+def test_a_webhook_url_that_is_not_http_exits_2(tmp_path):
+    result = _run_cli("run", "--webhook", "bot.example.com/hook", env={"HOME": str(tmp_path), "BOT_TOKEN": "1:x"})
+    _one_line_exit_2(result, "WEBHOOK_URL")

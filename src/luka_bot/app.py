@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 from contextlib import suppress
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from luka_bot.llm.client import LlmClient
@@ -69,12 +72,19 @@ class App:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
+    _webhook_secret: str = ""
 
     async def start_web(self) -> None:
         app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER,
                              metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        if self.webhook_mode:
+            self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
+            # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
+            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed.
+            SimpleRequestHandler(self.dispatcher, self.bot, secret_token=self._webhook_secret).register(
+                app, path=urlsplit(self.settings.webhook_url).path or "/")
         runner = web.AppRunner(app)
         await runner.setup()
         host, port = self.settings.web_host, self.settings.web_port
@@ -87,6 +97,34 @@ class App:
         self._web_runner = runner
         self.web_port = runner.addresses[0][1]
         log.info("web.started", port=self.web_port)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.webhook_url) and self.role is not Role.WORKER
+
+    async def _start_webhook(self) -> None:
+        await self.bot.set_webhook(self.settings.webhook_url, secret_token=self._webhook_secret,
+                                   allowed_updates=ALLOWED_UPDATES)
+        self.health.mark_polled()
+        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data)
+        log.info("bot.webhook_set", url=self.settings.webhook_url)
+
+    async def _watch_webhook(self) -> None:
+        """Webhook mode has no poll to prove the channel works: Telegram still holding our URL does."""
+        while not self._stopping.is_set():
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=30)
+            if self._stopping.is_set():
+                return
+            try:
+                info = await self.bot.get_webhook_info()
+            except Exception as exc:  # the edge of a background loop: health goes stale by itself
+                log.warning("bot.webhook_check_failed", error=str(exc))
+                continue
+            if info.url == self.settings.webhook_url:
+                self.health.mark_polled()
+            else:
+                log.warning("bot.webhook_replaced", ours=self.settings.webhook_url, now=info.url or None)
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -108,12 +146,17 @@ class App:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
                 self.dispatcher["me"] = me
-                # A short probe proves the update channel works before the first long poll
-                # returns (which may take its full timeout). Without an offset it confirms
-                # nothing, so the updates it sees are delivered again to the polling loop.
-                await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
-                log.info("bot.started", username=me.username, role=self.role.value)
-                tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                if self.webhook_mode:
+                    await self._start_webhook()
+                    tasks.append(asyncio.create_task(self._watch_webhook(), name="webhook"))
+                else:
+                    # A short probe proves the update channel works before the first long poll
+                    # returns (which may take its full timeout). Without an offset it confirms
+                    # nothing, so the updates it sees are delivered again to the polling loop.
+                    await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                    tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                log.info("bot.started", username=me.username, role=self.role.value,
+                         updates="webhook" if self.webhook_mode else "polling")
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
@@ -124,7 +167,11 @@ class App:
             log.info("bot.stopping")
             # Intake first, so no new job starts; then the worker drains within the deadline and
             # leaves the rest pending in the stream for the next start.
-            if self.role is not Role.WORKER:
+            if self.webhook_mode:
+                with suppress(Exception):  # Telegram unreachable now: the next start sets it again
+                    await self.bot.delete_webhook()
+                    log.info("bot.webhook_deleted")
+            elif self.role is not Role.WORKER:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.

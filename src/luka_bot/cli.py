@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="the bot: gateway and moderation worker")
     run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value)
+    run.add_argument("--webhook", metavar="URL", default=None,
+                     help="receive updates by webhook at this public URL instead of long polling (WEBHOOK_URL)")
     emulator = sub.add_parser("emulator", help="the Telegram Bot API emulator alone")
     emulator.add_argument("--port", type=int, default=8081)
     emulator.add_argument("--host", default="127.0.0.1")
@@ -62,7 +64,7 @@ def _telegram_start_errors(settings: Settings) -> Iterator[None]:
     network: one line naming the setting, not aiogram's traceback. Later failures are retried by
     polling itself and never get here."""
     from aiogram.exceptions import (
-        ClientDecodeError, TelegramConflictError, TelegramNetworkError, TelegramNotFound,
+        ClientDecodeError, TelegramBadRequest, TelegramConflictError, TelegramNetworkError, TelegramNotFound,
         TelegramUnauthorizedError,
     )
 
@@ -75,6 +77,11 @@ def _telegram_start_errors(settings: Settings) -> Iterator[None]:
     except TelegramNetworkError as exc:
         raise StartupError(f"cannot reach Telegram at TELEGRAM_API_URL={url} ({exc.message}): check the "
                            f"network, a proxy or the setting") from None
+    except TelegramBadRequest as exc:
+        if "webhook" not in exc.message.lower():
+            raise
+        raise StartupError(f"Telegram refused the webhook URL {settings.webhook_url} ({exc.message}): it must be "
+                           f"a public https:// address on port 443, 80, 88 or 8443") from None
     except (TelegramNotFound, ClientDecodeError):
         raise StartupError(f"TELEGRAM_API_URL={url} does not answer as the Bot API: set it to "
                            f"https://api.telegram.org or your Bot API server") from None
@@ -179,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                 updates["data_dir"] = args.data_dir
             settings = settings.model_copy(update=updates)
         configure_logging(settings.log_format if args.command == "run" else "console", settings.log_level)
+        if args.command == "run" and args.webhook is not None:
+            settings = load_settings(webhook_url=args.webhook)
         if args.command == "run":
             if not settings.bot_token:
                 raise SettingsError("setting BOT_TOKEN is missing: get one from @BotFather (any 123:abc works against the emulator)")

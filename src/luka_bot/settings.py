@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
     # /metrics names groups' traffic; where WEB_HOST is reachable from outside, ask for the token.
     metrics_require_token: bool = False
+    # Webhook mode (`run --webhook URL` or WEBHOOK_URL): Telegram POSTs updates to this public URL,
+    # which a reverse proxy forwards to WEB_HOST:WEB_PORT at the URL's path. Unset: long polling.
+    webhook_url: str = ""
+    # Telegram sends it with every update; a request without it is refused. Empty: a random one per
+    # start (set it when several gateways share one webhook behind a load balancer).
+    webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -75,6 +81,13 @@ class Settings(BaseSettings):
         if value and not _TOKEN.fullmatch(value):
             raise ValueError("must look like 123456:ABC-token (the bot's numeric id, a colon, the secret) "
                              "as @BotFather gives it")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
         return value
 
     @field_validator("telegram_api_url", "llm_base_url")

@@ -6,7 +6,9 @@ Bot API
 like Telegram: `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description",
 "parameters": {"retry_after"}}` with the same HTTP status. Any `<digits>:<secret>` token works
 (the digits are the bot's id); others get 401. Supported: getMe, getUpdates (long poll,
-allowed_updates), deleteWebhook, getWebhookInfo, set/get/deleteMyCommands, sendMessage,
+allowed_updates), setWebhook (updates are then POSTed to the URL with the
+X-Telegram-Bot-Api-Secret-Token header, each kept and retried until the bot answers 2xx; getUpdates
+answers 409 meanwhile), deleteWebhook, getWebhookInfo (last_error_message of a refused delivery), set/get/deleteMyCommands, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, deleteMessages, sendChatAction, getChat,
 getChatMember, getChatAdministrators, getChatMemberCount, restrictChatMember, banChatMember,
 unbanChatMember, banChatSenderChat, unbanChatSenderChat, answerCallbackQuery, leaveChat, close, logOut. Anything else is 404.
@@ -31,6 +33,7 @@ refusals are 400/403/404 with {"error": "..."})
 | `POST /_emulator/users/{user_id}/start` | `{"first_name"?, "username"?}` → `{"message_id", "date"}`; queues the private `/start` |
 | `GET /_emulator/users/{user_id}/messages` | what the bot wrote to that user in private |
 | `POST /_emulator/faults` | `{"method", "error_code", "retry_after"?, "times", "description"?}` → `{"ok": true}` |
+| `GET /_emulator/webhook/deliveries` | `[{"update_id", "status"}]`: each webhook POST and the HTTP status the bot answered (0: no connection) |
 | `GET /_emulator/calls[?method=X]` | `[{"method", "chat_id", "at", "ok", "error_code", "message_id"?, "message_ids"?, "description"?}]` |
 | `GET /_emulator/config` | `{"bot_id", "bot_username", "bot_first_name", "can_read_all_group_messages", "group_messages_per_minute", "now"}` |
 | `POST /_emulator/bot` | `{"can_read_all_group_messages": bool}` → the same; what getMe reports (privacy mode off = true); delivery is unchanged |
@@ -102,6 +105,11 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     app.router.add_routes(routes)
     app.router.add_get("/", _chat_page)
     app.router.add_get("/static/{name}", _static)
+
+    async def _stop_delivery(_: web.Application) -> None:
+        await emulator.stop_webhook_delivery()
+
+    app.on_cleanup.append(_stop_delivery)
     return app
 
 

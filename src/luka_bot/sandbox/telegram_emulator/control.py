@@ -188,6 +188,12 @@ async def calls(request: web.Request) -> web.Response:
     return web.json_response(entries)
 
 
+@routes.get("/_emulator/webhook/deliveries")
+async def webhook_deliveries(request: web.Request) -> web.Response:
+    """Each webhook POST and how the bot answered: [{"update_id", "status"}] (0 = no connection)."""
+    return web.json_response(_emulator(request).webhook_deliveries)
+
+
 @routes.get("/_emulator/config")
 async def config(request: web.Request) -> web.Response:
     """Who the bot is and how the emulator is set: {"bot_id", "bot_username", "bot_first_name",

@@ -60,6 +60,7 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
 
 class BotApiError(Exception):
@@ -157,6 +158,11 @@ class EmulatorState:
         self._callback_ids = itertools.count(1)
         # The bot's own setting (it sends it with getUpdates); a reset of the world keeps it.
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
+        # setWebhook: {"url", "secret_token", "last_error_date", "last_error_message"}; while set,
+        # updates are POSTed there and getUpdates answers 409, as in Telegram. Kept across resets.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_deliveries: list[dict[str, Any]] = []   # [{"update_id", "status"}], newest last
+        self._webhook_task: asyncio.Task[None] | None = None
         self._clear()
 
     def _clear(self) -> None:
