@@ -63,10 +63,10 @@ def test_every_setting_is_in_the_readme_table():
 
 def test_dockerfile_is_slim_non_root_with_a_healthcheck():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    bases = re.findall(r"^FROM (\S+)", dockerfile, flags=re.M)
+    bases = re.findall(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE)
     assert bases and all(base.endswith("-slim") or " AS " in base for base in bases) and bases[-1].endswith("-slim")
-    users = re.findall(r"^USER (\S+)", dockerfile, flags=re.M)
+    users = re.findall(r"^USER (\S+)", dockerfile, flags=re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
-    assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", dockerfile, flags=re.M)
+    assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", dockerfile, flags=re.MULTILINE)
     env_names = set(re.findall(r"\b([A-Z][A-Z0-9_]+)=", dockerfile.split("FROM", 2)[-1]))
     assert env_names - {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"} <= SETTING_NAMES

@@ -11,37 +11,49 @@ from urllib.parse import urlsplit
 
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetUpdates
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from luka_bot.llm.client import LlmClient
-from luka_bot.metrics import Metrics
-from luka_bot.settings import Role, Settings, StartupError, web_bind_error
-from luka_bot.store.conversation import ConversationStore
-from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import Keys
-from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
+from luka_bot.llm.client import LlmClient
+from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.settings import Role, Settings, StartupError, web_bind_error
 from luka_bot.store.audit import AuditLog
-from luka_bot.store.moderation_state import RedisLlmBudget, RedisSampleStore, RedisVerdictCache
+from luka_bot.store.conversation import ConversationStore
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import Keys
+from luka_bot.store.moderation_state import (
+    RedisLlmBudget,
+    RedisSampleStore,
+    RedisVerdictCache,
+)
+from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.store.signals import SignalStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.routers import appeals, assistant, community, members, onboarding, private
+from luka_bot.telegram.routers import (
+    appeals,
+    assistant,
+    community,
+    members,
+    onboarding,
+    private,
+)
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
@@ -118,7 +130,7 @@ class App:
                 return
             try:
                 info = await self.bot.get_webhook_info()
-            except Exception as exc:  # the edge of a background loop: health goes stale by itself
+            except TelegramAPIError as exc:  # network errors included: health goes stale by itself
                 log.warning("bot.webhook_check_failed", error=str(exc))
                 continue
             if info.url == self.settings.webhook_url:

@@ -64,7 +64,11 @@ def _telegram_start_errors(settings: Settings) -> Iterator[None]:
     network: one line naming the setting, not aiogram's traceback. Later failures are retried by
     polling itself and never get here."""
     from aiogram.exceptions import (
-        ClientDecodeError, TelegramBadRequest, TelegramConflictError, TelegramNetworkError, TelegramNotFound,
+        ClientDecodeError,
+        TelegramBadRequest,
+        TelegramConflictError,
+        TelegramNetworkError,
+        TelegramNotFound,
         TelegramUnauthorizedError,
     )
 

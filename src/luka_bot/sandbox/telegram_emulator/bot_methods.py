@@ -17,7 +17,6 @@ from .auto_entities import find_entities, strip_text
 from .html_text import HtmlParseError, parse_html, utf16_len
 from .state import (
     CONFLICT,
-    WEBHOOK_CONFLICT,
     DEFAULT_UPDATE_TYPES,
     DELETE_WINDOW_S,
     FOREVER_ABOVE_S,
@@ -26,8 +25,10 @@ from .state import (
     MAX_TEXT_UTF16,
     NOT_MODIFIED,
     PERMISSION_NAMES,
+    WEBHOOK_CONFLICT,
     BotApiError,
     Chat,
+    ControlError,
     EmulatorState,
     Member,
     StoredMessage,
@@ -229,7 +230,9 @@ class BotMethods(EmulatorState):
 
     def chat_action(self, chat_id: int) -> dict[str, Any]:
         """What the chat's header shows now: {"action": "typing" | ... | None, "since"}."""
-        chat = self._control_chat(chat_id)
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ControlError(404, f"chat {chat_id} not found: a group appears with its first message")
         record = self.chat_actions.get(chat.id)
         if record is None or self.now() - record["at"] > self.CHAT_ACTION_LIFETIME:
             return {"action": None, "since": None}

@@ -14,13 +14,22 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
-    BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats, BotCommandScopeDefault,
-    ChatMemberUpdated, User,
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeDefault,
+    ChatMemberUpdated,
+    User,
 )
 
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.texts import LANGUAGES
-from luka_bot.texts.onboarding import ADMIN_COMMANDS, MEMBER_COMMANDS, NEEDED_RIGHTS, rights_report
+from luka_bot.texts.onboarding import (
+    ADMIN_COMMANDS,
+    MEMBER_COMMANDS,
+    NEEDED_RIGHTS,
+    rights_report,
+)
 
 log = structlog.get_logger(__name__)
 
