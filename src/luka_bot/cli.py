@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "sandbox":
             asyncio.run(_sandbox(settings, args.port, not args.no_browser))
     except (SettingsError, StorageError) as exc:
-        print(f"luka-bot: {exc}", file=sys.stderr)
+        print("luka-bot: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, whatever the cause says
         return 2
     except KeyboardInterrupt:
         return 0
