@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
+    # Longest assistant answer, sent as max_tokens: without it one reply can run until the
+    # server's context is full. 1024 tokens is about one Telegram message of text.
+    assistant_max_tokens: int = Field(default=1024, ge=16, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
@@ -45,6 +48,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     judge_timeout: float = Field(default=20.0, gt=0)
     stream_edit_interval: float = Field(default=1.5, ge=0)
+    # How long one send or final edit of an answer retries while Telegram answers 429/5xx; past
+    # it the answer is marked interrupted (or, when nothing was sent, an apology follows).
+    assistant_delivery_deadline: float = Field(default=60.0, gt=0)
     notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
