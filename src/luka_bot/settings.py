@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     moderation_model: str = "qwen2.5:7b-instruct"
     # Longest assistant answer, sent as max_tokens: without it one reply can run until the
     # server's context is full. 1024 tokens is about one Telegram message of text.
-    assistant_max_tokens: int = Field(default=1024, ge=16, le=131_072)
+    assistant_max_tokens: int = Field(default=1024, ge=1, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN

@@ -29,7 +29,7 @@ LONG_STORY = "Please write a very long story about a dragon, a knight and a vill
 @pytest.fixture
 async def stack(real_server: RealServer, embedded_redis_url: str, request: pytest.FixtureRequest,
                 ) -> AsyncIterator[Stack]:
-    async for s in real_stack(real_server, embedded_redis_url, **(getattr(request, "param", {}) or {})):
+    async with real_stack(real_server, embedded_redis_url, **(getattr(request, "param", {}) or {})) as s:
         yield s
 
 
@@ -124,7 +124,7 @@ async def test_the_assistant_recovers_when_the_server_is_killed_and_restarted(ow
     server = own_real_server
     mark = render(TEXTS, "llm_interrupted", "en")
     apology = render(TEXTS, "llm_failed", "en")
-    async for stack in real_stack(server, embedded_redis_url, assistant_max_tokens=400, llm_timeout=10):
+    async with real_stack(server, embedded_redis_url, assistant_max_tokens=400) as stack:
         c = stack.control
         # 1. Killed in the middle of an answer: the words shown stay, marked interrupted.
         question = await c.post(f"@{BOT_USERNAME} {LONG_STORY}")
