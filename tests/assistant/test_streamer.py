@@ -249,7 +249,8 @@ async def test_a_stream_interrupted_before_any_text_gets_the_apology():
     chat, guard = FakeChat(), FakeGuard()
     result = await streamer(chat, guard).run(EndingStream(ending=StreamEnding.INTERRUPTED),
                                              apology="sorry", interrupted="cut")
-    assert result.outcome is Outcome.FAILED and chat.visible() == ["sorry"]
+    assert result.outcome is Outcome.FAILED and result.error == "interrupted"
+    assert chat.visible() == ["sorry"]
 
 
 async def test_a_complete_stream_has_no_mark():

@@ -6,10 +6,9 @@ import asyncio
 
 import pytest
 
+from luka_bot.policy.group import Language
 from luka_bot.texts import render
 from luka_bot.texts.assistant import TEXTS
-
-from luka_bot.policy.group import Language
 
 from .harness import ALICE, BOB, BOT_USERNAME, GROUP, wait_for
 

@@ -36,7 +36,7 @@ def _installed() -> str | None:
     if not SCRIPT.exists():
         return f"{SCRIPT} is missing"
     try:
-        probe = subprocess.run([str(SCRIPT), "model"], capture_output=True, text=True, timeout=120)
+        probe = subprocess.run([str(SCRIPT), "model"], capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{SCRIPT} model failed: {exc}"
     if probe.returncode != 0:

@@ -63,7 +63,7 @@ async def test_the_judge_finds_the_format_this_server_takes_and_gets_schema_shap
 async def test_the_prompt_format_gives_json_or_a_typed_bad_output_never_a_crash(client):
     llm, _ = client
     # Start from the last format, as the client would for a server that refused both others.
-    llm._formats[MODEL] = "prompt"   # noqa: SLF001 - no public way to pick a format, by design
+    llm._formats[MODEL] = "prompt"   # no public way to pick a format, by design
     try:
         answer = await _ask(llm)
     except LlmBadOutput:

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Protocol, TypeVar
 
 import structlog
@@ -151,9 +152,10 @@ class ReplyStreamer:
                     await deltas.aclose()  # type: ignore[attr-defined]
             ending = StreamEnding.FAILED if model_error is not None else _ending_of(deltas)
             if not text.strip():
-                cause = model_error or RuntimeError(
-                    "empty answer" if ending is StreamEnding.COMPLETE else f"stream {ending.value} before any text")
-                return await self._fail(text, cause, apology)
+                if model_error is not None:
+                    return await self._fail(text, apology, error=type(model_error).__name__, detail=str(model_error))
+                empty = "empty" if ending is StreamEnding.COMPLETE else ending.value
+                return await self._fail(text, apology, error=empty, detail=f"stream {ending.value} before any text")
             if ending is StreamEnding.COMPLETE:
                 shown, outcome, error = text, Outcome.COMPLETED, None
             elif ending is StreamEnding.TRUNCATED:
@@ -231,7 +233,7 @@ class ReplyStreamer:
                         self._parts[index] = (message_id, chunk)
                         self._next_edit_at = self._clock() + self._edit_interval
                     continue
-                await self._retrying(lambda: self._sink.edit(message_id, chunk, final=True),
+                await self._retrying(partial(self._sink.edit, message_id, chunk, final=True),
                                      self._clock() + self._delivery_deadline)
                 self._parts[index] = (message_id, chunk)
                 self._next_edit_at = self._clock() + self._edit_interval
@@ -243,7 +245,7 @@ class ReplyStreamer:
         # means this message is never sent, rather than sent and deleted.
         if await self._guard.is_removed():
             raise _Removed
-        message_id = await self._retrying(lambda: self._sink.send(text), until)
+        message_id = await self._retrying(partial(self._sink.send, text), until)
         self._parts.append((message_id, text))
         self._next_edit_at = self._clock() + self._edit_interval
         if self._first_at is None:
@@ -274,19 +276,19 @@ class ReplyStreamer:
         if self._parts:
             await self._sink.delete(self._ids())
 
-    async def _fail(self, text: str, exc: Exception, apology: str) -> StreamResult:
+    async def _fail(self, text: str, apology: str, *, error: str, detail: str) -> StreamResult:
         """Nothing of the answer can be shown: post the apology instead."""
-        log.warning("assistant.llm_failed", error=type(exc).__name__, detail=str(exc)[:200])
+        log.warning("assistant.llm_failed", error=error, detail=detail[:200])
         try:
             await self._send_tracked(apology, self._clock() + self._delivery_deadline)
         except _Removed:
             await self._delete_all()
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
         except DeliveryTimedOut:
-            return await self._post_late(apology, text, Outcome.FAILED, error=type(exc).__name__)
+            return await self._post_late(apology, text, Outcome.FAILED, error=error)
         except Exception as apology_exc:  # Telegram refused the apology for good: nothing more to say
             log.warning("assistant.apology_failed", error=str(apology_exc)[:200])
-        return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error=type(exc).__name__)
+        return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error=error)
 
     async def _post_late(self, notice: str, text: str, outcome: Outcome, *, error: str = "delivery") -> StreamResult:
         """Post `notice` (the apology, or the "interrupted" mark) as soon as Telegram answers

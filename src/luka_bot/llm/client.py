@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 import openai
 import structlog
@@ -52,8 +52,8 @@ class LlmClient:
         started = time.monotonic()
         extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         try:
-            stream = await self._openai.chat.completions.create(
-                model=model, messages=messages, temperature=temperature, stream=True, **extra)  # type: ignore[arg-type]
+            stream = cast("openai.AsyncStream[Any]", await self._openai.chat.completions.create(
+                model=model, messages=messages, temperature=temperature, stream=True, **extra))  # type: ignore[arg-type]
         except _CALL_FAILURES as exc:
             self._stream_ended(out, StreamEnding.FAILED)
             raise self._failure(ASSISTANT, exc) from exc
