@@ -9,7 +9,7 @@ import pytest
 
 from luka_bot.llm import LlmBadOutput, LlmClient, LlmError, LlmTimeout, LlmUnavailable
 from luka_bot.llm.client import parse_json_object
-from luka_bot.llm.streaming import StreamEnding
+from luka_bot.llm.streaming import ChatStream, StreamEnding
 from luka_bot.sandbox.llm_emulator import EMULATED_PREFIX
 
 QUESTION = [{"role": "user", "content": "How do I add the bot to a group?"}]
@@ -192,3 +192,12 @@ async def test_a_reader_that_stops_early_leaves_the_ending_unknown(llm_client: L
     await anext(stream)
     await stream.aclose()
     assert stream.ending is None and _endings(metrics, "complete") == 0
+
+
+async def test_a_relaying_stream_keeps_the_ending_of_the_stream_it_relays(llm_server, llm_client: LlmClient) -> None:
+    # What a provider chain does: hand the reader one of its clients' streams.
+    await llm_server.control("/_llm/config", {"fault": "interrupt", "fault_times": 1})
+    outer = ChatStream()
+    outer.bind(outer.relay(llm_client.stream_chat("emulated-assistant", QUESTION)))
+    assert "".join([piece async for piece in outer])
+    assert outer.ending is StreamEnding.INTERRUPTED and outer.finish_reason is None

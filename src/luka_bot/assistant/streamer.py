@@ -309,5 +309,9 @@ def _marked(text: str, mark: str) -> str:
 
 
 def _ending_of(deltas: AsyncIterator[str]) -> StreamEnding:
-    ending = getattr(deltas, "ending", None)
-    return ending if isinstance(ending, StreamEnding) else StreamEnding.COMPLETE
+    """How an exhausted stream ended. A plain iterator that reports nothing (a test's generator)
+    ended normally; one that reports an ending but has none is not taken as complete."""
+    if not hasattr(deltas, "ending"):
+        return StreamEnding.COMPLETE
+    ending = deltas.ending
+    return ending if isinstance(ending, StreamEnding) else StreamEnding.INTERRUPTED

@@ -54,3 +54,20 @@ class ChatStream:
     async def aclose(self) -> None:
         if self._pieces is not None:
             await self._pieces.aclose()
+
+    async def relay(self, inner: ChatStream) -> AsyncGenerator[str, None]:
+        """`inner`'s pieces, and then its ending as this stream's: for a wrapper that hands the
+        reader one of several underlying streams (a provider chain with a fallback), so the
+        ending is never lost on the way:
+
+            out = ChatStream()
+            async def pieces():
+                async for piece in out.relay(client.stream_chat(...)):
+                    yield piece
+            return out.bind(pieces())
+        """
+        try:
+            async for piece in inner:
+                yield piece
+        finally:
+            self.ending, self.finish_reason = inner.ending, inner.finish_reason
