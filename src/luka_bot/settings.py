@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Loopback by default: /metrics and the dashboard are not for the open internet. The container
     # image sets 0.0.0.0 so the orchestrator's probes reach /healthz.
     web_host: str = Field(default="127.0.0.1", min_length=1)
+    # Longest assistant answer, sent as max_tokens: without it one reply can run until the
+    # server's context is full. 1024 tokens is about one Telegram message of text.
+    assistant_max_tokens: int = Field(default=1024, ge=1, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
     # /metrics names groups' traffic; where WEB_HOST is reachable from outside, ask for the token.
@@ -61,6 +64,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     judge_timeout: float = Field(default=20.0, gt=0)
     stream_edit_interval: float = Field(default=1.5, ge=0)
+    # How long one send or final edit of an answer retries while Telegram answers 429/5xx; past
+    # it the answer is marked interrupted (or, when nothing was sent, an apology follows).
+    assistant_delivery_deadline: float = Field(default=60.0, gt=0)
     notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
