@@ -105,7 +105,9 @@ class LlmClient:
                 log.warning("llm.format_refused", purpose=purpose, base_url=self.base_url, model=model,
                             format=fmt, reason=exc.reason, error=str(exc)[:300])
                 if self._metrics is not None:
+                    # A refused request is a failed one, under its own reason (not "unavailable").
                     self._metrics.llm_format_refusals.labels(purpose=purpose, format=fmt).inc()
+                self._record(purpose, exc)
                 self._refused.setdefault(model, set()).add(fmt)
                 continue
             except _CALL_FAILURES as exc:
@@ -122,7 +124,7 @@ class LlmClient:
         assert refused is not None  # FORMATS is never empty, so a loop without return saw a refusal
         log.warning("llm.call_failed", purpose=purpose, base_url=self.base_url, reason=refused.reason,
                     error=str(refused)[:300])
-        raise self._record(purpose, refused)
+        raise refused  # counted already, when it was refused
 
     def structured_format(self, model: str) -> str | None:
         """The structured-output format that last worked for `model` on this server, if any."""
