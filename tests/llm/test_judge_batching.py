@@ -164,8 +164,14 @@ def test_capacity_halves_on_timeouts_and_grows_back_on_success() -> None:
     assert limit.slots == 8     # never above JUDGE_CONCURRENCY
     grown = AdaptiveLimit(8)
     grown.timed_out()
+    for _ in range(4):
+        grown.succeeded(quick=False)
+    assert grown.slots == 4     # slow successes (a queueing server) do not invite more calls
     grown.succeeded()
-    assert grown.slots == 4     # one success adds a quarter slot at 4: growth is gentle
+    assert grown.slots == 4     # one quick success adds a quarter slot at 4: growth is gentle
+    for _ in range(3):
+        grown.succeeded()
+    assert grown.slots == 5
 
 
 async def test_timeouts_lower_the_judges_concurrency(llm_server, client, metrics) -> None:

@@ -13,10 +13,12 @@ carrying `error`: the judge never raises, and the cascade decides what a failure
 lets one turn a violation into "allow").
 
 Capacity. Calls at once are bounded by an AIMD limit: it halves when a call times out (a busy
-or one-slot server) and grows by one per limit's worth of successes, up to `JUDGE_CONCURRENCY`.
-Messages that arrive while every slot is busy wait, and the next free slot judges up to
-`JUDGE_BATCH` of them in one call (same group rules and language): a verdict per id, each
-validated; an item missing or invalid in a batched answer is judged again alone.
+or one-slot server) and grows by one per limit's worth of quick successes, up to
+`JUDGE_CONCURRENCY`. A message that arrives while no call is out goes at once; while calls are
+out, messages wait, and the next call judges up to `JUDGE_BATCH` of them at once (same group
+rules and language): it starts when a call returns, or as soon as a full batch has gathered and a
+slot is free. A verdict per id, each validated; an item missing or invalid in a batched answer is
+judged again alone.
 """
 
 from __future__ import annotations
@@ -229,7 +231,11 @@ class LlmBatchVerdict(LlmVerdict):
 
 
 class AdaptiveLimit:
-    """Additive increase, multiplicative decrease: how many judge calls may run at once."""
+    """Additive increase, multiplicative decrease: how many judge calls may run at once.
+
+    A timeout halves the limit. A success raises it only when the call was quick (under half its
+    timeout): on a server that queues calls (one slot), a slow success already says "no room for
+    more", and growing on it would only lead into the next timeout."""
 
     def __init__(self, maximum: int, metrics: Metrics | None = None) -> None:
         if maximum < 1:
@@ -243,7 +249,9 @@ class AdaptiveLimit:
     def slots(self) -> int:
         return max(1, int(self._limit))
 
-    def succeeded(self) -> None:
+    def succeeded(self, *, quick: bool = True) -> None:
+        if not quick:
+            return
         # +1 per `slots` successes, so a recovered server is probed upwards gently.
         self._limit = min(float(self.maximum), self._limit + 1.0 / self.slots)
         self._publish()
@@ -305,6 +313,11 @@ class LlmJudge:
 
     def _pump(self) -> None:
         while self._waiting and self._active < self.capacity.slots:
+            if self._active and len(self._waiting) < self._batch_size:
+                # A call is out already: let a part batch wait for it rather than queue a small
+                # call behind it on a busy server; it goes with the next free call, or at once
+                # when a full batch has gathered.
+                return
             batch = self._next_batch()
             if not batch:
                 continue
@@ -351,6 +364,7 @@ class LlmJudge:
         self.calls += 1
         if self._metrics is not None:
             self._metrics.judge_batch_size.observe(size)
+        started = time.monotonic()
         try:
             async with asyncio.timeout(self._deadline):
                 answer = await self._llm.complete_json(
@@ -359,7 +373,7 @@ class LlmJudge:
         except (LlmTimeout, TimeoutError):
             self.capacity.timed_out()
             raise
-        self.capacity.succeeded()
+        self.capacity.succeeded(quick=time.monotonic() - started < self._timeout / 2)
         return answer
 
     # --- one message -------------------------------------------------------------------------
