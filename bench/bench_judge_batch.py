@@ -23,12 +23,12 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, start_bot, stop_bot  # noqa: E402
+from _stack import Http, start_bot, stop_bot
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
-from luka_bot.store.keys import Keys  # noqa: E402
-from luka_bot.store.redis import EmbeddedValkey  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.keys import Keys
+from luka_bot.store.redis import EmbeddedValkey
 
 CHAT = -1005000000000
 WORDS = ("garden", "river", "coffee", "train", "library", "concert", "bicycle", "museum", "recipe", "weekend")
@@ -92,7 +92,7 @@ async def main() -> None:
 
     redis = aioredis.from_url(valkey.url, decode_responses=True)
     _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0)
-    llm, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
+    _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     results = []
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")

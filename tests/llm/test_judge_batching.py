@@ -12,7 +12,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from luka_bot.llm import LlmClient
-from luka_bot.moderation.judge import AdaptiveLimit, LlmJudge, build_batch_messages, parse_batch_answer
+from luka_bot.moderation.judge import (
+    AdaptiveLimit,
+    LlmJudge,
+    build_batch_messages,
+    parse_batch_answer,
+)
 from luka_bot.moderation.verdict import Action, Category, ModerationRequest, Tier
 
 BLOCK = re.compile(r"<message_data>(.*?)</message_data>", re.DOTALL)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import json
 import os
+import re
 import sys
 from pathlib import Path
 

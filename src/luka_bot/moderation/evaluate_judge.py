@@ -19,7 +19,12 @@ from typing import Protocol
 
 from luka_bot.moderation.cascade import Cascade, JudgeUnavailable
 from luka_bot.moderation.evaluate import EVAL_CHAT_ID, EvalReport, Example, Outcome
-from luka_bot.moderation.verdict import MemberContext, ModerationRequest, Tier, TrustLevel
+from luka_bot.moderation.verdict import (
+    MemberContext,
+    ModerationRequest,
+    Tier,
+    TrustLevel,
+)
 from luka_bot.policy.group import GroupSettings, JudgeMode
 
 # Lines in flight at once: enough for the judge to batch, few enough to keep memory flat.
