@@ -156,37 +156,60 @@ def test_batch_prompt_ids_are_ours_and_answers_for_other_ids_are_ignored() -> No
     assert parse_batch_answer({"verdict": []}, 2) == {} and parse_batch_answer({"verdicts": "all fine"}, 2) == {}
 
 
-def test_capacity_halves_on_timeouts_and_grows_back_on_success() -> None:
+def test_capacity_starts_small_grows_on_quick_answers_and_halves_on_timeouts() -> None:
     limit = AdaptiveLimit(8)
+    assert limit.slots == 1
+    for _ in range(3):
+        limit.succeeded()
+    assert limit.slots == 4     # slow start: one more per quick answer
     limit.timed_out()
-    assert limit.slots == 4
-    limit.timed_out()
+    assert limit.slots == 2
     limit.timed_out()
     limit.timed_out()
     assert limit.slots == 1     # never below one
+    limit.succeeded()
+    assert limit.slots == 2     # after a timeout: one slot per `slots` quick answers
+    limit.succeeded()
+    assert limit.slots == 2
+    limit.succeeded()
+    assert limit.slots == 3
     for _ in range(40):
         limit.succeeded()
     assert limit.slots == 8     # never above JUDGE_CONCURRENCY
-    grown = AdaptiveLimit(8)
-    grown.timed_out()
-    for _ in range(4):
-        grown.succeeded(quick=False)
-    assert grown.slots == 4     # slow successes (a queueing server) do not invite more calls
-    grown.succeeded()
-    assert grown.slots == 4     # one quick success adds a quarter slot at 4: growth is gentle
-    for _ in range(3):
-        grown.succeeded()
-    assert grown.slots == 5
+
+
+def test_slow_answers_do_not_invite_more_calls() -> None:
+    limit = AdaptiveLimit(8)
+    limit.succeeded()
+    limit.succeeded(quick=False)   # a queueing server: as busy as it should be
+    for _ in range(5):
+        limit.succeeded(quick=False)
+    assert limit.slots == 2
+    limit.succeeded()
+    assert limit.slots == 2        # slow start is over: growth is gentle now
+
+
+async def test_a_one_slot_server_is_not_flooded_into_timeouts(llm_server, client, metrics) -> None:
+    # The case: calls at once against a server that answers one at a time. The judge
+    # settles where answers stay well inside the timeout, so none is lost.
+    await llm_server.control("/_llm/config", {"judge_delay": 0.25, "slots": 1})
+    judge = LlmJudge(client, "emulated-judge", timeout=1.5, metrics=metrics, batch_size=1, concurrency=8)
+    verdicts = await judge_together(judge, [f"{HAM} {i}" for i in range(10)])
+    assert all(v.tier is Tier.LLM for v in verdicts)
+    assert 1 < judge.capacity.slots < 8
 
 
 async def test_timeouts_lower_the_judges_concurrency(llm_server, client, metrics) -> None:
-    # A one-slot server that takes 0.4 s a call: eight calls at once cannot all finish in 0.5 s.
-    await llm_server.control("/_llm/config", {"judge_delay": 0.4, "slots": 1})
     judge = LlmJudge(client, "emulated-judge", timeout=0.5, metrics=metrics, batch_size=1, concurrency=8)
-    verdicts = await judge_together(judge, [f"{HAM} {i}" for i in range(8)])
-    assert any(v.error == "timeout" for v in verdicts)
-    assert judge.capacity.slots < 8
-    assert metrics.registry.get_sample_value("luka_judge_concurrency_limit") == judge.capacity.slots
+    for i in range(5):   # quick answers: the limit grows
+        await judge.judge(request(f"{HAM} {i}", i))
+    grown = judge.capacity.slots
+    assert grown == 6
+    await llm_server.control("/_llm/config", {"fault": "timeout", "fault_times": 1})
+    verdict = await judge.judge(request(HAM, 99))
+    assert verdict.error == "timeout"
+    assert judge.capacity.slots == grown // 2
+    assert metrics.registry.get_sample_value("luka_judge_concurrency_limit") == grown // 2
 
 
 async def test_a_caller_that_gives_up_is_not_judged(llm_server, client) -> None:

@@ -12,9 +12,9 @@ like a timeout, a server down or a refused format, yields an allow verdict from 
 carrying `error`: the judge never raises, and the cascade decides what a failure means (it never
 lets one turn a violation into "allow").
 
-Capacity. Calls at once are bounded by an AIMD limit: it halves when a call times out (a busy
-or one-slot server) and grows by one per limit's worth of quick successes, up to
-`JUDGE_CONCURRENCY`. A message that arrives while no call is out goes at once; while calls are
+Capacity. Calls at once are bounded by an adaptive limit (`AdaptiveLimit`, AIMD with a slow
+start): it halves when a call times out (a busy or one-slot server) and grows on quick successes,
+up to `JUDGE_CONCURRENCY`. A message that arrives while no call is out goes at once; while calls are
 out, messages wait, and the next call judges up to `JUDGE_BATCH` of them at once (same group
 rules and language): it starts when a call returns, or as soon as a full batch has gathered and a
 slot is free. A verdict per id, each validated; an item missing or invalid in a batched answer is
@@ -231,17 +231,21 @@ class LlmBatchVerdict(LlmVerdict):
 
 
 class AdaptiveLimit:
-    """Additive increase, multiplicative decrease: how many judge calls may run at once.
+    """How many judge calls may run at once: TCP's congestion control, in small.
 
-    A timeout halves the limit. A success raises it only when the call was quick (under half its
-    timeout): on a server that queues calls (one slot), a slow success already says "no room for
-    more", and growing on it would only lead into the next timeout."""
+    It starts at one call and, while nothing went wrong ("slow start"), adds one per quick
+    success. A timeout halves the limit and ends slow start; after that a quick success adds one
+    slot per `slots` successes (additive increase). Only quick successes (under half the timeout)
+    count: on a server that queues calls (one slot), a slow success already says "no room for
+    more", and growing on it would only lead into timeouts. So a one-slot server answering in 4 s
+    with a 20 s timeout settles at about 3 calls at once, and none is lost to a timeout."""
 
-    def __init__(self, maximum: int, metrics: Metrics | None = None) -> None:
+    def __init__(self, maximum: int, metrics: Metrics | None = None, *, initial: int = 1) -> None:
         if maximum < 1:
             raise ValueError("maximum must be at least 1")
         self.maximum = maximum
-        self._limit = float(maximum)
+        self._limit = float(min(max(1, initial), maximum))
+        self._slow_start = True
         self._metrics = metrics
         self._publish()
 
@@ -251,13 +255,15 @@ class AdaptiveLimit:
 
     def succeeded(self, *, quick: bool = True) -> None:
         if not quick:
+            self._slow_start = False   # the server is as busy as it should be
             return
-        # +1 per `slots` successes, so a recovered server is probed upwards gently.
-        self._limit = min(float(self.maximum), self._limit + 1.0 / self.slots)
+        step = 1.0 if self._slow_start else 1.0 / self.slots
+        self._limit = min(float(self.maximum), self._limit + step)
         self._publish()
 
     def timed_out(self) -> None:
         before = self.slots
+        self._slow_start = False
         self._limit = max(1.0, self._limit / 2)
         if self.slots != before:
             log.warning("moderation.judge_capacity_lowered", slots=self.slots, was=before)
