@@ -40,6 +40,7 @@ async def test_judge_down_certain_spam_is_still_deleted(stack):
     assert await c.llm_requests(), "the judge was asked (all mode) and failed"
 
 
+@pytest.mark.parametrize("stack", [{"judge_deadline": 30.0}], indirect=True)
 async def test_an_unsettled_message_waits_for_the_judge_and_is_judged_when_it_is_back(stack):
     c = stack.control
     await c.llm_script(contains="remote job", verdict=SPAM_VERDICT)

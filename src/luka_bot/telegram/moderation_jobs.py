@@ -2,7 +2,8 @@
 
 When the LLM judge fails on a message the offline tiers could not settle, the job asks the worker
 to run it again later (`Retry`, with backoff) rather than guessing; its deadline counts from the
-job's first intake (`JUDGE_DEADLINE`, 10 minutes by default). Past it, or on the job's last
+job's first intake (`JUDGE_DEADLINE`, 10 minutes by default), with the retries spread so the last
+attempt the queue allows (`JOB_MAX_ATTEMPTS`) falls on the deadline. Past it, or on the job's last
 attempt, the offline tiers' verdict is applied, audited as "unjudged" and counted in
 `luka_moderation_unjudged_total`.
 """
@@ -141,7 +142,13 @@ class ModerationJobHandler:
         remaining = self._judge_deadline - waited
         last_attempt = self._max_attempts is not None and job.attempt >= self._max_attempts
         if remaining > 0 and not last_attempt:
-            defer = min(self._judge_retry_base * 2 ** max(0, job.attempt - 1), self._judge_retry_max, remaining)
+            defer = min(self._judge_retry_base * 2 ** max(0, job.attempt - 1), self._judge_retry_max)
+            if self._max_attempts is not None:
+                # While each retry uses up an attempt, spread the ones left over the time left
+                # (doubling), so that the last one falls on the deadline rather than long before it.
+                retries_left = self._max_attempts - job.attempt
+                defer = max(defer, remaining / (2 ** retries_left - 1))
+            defer = min(defer, remaining)
             self._metrics.judge_deferrals.labels(reason=exc.reason).inc()
             log.info("moderation.judge_deferred", chat_id=target.chat_id, message_id=target.message_id,
                      reason=exc.reason, attempt=job.attempt, retry_in=round(defer, 2), waited=round(waited, 1))
