@@ -55,7 +55,8 @@ _DEADLINE_GRACE_SECONDS = 1.0
 _VERDICT_PROPERTIES: dict[str, Any] = {
     "action": {"type": "string", "enum": [a.value for a in Action]},
     "category": {"type": "string", "enum": [c.value for c in Category]},
-    "confidence": {"type": "number", "minimum": 0, "maximum": 1, "description": "0 to 1"},
+    # No "minimum"/"maximum": not every strict-schema server takes them; pydantic checks the range.
+    "confidence": {"type": "number", "description": "0 to 1"},
     "reason": {"type": "string", "description": "one short sentence"},
 }
 
