@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 
-import aiohttp
 import openai
 import pytest
 
@@ -74,6 +73,5 @@ async def test_one_slot_serves_calls_one_after_another(llm_server, sdk) -> None:
 @pytest.mark.parametrize("body", [{"structured_output": "xml"}, {"slots": -1}, {"slots": True},
                                   {"fault": "partial"}])
 async def test_bad_config_is_refused(llm_server, body: dict) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{llm_server.root}/_llm/config", json=body) as response:
-            assert response.status == 400
+    async with llm_server.http.post(f"{llm_server.root}/_llm/config", json=body) as response:
+        assert response.status == 400
