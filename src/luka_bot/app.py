@@ -21,6 +21,7 @@ from luka_bot.community.sanctions import SanctionStore
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
 from luka_bot.llm.client import LlmClient
+from luka_bot.llm.providers import ProviderChain
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
@@ -81,6 +82,10 @@ class App:
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    # The assistant's provider chain (`llm`, then LLM_FALLBACK_*), for the streaming side to use.
+    assistant_llm: ProviderChain | None = None
+    # Clients made besides `llm` (the judge's own server, the fallback): closed with the app.
+    extra_llm_clients: list[LlmClient] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
@@ -222,8 +227,25 @@ class App:
             await self._web_runner.cleanup()
         await self.bot.session.close()
         await self.llm.aclose()
+        for client in self.extra_llm_clients:
+            await client.aclose()
         await self.redis.close()
         log.info("bot.stopped")
+
+
+def build_judge_llm(settings: Settings, llm: LlmClient, metrics: Metrics | None,
+                    ) -> tuple[ProviderChain, LlmClient | None]:
+    """The judge's providers: MODERATION_BASE_URL (default: the assistant's client itself), then
+    LLM_FALLBACK_BASE_URL when set. Returns the chain and the fallback client (None when unset)."""
+    primary = llm
+    if settings.moderation_base_url and settings.moderation_base_url != settings.llm_base_url:
+        key = settings.moderation_api_key if settings.moderation_api_key is not None else settings.llm_api_key
+        primary = LlmClient(settings.moderation_base_url, key, timeout=settings.llm_timeout, metrics=metrics)
+    fallback = None
+    if settings.llm_fallback_base_url:
+        fallback = LlmClient(settings.llm_fallback_base_url, settings.llm_fallback_api_key,
+                             timeout=settings.llm_timeout, metrics=metrics)
+    return ProviderChain(primary, fallback, fallback_model=settings.llm_fallback_model, metrics=metrics), fallback
 
 
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
@@ -234,6 +256,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     bot.session.middleware(PollWatch(health))
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
+    judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
@@ -244,10 +267,12 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
     cases = CaseStore(redis.client, keys)
-    judge = LlmJudge(llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics)
+    judge = LlmJudge(judge_llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics,
+                     batch_size=settings.judge_batch, concurrency=settings.judge_concurrency,
+                     max_tokens=settings.judge_max_tokens)
+    # No concurrency bound here: the judge bounds (and adapts) its own, and batches waiting calls.
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
-                      budget=RedisLlmBudget(redis.client, keys), learning=learning,
-                      max_concurrent_llm=settings.judge_concurrency)
+                      budget=RedisLlmBudget(redis.client, keys), learning=learning)
     audit = AuditLog(redis.client, keys)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
@@ -256,7 +281,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
-                                   achievements=AchievementAnnouncer(bot, reputation, limiter))
+                                   achievements=AchievementAnnouncer(bot, reputation, limiter),
+                                   judge_deadline=settings.judge_deadline, max_attempts=settings.job_max_attempts)
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
 
@@ -275,4 +301,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight)
+               group_settings=group_settings, audit=audit, in_flight=in_flight,
+               assistant_llm=ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model,
+                                           metrics=metrics),
+               extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

@@ -37,6 +37,26 @@ class Metrics:
             "luka_llm_stream_endings_total",
             "Streamed LLM replies by how they ended: complete, truncated (max_tokens), interrupted "
             "(no finish_reason, e.g. a bare [DONE]), failed (an error)", ["ending"], registry=r)
+        self.llm_format_refusals = Counter(
+            "luka_llm_format_refusals_total",
+            "Structured-output formats a server refused (the client then tries the next one), by purpose and format",
+            ["purpose", "format"], registry=r)
+        self.llm_fallbacks = Counter(
+            "luka_llm_fallbacks_total", "Calls handed to the fallback provider after the primary failed, "
+            "by purpose and the primary's failure reason", ["purpose", "reason"], registry=r)
+        self.judge_concurrency_limit = Gauge(
+            "luka_judge_concurrency_limit", "Judge calls allowed at once now (lowered on timeouts, raised on success)",
+            registry=r)
+        self.judge_batch_size = Histogram(
+            "luka_judge_batch_size", "Messages judged per LLM call", registry=r,
+            buckets=(1, 2, 4, 8, 16, 32, 64))
+        self.judge_deferrals = Counter(
+            "luka_judge_deferrals_total", "Moderation jobs put back in the queue because the judge failed, by reason",
+            ["reason"], registry=r)
+        self.unjudged = Counter(
+            "luka_moderation_unjudged_total",
+            "Messages the offline tiers could not settle and the judge did not judge before the deadline",
+            registry=r)
         # telegram
         self.telegram_calls = Counter(
             "luka_telegram_calls_total", "Bot API calls by method and status", ["method", "status"], registry=r)

@@ -47,10 +47,17 @@ MUTED = ChatPermissions(
     can_send_other_messages=False, can_add_web_page_previews=False)
 
 
+# Tiers whose `mute`/`ban` is advice only: the LLM (and its cached answers) may ask for one, but a
+# model's word never bans a first-time poster; the group's ladder decides the sanction.
+_ADVISORY_TIERS = frozenset({Tier.LLM, Tier.CACHE})
+
+
 def effective_sanction(ladder: Sanction | None, verdict: Verdict) -> Sanction | None:
-    """The ladder's step, raised to what the verdict itself asks for (a judge's `ban` is a ban)."""
+    """The ladder's step; raised to what the verdict itself asks for only when the verdict comes
+    from a tier trusted to sanction (never the LLM's: its ban or mute removes the message, and the
+    ladder decides what the member gets)."""
     floor = _VERDICT_FLOOR.get(verdict.action)
-    if floor is None:
+    if floor is None or verdict.tier in _ADVISORY_TIERS:
         return ladder
     if ladder is not None and _SEVERITY[ladder.kind] >= _SEVERITY[floor]:
         return ladder

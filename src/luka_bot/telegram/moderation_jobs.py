@@ -1,4 +1,12 @@
-"""The moderation worker's job handler: gather context, decide, enforce."""
+"""The moderation worker's job handler: gather context, decide, enforce.
+
+When the LLM judge fails on a message the offline tiers could not settle, the job asks the worker
+to run it again later (`Retry`, with backoff) rather than guessing; its deadline counts from the
+job's first intake (`JUDGE_DEADLINE`, 10 minutes by default), with the retries spread so the last
+attempt the queue allows (`JOB_MAX_ATTEMPTS`) falls on the deadline. Past it, or on the job's last
+attempt, the offline tiers' verdict is applied, audited as "unjudged" and counted in
+`luka_moderation_unjudged_total`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,9 @@ from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.thanks import is_thanks
 from luka_bot.community.trust import member_context
 from luka_bot.jobs.queue import Job
+from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
+from luka_bot.moderation.cascade import JudgeUnavailable
 from luka_bot.moderation.verdict import ModerationRequest, Signals, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
@@ -23,6 +33,10 @@ from luka_bot.telegram.enforcement import Enforcer, Target
 from luka_bot.telegram.intake import INLINE_MEMBER, request_from_job
 
 log = structlog.get_logger(__name__)
+
+DEFAULT_JUDGE_DEADLINE_S = 600.0
+JUDGE_RETRY_BASE_S = 5.0
+JUDGE_RETRY_MAX_S = 60.0
 
 
 class Decider(Protocol):
@@ -52,7 +66,9 @@ class ModerationJobHandler:
     def __init__(self, *, decider: Decider, enforcer: Enforcer, group_settings: GroupSettingsRepository,
                  reputation: ReputationStore, admins: AdminCache, signals: SignalStore, metrics: Metrics,
                  text_hash: TextHasher = default_text_hash,
-                 achievements: AchievementAnnouncer | None = None) -> None:
+                 achievements: AchievementAnnouncer | None = None,
+                 judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S, judge_retry_base: float = JUDGE_RETRY_BASE_S,
+                 judge_retry_max: float = JUDGE_RETRY_MAX_S, max_attempts: int | None = None) -> None:
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -62,6 +78,12 @@ class ModerationJobHandler:
         self._metrics = metrics
         self._text_hash = text_hash
         self._achievements = achievements
+        self._judge_deadline = judge_deadline
+        self._judge_retry_base = judge_retry_base
+        self._judge_retry_max = judge_retry_max
+        # The queue's limit: a job that could not be retried again takes its unjudged verdict now
+        # rather than end as a dead letter.
+        self._max_attempts = max_attempts
 
     async def __call__(self, job: Job) -> None:
         fields = job.fields
@@ -82,19 +104,26 @@ class ModerationJobHandler:
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
-        if target.revision == 0:
+        first_intake = float(fields.get("enqueued_at") or message_date)
+        if target.revision == 0 and job.attempt <= 1:
             stats = await self._reputation.record_message(target.chat_id, target.user_id, policy=policy)
         else:
+            # An edit, or a retry (the judge was away): the message was counted the first time.
             stats = await self._reputation.stats(target.chat_id, target.user_id)
         member = member_context(stats, started, policy, is_admin=exempt)
         text = fields.get("text", "")
         counts = await self._signals.observe(
             chat_id=target.chat_id, user_id=target.user_id, message_id=target.message_id, sent_at=message_date,
-            text_hash=self._text_hash(text) if text.strip() else None, now=started)
+            text_hash=self._text_hash(text) if text.strip() else None,
+            # A retry sees the activity around the message as it was when it came in.
+            now=started if job.attempt <= 1 else max(message_date, first_intake))
         request = request_from_job(fields, member=member, language=settings.language.value, signals=Signals(
             messages_last_minute=counts.messages_last_minute, same_text_senders=counts.same_text_senders,
             same_text_chats=counts.same_text_chats))
-        verdict = await self._decider.decide(request, settings)
+        try:
+            verdict = await self._decider.decide(request, settings)
+        except JudgeUnavailable as exc:
+            verdict = self._unjudged_or_retry(job, target, exc, first_intake)
         verdict_at = time.time()
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         self._metrics.job_age_at_verdict.observe(max(0.0, verdict_at - message_date))
@@ -106,6 +135,31 @@ class ModerationJobHandler:
             if self._achievements is not None:
                 await self._achievements.after_message(stats, target.name, settings)
             await self._credit_thanks(fields, target, settings)
+
+    def _unjudged_or_retry(self, job: Job, target: Target, exc: JudgeUnavailable, first_intake: float) -> Verdict:
+        """Raise `Retry` while the deadline allows; past it, the offline verdict marked unjudged."""
+        waited = max(0.0, time.time() - first_intake)
+        remaining = self._judge_deadline - waited
+        last_attempt = self._max_attempts is not None and job.attempt >= self._max_attempts
+        if remaining > 0 and not last_attempt:
+            defer = min(self._judge_retry_base * 2 ** max(0, job.attempt - 1), self._judge_retry_max)
+            if self._max_attempts is not None:
+                # While each retry uses up an attempt, spread the ones left over the time left
+                # (doubling), so that the last one falls on the deadline rather than long before it.
+                retries_left = self._max_attempts - job.attempt
+                defer = max(defer, remaining / (2 ** retries_left - 1))
+            defer = min(defer, remaining)
+            self._metrics.judge_deferrals.labels(reason=exc.reason).inc()
+            log.info("moderation.judge_deferred", chat_id=target.chat_id, message_id=target.message_id,
+                     reason=exc.reason, attempt=job.attempt, retry_in=round(defer, 2), waited=round(waited, 1))
+            # This wait is no fault of the job's: it should not use up its attempts (see the
+            # worker's Retry); `max_attempts` above keeps it from ending as a dead letter meanwhile.
+            raise Retry(defer=defer, reason=f"LLM judge unavailable ({exc.reason}); retry in {defer:.1f}s")
+        self._metrics.unjudged.inc()
+        log.warning("moderation.unjudged", chat_id=target.chat_id, message_id=target.message_id,
+                    reason=exc.reason, waited=round(waited, 1), attempt=job.attempt,
+                    action=exc.unjudged.action.value)
+        return exc.unjudged
 
     async def _credit_thanks(self, fields: dict[str, str], target: Target, settings: GroupSettings) -> None:
         """A short thank-you in reply to another member counts as a helpful answer of theirs."""
