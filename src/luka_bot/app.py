@@ -286,8 +286,11 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
 
+    # The assistant streams through the provider chain: the fallback takes a reply whose primary
+    # failed before its first piece.
+    assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
     dispatcher = Dispatcher(
-        app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
+        app_settings=settings, llm=assistant_llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
     )
@@ -302,6 +305,5 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
                group_settings=group_settings, audit=audit, in_flight=in_flight,
-               assistant_llm=ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model,
-                                           metrics=metrics),
+               assistant_llm=assistant_llm,
                extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

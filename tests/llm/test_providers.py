@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from luka_bot.llm import LlmClient, LlmTimeout, LlmUnavailable, ProviderChain
+from luka_bot.llm.streaming import StreamEnding
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.verdict import Action, ModerationRequest, Tier
 from luka_bot.sandbox.llm_emulator import EMULATED_PREFIX, start_llm_emulator
@@ -94,8 +95,10 @@ async def test_the_judge_uses_the_fallback_when_its_server_is_down(fallback_serv
 async def test_a_stream_goes_to_the_fallback_only_before_its_first_piece(
         llm_server, fallback_server, chain: ProviderChain, metrics) -> None:
     await llm_server.control("/_llm/config", {"fault": "500", "fault_times": 1})
-    text = "".join([piece async for piece in chain.stream_chat("emulated-assistant", QUESTION)])
+    stream = chain.stream_chat("emulated-assistant", QUESTION)
+    text = "".join([piece async for piece in stream])
     assert text.startswith(EMULATED_PREFIX)
+    assert stream.ending is StreamEnding.COMPLETE  # the fallback's ending reaches the reader
     assert len(await fallback_server.requests()) == 1
     assert fallbacks(metrics, "assistant", "unavailable") == 1
     # A stream that broke after its first piece is not restarted elsewhere (it would repeat itself).

@@ -12,13 +12,14 @@ answer's start).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import structlog
 
 from luka_bot.llm.client import ASSISTANT, JUDGE, LlmClient
 from luka_bot.llm.errors import LlmError
+from luka_bot.llm.streaming import ChatStream
 from luka_bot.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -63,14 +64,21 @@ class ProviderChain:
             self._fallback_for(model), messages, schema=schema, schema_name=schema_name, timeout=timeout,
             temperature=temperature, purpose=purpose, max_tokens=max_tokens)
 
-    async def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
-                          max_tokens: int | None = None) -> AsyncIterator[str]:
+    def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
+                    max_tokens: int | None = None) -> ChatStream:
         """`LlmClient.stream_chat` on the primary; on the fallback when the primary failed before
-        its first piece. A failure after the first piece is raised as it is."""
+        its first piece. A failure after the first piece is raised as it is. The returned stream's
+        `ending` is the ending of whichever provider answered, so a cut-off answer is never shown
+        as a complete one."""
+        out = ChatStream()
+        return out.bind(self._stream_pieces(out, model, messages, temperature, max_tokens))
+
+    async def _stream_pieces(self, out: ChatStream, model: str, messages: list[dict[str, Any]],
+                             temperature: float, max_tokens: int | None) -> AsyncGenerator[str, None]:
         started = False
         try:
-            async for piece in self.primary.stream_chat(model, messages, temperature=temperature,
-                                                        max_tokens=max_tokens):
+            async for piece in out.relay(self.primary.stream_chat(model, messages, temperature=temperature,
+                                                                  max_tokens=max_tokens)):
                 started = True
                 yield piece
             return
@@ -78,8 +86,8 @@ class ProviderChain:
             if started or self.fallback is None:
                 raise
             self._hand_over(ASSISTANT, exc)
-        async for piece in self.fallback.stream_chat(self._fallback_for(model), messages, temperature=temperature,
-                                                     max_tokens=max_tokens):
+        async for piece in out.relay(self.fallback.stream_chat(self._fallback_for(model), messages,
+                                                               temperature=temperature, max_tokens=max_tokens)):
             yield piece
 
     async def aclose(self) -> None:

@@ -11,7 +11,7 @@ from aiogram.types import Message, User
 
 from luka_bot.assistant.prompt import MAX_CHAIN, ChainMessage, build_messages
 from luka_bot.assistant.streamer import Outcome, ReplyStreamer
-from luka_bot.llm.client import LlmClient
+from luka_bot.llm.providers import ProviderChain
 from luka_bot.metrics import Metrics
 from luka_bot.settings import Settings
 from luka_bot.store.conversation import ConversationStore, message_record
@@ -57,7 +57,7 @@ async def answer(
     bot: Bot,
     me: User,
     app_settings: Settings,
-    llm: LlmClient,
+    llm: ProviderChain,
     conversation: ConversationStore,
     group_settings: GroupSettingsRepository,
     limiter: OutboundLimiter,
