@@ -35,6 +35,7 @@ from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
+from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -62,6 +63,8 @@ class App:
     llm: LlmClient
     queue: JobQueue
     worker: Worker
+    notice_queue: JobQueue
+    notice_worker: Worker
     enforcer: Enforcer
     group_settings: GroupSettingsRepository
     audit: AuditLog
@@ -106,7 +109,9 @@ class App:
                 tasks.append(asyncio.create_task(self._poll(), name="polling"))
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
+                await self.notice_queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
+                tasks.append(asyncio.create_task(self.notice_worker.run(), name="notices"))
                 sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
                 self.health.worker_running = True
             await self._stopping.wait()
@@ -123,6 +128,7 @@ class App:
                 drains.append(self.in_flight.drain(self.settings.shutdown_deadline))
             if self.role is not Role.GATEWAY:
                 drains.append(self.worker.stop(self.settings.shutdown_deadline))
+                drains.append(self.notice_worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
             if sweeper is not None:
@@ -180,16 +186,25 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                       budget=RedisLlmBudget(redis.client, keys), learning=learning,
                       max_concurrent_llm=settings.judge_concurrency)
     audit = AuditLog(redis.client, keys)
+    # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
+    notice_queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts, names=keys.notice_queue)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notice_lifetime=settings.notice_lifetime, cases=cases)
+                        notices=Notices(notice_queue, keys), cases=cases,
+                        claim_ttl_ms=int(settings.action_claim_lease * 1000))
+    notice_worker = Worker(
+        notice_queue, NoticeSender(bot, redis.client, keys, cases=cases, limiter=limiter, metrics=metrics,
+                                   notice_lifetime=settings.notice_lifetime),
+        consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+        meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
                                    achievements=AchievementAnnouncer(bot, reputation, limiter))
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
-                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
+                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
+                    max_defer_age_s=settings.job_defer_max_age)
 
     dispatcher = Dispatcher(
         app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
@@ -204,5 +219,6 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
+               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
+               notice_worker=notice_worker, enforcer=enforcer,
                group_settings=group_settings, audit=audit, in_flight=in_flight)

@@ -96,6 +96,16 @@ end
 return #due
 """
 
+# Enqueues a job only if its marker field was not set yet (a retried producer enqueues it once).
+# KEYS: marker hash, stream; ARGV: marker field, marker ttl, stream maxlen, then field/value pairs
+_ENQUEUE_ONCE_SCRIPT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then
+  return false
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4, #ARGV))
+"""
+
 # Fields the queue keeps on a job that went through the delayed set (see the module docstring).
 ATTEMPTS_FIELD = "_attempts"
 DEFERRALS_FIELD = "_deferrals"
@@ -284,6 +294,15 @@ class JobQueue:
         entry_id = await self._redis.xadd(
             self._names.stream, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True)
         return _text(entry_id)
+
+    async def enqueue_once(self, marker_key: str, marker_field: str, marker_ttl: int, job: Mapping[str, Any]) -> bool:
+        """Enqueue `job` unless `marker_field` of hash `marker_key` says it was enqueued before
+        (one atomic step). True when it was enqueued now."""
+        if not job:
+            raise ValueError("a job needs at least one field")
+        added = await self._redis.eval(_ENQUEUE_ONCE_SCRIPT, 2, marker_key, self._names.stream,
+                                       marker_field, marker_ttl, self._maxlen, *_flat(job))
+        return added is not None
 
     # --- consuming -------------------------------------------------------------------------
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Job]:

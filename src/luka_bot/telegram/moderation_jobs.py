@@ -1,4 +1,9 @@
-"""The moderation worker's job handler: gather context, decide, enforce."""
+"""The moderation worker's job handler: gather context, decide, enforce.
+
+Telegram faults during enforcement (a long 429, a 5xx that outlived the session's retries) and a
+claim held by another actor defer the job durably without using its attempt budget
+(`Retry(counts=False)`, see jobs/worker.py); the steps already carried out are not repeated.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ import time
 from typing import Protocol
 
 import structlog
+from aiogram.exceptions import TelegramAPIError
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.thanks import is_thanks
 from luka_bot.community.trust import member_context
 from luka_bot.jobs.queue import Job
+from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import ModerationRequest, Signals, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
@@ -19,7 +26,8 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.signals import SignalStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.enforcement import Enforcer, Target
+from luka_bot.telegram.enforcement import EnforcementBusy, Enforcer, Target
+from luka_bot.telegram.faults import as_retry, short_inline_waits
 from luka_bot.telegram.intake import INLINE_MEMBER, request_from_job
 
 log = structlog.get_logger(__name__)
@@ -82,7 +90,8 @@ class ModerationJobHandler:
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
-        if target.revision == 0:
+        # A deferred job runs again: its message was counted on the first run.
+        if target.revision == 0 and job.deferrals == 0:
             stats = await self._reputation.record_message(target.chat_id, target.user_id, policy=policy)
         else:
             stats = await self._reputation.stats(target.chat_id, target.user_id)
@@ -98,10 +107,23 @@ class ModerationJobHandler:
         verdict_at = time.time()
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         self._metrics.job_age_at_verdict.observe(max(0.0, verdict_at - message_date))
-        await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
-            "queue_wait": started - float(fields.get("enqueued_at") or started),
-            "decide": verdict_at - started,
-        })
+        try:
+            with short_inline_waits():
+                await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
+                    "queue_wait": started - float(fields.get("enqueued_at") or started),
+                    "decide": verdict_at - started,
+                })
+        except EnforcementBusy as exc:
+            # Another actor (the inline tier, another worker) is acting on it: look again once its
+            # lease could have run out; if it finished, the done marker ends this job.
+            raise Retry(min(exc.retry_in, 0.25 * 2 ** min(job.deferrals, 6)), str(exc), counts=False) from exc
+        except TelegramAPIError as exc:
+            retry = as_retry(exc, job.deferrals)
+            if retry is None:
+                raise
+            log.warning("moderation.telegram_deferred", chat_id=target.chat_id, message_id=target.message_id,
+                        defer=retry.defer, error=str(exc)[:200])
+            raise retry from exc
         if target.revision == 0 and not verdict.is_violation:
             if self._achievements is not None:
                 await self._achievements.after_message(stats, target.name, settings)
@@ -143,6 +165,16 @@ class InlineModeration:
         if not settings.moderate_admins and await is_exempt(self._admins, fields, target):
             return False
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
-        await self._enforcer.enforce(target, verdict, settings, message_date=float(fields.get("date") or time.time()),
-                                     timings={"inline": verdict.elapsed_ms / 1000})
-        return not settings.dry_run
+        try:
+            # The gateway never sleeps on a long 429: the worker's copy of the job defers instead.
+            with short_inline_waits(1.0):
+                await self._enforcer.enforce(target, verdict, settings,
+                                             message_date=float(fields.get("date") or time.time()),
+                                             timings={"inline": verdict.elapsed_ms / 1000})
+        except EnforcementBusy:
+            pass  # the worker holds it and is acting
+        except TelegramAPIError as exc:
+            # The job is in the queue already: the worker retries what did not happen here.
+            log.warning("moderation.inline_failed", chat_id=target.chat_id, message_id=target.message_id,
+                        error=str(exc)[:200])
+        return True  # a certain violation: the assistant must not answer it either way
