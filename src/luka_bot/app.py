@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
@@ -123,7 +125,7 @@ class App:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
-            drains = []
+            drains: list[Coroutine[Any, Any, object]] = []
             if self.role is not Role.WORKER:
                 drains.append(self.in_flight.drain(self.settings.shutdown_deadline))
             if self.role is not Role.GATEWAY:

@@ -63,7 +63,7 @@ async def idle(queue: JobQueue) -> bool:
 
 
 # --- retry_after beyond any inline wait ------------------------------------------------------
-async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulators, tmp_path, embedded_redis_url):
+async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulators, tmp_path, embedded_redis_url):  # noqa: F811 - the fixture imported above
     c = emulators
     prefix = f"ra{uuid.uuid4().hex[:8]}"
     keys = Keys(prefix=prefix)

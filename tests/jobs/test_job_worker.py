@@ -4,9 +4,9 @@ concurrency, shutdown that drains and leaves the rest for the next start."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
-import collections
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest

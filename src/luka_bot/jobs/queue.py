@@ -33,7 +33,13 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
-from luka_bot.store.keys import DEAD_LETTER_MAXLEN, JOBS_MAXLEN, UPDATE_DEDUPE_TTL, Keys, QueueNames
+from luka_bot.store.keys import (
+    DEAD_LETTER_MAXLEN,
+    JOBS_MAXLEN,
+    UPDATE_DEDUPE_TTL,
+    Keys,
+    QueueNames,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -413,8 +419,8 @@ class JobQueue:
 
     async def delayed(self, count: int = 100) -> list[tuple[float, dict[str, str]]]:
         """The deferred jobs that are due first: (due, fields), for the dashboard and tests."""
-        entries = await self._redis.zrange(self._names.delayed, 0, count - 1, withscores=True)
-        return [(float(score), json.loads(_text(member))) for member, score in entries]
+        entries: list[Any] = await self._redis.zrange(self._names.delayed, 0, count - 1, withscores=True)
+        return [(float(entry[1]), json.loads(_text(entry[0]))) for entry in entries]
 
     async def dead_letter(self, job: Job, error: str) -> None:
         """Move a job that failed for good to the dead-letter stream, in one MULTI with its ack,

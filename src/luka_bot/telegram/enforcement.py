@@ -28,6 +28,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
@@ -44,7 +45,13 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
-from luka_bot.store.keys import ACTION_CLAIM_TTL_MS, ACTION_DONE_TTL, ACTION_PROGRESS_TTL, RIGHTS_HINT_TTL, Keys
+from luka_bot.store.keys import (
+    ACTION_CLAIM_TTL_MS,
+    ACTION_DONE_TTL,
+    ACTION_PROGRESS_TTL,
+    RIGHTS_HINT_TTL,
+    Keys,
+)
 from luka_bot.telegram.cases import Case, CaseStore
 from luka_bot.telegram.notices import NoticeKind, Notices
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -378,7 +385,7 @@ class Enforcer:
     async def delete_due_notices(self, now: float | None = None) -> int:
         """Delete self-deleting notices whose time has come; durable across restarts."""
         now = time.time() if now is None else now
-        due = await self._redis.zrangebyscore(self._keys.scheduled_deletions, "-inf", now, start=0, num=100)
+        due: list[Any] = await self._redis.zrangebyscore(self._keys.scheduled_deletions, "-inf", now, start=0, num=100)
         for member in due:
             chat_id, message_id = (int(part) for part in _s(member).split(":"))
             try:

@@ -17,7 +17,11 @@ from enum import StrEnum
 import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+)
 
 from luka_bot.jobs.queue import Job, JobQueue
 from luka_bot.jobs.worker import Retry
