@@ -190,9 +190,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     audit = AuditLog(redis.client, keys)
     # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
     notice_queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts, names=keys.notice_queue)
+    notices = Notices(notice_queue, keys)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notices=Notices(notice_queue, keys), cases=cases,
+                        notices=notices, cases=cases,
                         claim_ttl_ms=int(settings.action_claim_lease * 1000))
     notice_worker = Worker(
         notice_queue, NoticeSender(bot, redis.client, keys, cases=cases, limiter=limiter, metrics=metrics,
@@ -203,7 +204,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
-                                   achievements=AchievementAnnouncer(bot, reputation, limiter))
+                                   achievements=AchievementAnnouncer(notices, reputation))
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
                     max_defer_age_s=settings.job_defer_max_age)

@@ -41,6 +41,7 @@ class NoticeKind(StrEnum):
     MEMBER = "member"   # the member is told: in private when they started the bot, else in the group
     LOG = "log"         # the case with Restore / Confirm in the group's log chat
     HINT = "hint"       # a hint to the admins (the bot could not delete): log chat, else the group
+    ANNOUNCE = "announce"  # an achievement announcement in the group
 
 
 class Notices:
@@ -58,6 +59,11 @@ class Notices:
         return await self._queue.enqueue_once(
             self._keys.action_progress(chat_id, message_id, revision), f"queued:{kind.value}",
             ACTION_PROGRESS_TTL, job)
+
+    async def announce(self, chat_id: int, text: str) -> None:
+        """Queue a message to the group (already rendered HTML); its caller makes it once."""
+        await self._queue.enqueue({"kind": NoticeKind.ANNOUNCE.value, "chat_id": str(chat_id), "message_id": "0",
+                                   "text": text})
 
 
 class NoticeSender:
@@ -88,8 +94,10 @@ class NoticeSender:
                     await self._member(job, chat_id, message_id, revision)
                 elif kind is NoticeKind.LOG:
                     await self._log(job, chat_id, message_id)
-                else:
+                elif kind is NoticeKind.HINT:
                     await self._hint(job, chat_id)
+                else:
+                    await self._announce(job, chat_id)
         except TelegramAPIError as exc:
             retry = as_retry(exc, job.deferrals)
             if retry is not None:
@@ -150,6 +158,11 @@ class NoticeSender:
         await self._paced(job, target)
         await self._bot.send_message(target, job.fields.get("text", ""), parse_mode="HTML")
         self._metrics.notices_sent.labels("hint", "sent").inc()
+
+    async def _announce(self, job: Job, chat_id: int) -> None:
+        await self._paced(job, chat_id)
+        await self._bot.send_message(chat_id, job.fields.get("text", ""), parse_mode="HTML")
+        self._metrics.notices_sent.labels("announce", "sent").inc()
 
     # --- pacing ----------------------------------------------------------------------------
     async def _paced(self, job: Job, chat_id: int) -> None:
