@@ -109,6 +109,22 @@ async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulator
         await redis.aclose()
 
 
+@pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
+async def test_a_telegram_outage_longer_than_the_attempt_budget_still_ends_in_the_deletion(stack):
+    """15 answers of 502 in a row: more than JOB_MAX_ATTEMPTS (5) attempts' worth, each of which
+    the session retries twice. Before, the job was dead-lettered and the spam stayed."""
+    c = stack.control
+    await c.llm_script(contains="outagecoin", verdict=SPAM_VERDICT)
+    await c.fault("deleteMessage", 502, times=15)
+    spam = await c.post("outagecoin presale, 100x", user=BOB)
+    await wait_for(lambda: message_deleted(c, spam), timeout=90, interval=0.2)
+    codes = [x["error_code"] for x in await c.calls("deleteMessage") if x.get("message_id") == spam]
+    assert codes == [502] * 15 + [None]
+    assert (await stack.app.queue.backlog()).dead_letters == 0
+    record = await wait_for(lambda: audit_of(stack.app.audit, spam), timeout=10)
+    assert record["removal"] == "deleted"
+
+
 # --- notices ------------------------------------------------------------------------------
 @pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
 async def test_a_notice_that_meets_a_429_storm_is_still_sent(stack):

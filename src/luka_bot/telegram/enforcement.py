@@ -118,6 +118,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# Marks the revision done and releases the claim in one step (one round trip per message).
+# KEYS: done marker, claim; ARGV: done ttl, claim token
+_FINISH = """
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -153,6 +161,7 @@ class Enforcer:
         self._cases = cases
         self._claim_ttl_ms = claim_ttl_ms
         self._release = redis.register_script(_RELEASE)
+        self._finish = redis.register_script(_FINISH)
 
     async def already_done(self, target: Target) -> bool:
         return bool(await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision)))
@@ -180,15 +189,22 @@ class Enforcer:
                 self._metrics.enforcement_claims.labels("busy").inc()
                 raise EnforcementBusy(retry_in)
             await asyncio.sleep(min(retry_in, 0.2))
+        finished = False
         try:
             if done and not redo:
                 self._metrics.enforcement_claims.labels("done_already").inc()
                 return Enforcement(skipped=True)
             self._metrics.enforcement_claims.labels("taken").inc()
-            return await self._enforce_claimed(target, verdict, settings, progress={_s(k): _s(v) for k, v in progress.items()},
-                                               message_date=message_date, timings=timings)
+            result = await self._enforce_claimed(
+                target, verdict, settings, progress={_s(k): _s(v) for k, v in progress.items()},
+                message_date=message_date, timings=timings)
+            await self._finish(keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision),
+                                     claim_key], args=[ACTION_DONE_TTL, token])
+            finished = True
+            return result
         finally:
-            await self._release(keys=[claim_key], args=[token])
+            if not finished:  # skipped, or failed midway: free the claim for the retry at once
+                await self._release(keys=[claim_key], args=[token])
 
     async def _enforce_claimed(self, target: Target, verdict: Verdict, settings: GroupSettings, *,
                                progress: dict[str, str], message_date: float,
@@ -210,8 +226,6 @@ class Enforcer:
             "verdict_error": verdict.error or "", "verdict_ms": f"{verdict.elapsed_ms:.1f}",
             **{f"t_{k}": f"{v:.3f}" for k, v in (timings or {}).items()},
         })
-        await self._redis.set(self._keys.action_done(target.chat_id, target.message_id, target.revision), "1",
-                              ex=ACTION_DONE_TTL)
         log.info("moderation.enforced", chat_id=target.chat_id, message_id=target.message_id, tier=verdict.tier.value,
                  action=verdict.action.value, category=verdict.category.value, actions=result.actions,
                  removal=result.removal or None, errors=result.errors or None)

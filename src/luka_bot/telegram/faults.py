@@ -44,6 +44,6 @@ def as_retry(exc: BaseException, deferrals: int) -> Retry | None:
         return Retry(defer=exc.retry_after + 0.5, reason=f"telegram 429 retry_after={exc.retry_after}",
                      counts=False)
     if isinstance(exc, (TelegramServerError, TelegramNetworkError)):
-        delay = min(1.0 * 2 ** min(deferrals, 8), SERVER_ERROR_BACKOFF_MAX_S)
+        delay = min(0.5 * 2 ** min(deferrals, 8), SERVER_ERROR_BACKOFF_MAX_S)
         return Retry(defer=delay, reason=f"telegram unavailable: {exc}"[:300], counts=False)
     return None
