@@ -146,9 +146,10 @@ async def test_a_notice_that_meets_a_429_storm_is_still_sent(stack):
 
 @pytest.mark.parametrize("stack", [{**JUDGE_ALL, "worker_concurrency": 2}], indirect=True)
 async def test_deleting_never_waits_for_a_busy_groups_notice_budget(stack):
-    """40 violations in one group: the group's notice budget is 20 a minute, so 20 notices must
-    wait minutes. Before, each waiting notice held a worker slot and the deletions queued
-    behind them (about 30 s here); now the notices wait in their own queue."""
+    """40 violations in one group; its notice budget is 20 a minute, so 20 notices must wait a
+    minute. Before, a waiting notice held a worker slot and the deletions queued behind the
+    notices: the last spam went only when nearly every notice had been sent (about a minute
+    here). Now the notices wait in their own queue and the spam goes at once."""
     c = stack.control
     await c.llm_script(contains="floodcoin", verdict=SPAM_VERDICT)
     spam = [await c.post(f"floodcoin offer number {n}, dm me", user=member(n)) for n in range(40)]
@@ -157,12 +158,14 @@ async def test_deleting_never_waits_for_a_busy_groups_notice_budget(stack):
         messages = {m["message_id"]: m for m in await c.messages()}
         return all(messages[i]["deleted_at"] for i in spam)
 
-    await wait_for(all_deleted, timeout=15)
-    notices_queue = stack.app.notice_queue
+    await wait_for(all_deleted, timeout=60)
     sent = [m for m in await c.bot_messages() if "Raider" in m["text"]]
-    stats = await notices_queue.backlog()
-    assert len(sent) <= 21, "the group's pacing still holds"
-    assert stats.delayed + stats.length >= 40 - len(sent) - 1, "the rest wait in the notice queue, durably"
+    assert 40 - len(sent) >= 10, f"the last spam went only after {len(sent)} of 40 notices: deleting waited for them"
+    # Once every job is acknowledged, its notice is queued: the ones not sent yet wait, durably.
+    await wait_for(lambda: idle(stack.app.queue), timeout=15)
+    stats = await stack.app.notice_queue.backlog()
+    sent = [m for m in await c.bot_messages() if "Raider" in m["text"]]
+    assert stats.delayed + stats.length >= 40 - len(sent), "every notice not yet sent waits in the notice queue"
     assert (await stack.app.queue.backlog()).dead_letters == 0
 
 

@@ -196,7 +196,8 @@ class Enforcer:
                 return Enforcement(skipped=True)
             self._metrics.enforcement_claims.labels("taken").inc()
             result = await self._enforce_claimed(
-                target, verdict, settings, progress={_s(k): _s(v) for k, v in progress.items()},
+                # A redo (an admin's word) starts afresh: what an earlier verdict did or failed is past.
+                target, verdict, settings, progress={} if redo else {_s(k): _s(v) for k, v in progress.items()},
                 message_date=message_date, timings=timings)
             await self._finish(keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision),
                                      claim_key], args=[ACTION_DONE_TTL, token])
