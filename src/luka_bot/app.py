@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -46,6 +48,7 @@ from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
+from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import (
     appeals,
@@ -78,6 +81,8 @@ class App:
     llm: LlmClient
     queue: JobQueue
     worker: Worker
+    notice_queue: JobQueue
+    notice_worker: Worker
     enforcer: Enforcer
     group_settings: GroupSettingsRepository
     audit: AuditLog
@@ -176,7 +181,9 @@ class App:
                          updates="webhook" if self.webhook_mode else "polling")
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
+                await self.notice_queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
+                tasks.append(asyncio.create_task(self.notice_worker.run(), name="notices"))
                 sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
                 self.health.worker_running = True
             await self._stopping.wait()
@@ -192,11 +199,12 @@ class App:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
-            drains = []
+            drains: list[Coroutine[Any, Any, object]] = []
             if self.role is not Role.WORKER:
                 drains.append(self.in_flight.drain(self.settings.shutdown_deadline))
             if self.role is not Role.GATEWAY:
                 drains.append(self.worker.stop(self.settings.shutdown_deadline))
+                drains.append(self.notice_worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
             if sweeper is not None:
@@ -274,17 +282,27 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
                       budget=RedisLlmBudget(redis.client, keys), learning=learning)
     audit = AuditLog(redis.client, keys)
+    # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
+    notice_queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts, names=keys.notice_queue)
+    notices = Notices(notice_queue, keys)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notice_lifetime=settings.notice_lifetime, cases=cases)
+                        notices=notices, cases=cases,
+                        claim_ttl_ms=int(settings.action_claim_lease * 1000))
+    notice_worker = Worker(
+        notice_queue, NoticeSender(bot, redis.client, keys, cases=cases, limiter=limiter, metrics=metrics,
+                                   notice_lifetime=settings.notice_lifetime),
+        consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+        meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
-                                   achievements=AchievementAnnouncer(bot, reputation, limiter),
-                                   judge_deadline=settings.judge_deadline, max_attempts=settings.job_max_attempts)
+                                   achievements=AchievementAnnouncer(notices, reputation),
+                                   judge_deadline=settings.judge_deadline)
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
-                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
+                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
+                    max_defer_age_s=settings.job_defer_max_age)
 
     # The assistant streams through the provider chain: the fallback takes a reply whose primary
     # failed before its first piece.
@@ -303,7 +321,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                                onboarding.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
+               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
+               notice_worker=notice_worker, enforcer=enforcer,
                group_settings=group_settings, audit=audit, in_flight=in_flight,
                assistant_llm=assistant_llm,
                extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

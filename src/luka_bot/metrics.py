@@ -3,9 +3,23 @@ and passed to whoever records them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60)
+
+
+@dataclass(frozen=True)
+class QueueMeters:
+    """What a worker records about its queue; one set per queue (moderation jobs, notices)."""
+
+    in_flight: Gauge
+    done: Counter      # by outcome: done, retry, deferred, dead_letter, interrupted
+    backlog: Gauge
+    pending: Gauge
+    dead_letters: Gauge
+    delayed: Gauge
 
 
 class Metrics:
@@ -20,6 +34,26 @@ class Metrics:
         self.jobs_backlog = Gauge("luka_jobs_backlog", "Entries in the job stream not yet delivered", registry=r)
         self.jobs_pending = Gauge("luka_jobs_pending", "Delivered but unacknowledged jobs", registry=r)
         self.dead_letters = Gauge("luka_jobs_dead_letter", "Jobs in the dead-letter stream", registry=r)
+        self.jobs_delayed = Gauge(
+            "luka_jobs_delayed", "Jobs deferred (Telegram retry_after, 5xx, a busy claim) and waiting", registry=r)
+        self.jobs = QueueMeters(self.jobs_in_flight, self.jobs_done, self.jobs_backlog, self.jobs_pending,
+                                self.dead_letters, self.jobs_delayed)
+        # notices and log-chat posts: their own queue and sender
+        self.notices = QueueMeters(
+            Gauge("luka_notices_in_flight", "Notices being sent", registry=r),
+            Counter("luka_notice_jobs_done_total", "Notice jobs finished, by outcome", ["outcome"], registry=r),
+            Gauge("luka_notices_backlog", "Notices in their stream not yet delivered", registry=r),
+            Gauge("luka_notices_pending", "Notices delivered to a sender, not yet acknowledged", registry=r),
+            Gauge("luka_notices_dead_letter", "Notices in the notice dead-letter stream", registry=r),
+            Gauge("luka_notices_delayed", "Notices waiting for their group's pacing or a retry_after", registry=r))
+        self.notices_sent = Counter(
+            "luka_notices_sent_total", "Notices and log posts sent, by kind and how", ["kind", "outcome"], registry=r)
+        self.enforcement_claims = Counter(
+            "luka_enforcement_claims_total", "Enforcement claims: taken, busy (another holder acts), done already",
+            ["outcome"], registry=r)
+        self.delete_outcomes = Counter(
+            "luka_delete_outcomes_total", "Deletes of judged messages: deleted, gone, no_rights, expired",
+            ["outcome"], registry=r)
         self.job_age_at_verdict = Histogram(
             "luka_job_age_at_verdict_seconds", "Message age when its verdict was reached",
             registry=r, buckets=_LATENCY_BUCKETS)

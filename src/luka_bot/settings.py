@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.
     worker_name: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     job_reclaim_idle: float = Field(default=60.0, gt=0)
+    # Deferrals that are not failures (Telegram retry_after and 5xx, a busy claim) do not use up
+    # JOB_MAX_ATTEMPTS; a job first enqueued longer ago than this is dead-lettered instead.
+    job_defer_max_age: float = Field(default=6 * 3600.0, gt=0)
+    # Lease of the claim on one message's enforcement: a process killed between claim and act
+    # delays that message's action by at most this much.
+    action_claim_lease: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("bot_token")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from luka_bot.jobs.queue import Job
+from luka_bot.jobs.queue import DEFERRALS_FIELD, Job
 from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import UNJUDGED, JudgeUnavailable
@@ -17,39 +17,37 @@ TARGET = Target(chat_id=-1, chat_title="", message_id=1, revision=0, user_id=2, 
 OFFLINE = Verdict.allow(Tier.CLASSIFIER, "the classifier leans to ham", 0.6)
 
 
-def handler(metrics: Metrics, *, deadline: float, max_attempts: int | None) -> ModerationJobHandler:
+def handler(metrics: Metrics, *, deadline: float) -> ModerationJobHandler:
     # Only the retry decision is exercised here; its collaborators are never touched.
     return ModerationJobHandler(decider=None, enforcer=None, group_settings=None, reputation=None,  # type: ignore[arg-type]
-                                admins=None, signals=None, metrics=metrics, judge_deadline=deadline,
-                                max_attempts=max_attempts)
+                                admins=None, signals=None, metrics=metrics, judge_deadline=deadline)
 
 
-@pytest.mark.parametrize("max_attempts", [5, 3, None])
+@pytest.mark.parametrize("deadline", [600.0, 45.0])
 def test_retries_reach_the_deadline_and_then_the_offline_verdict_applies(
-        monkeypatch: pytest.MonkeyPatch, max_attempts: int | None) -> None:
+        monkeypatch: pytest.MonkeyPatch, deadline: float) -> None:
     metrics = Metrics()
-    subject = handler(metrics, deadline=600.0, max_attempts=max_attempts)
+    subject = handler(metrics, deadline=deadline)
     now = [1000.0]
     monkeypatch.setattr(moderation_jobs.time, "time", lambda: now[0])
     defers = []
-    attempt = 1
+    deferrals = 0
     while True:
-        job = Job(id="1-0", fields={}, attempt=attempt)
+        job = Job(id="1-0", fields={DEFERRALS_FIELD: str(deferrals)}, attempt=1)
         try:
-            verdict = subject._unjudged_or_retry(job, TARGET, JudgeUnavailable("timeout", OFFLINE), first_intake=1000.0)
+            verdict = subject._unjudged_or_retry(job, TARGET, JudgeUnavailable("timeout", OFFLINE),
+                                                 first_intake=1000.0)
         except Retry as retry:
+            assert retry.counts is False, "waiting for the judge must not use up the job's attempts"
             defers.append(retry.defer)
             now[0] += retry.defer
-            attempt += 1
+            deferrals += 1
             continue
         break
     assert verdict.error == UNJUDGED and verdict.tier is Tier.CLASSIFIER
-    assert now[0] - 1000.0 == pytest.approx(600.0), "let through at the deadline, not before"
-    assert defers and all(d > 0 for d in defers)
-    if max_attempts is not None:
-        assert attempt == max_attempts   # never past the queue's last attempt: no dead letter
-        assert defers == sorted(defers)  # doubling, spread over the attempts the queue allows
-    else:
-        assert max(defers) <= moderation_jobs.JUDGE_RETRY_MAX_S and defers[0] == moderation_jobs.JUDGE_RETRY_BASE_S
+    assert now[0] - 1000.0 == pytest.approx(deadline), "let through at the deadline, not before"
+    assert defers[0] == moderation_jobs.JUDGE_RETRY_BASE_S
+    assert max(defers) <= moderation_jobs.JUDGE_RETRY_MAX_S
+    assert defers[:-1] == sorted(defers[:-1])  # doubling backoff, the last one cut to the deadline
     assert metrics.registry.get_sample_value("luka_moderation_unjudged_total") == 1
     assert metrics.registry.get_sample_value("luka_judge_deferrals_total", {"reason": "timeout"}) == len(defers)

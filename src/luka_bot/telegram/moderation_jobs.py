@@ -1,11 +1,14 @@
 """The moderation worker's job handler: gather context, decide, enforce.
 
 When the LLM judge fails on a message the offline tiers could not settle, the job asks the worker
-to run it again later (`Retry`, with backoff) rather than guessing; its deadline counts from the
-job's first intake (`JUDGE_DEADLINE`, 10 minutes by default), with the retries spread so the last
-attempt the queue allows (`JOB_MAX_ATTEMPTS`) falls on the deadline. Past it, or on the job's last
-attempt, the offline tiers' verdict is applied, audited as "unjudged" and counted in
+to run it again later (`Retry(counts=False)`, with doubling backoff) rather than guessing; its
+deadline counts from the job's first intake (`JUDGE_DEADLINE`, 10 minutes by default). Past it the
+offline tiers' verdict is applied, audited as "unjudged" and counted in
 `luka_moderation_unjudged_total`.
+
+Telegram faults during enforcement (a long 429, a 5xx that outlived the session's retries) and a
+claim held by another actor defer the job durably without using its attempt budget
+(`Retry(counts=False)`, see jobs/worker.py); the steps already carried out are not repeated.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from typing import Protocol
 
 import structlog
+from aiogram.exceptions import TelegramAPIError
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.thanks import is_thanks
@@ -29,7 +33,8 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.signals import SignalStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.enforcement import Enforcer, Target
+from luka_bot.telegram.enforcement import EnforcementBusy, Enforcer, Target
+from luka_bot.telegram.faults import as_retry, short_inline_waits
 from luka_bot.telegram.intake import INLINE_MEMBER, request_from_job
 
 log = structlog.get_logger(__name__)
@@ -68,7 +73,7 @@ class ModerationJobHandler:
                  text_hash: TextHasher = default_text_hash,
                  achievements: AchievementAnnouncer | None = None,
                  judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S, judge_retry_base: float = JUDGE_RETRY_BASE_S,
-                 judge_retry_max: float = JUDGE_RETRY_MAX_S, max_attempts: int | None = None) -> None:
+                 judge_retry_max: float = JUDGE_RETRY_MAX_S) -> None:
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -81,9 +86,6 @@ class ModerationJobHandler:
         self._judge_deadline = judge_deadline
         self._judge_retry_base = judge_retry_base
         self._judge_retry_max = judge_retry_max
-        # The queue's limit: a job that could not be retried again takes its unjudged verdict now
-        # rather than end as a dead letter.
-        self._max_attempts = max_attempts
 
     async def __call__(self, job: Job) -> None:
         fields = job.fields
@@ -105,7 +107,8 @@ class ModerationJobHandler:
             return
         policy = settings.ladder
         first_intake = float(fields.get("enqueued_at") or message_date)
-        if target.revision == 0 and job.attempt <= 1:
+        # A retried or deferred job runs again: its message was counted on the first run.
+        if target.revision == 0 and job.attempt <= 1 and job.deferrals == 0:
             stats = await self._reputation.record_message(target.chat_id, target.user_id, policy=policy)
         else:
             # An edit, or a retry (the judge was away): the message was counted the first time.
@@ -127,10 +130,23 @@ class ModerationJobHandler:
         verdict_at = time.time()
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         self._metrics.job_age_at_verdict.observe(max(0.0, verdict_at - message_date))
-        await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
-            "queue_wait": started - float(fields.get("enqueued_at") or started),
-            "decide": verdict_at - started,
-        })
+        try:
+            with short_inline_waits():
+                await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
+                    "queue_wait": started - float(fields.get("enqueued_at") or started),
+                    "decide": verdict_at - started,
+                })
+        except EnforcementBusy as exc:
+            # Another actor (the inline tier, another worker) is acting on it: look again once its
+            # lease could have run out; if it finished, the done marker ends this job.
+            raise Retry(min(exc.retry_in, 0.25 * 2 ** min(job.deferrals, 6)), str(exc), counts=False) from exc
+        except TelegramAPIError as exc:
+            retry = as_retry(exc, job.deferrals)
+            if retry is None:
+                raise
+            log.warning("moderation.telegram_deferred", chat_id=target.chat_id, message_id=target.message_id,
+                        defer=retry.defer, error=str(exc)[:200])
+            raise retry from exc
         if target.revision == 0 and not verdict.is_violation:
             if self._achievements is not None:
                 await self._achievements.after_message(stats, target.name, settings)
@@ -140,24 +156,18 @@ class ModerationJobHandler:
         """Raise `Retry` while the deadline allows; past it, the offline verdict marked unjudged."""
         waited = max(0.0, time.time() - first_intake)
         remaining = self._judge_deadline - waited
-        last_attempt = self._max_attempts is not None and job.attempt >= self._max_attempts
-        if remaining > 0 and not last_attempt:
-            defer = min(self._judge_retry_base * 2 ** max(0, job.attempt - 1), self._judge_retry_max)
-            if self._max_attempts is not None:
-                # While each retry uses up an attempt, spread the ones left over the time left
-                # (doubling), so that the last one falls on the deadline rather than long before it.
-                retries_left = self._max_attempts - job.attempt
-                defer = max(defer, remaining / (2 ** retries_left - 1))
-            defer = min(defer, remaining)
+        if remaining > 0:
+            defer = min(self._judge_retry_base * 2 ** min(job.deferrals, 16), self._judge_retry_max, remaining)
             self._metrics.judge_deferrals.labels(reason=exc.reason).inc()
             log.info("moderation.judge_deferred", chat_id=target.chat_id, message_id=target.message_id,
-                     reason=exc.reason, attempt=job.attempt, retry_in=round(defer, 2), waited=round(waited, 1))
-            # This wait is no fault of the job's: it should not use up its attempts (see the
-            # worker's Retry); `max_attempts` above keeps it from ending as a dead letter meanwhile.
-            raise Retry(defer=defer, reason=f"LLM judge unavailable ({exc.reason}); retry in {defer:.1f}s")
+                     reason=exc.reason, deferrals=job.deferrals, retry_in=round(defer, 2), waited=round(waited, 1))
+            # This wait is no fault of the job's: it does not use up its attempts (counts=False);
+            # the deadline above bounds it instead.
+            raise Retry(defer=defer, reason=f"LLM judge unavailable ({exc.reason}); retry in {defer:.1f}s",
+                        counts=False)
         self._metrics.unjudged.inc()
         log.warning("moderation.unjudged", chat_id=target.chat_id, message_id=target.message_id,
-                    reason=exc.reason, waited=round(waited, 1), attempt=job.attempt,
+                    reason=exc.reason, waited=round(waited, 1), deferrals=job.deferrals,
                     action=exc.unjudged.action.value)
         return exc.unjudged
 
@@ -197,6 +207,16 @@ class InlineModeration:
         if not settings.moderate_admins and await is_exempt(self._admins, fields, target):
             return False
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
-        await self._enforcer.enforce(target, verdict, settings, message_date=float(fields.get("date") or time.time()),
-                                     timings={"inline": verdict.elapsed_ms / 1000})
-        return not settings.dry_run
+        try:
+            # The gateway never sleeps on a long 429: the worker's copy of the job defers instead.
+            with short_inline_waits(1.0):
+                await self._enforcer.enforce(target, verdict, settings,
+                                             message_date=float(fields.get("date") or time.time()),
+                                             timings={"inline": verdict.elapsed_ms / 1000})
+        except EnforcementBusy:
+            pass  # the worker holds it and is acting
+        except TelegramAPIError as exc:
+            # The job is in the queue already: the worker retries what did not happen here.
+            log.warning("moderation.inline_failed", chat_id=target.chat_id, message_id=target.message_id,
+                        error=str(exc)[:200])
+        return True  # a certain violation: the assistant must not answer it either way
