@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import structlog
 from aiogram import Bot, Dispatcher
-from aiogram.methods import GetUpdates
 from aiohttp import web
 
 from luka_bot.llm.client import LlmClient
@@ -36,7 +35,8 @@ from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
-from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
+from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
+from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import appeals, assistant, community, members, private
 from luka_bot.telegram.routers import settings as settings_menu
@@ -47,6 +47,7 @@ from luka_bot.web.server import Health, create_web_app
 log = structlog.get_logger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member"]
+STORAGE_PING_TIMEOUT = 2.0
 
 
 @dataclass
@@ -66,12 +67,13 @@ class App:
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    poller: Poller
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
 
     async def start_web(self) -> None:
-        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER)
+        app = create_web_app(self.health, self.metrics)
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
         runner = web.AppRunner(app)
@@ -93,7 +95,11 @@ class App:
                 loop.add_signal_handler(sig, self.request_stop)
         await self.start_web()
         tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
-        sweeper: asyncio.Task[None] | None = None     # loops until cancelled
+        # loop until cancelled: the notice sweeper, the storage watch, the embedded Valkey's supervisor
+        background: list[asyncio.Task[None]] = [
+            asyncio.create_task(self._watch_storage(), name="storage-watch"),
+            asyncio.create_task(self.redis.supervise(self.metrics), name="storage-supervisor"),
+        ]
         try:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
@@ -101,22 +107,25 @@ class App:
                 # A short probe proves the update channel works before the first long poll
                 # returns (which may take its full timeout). Without an offset it confirms
                 # nothing, so the updates it sees are delivered again to the polling loop.
-                await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                await self.bot(RawGetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                self.health.mark_polled()
                 log.info("bot.started", username=me.username, role=self.role.value)
-                tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                tasks.append(asyncio.create_task(self.poller.run(bots=[self.bot]), name="polling"))
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
-                tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
-                sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
+                worker_task = asyncio.create_task(self.worker.run(), name="worker")
+                worker_task.add_done_callback(self._worker_ended)
+                tasks.append(worker_task)
+                background.append(asyncio.create_task(self._sweep_notices(), name="notices"))
+                self.health.worker_heartbeat = lambda: self.worker.last_beat
                 self.health.worker_running = True
             await self._stopping.wait()
         finally:
             log.info("bot.stopping")
+            self.health.stopping = True
             # Intake first, so no new job starts; then the worker drains within the deadline and
             # leaves the rest pending in the stream for the next start.
-            if self.role is not Role.WORKER:
-                with suppress(RuntimeError):  # polling may not have started
-                    await self.dispatcher.stop_polling()
+            self.poller.stop()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
             drains = []
             if self.role is not Role.WORKER:
@@ -125,10 +134,10 @@ class App:
                 drains.append(self.worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
-            if sweeper is not None:
-                sweeper.cancel()
-                with suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in background:
+                task.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
             for task in tasks:
                 with suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=self.settings.shutdown_deadline)
@@ -142,11 +151,26 @@ class App:
                 log.warning("notices.sweep_failed", error=str(exc))
             await asyncio.sleep(1.0)
 
-    async def _poll(self) -> None:
-        await self.dispatcher.start_polling(
-            self.bot, handle_signals=False, close_bot_session=False,
-            allowed_updates=ALLOWED_UPDATES, polling_timeout=25,
-            tasks_concurrency_limit=self.settings.gateway_concurrency)
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        # The worker loop ends only when stopped; ending any other way is an outage health must show.
+        if not self._stopping.is_set():
+            self.health.worker_running = False
+            error = None if task.cancelled() else task.exception()
+            log.error("jobs.worker_loop_ended", error=repr(error))
+
+    async def _watch_storage(self) -> None:
+        """PING Redis every second, so health shows an outage within seconds even when no update
+        or job happens to touch storage."""
+        while True:
+            try:
+                await asyncio.wait_for(self.redis.client.ping(), timeout=STORAGE_PING_TIMEOUT)
+                self.health.storage_ok()
+            except Exception as exc:  # noqa: BLE001 - any failure is the outage being reported
+                if not self.health.storage_error:
+                    log.warning("store.unreachable", error=f"{type(exc).__name__}: {exc}"[:300])
+                self.health.storage_failed(f"{type(exc).__name__}: {exc}"[:200])
+            self.health.export(self.metrics)
+            await asyncio.sleep(1.0)
 
     async def close(self) -> None:
         if self._web_runner is not None:
@@ -159,11 +183,10 @@ class App:
 
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     metrics = Metrics()
-    health = Health()
+    health = Health(receives_updates=role is not Role.WORKER, runs_worker=role is not Role.GATEWAY)
     keys = Keys(prefix=settings.redis_key_prefix)
     redis = await open_redis(settings.redis_url, settings.data_dir)
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
-    bot.session.middleware(PollWatch(health))
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
 
     conversation = ConversationStore(redis.client, keys)
@@ -201,8 +224,11 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
+    poller = Poller(bot, dispatcher, health, metrics, storage_ping=redis.client.ping,
+                    allowed_updates=ALLOWED_UPDATES, polling_timeout=25,
+                    concurrency=settings.gateway_concurrency)
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight)
+               group_settings=group_settings, audit=audit, in_flight=in_flight, poller=poller)

@@ -73,6 +73,9 @@ class Worker:
         self._stopping = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._drained = asyncio.Event()
+        # Monotonic time of the loop's last turn, for health: a live loop turns at least every
+        # second or so (slot waits are cut into 1 s pieces), or every ~10 s while Redis is away.
+        self.last_beat = time.monotonic()
 
     @property
     def in_flight(self) -> int:
@@ -88,6 +91,7 @@ class Worker:
         group_ready = False
         try:
             while not self._stopping.is_set():
+                self.last_beat = time.monotonic()
                 try:
                     if next_stats <= time.monotonic():
                         await self._refresh_stats()
@@ -164,11 +168,12 @@ class Worker:
         """Wait for a free slot; False when stopping. Returns early (True, maybe still with no
         free slot) when the lease of running jobs is due for renewal."""
         while self._free <= 0 and not self._stopping.is_set():
+            self.last_beat = time.monotonic()
             self._slot_freed.clear()
             wait_s = next_lease - time.monotonic()
             if wait_s <= 0:
                 break
-            await self._first_of(asyncio.wait_for(self._slot_freed.wait(), wait_s), expected=TimeoutError)
+            await self._first_of(asyncio.wait_for(self._slot_freed.wait(), min(wait_s, 1.0)), expected=TimeoutError)
         return not self._stopping.is_set()
 
     async def _read_new(self, wake_at: float) -> list[Job]:
