@@ -36,6 +36,7 @@ from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
+from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
 from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import appeals, assistant, community, members, private
@@ -191,6 +192,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
+    migration = ChatMigration(redis.client, keys, group_settings, metrics)
+    bot.session.middleware(FollowMigration(migration))
     limiter = OutboundLimiter(redis.client, keys)
 
     admins = AdminCache(bot, redis.client, keys)
@@ -211,7 +214,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
                                    achievements=AchievementAnnouncer(bot, reputation, limiter))
-    worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
+    worker = Worker(queue, MigratingJobs(handler, migration), consumer=settings.worker_name,
+                    concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
 
     dispatcher = Dispatcher(
@@ -223,6 +227,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
+    dispatcher.update.outer_middleware(MigrationWatch(migration))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     poller = Poller(bot, dispatcher, health, metrics, storage_ping=redis.client.ping,
                     allowed_updates=ALLOWED_UPDATES, polling_timeout=25,

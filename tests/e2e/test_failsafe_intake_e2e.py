@@ -284,3 +284,71 @@ async def test_readyz_names_what_is_wrong_when_polling_fails(emulators, embedded
 async def _unready(c: Control, app: App) -> tuple[int, dict[str, Any]] | None:
     status, body = await get_json(c, app, "/readyz")
     return (status, body) if status == 503 else None
+
+
+# --- 5. group → supergroup migration ----------------------------------------------------------
+
+OWNER_M = {"id": 7000, "first_name": "Olga", "username": "owner"}
+BOB_M = {"id": 7001, "first_name": "Bob", "username": "bob"}
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_state_and_its_queued_work(emulators, embedded_redis_url):
+    c = emulators
+    await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
+    # One job at a time and a slow judge: when the group moves, one job is being judged and the
+    # others wait in the queue, all for the old id.
+    app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, llm_judge="all", worker_concurrency=1)
+    try:
+        await c.post("Welcome!", user=OWNER_M, chat_id=GROUP)
+        await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": OWNER_M["id"]})
+        await c.post("/policy add stop_words zanzibar gold", user=OWNER_M, chat_id=GROUP)
+        await c.post("/setlog", user=OWNER_M, chat_id=GROUP)
+
+        async def configured() -> bool:
+            texts = [m["text"] for m in await c.bot_messages(GROUP)]
+            return any(t.startswith("🛡️ Saved: stop_words") for t in texts) and \
+                bool(await app.redis.client.get(app.keys.log_chat(GROUP)))
+
+        await wait_for(configured, timeout=15)
+        first_spam = await c.post("plutocoin presale, the first", user=BOB_M, chat_id=GROUP)
+        await wait_for(lambda: _deleted(c, first_spam), timeout=20)  # Bob now has a violation
+        assert await app.redis.client.exists(app.keys.reputation(GROUP, BOB_M["id"]))
+
+        await c.llm_config(judge_delay=2.0)
+        spam = [await c.post(f"plutocoin presale number {n}", user={"id": 7100 + n, "first_name": f"S{n}"},
+                             chat_id=GROUP) for n in range(3)]
+
+        async def judging() -> bool:
+            return any("plutocoin presale number" in str(r.get("messages")) for r in await c.llm_requests())
+
+        await wait_for(judging, timeout=15)
+        async with c.session.post(f"{c.tg_url}/_emulator/chats/{GROUP}/migrate") as response:
+            new_id = (await response.json())["new_chat_id"]
+
+        # the work queued and in flight for the old id lands in the new chat, none dead-lettered
+        await wait_for(lambda: _all_deleted(c, spam, new_id), timeout=60)
+        # the audit record is written just after the deletion
+        await wait_for(lambda: _audited_all(app, new_id, {first_spam, *spam}), timeout=20)
+        assert await app.queue.dead_letters() == []
+        # the group's state moved: settings and policy, reputation, log chat, audit
+        moved_settings = await app.group_settings.get(new_id)
+        assert moved_settings.rules.stop_words == ["zanzibar gold"]
+        assert await app.redis.client.exists(app.keys.reputation(new_id, BOB_M["id"]))
+        assert not await app.redis.client.exists(app.keys.reputation(GROUP, BOB_M["id"]))
+        assert await app.redis.client.get(app.keys.log_chat(new_id)) == str(new_id)
+        # and the moved policy acts in the new chat
+        await c.llm_config(judge_delay=0)
+        banned = await c.post("Buy zanzibar gold today", user={"id": 7200, "first_name": "Z"}, chat_id=new_id)
+        await wait_for(lambda: _deleted(c, banned, new_id), timeout=20)
+        assert await metric(c, app, "luka_chat_migrations_total") == 1
+    finally:
+        await stop(app, task)
+
+
+async def _all_deleted(c: Control, ids: list[int], chat_id: int) -> bool:
+    messages = {m["message_id"]: m for m in await c.messages(chat_id)}
+    return all(messages.get(i, {}).get("deleted_at") for i in ids)
+
+
+async def _audited_all(app: App, chat_id: int, ids: set[int]) -> bool:
+    return ids <= {int(e.fields["message_id"]) for e in await app.audit.recent(chat_id, count=5000)}
