@@ -164,8 +164,8 @@ async def main() -> None:
                 for chat in chats:
                     for _, fields in await client.xrange(keys.audit(chat)):
                         audited.add((chat, int(fields["message_id"])))
-            except Exception:  # noqa: BLE001 - Redis restarting
-                pass
+            except Exception as exc:  # noqa: BLE001 - Redis restarting: try again
+                print(f"drain: {exc}", file=sys.stderr)
             missing = set(posted) - audited
             if not missing or time.monotonic() - drained_at > args.drain:
                 break

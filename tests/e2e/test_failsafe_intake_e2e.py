@@ -94,7 +94,7 @@ async def metric(control: Control, app: App, name: str) -> float:
     async with control.session.get(f"http://127.0.0.1:{app.web_port}/metrics") as response:
         text = await response.text()
     for line in text.splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
+        if line.startswith((name + " ", name + "{")):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
 

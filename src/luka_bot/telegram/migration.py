@@ -23,7 +23,10 @@ from typing import Any
 import redis.asyncio as aioredis
 import structlog
 from aiogram import BaseMiddleware, Bot
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType

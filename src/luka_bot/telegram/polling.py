@@ -132,7 +132,8 @@ class Poller:
                         failures=self._health.poll_failures)
             return None
         self._health.mark_polled()
-        return updates
+        # RawGetUpdates returns plain JSON objects (mypy sees GetUpdates' declared result)
+        return updates  # type: ignore[return-value]
 
     async def _take_in(self, batch: list[dict[str, Any]], data: dict[str, Any]) -> bool:
         """Hand each update to its task and move the offset over those taken in, in order.
@@ -157,12 +158,12 @@ class Poller:
                 waiting.append((update_id, None, False))
                 continue
             is_message = update.message is not None or update.edited_message is not None
-            taken_in: asyncio.Future[None] = loop.create_future()
+            future: asyncio.Future[None] = loop.create_future()
             await self._slots.acquire()
-            task = asyncio.create_task(self._handle(update, taken_in, data), name=f"update:{update_id}")
+            task = asyncio.create_task(self._handle(update, future, data), name=f"update:{update_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            waiting.append((update_id, taken_in, is_message))
+            waiting.append((update_id, future, is_message))
 
         held_at: int | None = None
         deadline = time.monotonic() + HANDLER_CONFIRM_WAIT
