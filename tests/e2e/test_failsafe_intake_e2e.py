@@ -132,9 +132,7 @@ async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_onc
     await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
     redis_server = RedisServer(tmp_path)
     await redis_server.start()
-    # A job whose retry could not be claimed while Redis was away is reclaimed after
-    # JOB_RECLAIM_IDLE; short here so the test need not wait the default minute.
-    app, task = await start_bot(redis_server.url, c.tg_url, c.llm_url, llm_judge="all", job_reclaim_idle=5,
+    app, task = await start_bot(redis_server.url, c.tg_url, c.llm_url, llm_judge="all",
                                 worker_name=f"outage-{uuid.uuid4().hex[:6]}")
     posted: list[tuple[int, bool, str]] = []   # (message_id, is spam, phase)
     phase = "before"
@@ -184,6 +182,7 @@ async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_onc
         wrongly = [p for p in clean if counts.get((GROUP, p[0]), 0)]
         assert (never, twice, wrongly) == ([], [], [])
         assert await metric(c, app, "luka_updates_held_total") >= 1  # the outage did hit intake
+        assert await app.queue.dead_letters() == []
         assert await metric(c, app, "luka_storage_up") == 1
     finally:
         posting = False

@@ -187,10 +187,12 @@ class Worker:
         due = sorted((entry for entry in self._deferred.values() if entry[0] <= now), key=lambda e: e[0])
         jobs: list[Job] = []
         for _, defer, job in due[:free]:
-            self._deferred.pop(job.id, None)
             # The idle floor (with slack for clock differences) keeps us from taking the job
             # back if another consumer reclaimed it meanwhile: its idle time was reset then.
+            # Should Redis be away, the job stays deferred (the error goes to the loop's backoff)
+            # and is retried as soon as Redis answers, not only after the reclaim idle time.
             claimed = await self._queue.claim_for_retry(self.consumer, job, min_idle_ms=int(defer * 900))
+            self._deferred.pop(job.id, None)
             if claimed is not None:
                 jobs.append(claimed)
         return jobs
