@@ -1,13 +1,14 @@
 """Soak: a steady stream of spam and clean messages while the bot process and the Redis server are
 killed with SIGKILL at random; then how each violation ended.
 
-    .venv/bin/python bench/bench_soak.py [--minutes 3] [--rate 3] [--chats 10] [--seed 1]
+    .venv/bin/python bench/bench_soak.py [--minutes 3] [--rate 3] [--chats 10] [--seed 1] [--faults]
 
 Loopback only: the Telegram and LLM emulators run here, the bot is its own process (`luka-bot
 run`) on a Redis server of its own (the Valkey binary, append-only file fsynced on every write,
 as a production Redis holding a queue would be). Every 15-40 s either the bot is killed and
 started again (same WORKER_NAME, so it takes back its own unfinished jobs) or Redis is killed and
-started again after 2-5 s. A third of the messages are spam the (emulated) LLM judge removes
+started again after 2-5 s; with --faults, also a 429 storm on deleteMessages (retry_after 1-5 s)
+or a burst of LLM judge faults (500, timeout, garbage verdict). A third of the messages are spam the (emulated) LLM judge removes
 (LLM_JUDGE=all, so every message is judged). When posting ends the bench waits (at most
 --drain seconds) until every message has its audit record, then prints: violations received,
 deleted exactly once, deleted twice or more, never deleted, clean messages deleted, notices
@@ -90,6 +91,7 @@ async def main() -> None:
     parser.add_argument("--chats", type=int, default=10)
     parser.add_argument("--drain", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--faults", action="store_true", help="also 429 storms and LLM judge faults")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="luka-soak-"))
@@ -100,7 +102,7 @@ async def main() -> None:
     _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     chats = [-1007000000000 - n for n in range(args.chats)]
     posted: dict[tuple[int, int], bool] = {}   # (chat, message id) -> is spam
-    kills = {"bot": 0, "redis": 0}
+    kills = {"bot": 0, "redis": 0, "429": 0, "llm": 0}
     rss: list[tuple[float, float]] = []
     env = {"REDIS_URL": redis_server.url, "LLM_JUDGE": "all", "WORKER_NAME": "soak-worker",
            "JOB_RECLAIM_IDLE": "10"}
@@ -132,7 +134,18 @@ async def main() -> None:
                 await asyncio.sleep(rng.uniform(15, 40))
                 if time.monotonic() > end - 10:
                     return
-                if rng.random() < 0.5:
+                if args.faults and rng.random() < 0.5:
+                    if rng.random() < 0.5:
+                        kills["429"] += 1
+                        await http.json("POST", f"{http.tg_url}/_emulator/faults", {
+                            "method": "deleteMessages", "error_code": 429, "retry_after": rng.randint(1, 5),
+                            "times": rng.randint(3, 10)})
+                    else:
+                        kills["llm"] += 1
+                        fault = rng.choice(["500", "timeout", "garbage_verdict"])
+                        await http.json("POST", f"{http.llm_url}/_llm/config",
+                                        {"fault": fault, "fault_times": rng.randint(3, 10)})
+                elif rng.random() < 0.5:
                     bot.kill()
                     await bot.wait()
                     kills["bot"] += 1
@@ -194,7 +207,8 @@ async def main() -> None:
     spam = [key for key, is_spam in posted.items() if is_spam]
     clean = [key for key, is_spam in posted.items() if not is_spam]
     print(f"soak: {args.minutes:g} min at {args.rate:g} msg/s over {args.chats} chats; "
-          f"kill -9: bot {kills['bot']}x, redis {kills['redis']}x (seed {args.seed})")
+          f"kill -9: bot {kills['bot']}x, redis {kills['redis']}x; 429 storms {kills['429']}x, "
+          f"LLM fault bursts {kills['llm']}x (seed {args.seed})")
     print(f"posted {len(posted)} messages in {posting_s:.0f} s; drained in {drain_s:.0f} s; "
           f"not audited at the end: {len(missing)}")
     print(f"violations received:   {len(spam)}")
