@@ -9,8 +9,9 @@ Here:
   parse is logged with its update id, counted (`luka_updates_poison_total`) and confirmed, and the
   rest of the batch goes on.
 - Each update runs in its own task as before, but the offset moves past an update only once it
-  is *taken in*: for a chat message, when its record and moderation job are written (the intake
-  middleware calls `mark_taken_in`); for anything else, when its handler returns. An update whose
+  is *taken in*: for a group message, when its record and moderation job are written (the intake
+  middleware calls `mark_taken_in`), however long that takes; for anything else, when its
+  handler returns or HANDLER_CONFIRM_WAIT passed (a private message: once it is recorded). An update whose
   intake meets a storage fault is not confirmed: the offset stays on it, polling waits for Redis,
   and Telegram delivers it again (it keeps unconfirmed updates for 24 hours). Updates of the same
   batch that were taken in meanwhile are remembered so they are not handled twice; the intake's
@@ -157,7 +158,10 @@ class Poller:
                           update=str(raw)[:500])
                 waiting.append((update_id, None, False))
                 continue
-            is_message = update.message is not None or update.edited_message is not None
+            # A group message is confirmed only once its intake wrote it, however long storage
+            # takes; anything else (private chats included) holds the offset for a bounded time.
+            message = update.message or update.edited_message
+            is_message = message is not None and message.chat.type in ("group", "supergroup")
             future: asyncio.Future[None] = loop.create_future()
             await self._slots.acquire()
             task = asyncio.create_task(self._handle(update, future, data), name=f"update:{update_id}")
