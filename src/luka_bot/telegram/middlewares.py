@@ -31,7 +31,7 @@ class ReceivedAt(BaseMiddleware):
 class InFlightUpdates(BaseMiddleware):
     """Keeps the task of every update being handled, so shutdown can let them finish.
 
-    aiogram's stop_polling stops taking updates but neither awaits nor cancels the handlers already
+    Stopping the poller stops taking updates but neither awaits nor cancels the handlers already
     running; without this, closing the sessions under them would cut a streaming answer mid-word.
     """
 
