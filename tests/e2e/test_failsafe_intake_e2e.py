@@ -264,7 +264,7 @@ async def test_readyz_names_what_is_wrong_when_polling_fails(emulators, embedded
     c = emulators
     app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url)
     try:
-        status, body = await get_json(c, app, "/readyz")
+        status, body = await wait_for(lambda: _ready(c, app), timeout=15)
         assert status == 200 and body["ready"] is True
         assert {name: check["ok"] for name, check in body["checks"].items()} == {
             "storage": True, "polling": True, "worker": True}
@@ -278,6 +278,11 @@ async def test_readyz_names_what_is_wrong_when_polling_fails(emulators, embedded
         assert (await get_json(c, app, "/healthz"))[0] == 503
     finally:
         await stop(app, task)
+
+
+async def _ready(c: Control, app: App) -> tuple[int, dict[str, Any]] | None:
+    status, body = await get_json(c, app, "/readyz")
+    return (status, body) if status == 200 else None
 
 
 async def _unready(c: Control, app: App) -> tuple[int, dict[str, Any]] | None:
