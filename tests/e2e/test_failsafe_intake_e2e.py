@@ -356,3 +356,16 @@ async def _all_deleted(c: Control, ids: list[int], chat_id: int) -> bool:
 
 async def _audited_all(app: App, chat_id: int, ids: set[int]) -> bool:
     return ids <= {int(e.fields["message_id"]) for e in await app.audit.recent(chat_id, count=5000)}
+
+
+async def test_healthz_fails_when_the_worker_loop_has_ended(emulators, embedded_redis_url):
+    c = emulators
+    app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url)
+    try:
+        await wait_for(lambda: _ready(c, app), timeout=15)
+        await app.worker.stop(0)  # the loop ends without the app stopping: moderation is gone
+        body = await wait_for(lambda: _unhealthy_because(c, app, "/healthz", "worker"), timeout=10)
+        assert body["reasons"] == ["worker: not running"]
+        assert await metric(c, app, "luka_worker_alive") == 0
+    finally:
+        await stop(app, task)
