@@ -163,6 +163,9 @@ class Poller:
             message = update.message or update.edited_message
             is_message = message is not None and message.chat.type in ("group", "supergroup")
             future: asyncio.Future[None] = loop.create_future()
+            # A failure that lands after the poller stopped waiting is logged by _handle; mark it
+            # retrieved so asyncio does not report it again when the future is collected.
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
             await self._slots.acquire()
             task = asyncio.create_task(self._handle(update, future, data), name=f"update:{update_id}")
             self._tasks.add(task)
