@@ -208,21 +208,18 @@ class Poller:
             if taken_in.done() and taken_in.exception() is not None:
                 return not is_storage_fault(taken_in.exception())  # type: ignore[arg-type]
             return True  # still running: it holds the offset no more
-        except Exception as exc:  # noqa: BLE001 - the handler's failure, judged below
-            if is_storage_fault(exc):
-                return False
-            log.error("polling.update_failed", update_id=update_id, error=f"{type(exc).__name__}: {exc}"[:300])
+        except Exception as exc:  # noqa: BLE001 - the handler's failure (_handle logged it)
+            return not is_storage_fault(exc)
         return True
 
     async def _handle(self, update: Update, taken_in: asyncio.Future[None], data: dict[str, Any]) -> None:
         try:
             await self._dispatcher.feed_update(self._bot, update, **data, **{TAKEN_IN: taken_in})
         except Exception as exc:  # noqa: BLE001 - the edge of one update: the poller decides what it means
+            log.error("polling.update_failed", update_id=update.update_id, storage_fault=is_storage_fault(exc),
+                      taken_in=taken_in.done(), error=f"{type(exc).__name__}: {exc}"[:300])
             if not taken_in.done():
                 taken_in.set_exception(exc)
-            else:
-                log.error("polling.update_failed", update_id=update.update_id,
-                          error=f"{type(exc).__name__}: {exc}"[:300])
         else:
             if not taken_in.done():
                 taken_in.set_result(None)
