@@ -216,8 +216,11 @@ class Poller:
         try:
             await self._dispatcher.feed_update(self._bot, update, **data, **{TAKEN_IN: taken_in})
         except Exception as exc:  # noqa: BLE001 - the edge of one update: the poller decides what it means
-            log.error("polling.update_failed", update_id=update.update_id, storage_fault=is_storage_fault(exc),
-                      taken_in=taken_in.done(), error=f"{type(exc).__name__}: {exc}"[:300])
+            fault = is_storage_fault(exc)
+            # A bug gets its traceback; a storage fault is expected and says enough in one line.
+            log.error("polling.update_failed", update_id=update.update_id, storage_fault=fault,
+                      taken_in=taken_in.done(), error=f"{type(exc).__name__}: {exc}"[:300],
+                      exc_info=None if fault else exc)
             if not taken_in.done():
                 taken_in.set_exception(exc)
         else:
