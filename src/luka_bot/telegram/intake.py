@@ -20,6 +20,7 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
+from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
 
@@ -134,6 +135,7 @@ class IntakeMiddleware(BaseMiddleware):
             await data["conversation"].record(message.chat.id, message.message_id, message_record(
                 user_id=message.from_user.id, name=display_name(message), text=(message.text or message.caption or "")[:MAX_TEXT],
                 kind=message_kind(message), date=message.date.timestamp(), reply_to=reply_to, is_bot=False))
+            mark_taken_in(data)
             return await handler(event, data)
         if message.chat.type not in GROUP_TYPES:
             return await handler(event, data)
@@ -160,6 +162,8 @@ class IntakeMiddleware(BaseMiddleware):
                 pipe.get(self._keys.group_settings(chat_id))
             results = await pipe.execute()
         outcome = slot.read(results)
+        # Written (or written before): from here on Telegram may forget the update.
+        mark_taken_in(data)
         if outcome.duplicate:
             log.info("intake.duplicate_update", update_id=event.update_id, chat_id=chat_id)
             return None

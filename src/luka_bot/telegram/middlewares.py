@@ -7,30 +7,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.methods.base import Response, TelegramType
+from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from luka_bot.metrics import Metrics
-from luka_bot.web.server import Health
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-class PollWatch(BaseRequestMiddleware):
-    """Marks the bot healthy on every successful getUpdates."""
-
-    def __init__(self, health: Health) -> None:
-        self._health = health
-
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
-        response = await make_request(bot, method)
-        if isinstance(method, GetUpdates):
-            self._health.mark_polled()
-        return response
 
 
 class ReceivedAt(BaseMiddleware):
@@ -49,7 +31,7 @@ class ReceivedAt(BaseMiddleware):
 class InFlightUpdates(BaseMiddleware):
     """Keeps the task of every update being handled, so shutdown can let them finish.
 
-    aiogram's stop_polling stops taking updates but neither awaits nor cancels the handlers already
+    Stopping the poller stops taking updates but neither awaits nor cancels the handlers already
     running; without this, closing the sessions under them would cut a streaming answer mid-word.
     """
 

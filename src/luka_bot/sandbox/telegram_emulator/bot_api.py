@@ -277,6 +277,8 @@ def _answer(error: BotApiError) -> web.Response:
     payload: dict[str, Any] = {"ok": False, "error_code": error.error_code, "description": error.description}
     if error.retry_after is not None:
         payload["parameters"] = {"retry_after": error.retry_after}
+    if error.migrate_to_chat_id is not None:
+        payload["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
     return web.json_response(payload, status=error.error_code)
 
 

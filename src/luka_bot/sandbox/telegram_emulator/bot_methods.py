@@ -36,6 +36,9 @@ from .state import (
 )
 
 
+KNOWN_UPDATE_TYPES = DEFAULT_UPDATE_TYPES | {"chat_member", "message_reaction", "message_reaction_count"}
+
+
 class BotMethods(EmulatorState):
     """The Bot API side of the emulator; each method is one Bot API method (or its core)."""
 
@@ -438,6 +441,7 @@ class BotMethods(EmulatorState):
             if generation != self._poll_generation:
                 raise BotApiError(409, CONFLICT)
             ready = [u for u in self.updates if self._is_wanted(u)][: max(1, min(limit, 100))]
+            ready.sort(key=lambda u: u["update_id"] if isinstance(u.get("update_id"), int) else 0)
             remaining = deadline - loop.time()
             if ready or remaining <= 0:
                 return copy.deepcopy(ready)
@@ -448,7 +452,9 @@ class BotMethods(EmulatorState):
                 pass
 
     def _is_wanted(self, update: dict[str, Any]) -> bool:
-        kind = next(key for key in update if key != "update_id")
+        kind = next((key for key in update if key != "update_id"), None)
+        if kind is None or kind not in KNOWN_UPDATE_TYPES:
+            return True  # a raw update of no known kind (POST /_emulator/raw_updates) is delivered as is
         return kind in self.allowed_updates
 
     def drop_pending_updates(self) -> None:

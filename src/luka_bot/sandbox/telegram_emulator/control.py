@@ -148,6 +148,24 @@ async def join(request: web.Request) -> web.Response:
     return web.json_response({"message_id": message.message_id, "date": message.date})
 
 
+@routes.post("/_emulator/raw_updates")
+async def raw_update(request: web.Request) -> web.Response:
+    """{"update": {...}} → {"update_id"}: the JSON is queued for the bot as it is (an update_id is
+    added when missing), for updates the bot may not be able to parse."""
+    body = await _body(request)
+    if "update" not in body:
+        raise ControlError(400, 'the body must be {"update": {...}}')
+    return web.json_response({"update_id": _emulator(request).queue_raw_update(body["update"])})
+
+
+@routes.post("/_emulator/chats/{chat_id}/migrate")
+async def migrate(request: web.Request) -> web.Response:
+    """→ {"new_chat_id"}: the group becomes a supergroup with a new id (migrate_to_chat_id /
+    migrate_from_chat_id service messages; calls to the old id answer 400 with
+    parameters.migrate_to_chat_id)."""
+    return web.json_response({"new_chat_id": _emulator(request).migrate_chat(_int(request, "chat_id"))})
+
+
 @routes.post("/_emulator/chats/{chat_id}/admins")
 async def make_admin(request: web.Request) -> web.Response:
     """{"user_id"} → makes that user an administrator of the chat."""

@@ -11,6 +11,7 @@ from .html_text import utf16_len
 from .state import (
     ADMIN_RIGHTS,
     CHANNEL_BOT,
+    GROUP_OWNER,
     MAX_TEXT_UTF16,
     MEMBER_STATUSES,
     PERMISSION_NAMES,
@@ -290,6 +291,38 @@ class PeopleActions(EmulatorState):
             self.queue_update("message", self.message_api(chat, message))
             self._announce_change(chat, old, Member(user["id"], "member"), user["id"])
         return message
+
+    def migrate_chat(self, chat_id: int) -> int:
+        """The group becomes a supergroup with a new id, as Telegram does it: the old chat gets a
+        `migrate_to_chat_id` service message, the new one `migrate_from_chat_id`; members, the
+        bot's rights and the history move (message ids are kept, so a late delete of an old
+        message works under the new id); every Bot API call naming the old id then answers 400
+        with `parameters.migrate_to_chat_id`."""
+        chat = self._control_chat(chat_id)
+        if not chat.is_group:
+            raise ControlError(400, "only groups can become supergroups")
+        if chat.migrated_to is not None:
+            raise ControlError(400, f"chat {chat_id} was already upgraded to {chat.migrated_to}")
+        new_id = -1009000000000 - len(self.chats)
+        while new_id in self.chats:
+            new_id -= 1
+        new = Chat(id=new_id, type="supergroup", title=chat.title, members=chat.members,
+                   messages=dict(chat.messages), bot_member=chat.bot_member, creator_id=chat.creator_id,
+                   next_message_id=chat.next_message_id, banned_sender_chats=set(chat.banned_sender_chats))
+        self.chats[new_id] = new
+        owner = self._user_for(chat.creator_id) if chat.creator_id is not None else GROUP_OWNER
+        receives = self._bot_receives(chat)
+        chat.type = "group"  # what it was, as Telegram shows the old chat in the service message
+        to_message = self._store(chat, StoredMessage(chat_id=chat.id, message_id=0, from_user=dict(owner),
+                                                     date=self.now(), extra={"migrate_to_chat_id": new_id}))
+        if receives:
+            self.queue_update("message", self.message_api(chat, to_message))
+        chat.migrated_to = new_id
+        from_message = self._store(new, StoredMessage(chat_id=new_id, message_id=0, from_user=dict(GROUP_OWNER),
+                                                      date=self.now(), extra={"migrate_from_chat_id": chat.id}))
+        if receives:
+            self.queue_update("message", self.message_api(new, from_message))
+        return new_id
 
     def start_user(self, user_id: int, body: dict[str, Any]) -> StoredMessage:
         """The user opens the bot and presses Start: the bot may now write to them."""

@@ -59,6 +59,7 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
@@ -66,11 +67,13 @@ WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is activ
 class BotApiError(Exception):
     """A Bot API refusal: what Telegram would answer with ok=false."""
 
-    def __init__(self, error_code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, error_code: int, description: str, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 class ControlError(Exception):
@@ -132,6 +135,7 @@ class Chat:
     creator_id: int | None = None
     next_message_id: int = 1
     banned_sender_chats: set[int] = field(default_factory=set)  # channels barred from posting as themselves
+    migrated_to: int | None = None  # the supergroup this group became; calls naming it are refused
 
     @property
     def is_group(self) -> bool:
@@ -226,6 +230,8 @@ class EmulatorState:
 
     def _group(self, chat_id: int, title: str | None, first_poster: int) -> Chat:
         chat = self.chats.get(chat_id)
+        if chat is not None and chat.migrated_to is not None:
+            raise ControlError(400, f"chat {chat_id} was upgraded to the supergroup {chat.migrated_to}: post there")
         if chat is None:
             chat = Chat(id=chat_id, type="supergroup", title=title or f"Group {chat_id}")
             chat.bot_member = Member(self.bot_id, "administrator", rights=dict(ADMIN_RIGHTS))
@@ -296,6 +302,8 @@ class EmulatorState:
             return chat or Chat(id=chat_id, type="private")  # not stored: nothing was said yet
         if chat is None:
             raise bad_request("chat not found")
+        if chat.migrated_to is not None:
+            raise BotApiError(400, MIGRATED, migrate_to_chat_id=chat.migrated_to)
         bot = chat.bot_member
         if bot is not None and bot.status == "kicked":
             raise BotApiError(403, "Forbidden: bot was kicked from the supergroup chat")
@@ -321,6 +329,31 @@ class EmulatorState:
         self._notify()
         return update_id
 
+    def queue_raw_update(self, update: Any) -> int:
+        """Queues JSON as it is, for updates the bot may fail to parse; an update_id is added when
+        missing. Its kind is not checked against allowed_updates unless it is a known kind."""
+        if not isinstance(update, dict):
+            raise ControlError(400, '"update" must be a JSON object')
+        update = copy.deepcopy(update)
+        given = update.get("update_id")
+        if given is None:
+            update = {"update_id": next(self._update_ids), **update}
+        elif not isinstance(given, int) or isinstance(given, bool):
+            raise ControlError(400, '"update_id" must be an integer when given')
+        else:
+            # Later ids must stay above it, or a polling bot's offset would skip them.
+            ahead = given - self._peek_update_id() + 1
+            for _ in range(max(0, ahead)):
+                next(self._update_ids)
+        self.updates.append(update)
+        self._notify()
+        return update["update_id"]
+
+    def _peek_update_id(self) -> int:
+        value = next(self._update_ids)
+        self._update_ids = itertools.count(value)
+        return value
+
     def _bot_receives(self, chat: Chat) -> bool:
         return chat.bot_member is None or chat.bot_member.status not in ("left", "kicked")
 
@@ -336,7 +369,8 @@ class EmulatorState:
             result["from"] = dict(message.from_user)
         result["date"] = int(message.date)
         result["chat"] = self.chat_api(chat)
-        for key in ("sender_chat", "forward_origin", "via_bot", "external_reply", "contact", "new_chat_members"):
+        for key in ("sender_chat", "forward_origin", "via_bot", "external_reply", "contact", "new_chat_members",
+                    "migrate_to_chat_id", "migrate_from_chat_id"):
             if key in message.extra:
                 result[key] = copy.deepcopy(message.extra[key])
         if with_reply and message.reply_to_message_id:
