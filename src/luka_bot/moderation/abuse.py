@@ -72,6 +72,14 @@ _SLURS_WEAK = [
     r"чучмек\w*", r"азиатчин\w*", r"обезьян\w*", r"дикар\w*",
 ]
 
+# --- Insults that are insults in nearly every use, aimed or not: they act offline. -------------
+_INSULTS_SEVERE = [
+    r"bitch(?:es)?", r"bitchass\w*", r"cunts?", r"whores?", r"sluts?", r"motherfuck(?:er|ers|a|as)",
+    r"dickheads?", r"assholes?", r"douchebags?", r"pussy", r"pussies",
+    r"мраз[ьиейяю]\w*", r"ублюд\w*", r"выродк\w*", r"выродок", r"уеб(?:ок|ка|ки|ков|ище|ищ\w*|ан|аны|анов)",
+    r"дол+ба[её]б\w*", r"дол+бо[её]б\w*", r"дегенерат\w*", r"гнид\w*", r"хуесос\w*", r"пиздабол\w*",
+]
+
 # --- Insults: words that call a person something. "strong" ones, aimed at someone, act offline. --
 _INSULTS_STRONG = [
     # English
@@ -160,6 +168,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "threat": _alternation(_THREATS_EN + _THREATS_RU),
         "slur": _alternation(_SLURS_STRONG),
         "slur_weak": _alternation(_SLURS_WEAK),
+        "insult_severe": _alternation(_INSULTS_SEVERE),
         "insult": _alternation(_INSULTS_STRONG),
         "insult_weak": _alternation(_INSULTS_WEAK),
         "obscene": _alternation(_OBSCENE),
@@ -173,6 +182,7 @@ class AbuseFindings:
     threat: str = ""
     slur: str = ""
     slur_weak: str = ""
+    insult_severe: str = ""
     insult: str = ""
     insult_weak: str = ""
     obscene: str = ""
@@ -258,7 +268,8 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
         threat=found.get("threat", ""),
         slur=found.get("slur", ""),
         slur_weak=found.get("slur_weak", ""),
-        insult=found.get("insult", ""),
+        insult_severe=found.get("insult_severe", ""),
+        insult=found.get("insult", "") or found.get("insult_severe", ""),
         insult_weak=found.get("insult_weak", ""),
         obscene=found.get("obscene", ""),
         addressed=directed is not None or bool(targets),

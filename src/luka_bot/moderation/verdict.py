@@ -71,6 +71,7 @@ class Signals:
     messages_last_minute: int = 0          # by this member in this chat, this one included
     same_text_senders: int = 0             # distinct (chat, user) that posted this normalized text lately
     same_text_chats: int = 0
+    same_text_senders_here: int = 0        # ... of them in this chat
 
 
 @dataclass(frozen=True, slots=True)

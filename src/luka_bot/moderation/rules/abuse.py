@@ -27,6 +27,8 @@ def is_abusive(inp: RuleInput) -> RuleHit | None:
         return RuleHit.certain_hit(CHECK, Category.THREAT, f"threat: {found.threat}")
     if found.slur:
         return RuleHit.certain_hit(CHECK, Category.HATE, f"slur: {found.slur}")
+    if found.insult_severe:
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult: {found.insult_severe}")
     if found.insult and found.addressed:
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult aimed at someone: {found.insult}")
     if found.directed:
