@@ -59,7 +59,7 @@ class ClassifierPolicy(BaseModel):
     newcomer_ham_below: float = Field(default=0.30, ge=0.0, le=1.0)
     # With no LLM to ask, the uncertain band is split here.
     decide_at: float = Field(default=0.50, ge=0.0, le=1.0)
-    newcomer_decide_at: float = Field(default=0.50, ge=0.0, le=1.0)
+    newcomer_decide_at: float = Field(default=0.55, ge=0.0, le=1.0)
 
 
 class RulesPolicy(BaseModel):

@@ -39,6 +39,9 @@ def is_abusive(inp: RuleInput) -> RuleHit | None:
         return RuleHit.suspicion(CHECK, f"possible slur: {found.slur_weak}", 0.0, Category.HATE)
     if found.insult:
         return RuleHit.suspicion(CHECK, f"insult: {found.insult}", 0.0, Category.ABUSE)
+    if found.insult_weak and found.obscene:
+        # A put-down with swearing beside it: rude enough for the judge to read.
+        return RuleHit.suspicion(CHECK, f"rude: {found.insult_weak}", 0.0, Category.ABUSE)
     if found.rude_to_someone:
         return RuleHit.suspicion(CHECK, f"rude to someone: {found.rude_to_someone}", 0.0, Category.ABUSE)
     return None
