@@ -248,9 +248,13 @@ def _unmask(token: str) -> str:
     return "".join(parts)
 
 
+# Abuse sits in the first lines of a message; reading past this bounds the cost of a long one.
+MAX_ABUSE_CHARS = 1200
+
+
 def abuse_text(text: NormalizedText) -> str:
     """The folded text as the lexicon reads it: masks undone, long letter runs cut, words only."""
-    folded = text.folded
+    folded = text.folded[:MAX_ABUSE_CHARS]
     if not folded:
         return ""
     folded = _REPEATS.sub(r"\1", folded)

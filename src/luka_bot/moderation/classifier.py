@@ -30,7 +30,7 @@ _TOKEN = re.compile(r"[^\W_]+|[$€₽£₿%+!?]", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _CHAR_NGRAMS = (3, 4, 5)
 # Long messages add nothing past this many tokens; the cap bounds the cost of one score.
-_MAX_TOKENS = 400
+_MAX_TOKENS = 200
 
 
 def features(text: NormalizedText) -> list[str]:
