@@ -166,6 +166,8 @@ _MASK_CHARS = "*#%@$.…_\\-!?"
 _MASKED = re.compile(r"(?<!\S)(?=\S*[^\W\d_])(?=\S*[" + re.escape(_MASK_CHARS) + r"])\S+")
 _PUNCT = ",;:()[]{}\"'«»“”"
 _MASK_RUN = re.compile(r"[" + re.escape(_MASK_CHARS) + r"]+")
+_MAX_UNMASKED = 12          # masked tokens undone per message
+_MAX_MASKED_TOKEN = 24      # longer "words" with masks are not one masked obscenity
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _WORD_CHARS = re.compile(r"[^\W_]+")
 
@@ -259,7 +261,18 @@ def abuse_text(text: NormalizedText) -> str:
         return ""
     folded = _REPEATS.sub(r"\1", folded)
     if _MASKED.search(folded):
-        folded = _MASKED.sub(lambda m: _unmask(m.group(0)), folded)
+        budget = [_MAX_UNMASKED]
+
+        def unmask(match: re.Match[str]) -> str:
+            # Each unmasking compiles a small pattern: a message of hundreds of masked tokens
+            # must not buy hundreds of compilations. Past the budget, masks are only dropped.
+            token = match.group(0)
+            if budget[0] <= 0 or len(token) > _MAX_MASKED_TOKEN:
+                return _MASK_RUN.sub("", token.strip(_PUNCT))
+            budget[0] -= 1
+            return _unmask(token)
+
+        folded = _MASKED.sub(unmask, folded)
     return " ".join(_WORD_CHARS.findall(folded.replace("'", "").replace("’", "")))
 
 
