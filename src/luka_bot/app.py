@@ -3,42 +3,57 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 from contextlib import suppress
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetUpdates
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from luka_bot.llm.client import LlmClient
-from luka_bot.metrics import Metrics
-from luka_bot.settings import Role, Settings
-from luka_bot.store.conversation import ConversationStore
-from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import Keys
-from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
+from luka_bot.llm.client import LlmClient
+from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.settings import Role, Settings, StartupError, web_bind_error
 from luka_bot.store.audit import AuditLog
-from luka_bot.store.moderation_state import RedisLlmBudget, RedisSampleStore, RedisVerdictCache
+from luka_bot.store.conversation import ConversationStore
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import Keys
+from luka_bot.store.moderation_state import (
+    RedisLlmBudget,
+    RedisSampleStore,
+    RedisVerdictCache,
+)
+from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.store.signals import SignalStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.routers import appeals, assistant, community, members, private
+from luka_bot.telegram.routers import (
+    appeals,
+    assistant,
+    community,
+    members,
+    onboarding,
+    private,
+)
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
@@ -69,18 +84,59 @@ class App:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
+    _webhook_secret: str = ""
 
     async def start_web(self) -> None:
-        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER)
+        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER,
+                             metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        if self.webhook_mode:
+            self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
+            # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
+            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed.
+            SimpleRequestHandler(self.dispatcher, self.bot, secret_token=self._webhook_secret).register(
+                app, path=urlsplit(self.settings.webhook_url).path or "/")
         runner = web.AppRunner(app)
         await runner.setup()
-        site = web.TCPSite(runner, "0.0.0.0", self.settings.web_port)  # noqa: S104 - probes come from outside
-        await site.start()
+        host, port = self.settings.web_host, self.settings.web_port
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:  # port in use, address not on this host: the person must choose
+            await runner.cleanup()
+            raise StartupError(web_bind_error(host, port, exc)) from None
         self._web_runner = runner
         self.web_port = runner.addresses[0][1]
         log.info("web.started", port=self.web_port)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.webhook_url) and self.role is not Role.WORKER
+
+    async def _start_webhook(self) -> None:
+        await self.bot.set_webhook(self.settings.webhook_url, secret_token=self._webhook_secret,
+                                   allowed_updates=ALLOWED_UPDATES)
+        self.health.mark_polled()
+        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data)
+        log.info("bot.webhook_set", url=self.settings.webhook_url)
+
+    async def _watch_webhook(self) -> None:
+        """Webhook mode has no poll to prove the channel works: Telegram still holding our URL does."""
+        while not self._stopping.is_set():
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=30)
+            if self._stopping.is_set():
+                return
+            try:
+                info = await self.bot.get_webhook_info()
+            except TelegramAPIError as exc:  # network errors included: health goes stale by itself
+                log.warning("bot.webhook_check_failed", error=str(exc))
+                continue
+            if info.url == self.settings.webhook_url:
+                self.health.mark_polled()
+            else:
+                log.warning("bot.webhook_replaced", ours=self.settings.webhook_url, now=info.url or None)
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -91,19 +147,28 @@ class App:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with suppress(NotImplementedError, RuntimeError):  # not in the main thread (tests)
                 loop.add_signal_handler(sig, self.request_stop)
-        await self.start_web()
+        try:
+            await self.start_web()
+        except StartupError:
+            await self.close()  # the storage opened by build_app, the embedded Valkey with it
+            raise
         tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
         sweeper: asyncio.Task[None] | None = None     # loops until cancelled
         try:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
                 self.dispatcher["me"] = me
-                # A short probe proves the update channel works before the first long poll
-                # returns (which may take its full timeout). Without an offset it confirms
-                # nothing, so the updates it sees are delivered again to the polling loop.
-                await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
-                log.info("bot.started", username=me.username, role=self.role.value)
-                tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                if self.webhook_mode:
+                    await self._start_webhook()
+                    tasks.append(asyncio.create_task(self._watch_webhook(), name="webhook"))
+                else:
+                    # A short probe proves the update channel works before the first long poll
+                    # returns (which may take its full timeout). Without an offset it confirms
+                    # nothing, so the updates it sees are delivered again to the polling loop.
+                    await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                    tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                log.info("bot.started", username=me.username, role=self.role.value,
+                         updates="webhook" if self.webhook_mode else "polling")
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
@@ -114,7 +179,11 @@ class App:
             log.info("bot.stopping")
             # Intake first, so no new job starts; then the worker drains within the deadline and
             # leaves the rest pending in the stream for the next start.
-            if self.role is not Role.WORKER:
+            if self.webhook_mode:
+                with suppress(Exception):  # Telegram unreachable now: the next start sets it again
+                    await self.bot.delete_webhook()
+                    log.info("bot.webhook_deleted")
+            elif self.role is not Role.WORKER:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
@@ -202,6 +271,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
+                               onboarding.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,

@@ -33,6 +33,10 @@ class Metrics:
             "luka_llm_latency_seconds", "LLM call latency by purpose", ["purpose"], registry=r, buckets=_LATENCY_BUCKETS)
         self.llm_failures = Counter(
             "luka_llm_failures_total", "LLM calls that failed, by purpose and reason", ["purpose", "reason"], registry=r)
+        self.llm_stream_endings = Counter(
+            "luka_llm_stream_endings_total",
+            "Streamed LLM replies by how they ended: complete, truncated (max_tokens), interrupted "
+            "(no finish_reason, e.g. a bare [DONE]), failed (an error)", ["ending"], registry=r)
         # telegram
         self.telegram_calls = Counter(
             "luka_telegram_calls_total", "Bot API calls by method and status", ["method", "status"], registry=r)
@@ -43,3 +47,6 @@ class Metrics:
             registry=r, buckets=_LATENCY_BUCKETS)
         self.assistant_failures = Counter(
             "luka_assistant_failures_total", "Replies that ended in an apology, by reason", ["reason"], registry=r)
+        self.assistant_replies = Counter(
+            "luka_assistant_replies_total",
+            "Assistant replies by outcome: completed, truncated, interrupted, removed, failed", ["outcome"], registry=r)

@@ -5,11 +5,14 @@ Read once, in the CLI, and passed to `build_app`; nothing else reads the environ
 
 from __future__ import annotations
 
+import errno
+import re
 import socket
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from luka_bot.policy.group import JudgeMode
@@ -20,6 +23,8 @@ class Role(StrEnum):
     GATEWAY = "gateway"
     WORKER = "worker"
 
+
+_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 
 DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
 
@@ -36,8 +41,22 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
+    # Loopback by default: /metrics and the dashboard are not for the open internet. The container
+    # image sets 0.0.0.0 so the orchestrator's probes reach /healthz.
+    web_host: str = Field(default="127.0.0.1", min_length=1)
+    # Longest assistant answer, sent as max_tokens: without it one reply can run until the
+    # server's context is full. 1024 tokens is about one Telegram message of text.
+    assistant_max_tokens: int = Field(default=1024, ge=1, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
+    # /metrics names groups' traffic; where WEB_HOST is reachable from outside, ask for the token.
+    metrics_require_token: bool = False
+    # Webhook mode (`run --webhook URL` or WEBHOOK_URL): Telegram POSTs updates to this public URL,
+    # which a reverse proxy forwards to WEB_HOST:WEB_PORT at the URL's path. Unset: long polling.
+    webhook_url: str = ""
+    # Telegram sends it with every update; a request without it is refused. Empty: a random one per
+    # start (set it when several gateways share one webhook behind a load balancer).
+    webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -45,6 +64,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     judge_timeout: float = Field(default=20.0, gt=0)
     stream_edit_interval: float = Field(default=1.5, ge=0)
+    # How long one send or final edit of an answer retries while Telegram answers 429/5xx; past
+    # it the answer is marked interrupted (or, when nothing was sent, an apology follows).
+    assistant_delivery_deadline: float = Field(default=60.0, gt=0)
     notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
@@ -61,8 +83,17 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: str) -> str:
-        if value and (":" not in value or value.startswith(":") or value.endswith(":")):
-            raise ValueError("must look like 123456:ABC-token (digits, a colon, the secret)")
+        # The bot's id before the colon is digits; aiogram refuses anything else with a traceback.
+        if value and not _TOKEN.fullmatch(value):
+            raise ValueError("must look like 123456:ABC-token (the bot's numeric id, a colon, the secret) "
+                             "as @BotFather gives it")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
         return value
 
     @field_validator("telegram_api_url", "llm_base_url")
@@ -79,7 +110,21 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("has a port that is not a number; write redis://host:6379/0") from None
+        if value.startswith("redis") and not parts.hostname:
+            raise ValueError("has no host; write redis://host:6379/0") from None
         return value
+
+    @model_validator(mode="after")
+    def _metrics_token(self) -> Settings:
+        if self.metrics_require_token and not self.dashboard_token:
+            raise ValueError("METRICS_REQUIRE_TOKEN is on but DASHBOARD_TOKEN is empty; set DASHBOARD_TOKEN "
+                             "(Prometheus sends it as a bearer token)")
+        return self
 
 
 class SettingsError(Exception):
@@ -91,5 +136,20 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"setting {name} is invalid: {first['msg']}") from None
+        if not first["loc"]:  # a check across settings names them itself
+            raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None
+        name = str(first["loc"][0]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} is invalid: {message}") from None
+
+
+class StartupError(SettingsError):
+    """The environment refused a start (a port in use, Telegram unreachable); one actionable line."""
+
+
+def web_bind_error(host: str, port: int, exc: OSError) -> str:
+    """The one line for a WEB_HOST/WEB_PORT that cannot be bound."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"WEB_PORT {port} on {host} is already in use by another program: stop it, "
+                f"or set WEB_PORT to a free port (0 picks one)")
+    return f"cannot listen on WEB_HOST {host} port {port} ({exc.strerror or exc}): set WEB_HOST to an address of this host"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 from luka_bot.telegram.rate_limit import OutboundLimiter
 
 
 async def test_a_group_gets_its_burst_then_must_wait(any_redis, keys):
     limiter = OutboundLimiter(any_redis, keys, group_per_minute=20)
+    started = time.monotonic()
     waits = [await limiter.try_take(-100) for _ in range(21)]
+    elapsed = time.monotonic() - started
     assert waits[:20] == [0.0] * 20
-    assert 2.5 < waits[20] <= 3.0  # one send every 3 s at 20 a minute
+    # One send every 3 s at 20 a minute; the bucket refills while the 21 takes run, which on a
+    # loaded machine can be a second or more, so the wait is 3 s less the time already spent.
+    assert 3.0 - elapsed - 0.1 < waits[20] <= 3.0
 
 
 async def test_two_processes_share_one_budget(any_redis, keys):

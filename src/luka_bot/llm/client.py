@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 import openai
 import structlog
@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
     import httpx as _http  # type: ignore[no-redef]
 
 from luka_bot.llm.errors import LlmBadOutput, LlmError, LlmTimeout, LlmUnavailable
+from luka_bot.llm.streaming import ChatStream, StreamEnding, ending_for
 from luka_bot.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -38,28 +39,58 @@ class LlmClient:
         self._openai = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0)
 
-    async def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
-                          max_tokens: int | None = None) -> AsyncIterator[str]:
-        """Yield the reply's content pieces as they arrive. The client's timeout bounds each wait
+    def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
+                    max_tokens: int | None = None) -> ChatStream:
+        """The reply's content pieces as they arrive; once exhausted, the stream's `ending` says
+        whether the answer was complete (see `llm.streaming`). The client's timeout bounds each wait
         (connect, and the gap between chunks), not the whole reply."""
+        stream = ChatStream()
+        return stream.bind(self._stream_pieces(stream, model, messages, temperature, max_tokens))
+
+    async def _stream_pieces(self, out: ChatStream, model: str, messages: list[dict[str, Any]],
+                             temperature: float, max_tokens: int | None) -> AsyncGenerator[str, None]:
         started = time.monotonic()
         extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         try:
-            stream = await self._openai.chat.completions.create(
-                model=model, messages=messages, temperature=temperature, stream=True, **extra)  # type: ignore[arg-type]
+            stream = cast("openai.AsyncStream[Any]", await self._openai.chat.completions.create(
+                model=model, messages=messages, temperature=temperature, stream=True, **extra))  # type: ignore[arg-type]
         except _CALL_FAILURES as exc:
+            self._stream_ended(out, StreamEnding.FAILED)
             raise self._failure(ASSISTANT, exc) from exc
+        pieces = 0
         try:
             async for chunk in stream:
                 for choice in getattr(chunk, "choices", None) or ():
                     content = getattr(getattr(choice, "delta", None), "content", None)
                     if content:
+                        pieces += 1
                         yield content
+                    finish_reason = getattr(choice, "finish_reason", None)
+                    if finish_reason:
+                        out.finish_reason = str(finish_reason)
         except _CALL_FAILURES as exc:
+            self._stream_ended(out, StreamEnding.FAILED)
             raise self._failure(ASSISTANT, exc) from exc
         finally:
             await stream.close()
+        ending = ending_for(out.finish_reason)
+        self._stream_ended(out, ending)
+        if ending is StreamEnding.INTERRUPTED:
+            # Not an exception: the pieces already shown are real text. But it is a failure of the
+            # call, counted and logged with its real cause (e.g. llama.cpp's bare [DONE] when a
+            # second request interrupted this one).
+            log.warning("llm.stream_interrupted", purpose=ASSISTANT, base_url=self.base_url,
+                        finish_reason=out.finish_reason, pieces=pieces)
+            if self._metrics is not None:
+                self._metrics.llm_failures.labels(purpose=ASSISTANT, reason="interrupted").inc()
+        elif ending is StreamEnding.TRUNCATED:
+            log.info("llm.stream_truncated", purpose=ASSISTANT, max_tokens=max_tokens, pieces=pieces)
         self._observe(ASSISTANT, started)
+
+    def _stream_ended(self, out: ChatStream, ending: StreamEnding) -> None:
+        out.ending = ending
+        if self._metrics is not None:
+            self._metrics.llm_stream_endings.labels(ending=ending.value).inc()
 
     async def complete_json(self, model: str, messages: list[dict[str, Any]], *, schema: dict[str, Any],
                             schema_name: str, timeout: float, temperature: float = 0.0,

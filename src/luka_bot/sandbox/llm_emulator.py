@@ -17,7 +17,13 @@ slows the model down, injects faults and shows every request the bot sent.
 Faults (`fault_times` N > 0 applies the fault to the next N calls it fits, 0 until cleared):
 `timeout` holds the request open, `500` answers an OpenAI-style error, `malformed_json` answers
 non-JSON content to a JSON call or a broken chunk in a stream, `garbage_verdict` answers valid
-JSON that breaks the verdict schema (JSON calls only).
+JSON that breaks the verdict schema (JSON calls only). Two faults play the ways a real server cuts
+a stream short (streamed calls only): `interrupt` sends the first half of the reply and then a bare
+`data: [DONE]` with no `finish_reason` (what llama-cpp-python's server does when a second request
+interrupts a running one), `disconnect` sends the first half and drops the connection.
+
+A `max_tokens` in the request is honoured (one word is one token here): a longer reply is cut and
+ends with `finish_reason: "length"`; otherwise it ends with `"stop"`.
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ log = structlog.get_logger(__name__)
 
 EMULATED_PREFIX = "[emulated LLM] "
 PLAYED_MODELS = ("emulated-assistant", "emulated-judge")
-FAULTS = frozenset({"timeout", "500", "malformed_json", "garbage_verdict"})
+FAULTS = frozenset({"timeout", "500", "malformed_json", "garbage_verdict", "interrupt", "disconnect"})
+# Faults that only a streamed reply can play.
+STREAM_FAULTS = frozenset({"interrupt", "disconnect"})
 
 # A held ("timeout") request gives up after this long even if nobody resets the emulator, so a
 # forgotten fault cannot pin a connection forever.
@@ -128,10 +136,12 @@ class LlmEmulator:
         self.release.set()
         self.release = asyncio.Event()
 
-    def take_fault(self, *, json_call: bool) -> str | None:
+    def take_fault(self, *, json_call: bool, stream: bool = False) -> str | None:
         """The fault to play on this call, if any, counting it against `fault_times`."""
         fault = self.config.fault
         if fault is None or (fault == "garbage_verdict" and not json_call):
+            return None
+        if fault in STREAM_FAULTS and not stream:
             return None
         if self.config.fault_times > 0:
             self.config.fault_times -= 1
@@ -252,7 +262,7 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
 
     model = str(body.get("model") or PLAYED_MODELS[0])
     json_call = _is_json_call(body)
-    fault = emulator.take_fault(json_call=json_call)
+    fault = emulator.take_fault(json_call=json_call, stream=bool(body.get("stream")))
     if fault == "timeout":
         await _hold(request, emulator)
         return _openai_error(504, "emulated timeout ended", "server_error")
@@ -280,7 +290,8 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
 
     if body.get("stream"):
         return await _stream(request, emulator, body, model, tokens, finish_reason,
-                             broken=fault == "malformed_json" and not json_call)
+                             broken=fault == "malformed_json" and not json_call,
+                             cut=fault if fault in STREAM_FAULTS else None)
     if not json_call:
         await _sleep_or_release(emulator, emulator.config.first_token_delay)
     if fault == "malformed_json" and not json_call:
@@ -300,7 +311,7 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
 
 async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, Any], model: str,
                   tokens: list[str],
-                  finish_reason: str, *, broken: bool) -> web.StreamResponse:
+                  finish_reason: str, *, broken: bool, cut: str | None = None) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-cache"})
     await response.prepare(request)
@@ -312,6 +323,8 @@ async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, A
                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
+    if cut is not None:
+        tokens = tokens[:max(1, len(tokens) // 2)]
     try:
         await response.write(chunk({"role": "assistant", "content": ""}, None))
         await _sleep_or_release(emulator, emulator.config.first_token_delay)
@@ -322,6 +335,15 @@ async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, A
             if broken and index == 0:
                 await response.write(b'data: {"id": "' + completion_id.encode() + b'", "choices": [{\n\n')
                 break
+        if cut == "disconnect":
+            # Drop the connection in the middle of the chunked body, as a crashed server would.
+            if request.transport is not None:
+                request.transport.abort()
+            return response
+        if cut == "interrupt":
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
         await response.write(chunk({}, finish_reason))
         stream_options = body.get("stream_options")
         if isinstance(stream_options, dict) and stream_options.get("include_usage"):

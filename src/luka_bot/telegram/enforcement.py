@@ -21,7 +21,7 @@ from luka_bot.community.ladder import Sanction
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.metrics import Metrics
-from luka_bot.moderation.verdict import Action, Verdict
+from luka_bot.moderation.verdict import Action, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.audit import AuditLog
@@ -31,6 +31,7 @@ from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard, post_to_lo
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.texts import render
 from luka_bot.texts.community import category_label, sanction_notice
+from luka_bot.texts.commands import TEXTS as COMMAND_TEXTS
 from luka_bot.texts.moderation import TEXTS
 
 log = structlog.get_logger(__name__)
@@ -108,6 +109,8 @@ class Enforcer:
         result = Enforcement()
         if settings.dry_run:
             result.actions.append("dry_run")
+            if verdict.is_violation or verdict.removes_message:
+                await self._post_dry_run(target, verdict, settings, result)
         elif verdict.is_violation or verdict.removes_message:
             await self._act(target, verdict, settings, result)
         self._metrics.job_age_at_action.observe(max(0.0, time.time() - message_date))
@@ -156,7 +159,7 @@ class Enforcer:
                     user_id=target.user_id, name=target.name, text=target.text, category=verdict.category,
                     sanction=sanction.kind if sanction else None, duration_s=sanction.duration_s if sanction else None,
                     removed=verdict.removes_message, chat_title=target.chat_title,
-                    violation_id=target.violation_id)
+                    violation_id=target.violation_id, by_admin=verdict.tier is Tier.ADMIN)
         await self._cases.open(case)
         return case
 
@@ -173,6 +176,33 @@ class Enforcer:
             return
         if posted is not None:
             result.actions.append("log")
+
+    async def _post_dry_run(self, target: Target, verdict: Verdict, settings: GroupSettings,
+                            result: Enforcement) -> None:
+        """A dry run shows the log chat what would have happened, so admins can judge the policy
+        before turning it on; once per message revision, like a real action's log card."""
+        if self._cases is None:
+            return
+        log_chat = await self._cases.log_chat(target.chat_id)
+        if log_chat is None:
+            return
+        if not await self._redis.set(self._keys.notice_sent(target.chat_id, target.message_id, target.revision),
+                                     "dry", nx=True, ex=ACTION_DONE_TTL):
+            return
+        lang = settings.language.value
+        in_group = log_chat == target.chat_id  # there, the removed text is named, never shown again
+        text = render(COMMAND_TEXTS, "log.text_hidden", lang) if in_group else (target.text[:1000] or "—")
+        card = render(COMMAND_TEXTS, "log.dry_run", lang, chat=target.chat_title or target.chat_id,
+                      would=render(COMMAND_TEXTS, f"would.{verdict.action.value}", lang)
+                      if f"would.{verdict.action.value}" in COMMAND_TEXTS else verdict.action.value,
+                      member=target.name, user_id=target.user_id, reason=category_label(verdict.category, lang),
+                      detail=verdict.reason[:200] or verdict.tier.value, text=text)
+        try:
+            await self._bot.send_message(log_chat, card, parse_mode="HTML")
+        except TelegramAPIError as exc:  # a courtesy to admins, as the real log card is
+            result.errors.append(f"log: {exc}")
+            return
+        result.actions.append("log:dry_run")
 
     async def _delete(self, chat_id: int, message_ids: list[int], result: Enforcement) -> None:
         try:

@@ -17,12 +17,4 @@ TEXTS = {
         "en": "⚠️ A warning about your message in «{chat}»: {reason}.",
         "ru": "⚠️ Предупреждение за сообщение в «{chat}»: {reason}.",
     },
-    "start.welcome": {
-        "en": "Hi! I am a group assistant and moderator. Add me to a group as an admin (delete "
-              "and restrict rights), mention me to ask questions, and I will tell you here if I "
-              "ever have to remove one of your messages.",
-        "ru": "Привет! Я ассистент и модератор групп. Добавьте меня в группу администратором "
-              "(права удалять и ограничивать), упоминайте меня, чтобы задать вопрос, — а если мне "
-              "придётся удалить ваше сообщение, я напишу об этом здесь.",
-    },
 }
