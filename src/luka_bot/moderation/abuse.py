@@ -64,7 +64,7 @@ _SLURS_STRONG = [
 ]
 _SLURS_WEAK = [
     # Homonyms (a car's "tranny", a raccoon, a garden hoe) and reclaimed words: the judge reads them.
-    r"nigg(?:a|as|az|ah|ahs)", r"niccas?", r"nigs?", r"fags?", r"dykes?", r"retards?", r"retarded", r"homos?",
+    r"hoes?", r"nigg(?:a|as|az|ah|ahs)", r"niccas?", r"nigs?", r"fags?", r"dykes?", r"retards?", r"retarded", r"homos?",
     r"queers?", r"trann(?:y|ies)", r"coons?", r"gooks?", r"beaners?", r"spics?", r"white trash",
     r"wiggers?", r"ват(?:а|у|ой|ы|ан\w*)", r"пропагандон\w*", r"лахт\w*", r"путриот\w*",
     r"усраин\w*", r"эрэфи\w*", r"путиноид\w*", r"путлер\w*", r"либераст\w*", r"либерах\w*", r"петуш\w*",
@@ -85,7 +85,7 @@ _INSULTS_STRONG = [
     # English
     r"idiots?", r"morons?", r"imbeciles?", r"cretins?", r"dumbass\w*", r"dipshits?", r"shithead\w*",
     r"assholes?", r"arseholes?", r"dickheads?", r"douche\w*", r"cunts?", r"twats?", r"wankers?",
-    r"bitch(?:es)?", r"bitchass\w*", r"whores?", r"sluts?", r"skanks?", r"hoes?", r"motherfuck\w*",
+    r"bitch(?:es)?", r"bitchass\w*", r"whores?", r"sluts?", r"skanks?", r"motherfuck\w*",
     r"scumbags?", r"scum", r"losers?", r"bastards?", r"pricks?", r"jackass\w*", r"piece of shit",
     r"pos", r"sack of shit", r"worthless", r"pathetic", r"subhuman", r"degenerates?", r"pussy", r"pussies",
     r"fatass", r"fat ass", r"ugly ass", r"stupid ass", r"clowns?",
