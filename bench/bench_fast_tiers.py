@@ -33,14 +33,20 @@ def default_texts() -> list[str]:
     return texts
 
 
-def measure(label: str, texts: list[str], run, rounds: int) -> None:
-    times = []
+def measure(label: str, texts: list[str], run, rounds: int, best_of: bool = False) -> None:
+    times: list[float] = []
+    per_message: list[list[float]] = [[] for _ in texts]
     for _ in range(rounds):
         for i, text in enumerate(texts):
             request = ModerationRequest(chat_id=1, message_id=i, user_id=i, text=text)
             started = time.perf_counter()
             run(request)
-            times.append((time.perf_counter() - started) * 1000)
+            per_message[i].append((time.perf_counter() - started) * 1000)
+    if best_of:
+        # Each message's fastest round: its own cost, without the scheduler's pauses on a busy machine.
+        times = [min(t) for t in per_message]
+    else:
+        times = [t for ts in per_message for t in ts]
     times.sort()
     p50 = statistics.median(times)
     p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
@@ -52,6 +58,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--best-of", action="store_true", help="per message, keep its fastest round")
     args = parser.parse_args(argv)
     texts = [e.text for path in args.files for e in read_examples(path)] if args.files else default_texts()
     lengths = sorted(len(t) for t in texts)
@@ -59,8 +66,8 @@ def main(argv: list[str]) -> int:
     cascade = Cascade(SpamClassifier.load())
     settings = GroupSettings()
     cascade.assess(ModerationRequest(chat_id=1, message_id=0, user_id=0, text="warm up"), settings)
-    measure("rules only (fast_verdict)", texts, lambda r: cascade.fast_verdict(r, settings), args.rounds)
-    measure("rules + classifier (assess)", texts, lambda r: cascade.assess(r, settings), args.rounds)
+    measure("rules only (fast_verdict)", texts, lambda r: cascade.fast_verdict(r, settings), args.rounds, args.best_of)
+    measure("rules + classifier (assess)", texts, lambda r: cascade.assess(r, settings), args.rounds, args.best_of)
     return 0
 
 

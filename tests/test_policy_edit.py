@@ -48,3 +48,11 @@ def test_refused_edits_say_why_and_change_nothing(operation, path, value, reason
 def test_describe_lists_every_leaf_setting():
     paths = dict(describe(RulesPolicy()))
     assert paths["floods.max_emojis"] == 12 and "links.deny_domains" in paths and "stop_words" in paths
+
+
+def test_a_group_can_make_swearing_a_violation() -> None:
+    from luka_bot.policy.edit import Operation, apply_edit
+    from luka_bot.policy.rules import RulesPolicy
+
+    assert RulesPolicy().profanity_is_violation is False
+    assert apply_edit(RulesPolicy(), Operation.SET, "profanity_is_violation", "on").profanity_is_violation is True

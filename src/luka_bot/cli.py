@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--data-dir", type=Path, default=None)
     sandbox.add_argument("--no-browser", action="store_true")
     evaluate = sub.add_parser("eval", help="score the offline moderation tiers on a labelled file")
-    evaluate.add_argument("file", type=Path)
-    evaluate.add_argument("--json", action="store_true")
+    from luka_bot.moderation.evaluate import add_arguments as add_eval_arguments
+
+    add_eval_arguments(evaluate)
     evaluate.add_argument("--judge", action="store_true",
                           help="also ask the configured LLM judge (LLM_*/MODERATION_* settings), as LLM_JUDGE says")
     return parser
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         from luka_bot.moderation.evaluate import main_eval
 
-        return main_eval([str(args.file)] + (["--json"] if args.json else []))
+        return main_eval(args)
     try:
         settings = load_settings()
         if args.command == "sandbox":

@@ -251,3 +251,18 @@ async def test_concurrent_awards_announce_once(any_reputation: ReputationStore):
     )
     assert sum(results) == 1
     assert (await any_reputation.stats(CHAT, USER)).points == 5
+
+
+@pytest.mark.parametrize("category", [Category.THREAT, Category.HATE])
+async def test_a_first_threat_or_slur_skips_the_warning(reputation: ReputationStore, category: Category):
+    outcome = await reputation.record_violation(CHAT, USER, category, policy=POLICY, violation_id=f"{category}-1")
+    assert outcome.count_in_window == 1
+    assert outcome.sanction is not None and outcome.sanction.kind is SanctionKind.MUTE
+    spam = await reputation.record_violation(CHAT, USER + 1, Category.SPAM, policy=POLICY, violation_id="spam-1")
+    assert spam.sanction is not None and spam.sanction.kind is SanctionKind.WARN
+
+
+async def test_a_group_sets_how_far_a_category_climbs(reputation: ReputationStore):
+    policy = LadderPolicy(step_weights={Category.SPAM: 3})
+    outcome = await reputation.record_violation(CHAT, USER, Category.SPAM, policy=policy, violation_id="s1")
+    assert outcome.sanction is not None and outcome.sanction.kind is SanctionKind.BAN

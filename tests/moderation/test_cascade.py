@@ -289,3 +289,64 @@ async def test_samples_added_by_another_process_arrive_after_the_refresh() -> No
     assert len(await reader.model_for(1)) == 0
     now[0] = 31.0
     assert len(await reader.model_for(1)) == 1
+
+
+async def test_a_restore_approves_that_text_only_not_its_near_copies() -> None:
+    learning = GroupLearning(InMemorySampleStore())
+    cascade = Cascade(SURE_SPAM, learning=learning)
+    restored = "Earn 500 a day from home, message me for details today"
+    await learning.add_sample(1, restored, SampleLabel.HAM)
+    assert not (await cascade.decide(request(restored), settings(JudgeMode.OFF))).removes_message
+    near_copy = "Earn 500 a day from home, message me for details now"
+    assert (await cascade.decide(request(near_copy), settings(JudgeMode.OFF))).removes_message
+
+
+# --- abuse and greetings --------------------------------------------------------------------
+
+async def test_an_insult_the_spam_classifier_calls_ham_still_reaches_the_judge() -> None:
+    judge = FakeJudge(Verdict(Action.DELETE, Category.ABUSE, 0.9, "insult", Tier.LLM))
+    cascade = Cascade(SURE_HAM, judge=judge)
+    assessment = cascade.assess(request("политики все идиоты и клоуны"), settings())
+    assert assessment.band is Band.UNCERTAIN and not assessment.verdict.removes_message
+    verdict = await cascade.decide(request("политики все идиоты и клоуны"), settings())
+    assert judge.calls == 1 and verdict.category is Category.ABUSE
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("You are a fucking idiot, I will find you", Category.THREAT),
+    ("Заткнись, тупой урод", Category.ABUSE),
+    ("эти хохлы опять", Category.HATE),
+])
+async def test_confident_abuse_acts_offline_without_the_judge(text: str, category: Category) -> None:
+    judge = FakeJudge()
+    verdict = await Cascade(SURE_HAM, judge=judge).decide(request(text), settings())
+    assert verdict.removes_message and verdict.category is category and verdict.tier is Tier.RULES
+    assert judge.calls == 0
+
+
+async def test_swearing_at_nobody_is_left_alone_unless_the_group_forbids_it() -> None:
+    judge = FakeJudge()
+    cascade = Cascade(SURE_HAM, judge=judge)
+    text = "блять, опять всё сломалось после обновления"
+    assert not (await cascade.decide(request(text), settings())).removes_message and judge.calls == 0
+    strict = settings(rules={"profanity_is_violation": True})
+    verdict = await cascade.decide(request(text), strict)
+    assert verdict.removes_message and verdict.category is Category.ABUSE
+
+
+@pytest.mark.parametrize("text", ["hello", "Привет!", "всем привет", "Good morning everyone, have a nice day!"])
+async def test_a_newcomers_greeting_is_never_spam_even_without_a_judge(text: str) -> None:
+    verdict = await Cascade(SURE_SPAM).decide(request(text, member=NEWCOMER), settings(JudgeMode.OFF))
+    assert not verdict.removes_message
+
+
+async def test_a_greeting_with_a_link_is_not_a_greeting() -> None:
+    verdict = await Cascade(SURE_SPAM).decide(request("hi all t.me/+abcdef", member=NEWCOMER), settings(JudgeMode.OFF))
+    assert verdict.removes_message
+
+
+async def test_shipped_model_lets_greetings_through_with_no_judge() -> None:
+    cascade = Cascade(SpamClassifier.load())
+    for text in ("hello", "привет", "Hi everyone!", "Всем привет, я новенький"):
+        verdict = await cascade.decide(request(text, member=NEWCOMER), settings(JudgeMode.OFF))
+        assert not verdict.removes_message, text

@@ -68,3 +68,45 @@ def test_hard_cases_unicode_tricks_and_hard_negatives() -> None:
     assert report.recall >= 0.90
     assert report.false_positive_rate <= 0.10
     assert report.llm_share <= 0.15
+
+
+def test_json_reports_reach_and_where_each_label_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "ok\tsee you tomorrow\nspam\tзаработок без вложений, пиши в лс\n"
+                           "abuse\tты идиот\nabuse\tполитики все идиоты\nabuse\thave a nice day\n")
+    assert main_eval([str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["labels"] == {
+        "ok": {"n": 1, "flagged": 0, "to_llm": 0},
+        "spam": {"n": 1, "flagged": 1, "to_llm": 0},
+        "abuse": {"n": 3, "flagged": 1, "to_llm": 1},
+    }
+    # Violations either removed offline or sent to the judge: 3 of 4.
+    assert data["reach"] == 0.75
+
+
+def test_misses_list_each_wrong_line_with_tier_score_and_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "ok\tsee you tomorrow\nabuse\tполитики все идиоты\nspam\tзаработок без вложений\n")
+    assert main_eval([str(path), "--misses"]) == 0
+    out = capsys.readouterr().out
+    misses = [line for line in out.splitlines() if line[:1].isdigit()]
+    assert len(misses) == 1
+    line, label, outcome, where, score, reasons, text = misses[0].split("\t")
+    assert (line, label, outcome, text) == ("2", "abuse", "allowed", "политики все идиоты")
+    assert where == "uncertain/classifier -> judge" and score.startswith("p=0.") and "идиоты" in reasons
+
+
+def test_eval_piped_into_head_exits_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # Every line is a miss, so the output is far longer than the pipe holds when head exits.
+    path = write(tmp_path, "".join(f"abuse\tmessage number {n}\n" for n in range(3000)))
+    script = (
+        "import sys; from luka_bot.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    eval_cmd = [sys.executable, "-c", script, "eval", str(path), "--misses"]
+    shell = subprocess.run(
+        " ".join(eval_cmd[:2]) + f' "{script}" eval {path} --misses | head -1',
+        shell=True, capture_output=True, text=True, timeout=120)
+    assert shell.returncode == 0
+    assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr

@@ -24,7 +24,7 @@ LINES = [
     ("ok", "Good morning! Does anyone know when the meetup starts?"),      # sure ham
     ("spam", "Earn money from home, message me for details"),               # sure spam
     ("ok", "Hello everyone, I offer remote job with good pay"),             # uncertain
-    ("spam", "zorblax tokens best deal, write me"),                          # uncertain, leans to spam
+    ("spam", "zorblax deal, message me"),                                    # uncertain, leans to spam
 ]
 
 

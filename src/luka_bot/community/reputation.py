@@ -291,7 +291,8 @@ class ReputationStore:
             category=category,
             counted=bool(counted),
             count_in_window=int(count),
-            sanction=next_sanction(int(count), policy),
+            # A heavier category (a threat) climbs more than one step of the ladder at once.
+            sanction=next_sanction(int(count) + policy.step_weight(category) - 1, policy),
         )
         log.info(
             "community.violation",

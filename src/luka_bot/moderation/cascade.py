@@ -27,10 +27,19 @@ from typing import Protocol
 import structlog
 
 from luka_bot.moderation.classifier import SpamClassifier
+from luka_bot.moderation.greeting import is_greeting
 from luka_bot.moderation.learning import EMPTY_GROUP_MODEL, GroupLearning, GroupModel, SampleLabel
 from luka_bot.moderation.normalize import NormalizedText, normalize
 from luka_bot.moderation.rules import RuleHit, RuleInput, run_checks
-from luka_bot.moderation.verdict import Action, Category, ModerationRequest, Tier, TrustLevel, Verdict
+from luka_bot.moderation.verdict import (
+    ABUSE_CATEGORIES,
+    Action,
+    Category,
+    ModerationRequest,
+    Tier,
+    TrustLevel,
+    Verdict,
+)
 from luka_bot.policy.group import GroupSettings, JudgeMode
 from luka_bot.policy.rules import RulesPolicy
 
@@ -168,6 +177,15 @@ class Cascade:
         if not text.folded and not hits:
             return Assessment(Band.SKIPPED, Verdict.allow(Tier.SKIPPED, "nothing to judge"), text, hits, None, newcomer)
 
+        # Suspicions of abuse: the spam classifier knows nothing of insults, so while one stands
+        # the message is never "certainly fine"; it also moves no spam score.
+        abuse_hits = tuple(hit for hit in hits if hit.category in ABUSE_CATEGORIES)
+        spam_hits = tuple(hit for hit in hits if hit.category not in ABUSE_CATEGORIES)
+        if not abuse_hits and not spam_hits and is_greeting(text):
+            # "hello", "всем привет": how newcomers begin. Never spam, whatever the classifier says.
+            verdict = Verdict.allow(Tier.CLASSIFIER, "a greeting", 1.0, details=details + (("greeting", "yes"),))
+            return Assessment(Band.HAM, verdict, text, hits, 0.0, newcomer)
+
         match = group.nearest(text) if len(group) else None
         if match is not None and match.decides:
             details += (("group.sample", f"{match.label.value} {match.similarity:.2f}"),)
@@ -177,7 +195,7 @@ class Cascade:
             verdict = Verdict.allow(Tier.CLASSIFIER, "matches a message the admins approved", match.similarity, details=details)
             return Assessment(Band.HAM, verdict, text, hits, 0.0, newcomer)
 
-        shift = sum(hit.weight for hit in hits) + (match.log_odds_shift if match else 0.0)
+        shift = sum(hit.weight for hit in spam_hits) + (match.log_odds_shift if match else 0.0)
         score = self._classifier.score(text, shift)
         p = score.probability
         details += (("classifier.p_spam", f"{p:.3f}"),)
@@ -187,10 +205,14 @@ class Cascade:
             if newcomer
             else (bands.spam_at, bands.ham_below, bands.decide_at)
         )
-        category = next((hit.category for hit in hits if hit.category is not Category.SPAM), Category.SPAM)
+        category = next((hit.category for hit in spam_hits if hit.category is not Category.SPAM), Category.SPAM)
         if p >= spam_at:
             verdict = _delete(category, p, "the classifier is sure this is spam", Tier.CLASSIFIER, details)
             return Assessment(Band.SPAM, verdict, text, hits, p, newcomer)
+        if p < ham_below and abuse_hits:
+            reason = f"not spam, but {abuse_hits[0].detail}: the judge decides"
+            verdict = Verdict.allow(Tier.CLASSIFIER, reason, 1.0 - p, details=details)
+            return Assessment(Band.UNCERTAIN, verdict, text, hits, p, newcomer)
         if p < ham_below:
             return Assessment(Band.HAM, Verdict.allow(Tier.CLASSIFIER, "", 1.0 - p, details=details), text, hits, p, newcomer)
         if request.member.trust is TrustLevel.TRUSTED and not hits:

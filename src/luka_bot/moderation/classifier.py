@@ -20,7 +20,8 @@ from luka_bot.moderation.normalize import NormalizedText
 
 MODEL_FILE = Path(__file__).with_name("data") / "model.json"
 SHORTENERS = frozenset({
-    "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "cutt.ly", "is.gd", "v.gd", "clck.ru",
+    # Not t.co: Twitter wraps every shared link in it, so it marks a shared tweet, not a hidden target.
+    "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "cutt.ly", "is.gd", "v.gd", "clck.ru",
     "urlz.fr", "shorturl.at", "rebrand.ly", "tiny.cc", "ow.ly", "u.to", "vk.cc", "rb.gy",
     "lnkd.in", "bit.do", "s.id", "qps.ru", "surl.li", "tiny.one", "linktr.ee", "taplink.cc",
 })
@@ -29,7 +30,7 @@ _TOKEN = re.compile(r"[^\W_]+|[$€₽£₿%+!?]", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _CHAR_NGRAMS = (3, 4, 5)
 # Long messages add nothing past this many tokens; the cap bounds the cost of one score.
-_MAX_TOKENS = 400
+_MAX_TOKENS = 200
 
 
 def features(text: NormalizedText) -> list[str]:

@@ -1,18 +1,25 @@
-"""`luka-bot eval FILE [--json]`: score the offline tiers on a labelled file.
+"""`luka-bot eval FILE [--json] [--misses]`: score the offline tiers on a labelled file.
 
 FILE has one `label<TAB>text` per line, labels `ok`, `spam`, `abuse` (a violation is any label
 but `ok`); blank lines and lines starting with "#" are skipped, and the text may carry "\\n"
 escapes for line breaks. Every line is judged as the first message of a new member in a group
 with default settings, without the LLM. The report also says which tier decided and what share
-`uncertain` mode would have sent to the LLM.
+`uncertain` mode would have sent to the LLM, the "reach" (violations removed offline or sent to
+the judge) and, per label, how many lines were flagged and how many went to the judge.
+`--misses` prints each wrong line with the tier that decided, its score and its reasons.
+
+Options are declared in `add_arguments` and read in `main_eval`, so a new one (a judge pass) is
+one argument and one branch, and `luka-bot eval` in cli.py needs no change.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Iterable
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +51,30 @@ class Example:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     example: Example
-    flagged: bool
+    flagged: bool                      # removed by the offline tiers
     band: Band
     tier: str
     elapsed_ms: float
+    category: str = "none"
+    score: float | None = None         # the classifier's spam probability, when it ran
+    reasons: tuple[str, ...] = ()      # the verdict's reason and the checks that fired
+
+    @property
+    def to_llm(self) -> bool:
+        """`uncertain` mode would ask the judge about this line."""
+        return self.band is Band.UNCERTAIN
+
+    @property
+    def wrong(self) -> bool:
+        return self.flagged is not self.example.is_violation
+
+    def describe(self) -> str:
+        score = "-" if self.score is None else f"{self.score:.3f}"
+        where = f"{self.band.value}/{self.tier}" + (" -> judge" if self.to_llm else "")
+        verdict = f"flagged as {self.category}" if self.flagged else "allowed"
+        reasons = "; ".join(self.reasons) or "-"
+        text = self.example.text.replace("\n", "\\n")
+        return f"{self.example.line}\t{self.example.label}\t{verdict}\t{where}\tp={score}\t{reasons}\t{text}"
 
 
 @dataclass
@@ -109,6 +136,28 @@ class EvalReport:
         return sum(1 for o in self.outcomes if o.band is Band.UNCERTAIN) / self.n if self.n else 0.0
 
     @property
+    def reach(self) -> float:
+        """Share of violations removed offline or sent to the judge in `uncertain` mode."""
+        violations = [o for o in self.outcomes if o.example.is_violation]
+        if not violations:
+            return 0.0
+        return sum(1 for o in violations if o.flagged or o.to_llm) / len(violations)
+
+    @property
+    def labels(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for o in self.outcomes:
+            row = out.setdefault(o.example.label, {"n": 0, "flagged": 0, "to_llm": 0})
+            row["n"] += 1
+            row["flagged"] += o.flagged
+            row["to_llm"] += o.to_llm
+        return {label: out[label] for label in LABELS if label in out}
+
+    @property
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.wrong]
+
+    @property
     def by_tier(self) -> dict[str, int]:
         return dict(Counter(o.band.value for o in self.outcomes).most_common())
 
@@ -121,6 +170,8 @@ class EvalReport:
             "p50_ms": round(self.p50_ms, 4),
             "p99_ms": round(self.p99_ms, 4),
             "llm_share": round(self.llm_share, 4),
+            "reach": round(self.reach, 4),
+            "labels": self.labels,
             "confusion": {"tp": self.tp, "fn": self.fn, "fp": self.fp, "tn": self.tn},
             "by_tier": self.by_tier,
             "by_label": dict(Counter(o.example.label for o in self.outcomes)),
@@ -160,7 +211,10 @@ def evaluate(examples: list[Example], cascade: Cascade, settings: GroupSettings 
         assessment = cascade.assess(request, settings)
         elapsed = (time.perf_counter() - started) * 1000
         verdict = assessment.verdict
-        report.outcomes.append(Outcome(example, verdict.removes_message, assessment.band, verdict.tier.value, elapsed))
+        reasons = tuple(r for r in (verdict.reason,) if r) + tuple(f"{k}={v}" for k, v in verdict.details)
+        report.outcomes.append(Outcome(
+            example, verdict.removes_message, assessment.band, verdict.tier.value, elapsed,
+            category=verdict.category.value, score=assessment.spam_probability, reasons=reasons))
     return report
 
 
@@ -181,6 +235,10 @@ def format_report(report: EvalReport) -> str:
         f"false positive rate  {report.false_positive_rate:.3f}",
         f"latency p50 / p99    {report.p50_ms:.3f} ms / {report.p99_ms:.3f} ms",
         f"to LLM (uncertain)   {report.llm_share:.1%}",
+        f"reach                {report.reach:.3f}   (violations removed or sent to the judge)",
+        "",
+        "label      lines  flagged   to LLM",
+        *(f"{label:<8} {row['n']:>7} {row['flagged']:>8} {row['to_llm']:>8}" for label, row in report.labels.items()),
         "",
         "decided by   messages  flagged",
     ]
@@ -190,17 +248,48 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(rows)
 
 
-def main_eval(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="luka-bot eval", description="Score the offline moderation tiers on a labelled file.")
+def format_misses(report: EvalReport) -> Iterable[str]:
+    yield "# line\tlabel\toutcome\tband/tier\tscore\treasons\ttext"
+    for outcome in report.misses:
+        yield outcome.describe()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="lines 'label<TAB>text', labels ok/spam/abuse")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args(argv)
+    parser.add_argument("--misses", action="store_true", help="also print each wrong line with its tier, score and reasons")
+
+
+def main_eval(argv: list[str] | argparse.Namespace) -> int:
+    if isinstance(argv, argparse.Namespace):
+        args = argv
+    else:
+        parser = argparse.ArgumentParser(prog="luka-bot eval", description="Score the offline moderation tiers on a labelled file.")
+        add_arguments(parser)
+        args = parser.parse_args(argv)
     try:
         report = run_eval(args.file)
     except (EvalFileError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else format_report(report))
+    lines: list[str] = []
+    if args.misses:
+        lines.extend(format_misses(report))
+    lines.append(json.dumps(report.as_json(), ensure_ascii=False) if args.json else format_report(report))
+    return _print_lines(lines)
+
+
+def _print_lines(lines: Iterable[str]) -> int:
+    """Print, and stop quietly when the reader goes away (`luka-bot eval FILE | head`)."""
+    try:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again while flushing stdout at exit; point it at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 0
 
 

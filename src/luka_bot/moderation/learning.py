@@ -1,8 +1,10 @@
 """What admins teach one group: /spam adds a spam sample, "Not spam" a ham sample.
 
 The shipped classifier is the same for every group; these samples sit on top of it. A message
-that nearly repeats a sample the admins labelled is decided by that label (the fifth copy of a
-spam an admin removed goes at once); a looser resemblance only moves the score.
+that nearly repeats a spam sample is decided by it (the fifth copy of a spam an admin removed goes
+at once); a looser resemblance only moves the score. A restore ("Not spam") is narrower on
+purpose: it says "this one text was fine", so only the very same text is allowed by it. Spammers
+send near-copies of a restored message; those are judged as if nothing had been restored.
 Storage is a Protocol: the lead's Redis store or the in-memory one here.
 """
 
@@ -61,14 +63,17 @@ class SampleMatch:
     label: SampleLabel
     similarity: float
     sample: str
+    exact: bool = False        # the very same normalized text
 
     @property
     def decides(self) -> bool:
+        if self.label is SampleLabel.HAM:
+            return self.exact
         return self.similarity >= NEAR_DUPLICATE
 
     @property
     def log_odds_shift(self) -> float:
-        if self.similarity < RESEMBLANCE:
+        if self.label is SampleLabel.HAM or self.similarity < RESEMBLANCE:
             return 0.0
         sign = 1.0 if self.label is SampleLabel.SPAM else -1.0
         return sign * RESEMBLANCE_WEIGHT * self.similarity
@@ -81,6 +86,7 @@ class GroupModel:
         # A later label for the same text wins: "Not spam" after /spam undoes it.
         latest = {sample.text: sample for sample in samples}
         self._samples = list(latest.values())
+        self._by_text = latest
         self._words = [frozenset(_WORD.findall(sample.text)) for sample in self._samples]
         self._index: dict[str, list[int]] = {}
         for i, words in enumerate(self._words):
@@ -91,6 +97,9 @@ class GroupModel:
         return len(self._samples)
 
     def nearest(self, text: NormalizedText) -> SampleMatch | None:
+        exact = self._by_text.get(text.folded)
+        if exact is not None:
+            return SampleMatch(exact.label, 1.0, exact.text, exact=True)
         words = frozenset(_WORD.findall(text.folded))
         if not words or not self._samples:
             return None
@@ -100,6 +109,8 @@ class GroupModel:
                 overlap[i] = overlap.get(i, 0) + 1
         best: SampleMatch | None = None
         for i, shared in overlap.items():
+            if self._samples[i].label is SampleLabel.HAM:
+                continue  # an approval covers its own text only (matched exactly above)
             similarity = shared / (len(words) + len(self._words[i]) - shared)
             if best is None or similarity > best.similarity:
                 sample = self._samples[i]

@@ -18,7 +18,9 @@ class Category(StrEnum):
     NONE = "none"
     SPAM = "spam"
     SCAM = "scam"
-    ABUSE = "abuse"
+    ABUSE = "abuse"            # insults and harassment aimed at a person
+    THREAT = "threat"          # a person is told they will be hurt
+    HATE = "hate"              # slurs and hate aimed at a group
     NSFW = "nsfw"
     FLOOD = "flood"
     OFF_TOPIC = "off_topic"
@@ -37,6 +39,9 @@ class Tier(StrEnum):
     FALLBACK = "fallback"   # a tier failed (timeout, garbage) and no action was taken
     SKIPPED = "skipped"     # moderation off, admin exempt, nothing to judge
 
+
+# Violations against people rather than the group's feed: the abuse tier's categories.
+ABUSE_CATEGORIES = frozenset({Category.ABUSE, Category.THREAT, Category.HATE})
 
 REMOVING_ACTIONS = frozenset({Action.DELETE, Action.MUTE, Action.BAN})
 
@@ -66,6 +71,7 @@ class Signals:
     messages_last_minute: int = 0          # by this member in this chat, this one included
     same_text_senders: int = 0             # distinct (chat, user) that posted this normalized text lately
     same_text_chats: int = 0
+    same_text_senders_here: int = 0        # ... of them in this chat
 
 
 @dataclass(frozen=True, slots=True)

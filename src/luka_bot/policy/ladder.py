@@ -60,11 +60,19 @@ def _default_penalties() -> dict[Category, int]:
         Category.SPAM: 25,
         Category.SCAM: 50,
         Category.ABUSE: 50,
+        Category.THREAT: 100,
+        Category.HATE: 100,
         Category.NSFW: 50,
         Category.FLOOD: 10,
         Category.OFF_TOPIC: 5,
         Category.OTHER: 10,
     }
+
+
+def _default_step_weights() -> dict[Category, int]:
+    # A threat or a slur is not a first slip to warn about: it counts as two steps, so the first
+    # one already mutes (with the default ladder).
+    return {Category.THREAT: 2, Category.HATE: 2}
 
 
 class Rewards(BaseModel):
@@ -103,6 +111,9 @@ class LadderPolicy(BaseModel):
     # Points taken per violation; a category missing here costs nothing.
     penalties: dict[Category, int] = Field(default_factory=_default_penalties)
     trust: TrustPolicy = Field(default_factory=TrustPolicy)
+    # How many ladder steps one violation of a category climbs (default 1): the step applied is
+    # the one for (violations in the window - 1 + weight).
+    step_weights: dict[Category, int] = Field(default_factory=_default_step_weights)
 
     @field_validator("penalties")
     @classmethod
@@ -111,6 +122,15 @@ class LadderPolicy(BaseModel):
             raise ValueError("'none' is not a violation and cannot carry a penalty")
         if any(not 0 <= points <= 100_000 for points in value.values()):
             raise ValueError("penalties must be between 0 and 100000 points")
+        return value
+
+    @field_validator("step_weights")
+    @classmethod
+    def _step_weights_are_sane(cls, value: dict[Category, int]) -> dict[Category, int]:
+        if Category.NONE in value:
+            raise ValueError("'none' is not a violation and has no ladder weight")
+        if any(not 1 <= steps <= 20 for steps in value.values()):
+            raise ValueError("step weights must be between 1 and 20")
         return value
 
     @property
@@ -123,3 +143,6 @@ class LadderPolicy(BaseModel):
 
     def penalty(self, category: Category) -> int:
         return self.penalties.get(category, 0)
+
+    def step_weight(self, category: Category) -> int:
+        return self.step_weights.get(category, 1)

@@ -15,12 +15,14 @@ DUPLICATE_WINDOW_S = 10 * 60
 
 
 class SignalCounts:
-    __slots__ = ("messages_last_minute", "same_text_senders", "same_text_chats")
+    __slots__ = ("messages_last_minute", "same_text_senders", "same_text_chats", "same_text_senders_here")
 
-    def __init__(self, messages_last_minute: int, same_text_senders: int, same_text_chats: int) -> None:
+    def __init__(self, messages_last_minute: int, same_text_senders: int, same_text_chats: int,
+                 same_text_senders_here: int = 0) -> None:
         self.messages_last_minute = messages_last_minute
         self.same_text_senders = same_text_senders
         self.same_text_chats = same_text_chats
+        self.same_text_senders_here = same_text_senders_here
 
 
 class SignalStore:
@@ -48,4 +50,5 @@ class SignalStore:
             messages_last_minute=int(results[2]),
             same_text_senders=len(senders),
             same_text_chats=len({member.split(":", 1)[0] for member in senders}),
+            same_text_senders_here=sum(1 for member in senders if member.split(":", 1)[0] == str(chat_id)),
         )

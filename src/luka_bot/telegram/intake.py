@@ -13,10 +13,14 @@ from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
 from aiogram.types import Message, TelegramObject, Update
 
+from luka_bot.community.reputation import HISTORY_LIMIT
+from luka_bot.community.stats import MemberStats
+from luka_bot.community.trust import member_context
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import MemberContext, ModerationRequest, TrustLevel
 from luka_bot.policy.group import GroupSettings
+from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
@@ -76,6 +80,9 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "forwarded_from_channel": "1" if origin is not None and origin.type == "channel" else "0",
         "sent_as_channel": "1" if message.sender_chat is not None and message.sender_chat.id != message.chat.id else "0",
         "anonymous_admin": "1" if message.sender_chat is not None and message.sender_chat.id == message.chat.id else "0",
+        # The discussion group's copy of a post from its own linked channel: the group's own
+        # content, never a stranger's forward (and its channel is never to be banned).
+        "automatic_forward": "1" if message.is_automatic_forward else "0",
         "has_contact": "1" if message.contact is not None else "0",
         "external_reply": "1" if message.external_reply is not None else "0",
         "link_urls": json.dumps(_link_urls(message)),
@@ -105,12 +112,38 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
 class FastTier(Protocol):
     """The inline part of moderation: certain rule hits, acted on before any handler runs."""
 
-    async def check(self, fields: dict[str, str], settings: GroupSettings) -> bool: ...  # True: removed
+    async def check(self, fields: dict[str, str], settings: GroupSettings,
+                    member: MemberContext | None = None) -> bool: ...  # True: removed
 
 
-# Inline, nothing is known of the member yet; judge as a regular member so that only rule hits
-# that are certain for anyone act here. Newcomer strictness applies in the worker.
+# When the member's standing could not be read (no stored record yet is a newcomer, not this):
+# judge as a regular member so that only rule hits that are certain for anyone act here.
 INLINE_MEMBER = MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=1)
+
+
+class StandingRead:
+    """The member's stored standing, read inside the intake pipeline (no extra round trip)."""
+
+    def __init__(self, pipe: Any, keys: Keys, chat_id: int, user_id: int) -> None:
+        self._chat_id = chat_id
+        self._user_id = user_id
+        self._index = len(pipe)
+        pipe.hgetall(keys.reputation(chat_id, user_id))
+        pipe.zrange(keys.violations(chat_id, user_id), -HISTORY_LIMIT, -1, withscores=True)
+
+    def member(self, results: list[Any], policy: LadderPolicy, now: float) -> MemberContext:
+        fields, history = results[self._index], results[self._index + 1]
+        stats = MemberStats.from_storage(self._chat_id, self._user_id, fields or {},
+                                         [(m, float(s)) for m, s in history or []])
+        return standing_member(stats, policy, now)
+
+
+def standing_member(stats: MemberStats, policy: LadderPolicy, now: float) -> MemberContext:
+    """The member as the worker will see them: the stored count does not include this message yet."""
+    member = member_context(stats, now, policy, is_admin=False)
+    return MemberContext(
+        trust=member.trust, is_first_message=stats.messages == 0, messages_in_group=stats.messages + 1,
+        points=member.points, recent_violations=member.recent_violations, is_admin=False)
 
 
 class IntakeMiddleware(BaseMiddleware):
@@ -157,6 +190,8 @@ class IntakeMiddleware(BaseMiddleware):
             slot = self._queue.intake(pipe, update_id=event.update_id,
                                       record_key=self._keys.message(chat_id, message.message_id),
                                       record=record, record_ttl=MESSAGE_TTL, job=job)
+            # The inline tier judges the member by their real standing, read in this round trip.
+            standing = StandingRead(pipe, self._keys, chat_id, int(job["user_id"]))
             if settings is None:  # at most every few seconds per chat: remember the group, read its settings
                 pipe.hset(self._keys.groups, str(chat_id), message.chat.title or "")
                 pipe.get(self._keys.group_settings(chat_id))
@@ -172,6 +207,7 @@ class IntakeMiddleware(BaseMiddleware):
             settings = self._group_settings.parse(chat_id, results[-1])
             self._group_settings.remember(chat_id, settings)
         if self._fast_tier is not None and settings.moderation_enabled:
-            if await self._fast_tier.check(job, settings):
+            member = standing.member(results, settings.ladder, time.time())
+            if await self._fast_tier.check(job, settings, member):
                 return None  # removed before any reply: the assistant never sees it
         return await handler(event, data)

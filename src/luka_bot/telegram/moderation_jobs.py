@@ -27,7 +27,7 @@ from luka_bot.jobs.queue import Job
 from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import JudgeUnavailable
-from luka_bot.moderation.verdict import ModerationRequest, Signals, Tier, Verdict
+from luka_bot.moderation.verdict import MemberContext, ModerationRequest, Signals, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.signals import SignalStore
@@ -62,9 +62,15 @@ def default_text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(text.lower().split()).encode(), digest_size=12).hexdigest()
 
 
+def is_group_own(fields: dict[str, str]) -> bool:
+    """Posts by the group itself: its anonymous admins, its linked channel's automatic forwards.
+    Never judged as a stranger, never sanctioned (a ban would bar the group's own channel)."""
+    return fields.get("anonymous_admin") == "1" or fields.get("automatic_forward") == "1"
+
+
 async def is_exempt(admins: AdminCache, fields: dict[str, str], target: Target) -> bool:
     """Admins (anonymous ones post as the group) are moderated only when the group asks for it."""
-    return fields.get("anonymous_admin") == "1" or await admins.is_admin(target.chat_id, target.user_id)
+    return is_group_own(fields) or await admins.is_admin(target.chat_id, target.user_id)
 
 
 class ModerationJobHandler:
@@ -102,7 +108,7 @@ class ModerationJobHandler:
         started = time.time()
         message_date = float(fields.get("date") or started)
         exempt = await is_exempt(self._admins, fields, target)
-        if exempt and not settings.moderate_admins:
+        if is_group_own(fields) or (exempt and not settings.moderate_admins):
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
@@ -119,10 +125,10 @@ class ModerationJobHandler:
             chat_id=target.chat_id, user_id=target.user_id, message_id=target.message_id, sent_at=message_date,
             text_hash=self._text_hash(text) if text.strip() else None,
             # A retry sees the activity around the message as it was when it came in.
-            now=started if job.attempt <= 1 else max(message_date, first_intake))
+            now=started if job.attempt <= 1 and job.deferrals == 0 else max(message_date, first_intake))
         request = request_from_job(fields, member=member, language=settings.language.value, signals=Signals(
             messages_last_minute=counts.messages_last_minute, same_text_senders=counts.same_text_senders,
-            same_text_chats=counts.same_text_chats))
+            same_text_chats=counts.same_text_chats, same_text_senders_here=counts.same_text_senders_here))
         try:
             verdict = await self._decider.decide(request, settings)
         except JudgeUnavailable as exc:
@@ -196,10 +202,13 @@ class InlineModeration:
         self._admins = admins
         self._metrics = metrics
 
-    async def check(self, fields: dict[str, str], settings: GroupSettings) -> bool:
+    async def check(self, fields: dict[str, str], settings: GroupSettings,
+                    member: MemberContext | None = None) -> bool:
         if settings.dry_run:
             return False  # dry-run removes nothing: the worker judges and audits it with full context
-        request = request_from_job(fields, member=INLINE_MEMBER, language=settings.language.value)
+        if is_group_own(fields):
+            return False
+        request = request_from_job(fields, member=member or INLINE_MEMBER, language=settings.language.value)
         verdict = self._decider.fast_verdict(request, settings)
         if verdict is None or not verdict.removes_message:
             return False

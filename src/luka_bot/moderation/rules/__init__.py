@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from luka_bot.moderation.rules.abuse import is_abusive
 from luka_bot.moderation.rules.caps import is_caps_flood
 from luka_bot.moderation.rules.channel_sender import is_sent_as_channel
 from luka_bot.moderation.rules.contact import is_contact_only, is_external_reply
@@ -16,7 +17,7 @@ from luka_bot.moderation.rules.links import has_denied_link, has_newcomer_link, 
 from luka_bot.moderation.rules.mentions import is_mention_flood
 from luka_bot.moderation.rules.rate import is_message_rate_flood
 from luka_bot.moderation.rules.result import RuleHit, RuleInput
-from luka_bot.moderation.rules.stop_words import is_abusive, is_stop_word_hit
+from luka_bot.moderation.rules.stop_words import is_stop_word_hit
 
 Check = Callable[[RuleInput], RuleHit | None]
 

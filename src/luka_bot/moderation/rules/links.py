@@ -45,5 +45,6 @@ def has_newcomer_link(inp: RuleInput) -> RuleHit | None:
         return None
     links = _unallowed_links(inp)
     if links:
-        return RuleHit.suspicion("rule.newcomer_link", links[0].domain, 1.0)
+        # A news link is how members share; the text around it says whether it is a drop.
+        return RuleHit.suspicion("rule.newcomer_link", links[0].domain, 0.5)
     return None

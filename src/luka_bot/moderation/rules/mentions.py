@@ -7,10 +7,19 @@ from luka_bot.moderation.verdict import Category
 
 
 def is_mention_flood(inp: RuleInput) -> RuleHit | None:
-    limit = stricter(inp.policy.floods.max_mentions, inp.is_newcomer)
-    if limit and inp.text.mentions >= limit:
+    # The group's limit is certain for everyone: a reply thread quoting three people is a
+    # conversation, not a broadcast, so a newcomer's lower limit only raises suspicion.
+    limit = inp.policy.floods.max_mentions
+    # Replying to a thread tags everyone in it; a broadcast also carries a link, or tags many more.
+    if limit and inp.text.mentions >= limit and (inp.text.links or inp.text.mentions >= 2 * limit):
         return RuleHit.certain_hit("rule.mention_flood", Category.SPAM, f"{inp.text.mentions} mentions")
+    if limit and inp.text.mentions >= limit:
+        return RuleHit.suspicion("rule.mention_flood", f"{inp.text.mentions} mentions", 2.0)
+    newcomer_limit = stricter(limit, inp.is_newcomer)
+    if inp.is_newcomer and newcomer_limit and inp.text.mentions >= newcomer_limit:
+        return RuleHit.suspicion("rule.newcomer_mention", f"{inp.text.mentions} mentions", 1.5)
     if inp.is_newcomer and inp.text.mentions:
-        # A newcomer's first message pointing at an account ("write to @x") is how spam hands off.
-        return RuleHit.suspicion("rule.newcomer_mention", f"{inp.text.mentions} mentions", 1.0)
+        # A newcomer's first message pointing at an account ("write to @x") is how spam hands off,
+        # but so is "@anna thanks": a nudge, which the text itself must confirm.
+        return RuleHit.suspicion("rule.newcomer_mention", f"{inp.text.mentions} mentions", 0.5)
     return None

@@ -1,4 +1,4 @@
-"""Stop phrases: the group's own list and the shipped spam and insult phrases.
+"""Stop phrases: the group's own list and the shipped spam phrases (abuse is `rules/abuse.py`).
 
 Phrases are normalized the same way as messages and compared word by word with punctuation
 dropped, so one entry "заработок без вложений" also catches "З4РАБОТОК!!! БЕЗ ВЛОЖЕНИЙ"; they
@@ -60,11 +60,6 @@ def builtin_spam_matcher() -> PhraseMatcher:
     return PhraseMatcher(read_phrases(DATA_DIR / "stop_phrases.txt", Category.SPAM))
 
 
-@lru_cache(maxsize=1)
-def builtin_abuse_matcher() -> PhraseMatcher:
-    return PhraseMatcher(read_phrases(DATA_DIR / "abuse_phrases.txt", Category.ABUSE))
-
-
 @lru_cache(maxsize=256)
 def group_matcher(stop_words: tuple[str, ...]) -> PhraseMatcher:
     # Groups share few distinct lists; caching by the list keeps compilation off the hot path.
@@ -79,8 +74,3 @@ def is_stop_word_hit(inp: RuleInput) -> RuleHit | None:
         return RuleHit.certain_hit("rule.stop_phrases", found[0], found[1])
     return None
 
-
-def is_abusive(inp: RuleInput) -> RuleHit | None:
-    if inp.policy.builtin_abuse_phrases and (found := builtin_abuse_matcher().find(inp.text.words)):
-        return RuleHit.certain_hit("rule.abuse_phrases", found[0], found[1])
-    return None
