@@ -39,6 +39,9 @@ from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import appeals, assistant, community, members, private
+from luka_bot.telegram.routers import gate as gate_router
+from luka_bot.gate.repository import GateRepository
+from luka_bot.telegram.gatekeeper import Gatekeeper
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
@@ -46,7 +49,8 @@ from luka_bot.web.server import Health, create_web_app
 
 log = structlog.get_logger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member",
+                   "chat_join_request"]
 
 
 @dataclass
@@ -66,6 +70,7 @@ class App:
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    gatekeeper: Gatekeeper | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
@@ -108,6 +113,8 @@ class App:
                 await self.queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
                 sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
+                if self.gatekeeper is not None:  # captcha deadlines live in Redis: any worker sweeps them
+                    tasks.append(asyncio.create_task(self._sweep_gate(), name="gate"))
                 self.health.worker_running = True
             await self._stopping.wait()
         finally:
@@ -141,6 +148,16 @@ class App:
             except Exception as exc:  # the edge of a background loop: log, keep sweeping
                 log.warning("notices.sweep_failed", error=str(exc))
             await asyncio.sleep(1.0)
+
+    async def _sweep_gate(self) -> None:
+        assert self.gatekeeper is not None
+        while not self._stopping.is_set():
+            try:
+                await self.gatekeeper.sweep()
+            except Exception as exc:  # the edge of a background loop: log, keep sweeping
+                log.warning("gate.sweep_failed", error=str(exc))
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
 
     async def _poll(self) -> None:
         await self.dispatcher.start_polling(
@@ -184,10 +201,13 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
                         notice_lifetime=settings.notice_lifetime, cases=cases)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    gate_repo = GateRepository(redis.client, keys)
+    gatekeeper = Gatekeeper(bot, redis.client, keys, repo=gate_repo, group_settings=group_settings, admins=admins,
+                            audit=audit, cases=cases, limiter=limiter, notice_lifetime=settings.notice_lifetime)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
-                                   achievements=AchievementAnnouncer(bot, reputation, limiter))
+                                   achievements=AchievementAnnouncer(bot, reputation, limiter), approved=gate_repo)
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
 
@@ -195,14 +215,17 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
+        gatekeeper=gatekeeper,
     )
-    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics)
+    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo)
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
+    # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
+    dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight)
+               group_settings=group_settings, audit=audit, in_flight=in_flight, gatekeeper=gatekeeper)

@@ -43,6 +43,15 @@ def default_text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(text.lower().split()).encode(), digest_size=12).hexdigest()
 
 
+class ApprovedMembers(Protocol):
+    async def is_approved(self, chat_id: int, user_id: int) -> bool: ...
+
+
+async def is_approved(approved: ApprovedMembers | None, target: Target) -> bool:
+    """Members the admins approved (/approve) skip automated moderation entirely; one Redis read."""
+    return approved is not None and await approved.is_approved(target.chat_id, target.user_id)
+
+
 async def is_exempt(admins: AdminCache, fields: dict[str, str], target: Target) -> bool:
     """Admins (anonymous ones post as the group) are moderated only when the group asks for it."""
     return fields.get("anonymous_admin") == "1" or await admins.is_admin(target.chat_id, target.user_id)
@@ -52,7 +61,8 @@ class ModerationJobHandler:
     def __init__(self, *, decider: Decider, enforcer: Enforcer, group_settings: GroupSettingsRepository,
                  reputation: ReputationStore, admins: AdminCache, signals: SignalStore, metrics: Metrics,
                  text_hash: TextHasher = default_text_hash,
-                 achievements: AchievementAnnouncer | None = None) -> None:
+                 achievements: AchievementAnnouncer | None = None, approved: ApprovedMembers | None = None) -> None:
+        self._approved = approved
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -78,7 +88,7 @@ class ModerationJobHandler:
         started = time.time()
         message_date = float(fields.get("date") or started)
         exempt = await is_exempt(self._admins, fields, target)
-        if exempt and not settings.moderate_admins:
+        if (exempt and not settings.moderate_admins) or await is_approved(self._approved, target):
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
@@ -126,7 +136,9 @@ class FastDecider(Protocol):
 class InlineModeration:
     """The gateway's fast tier: a certain rule hit removes the message before any reply exists."""
 
-    def __init__(self, *, decider: FastDecider, enforcer: Enforcer, admins: AdminCache, metrics: Metrics) -> None:
+    def __init__(self, *, decider: FastDecider, enforcer: Enforcer, admins: AdminCache, metrics: Metrics,
+                 approved: ApprovedMembers | None = None) -> None:
+        self._approved = approved
         self._decider = decider
         self._enforcer = enforcer
         self._admins = admins
@@ -141,6 +153,8 @@ class InlineModeration:
             return False
         target = target_from_job(fields)
         if not settings.moderate_admins and await is_exempt(self._admins, fields, target):
+            return False
+        if await is_approved(self._approved, target):
             return False
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         await self._enforcer.enforce(target, verdict, settings, message_date=float(fields.get("date") or time.time()),

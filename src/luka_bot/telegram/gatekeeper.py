@@ -1,0 +1,358 @@
+"""The newcomer gate's Telegram side: hold joins behind a captcha, detect raids, time out.
+
+Guarantees:
+- A challenge's deadline is in Redis (`captcha_deadlines`), so a restart never forgets it; the
+  sweeper (`sweep`) removes whoever is still waiting once it passes.
+- A chat shows at most one challenge message: each join replaces it, each solve or timeout edits
+  or deletes it; timeouts of one sweep share one self-deleting notice.
+- A join is handled once although Telegram announces it twice (service message, chat_member).
+- Joins of one chat are handled one at a time in this process (`_lock`), so a surge cannot post
+  two prompts or start a raid twice; across processes the Redis claims (SET NX, HDEL) decide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
+
+from luka_bot.gate.captcha import Challenge, is_right, make_challenge
+from luka_bot.gate.policy import GateSettings, RaidAction
+from luka_bot.gate.raid import judge_join
+from luka_bot.gate.repository import GateRepository, Pending, Prompt
+from luka_bot.store.audit import AuditLog
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import Keys
+from luka_bot.telegram.admins import AdminCache
+from luka_bot.telegram.cases import CaseStore
+from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.texts import render
+from luka_bot.texts.gate import TEXTS
+
+log = structlog.get_logger(__name__)
+
+NAMES_SHOWN = 5
+NO_SENDING = ChatPermissions(
+    can_send_messages=False, can_send_audios=False, can_send_documents=False, can_send_photos=False,
+    can_send_videos=False, can_send_video_notes=False, can_send_voice_notes=False, can_send_polls=False,
+    can_send_other_messages=False, can_add_web_page_previews=False)
+ALL_SENDING = ChatPermissions(
+    can_send_messages=True, can_send_audios=True, can_send_documents=True, can_send_photos=True,
+    can_send_videos=True, can_send_video_notes=True, can_send_voice_notes=True, can_send_polls=True,
+    can_send_other_messages=True, can_add_web_page_previews=True, can_react_to_messages=True,
+    can_invite_users=True)
+KICK_BAN_S = 60  # a kick is a short ban lifted at once; the span only matters if the unban fails
+
+
+class CaptchaCallback(CallbackData, prefix="gc"):
+    token: str
+
+
+class RaidCallback(CallbackData, prefix="gr"):
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    user_id: int
+    name: str
+    is_bot: bool = False
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+class Gatekeeper:
+    def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, repo: GateRepository,
+                 group_settings: GroupSettingsRepository, admins: AdminCache, audit: AuditLog,
+                 cases: CaseStore, limiter: OutboundLimiter, notice_lifetime: float) -> None:
+        self._bot = bot
+        self._redis = redis
+        self._keys = keys
+        self.repo = repo
+        self._group_settings = group_settings
+        self._admins = admins
+        self._audit = audit
+        self._cases = cases
+        self._limiter = limiter
+        self._notice_lifetime = notice_lifetime
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # --- helpers -----------------------------------------------------------------------------
+    async def _lang(self, chat_id: int) -> str:
+        return (await self._group_settings.get(chat_id)).language.value
+
+    async def is_approved(self, chat_id: int, user_id: int) -> bool:
+        return await self.repo.is_approved(chat_id, user_id)
+
+    async def _record(self, chat_id: int, decision: str, user_id: int, name: str, reason: str, **extra: object) -> None:
+        await self._audit.write(chat_id, {"kind": "gate", "decision": decision, "user_id": user_id, "name": name,
+                                          "reason": reason, **extra})
+        log.info("gate.decision", chat_id=chat_id, user_id=user_id, decision=decision, reason=reason)
+
+    async def kick(self, chat_id: int, user_id: int) -> bool:
+        """Removes without banning: a short ban lifted at once, so the user may join again."""
+        try:
+            await self._bot.ban_chat_member(chat_id, user_id, until_date=int(time.time()) + KICK_BAN_S)
+            await self._bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+            await self.repo.forget_sighting(chat_id, user_id)  # they may join again at once: a new join
+            return True
+        except TelegramAPIError as exc:
+            log.warning("gate.kick_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
+            return False
+
+    async def _ban_until(self, chat_id: int, user_id: int, until: float) -> bool:
+        try:
+            await self._bot.ban_chat_member(chat_id, user_id, until_date=int(until))
+            return True
+        except TelegramAPIError as exc:
+            log.warning("gate.ban_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
+            return False
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        if message_id <= 0:
+            return
+        try:
+            await self._bot.delete_message(chat_id, message_id)
+        except TelegramAPIError:
+            pass  # already gone or too old: nothing left to do
+
+    async def _schedule_delete(self, chat_id: int, message_id: int) -> None:
+        # The enforcer's self-deleting notices share this durable schedule and its sweeper.
+        await self._redis.zadd(self._keys.scheduled_deletions,
+                               {f"{chat_id}:{message_id}": time.time() + self._notice_lifetime})
+
+    # --- joins -------------------------------------------------------------------------------
+    async def on_join(self, chat_id: int, chat_title: str, newcomer: Newcomer, joined_at: float,
+                      join_message_id: int = 0) -> str:
+        """Handle one join; returns what was decided (for logs and tests)."""
+        if newcomer.is_bot:
+            return "bot"  # bots are added by admins; userbots are not is_bot and are gated
+        if not await self.repo.first_sighting(chat_id, newcomer.user_id):
+            return "duplicate"
+        async with self._locks[chat_id]:
+            return await self._on_join(chat_id, chat_title, newcomer, joined_at, join_message_id)
+
+    async def _on_join(self, chat_id: int, chat_title: str, newcomer: Newcomer, joined_at: float,
+                       join_message_id: int) -> str:
+        settings = await self.repo.settings(chat_id)
+        if await self.repo.is_approved(chat_id, newcomer.user_id):
+            return "approved"
+        if await self._admins.is_admin(chat_id, newcomer.user_id):
+            return "admin"
+        count, raid_until = await self.repo.record_join(chat_id, newcomer.user_id, joined_at, settings.raid_window_s)
+        now = time.time()
+        raid = judge_join(count, raid_until is not None and raid_until > now, settings)
+        if raid.start:
+            until = now + settings.raid_duration_s
+            if await self.repo.start_raid(chat_id, until, settings.raid_duration_s):
+                await self._raid_started(chat_id, chat_title, settings, until, count)
+            else:
+                raid_until = await self.repo.raid_until(chat_id)
+        if raid.active:
+            until = raid_until if raid_until and not raid.start else now + settings.raid_duration_s
+            if settings.raid_action is RaidAction.KICK:
+                banned = await self._ban_until(chat_id, newcomer.user_id, until)
+                await self._delete(chat_id, join_message_id)
+                await self._record(chat_id, "raid_removed" if banned else "raid_remove_failed", newcomer.user_id,
+                                   newcomer.name, "raid mode", until=until)
+                return "raid_removed"
+            return await self._challenge(chat_id, newcomer, settings, join_message_id, repost=False, reason="raid mode")
+        if settings.captcha_enabled:
+            return await self._challenge(chat_id, newcomer, settings, join_message_id, repost=True, reason="captcha")
+        return "admitted"
+
+    async def _challenge(self, chat_id: int, newcomer: Newcomer, settings: GateSettings, join_message_id: int,
+                         *, repost: bool, reason: str) -> str:
+        try:
+            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=NO_SENDING)
+        except TelegramAPIError as exc:
+            # Without the right to restrict there is nothing to hold them with; say so, admit.
+            await self._record(chat_id, "captcha_unavailable", newcomer.user_id, newcomer.name, str(exc))
+            return "captcha_unavailable"
+        deadline = time.time() + settings.captcha_timeout_s
+        await self.repo.hold(chat_id, Pending(newcomer.user_id, newcomer.name, deadline, join_message_id))
+        await self._record(chat_id, "held", newcomer.user_id, newcomer.name, reason, deadline=deadline)
+        current = await self.repo.prompt(chat_id)
+        if repost or current is None:
+            await self._post_prompt(chat_id, settings, replace=current)
+        return "held"
+
+    async def _prompt_text(self, chat_id: int, settings: GateSettings, challenge_subject: str, math: bool,
+                           lang: str) -> str | None:
+        waiting = await self.repo.pending(chat_id)
+        if not waiting:
+            return None
+        names = ", ".join(p.name for p in waiting[-NAMES_SHOWN:])
+        if len(waiting) > NAMES_SHOWN:
+            names = f"{names} +{len(waiting) - NAMES_SHOWN}"
+        key = "captcha.prompt.math" if math else "captcha.prompt"
+        return render(TEXTS, key, lang, names=names, subject=challenge_subject, seconds=settings.captcha_timeout_s)
+
+    async def _post_prompt(self, chat_id: int, settings: GateSettings, *, replace: Prompt | None) -> None:
+        """A fresh challenge (new decoy layout) at the bottom of the chat; the old one goes."""
+        lang = await self._lang(chat_id)
+        challenge = make_challenge(settings.captcha_kind)
+        text = await self._prompt_text(chat_id, settings, challenge.subject_text(lang),
+                                       challenge.kind.value == "math", lang)
+        if replace is not None:
+            await self._delete(chat_id, replace.message_id)
+        if text is None:
+            return
+        try:
+            await self._limiter.take(chat_id)
+            sent = await self._bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=_keyboard(challenge))
+        except TelegramAPIError as exc:
+            log.warning("gate.prompt_failed", chat_id=chat_id, error=str(exc))
+            return  # the deadline still runs: an unsolved challenge ends in a kick, never in a free pass
+        await self.repo.set_prompt(chat_id, Prompt(sent.message_id, challenge.answer))
+
+    async def _after_release(self, chat_id: int) -> None:
+        """Someone left the waiting list: the prompt goes when nobody waits any more."""
+        prompt = await self.repo.prompt(chat_id)
+        if prompt is None or await self.repo.pending(chat_id):
+            return
+        if await self.repo.clear_prompt(chat_id, prompt.message_id):
+            await self._delete(chat_id, prompt.message_id)
+
+    # --- captcha answers -----------------------------------------------------------------------
+    async def answer(self, chat_id: int, message_id: int, user_id: int, token: str) -> str:
+        """A button press on a challenge; returns a text key for the callback answer."""
+        async with self._locks[chat_id]:
+            pending = await self.repo.pending_one(chat_id, user_id)
+            if pending is None:
+                return "captcha.not_yours"
+            prompt = await self.repo.prompt(chat_id)
+            if prompt is None or prompt.message_id != message_id:
+                return "captcha.stale"
+            if await self.repo.release(chat_id, user_id) is None:
+                return "captcha.not_yours"  # a timeout or another press got there first
+            if is_right(prompt.answer, token):
+                try:
+                    await self._bot.restrict_chat_member(chat_id, user_id, permissions=ALL_SENDING)
+                except TelegramAPIError as exc:
+                    log.warning("gate.unrestrict_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
+                await self._record(chat_id, "captcha_passed", user_id, pending.name, "right button")
+                outcome = "captcha.passed"
+            else:
+                await self.kick(chat_id, user_id)
+                await self._delete(chat_id, pending.join_message_id)
+                await self._record(chat_id, "captcha_failed", user_id, pending.name, "wrong button")
+                outcome = "captcha.wrong"
+            await self._after_release(chat_id)
+            return outcome
+
+    # --- timeouts ------------------------------------------------------------------------------
+    async def sweep(self, now: float | None = None) -> int:
+        """Remove everyone whose challenge expired; one notice per chat per sweep."""
+        now = time.time() if now is None else now
+        removed: defaultdict[int, list[str]] = defaultdict(list)
+        for chat_id, user_id in await self.repo.due(now):
+            async with self._locks[chat_id]:
+                pending = await self.repo.release(chat_id, user_id)
+                if pending is None:
+                    continue  # solved or failed meanwhile (or another process took it)
+                kicked = await self.kick(chat_id, user_id)
+                await self._delete(chat_id, pending.join_message_id)
+                await self._record(chat_id, "captcha_timeout" if kicked else "captcha_timeout_kick_failed",
+                                   user_id, pending.name, "no answer in time")
+                removed[chat_id].append(pending.name)
+        for chat_id, names in removed.items():
+            async with self._locks[chat_id]:
+                await self._after_release(chat_id)
+            if await self.repo.raid_until(chat_id):
+                continue  # during a raid the chat must stay readable: the audit has every name
+            lang = await self._lang(chat_id)
+            shown = ", ".join(names[:NAMES_SHOWN]) + (f" +{len(names) - NAMES_SHOWN}" if len(names) > NAMES_SHOWN else "")
+            try:
+                await self._limiter.take(chat_id)
+                sent = await self._bot.send_message(chat_id, render(TEXTS, "captcha.timed_out", lang, names=shown),
+                                                    parse_mode="HTML")
+                await self._schedule_delete(chat_id, sent.message_id)
+            except TelegramAPIError as exc:
+                log.warning("gate.timeout_notice_failed", chat_id=chat_id, error=str(exc))
+        return sum(len(v) for v in removed.values())
+
+    async def sweep_forever(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:  # the edge of a background loop: log, keep sweeping
+                log.warning("gate.sweep_failed", error=str(exc))
+            await asyncio.sleep(interval)
+
+    # --- raid mode -----------------------------------------------------------------------------
+    async def _raid_started(self, chat_id: int, chat_title: str, settings: GateSettings, until: float,
+                            joins: int) -> None:
+        """Hold the surge that started it too, then tell the admins once."""
+        lang = await self._lang(chat_id)
+        await self._record(chat_id, "raid_on", 0, "", f"{joins} joins within {settings.raid_window_s} s", until=until)
+        if settings.raid_action is RaidAction.KICK:
+            for pending in await self.repo.pending(chat_id):
+                if await self.repo.release(chat_id, pending.user_id) is not None:
+                    await self._ban_until(chat_id, pending.user_id, until)
+                    await self._delete(chat_id, pending.join_message_id)
+                    await self._record(chat_id, "raid_removed", pending.user_id, pending.name, "raid mode", until=until)
+            await self._remove_window_joins(chat_id, settings, until)
+            await self._after_release(chat_id)
+        text = render(TEXTS, "raid.started", lang, chat=chat_title or str(chat_id), joins=joins,
+                      window=settings.raid_window_s, until=_utc(until),
+                      action=render(TEXTS, f"raid.action.{settings.raid_action.value}", lang))
+        await self._tell_admins(chat_id, text, lang)
+
+    async def _remove_window_joins(self, chat_id: int, settings: GateSettings, until: float) -> None:
+        """The joins that made the surge are part of the raid: removed like the ones after them."""
+        members = await self._redis.zrange(self._keys.join_window(chat_id), 0, -1)
+        for member in members:
+            user_id = int(member.split(":", 1)[0])
+            if await self.repo.is_approved(chat_id, user_id):
+                continue
+            if await self._ban_until(chat_id, user_id, until):
+                await self._record(chat_id, "raid_removed", user_id, "", "joined in the surge", until=until)
+
+    async def _tell_admins(self, chat_id: int, text: str, lang: str) -> None:
+        target = await self._cases.log_chat(chat_id) or chat_id
+        keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+            text=render(TEXTS, "raid.end_button", lang), callback_data=RaidCallback(chat_id=chat_id).pack())]])
+        try:
+            await self._limiter.take(target)
+            await self._bot.send_message(target, text, parse_mode="HTML", reply_markup=keyboard)
+        except TelegramAPIError as exc:
+            log.warning("gate.raid_notice_failed", chat_id=chat_id, target=target, error=str(exc))
+
+    async def raid_on(self, chat_id: int, chat_title: str, duration_s: int, by: int) -> float:
+        until = time.time() + duration_s
+        await self.repo.set_raid(chat_id, until, duration_s)
+        await self._record(chat_id, "raid_on", by, "", "turned on by an admin", until=until)
+        lang = await self._lang(chat_id)
+        log_chat = await self._cases.log_chat(chat_id)
+        if log_chat and log_chat != chat_id:
+            await self._tell_admins(chat_id, render(TEXTS, "raid.manual", lang, chat=chat_title or str(chat_id),
+                                                    until=_utc(until)), lang)
+        return until
+
+    async def raid_off(self, chat_id: int, by: int) -> bool:
+        ended = await self.repo.end_raid(chat_id)
+        if ended:
+            await self._record(chat_id, "raid_off", by, "", "ended by an admin")
+        return ended
+
+
+def _keyboard(challenge: Challenge) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b.label, callback_data=CaptchaCallback(token=b.token).pack()) for b in row]
+        for row in challenge.rows()])
+
+
+def raid_until_text(until: float) -> str:
+    return _utc(until)

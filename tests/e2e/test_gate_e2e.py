@@ -1,0 +1,277 @@
+"""The newcomer gate end to end: approved members, captcha, raid mode, through the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import generate_latest
+
+from luka_bot.gate.policy import CaptchaKind, RaidAction
+
+from .harness import ALICE, BOB, GROUP, OWNER, wait_for
+
+SPAM = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
+NEWBIE = {"id": 2001, "first_name": "Nina", "username": "nina"}
+
+
+async def status(c, user: dict, chat_id: int = GROUP) -> str:
+    return (await c._json("GET", f"{c.tg_url}/_emulator/chats/{chat_id}/members/{user['id']}"))["status"]
+
+
+async def join(c, user: dict, chat_id: int = GROUP) -> int:
+    return (await c._json("POST", f"{c.tg_url}/_emulator/chats/{chat_id}/join", {"from": user}))["message_id"]
+
+
+async def press(c, message: dict, user: dict, data: str) -> dict:
+    body = {"chat_id": GROUP, "message_id": message["message_id"], "from": user, "data": data}
+    callback_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", body))["callback_query_id"]
+
+    async def answered():
+        answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+        return answer if answer["answered"] else None
+
+    return await wait_for(answered, timeout=10)
+
+
+def visible_bot_messages(messages: list[dict]) -> list[dict]:
+    return [m for m in messages if m["from"]["is_bot"] and not m["deleted_at"]]
+
+
+async def prompt(c) -> dict:
+    async def found():
+        shown = [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
+                 and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)]
+        return shown[-1] if shown else None
+
+    return await wait_for(found, timeout=10)
+
+
+def right_token(stack, message: dict) -> tuple[str, list[str]]:
+    """The right button's data, read from the server side as only the bot knows it."""
+    data = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+    return "", data
+
+
+async def answer_of(stack) -> str:
+    current = await stack.app.gatekeeper.repo.prompt(GROUP)
+    assert current is not None
+    return f"gc:{current.answer}"
+
+
+async def gate_settings(stack, **changes) -> None:
+    await stack.app.gatekeeper.repo.update_settings(GROUP, lambda s: s.model_copy(update=changes))
+
+
+async def audit_decisions(stack, user: dict | None = None) -> list[str]:
+    entries = await stack.app.audit.recent(GROUP, count=1000)
+    return [e.fields["decision"] for e in entries if e.fields.get("kind") == "gate"
+            and (user is None or e.fields.get("user_id") == str(user["id"]))]
+
+
+def skipped_jobs(stack) -> float:
+    for line in generate_latest(stack.app.metrics.registry).decode().splitlines():
+        if line.startswith("luka_verdicts_total") and 'tier="skipped"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+# --- approved members -------------------------------------------------------------------------------
+
+async def test_an_approved_member_is_exempt_from_automated_moderation_but_not_from_admins(stack):
+    c = stack.control
+    hello = await c.post("hello everyone", user=ALICE)
+    await c.post("/approve", user=OWNER, reply_to=hello)
+    await wait_for(lambda: audit_decisions(stack, ALICE), timeout=10)
+    assert await stack.app.gatekeeper.repo.is_approved(GROUP, ALICE["id"])
+    before = skipped_jobs(stack)
+    spam = await c.post(SPAM, user=ALICE)
+    await wait_for(lambda: asyncio.sleep(0, skipped_jobs(stack) > before), timeout=10)
+    messages = {m["message_id"]: m for m in await c.messages()}
+    assert not messages[spam]["deleted_at"], "an approved member's message stays"
+    # The same text from a member who is not approved is removed.
+    other = await c.post(SPAM.replace("500", "501"), user=BOB)
+    await wait_for(lambda: _deleted(c, other), timeout=15)
+    # Admin commands still apply to approved members.
+    await c.post("/ban", user=OWNER, reply_to=spam)
+    await wait_for(lambda: _status_is(c, ALICE, "kicked"), timeout=10)
+    # /approved lists them; /unapprove lifts it; members cannot use the commands.
+    await c.post("/approved", user=OWNER)
+    await wait_for(lambda: _bot_text(c, str(ALICE["id"])), timeout=10)
+    await c.post(f"/approve {BOB['id']}", user=BOB)
+    await wait_for(lambda: _bot_text(c, "/approve"), timeout=10)
+    assert not await stack.app.gatekeeper.repo.is_approved(GROUP, BOB["id"])
+    await c.post(f"/unapprove {ALICE['id']}", user=OWNER)
+    await wait_for(lambda: _not_approved(stack, ALICE), timeout=10)
+
+
+async def _deleted(c, message_id: int) -> bool:
+    return any(m["message_id"] == message_id and m["deleted_at"] for m in await c.messages())
+
+
+async def _status_is(c, user: dict, expected: str) -> bool:
+    return await status(c, user) == expected
+
+
+async def _bot_text(c, contains: str) -> bool:
+    return any(contains in (m["text"] or "") for m in await c.bot_messages())
+
+
+async def _not_approved(stack, user: dict) -> bool:
+    return not await stack.app.gatekeeper.repo.is_approved(GROUP, user["id"])
+
+
+# --- captcha ----------------------------------------------------------------------------------------
+
+async def test_captcha_passed_lets_the_newcomer_write_and_removes_the_challenge(stack):
+    c = stack.control
+    await gate_settings(stack, captcha_enabled=True)
+    await join(c, NEWBIE)
+    await wait_for(lambda: _status_is(c, NEWBIE, "restricted"), timeout=10)
+    challenge = await prompt(c)
+    assert "Nina" in challenge["text"]
+    labels = [b["text"] for row in challenge["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(set(labels)) == 6, "a grid of distinct pictures: one right, five decoys"
+    answer = await press(c, challenge, NEWBIE, await answer_of(stack))
+    assert "Welcome" in answer["text"]
+    await wait_for(lambda: _status_is(c, NEWBIE, "member"), timeout=10)
+    await wait_for(lambda: _deleted(c, challenge["message_id"]), timeout=10)
+    assert "captcha_passed" in await audit_decisions(stack, NEWBIE)
+    await c.post("hi all, glad to be here", user=NEWBIE)  # may write now (the emulator refuses muted posts)
+
+
+async def test_the_layout_changes_each_time_and_members_before_the_bot_are_not_challenged(stack):
+    c = stack.control
+    await c.post("I was here before the gate was on", user=ALICE)
+    await gate_settings(stack, captcha_enabled=True)
+    await join(c, NEWBIE)
+    first = await prompt(c)
+    second_user = {"id": 2002, "first_name": "Oleg"}
+    await join(c, second_user)
+
+    async def replaced():
+        current = await prompt(c)
+        return current if current["message_id"] != first["message_id"] else None
+
+    second = await wait_for(replaced, timeout=10)
+    assert sum(1 for m in visible_bot_messages(await c.messages()) if m["reply_markup"]) == 1, "never a pile of prompts"
+    assert second["reply_markup"] != first["reply_markup"]
+    assert "Nina" in second["text"] and "Oleg" in second["text"]
+    assert await status(c, ALICE) == "member", "ALICE was here before: never challenged"
+    assert await stack.app.gatekeeper.repo.pending_one(GROUP, ALICE["id"]) is None
+
+
+async def test_a_wrong_button_fails_the_newcomer_and_only_newcomers_may_press(stack):
+    c = stack.control
+    await c.post("an old member", user=ALICE)
+    await gate_settings(stack, captcha_enabled=True, captcha_kind=CaptchaKind.MATH)
+    await join(c, NEWBIE)
+    challenge = await prompt(c)
+    assert "+" in challenge["text"]
+    right = await answer_of(stack)
+    wrong = next(b["callback_data"] for row in challenge["reply_markup"]["inline_keyboard"] for b in row
+                 if b["callback_data"] != right)
+    not_yours = await press(c, challenge, ALICE, wrong)
+    assert not_yours["show_alert"] and await status(c, ALICE) == "member"
+    failed = await press(c, challenge, NEWBIE, wrong)  # a bot pressing at random
+    assert failed["show_alert"]
+    await wait_for(lambda: _status_is(c, NEWBIE, "left"), timeout=10)
+    await wait_for(lambda: _deleted(c, challenge["message_id"]), timeout=10)
+    assert "captcha_failed" in await audit_decisions(stack, NEWBIE)
+
+
+async def test_an_unsolved_challenge_times_out_with_a_kick_and_a_self_deleting_notice(stack):
+    c = stack.control
+    await gate_settings(stack, captcha_enabled=True, captcha_timeout_s=2)
+    await join(c, NEWBIE)
+    challenge = await prompt(c)
+    await wait_for(lambda: _status_is(c, NEWBIE, "left"), timeout=15)  # kicked, not banned: may join again
+    await wait_for(lambda: _deleted(c, challenge["message_id"]), timeout=10)
+    assert "captcha_timeout" in await audit_decisions(stack, NEWBIE)
+    await wait_for(lambda: _bot_text(c, "Removed"), timeout=10)
+    notice = next(m for m in await c.bot_messages() if "Removed" in (m["text"] or ""))
+    scheduled = await stack.app.redis.client.zscore(stack.app.keys.scheduled_deletions, f"{GROUP}:{notice['message_id']}")
+    assert scheduled is not None, "the notice deletes itself"
+    await join(c, NEWBIE)  # free to try again
+    await wait_for(lambda: _status_is(c, NEWBIE, "restricted"), timeout=10)
+
+
+async def test_a_pending_challenge_survives_a_restart(stack, embedded_redis_url):
+    from .harness import start_bot
+
+    c = stack.control
+    await gate_settings(stack, captcha_enabled=True, captcha_timeout_s=4)
+    await join(c, NEWBIE)
+    await prompt(c)
+    stack.app.request_stop()
+    await asyncio.sleep(0)  # the first bot stops; a second one (same Redis, same prefix) takes over
+    app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url,
+                                redis_key_prefix=stack.app.settings.redis_key_prefix)
+    try:
+        await wait_for(lambda: _status_is(c, NEWBIE, "left"), timeout=20)
+    finally:
+        app.request_stop()
+        await asyncio.wait_for(task, timeout=20)
+
+
+# --- raid mode --------------------------------------------------------------------------------------
+
+async def test_a_raid_of_200_joins_in_10_s_is_held_and_the_chat_stays_readable(stack):
+    c = stack.control
+    await gate_settings(stack, captcha_enabled=True)
+    raiders = [{"id": 300000 + i, "first_name": f"Raider {i}"} for i in range(200)]
+    for raider in raiders:
+        await join(c, raider)
+        await c._json("POST", f"{c.tg_url}/_emulator/clock", {"advance": 0.05})  # 200 joins over 10 s
+
+    async def all_held():
+        members = await c._json("GET", f"{c.tg_url}/_emulator/chats/{GROUP}/members")
+        by_id = {m["user_id"]: m["status"] for m in members}
+        free = [r["id"] for r in raiders if by_id.get(r["id"]) == "member"]
+        return not free
+
+    await wait_for(all_held, timeout=60)
+    decisions = await audit_decisions(stack)
+    assert "raid_on" in decisions
+    raid_start = await stack.app.gatekeeper.repo.raid_until(GROUP)
+    assert raid_start is not None
+    # Every raider is out (banned for the raid) or muted; none can post.
+    for raider in raiders[::20]:
+        assert await status(c, raider) in ("kicked", "restricted")
+    await wait_for(lambda: _quiet(c), timeout=20)
+    visible = visible_bot_messages(await c.messages())
+    assert len(visible) <= 3, [m["text"] for m in visible]
+    assert any("Raid mode is on" in (m["text"] or "") for m in visible), "the admins are told"
+
+
+async def _quiet(c) -> bool:
+    """No prompt left for the raiders: every challenge message has gone."""
+    return not [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
+                and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)]
+
+
+async def test_antiraid_command_and_the_end_button(stack):
+    c = stack.control
+    await c.post("/antiraid 30m", user=OWNER)
+    await wait_for(lambda: _bot_text(c, "Raid mode is on until"), timeout=10)
+    await join(c, NEWBIE)
+    await wait_for(lambda: _status_is(c, NEWBIE, "kicked"), timeout=10)
+    await c.post("/antiraid off", user=OWNER)
+    await wait_for(lambda: _bot_text(c, "Raid mode is off"), timeout=10)
+    assert await stack.app.gatekeeper.repo.raid_until(GROUP) is None
+    # A surge turns it on by itself; the alert's button ends it (admins only).
+    await gate_settings(stack, raid_joins=3, raid_window_s=60, raid_action=RaidAction.KICK)
+    for i in range(3):
+        await join(c, {"id": 4000 + i, "first_name": f"Wave {i}"})
+    alert = None
+
+    async def alert_posted():
+        return [m for m in visible_bot_messages(await c.messages()) if "Raid mode is on" in (m["text"] or "")
+                and m["reply_markup"]]
+
+    alert = (await wait_for(alert_posted, timeout=10))[-1]
+    data = alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    refused = await press(c, alert, ALICE, data)
+    assert refused["show_alert"] and await stack.app.gatekeeper.repo.raid_until(GROUP) is not None
+    await press(c, alert, OWNER, data)
+    assert await stack.app.gatekeeper.repo.raid_until(GROUP) is None
+    assert "raid_off" in await audit_decisions(stack)
