@@ -1,0 +1,136 @@
+"""Table tests of the gate's pure rules: challenges, raid detection, applicant screening."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from luka_bot.gate.applicant import AdminName, Applicant, Decision, Reason, answer_accepted, imitates_admin, screen
+from luka_bot.gate.captcha import PICTURES, is_right, make_challenge
+from luka_bot.gate.policy import CaptchaKind, GateSettings, JoinRequestMode
+from luka_bot.gate.raid import judge_join
+from luka_bot.texts import missing_translations
+from luka_bot.texts.gate import TEXTS
+
+
+# --- captcha ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", list(CaptchaKind), ids=lambda k: k.value)
+def test_a_challenge_has_one_right_button_among_distinct_decoys(kind):
+    challenge = make_challenge(kind, random.Random(7))
+    tokens = [b.token for b in challenge.buttons]
+    labels = [b.label for b in challenge.buttons]
+    assert len(set(tokens)) == len(tokens) == 6 and len(set(labels)) == 6
+    assert tokens.count(challenge.answer) == 1
+    right = next(b.label for b in challenge.buttons if b.token == challenge.answer)
+    if kind is CaptchaKind.MATH:
+        a, b = (int(x) for x in challenge.subject.split(" + "))
+        assert right == str(a + b)
+    else:
+        assert right == challenge.subject and right in PICTURES
+    assert [len(row) for row in challenge.rows()] == [3, 3]
+
+
+def test_the_layout_changes_every_time():
+    layouts = {tuple(b.label for b in make_challenge(CaptchaKind.BUTTONS).buttons) for _ in range(30)}
+    answers = {make_challenge(CaptchaKind.BUTTONS).answer for _ in range(30)}
+    assert len(layouts) > 25 and len(answers) == 30
+
+
+def test_random_presses_mostly_fail():
+    rng = random.Random(1)
+    passed = 0
+    for _ in range(600):
+        challenge = make_challenge(CaptchaKind.BUTTONS, rng)
+        passed += is_right(challenge.answer, rng.choice(challenge.buttons).token)
+    assert 60 <= passed <= 140, "one press in six is right by chance, and one press is all a newcomer gets"
+
+
+@pytest.mark.parametrize(("answer", "pressed", "right"), [
+    ("abcd1234", "abcd1234", True),
+    ("abcd1234", "abcd1235", False),
+    ("abcd1234", "", False),
+    ("", "", False),
+], ids=["same", "other", "empty-press", "no-answer"])
+def test_is_right(answer, pressed, right):
+    assert is_right(answer, pressed) is right
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_subject_is_named_in_the_groups_language(lang):
+    challenge = make_challenge(CaptchaKind.BUTTONS, random.Random(3))
+    name = PICTURES[challenge.subject][1 if lang == "ru" else 0]
+    assert challenge.subject_text(lang) == f"{challenge.subject} {name}"
+
+
+# --- raid ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("joins", "active", "guard", "start", "on"), [
+    (1, False, True, False, False),
+    (9, False, True, False, False),
+    (10, False, True, True, True),
+    (50, False, True, True, True),
+    (50, True, True, False, True),
+    (50, False, False, False, False),
+    (1, True, False, False, True),
+], ids=["one", "below", "threshold", "surge", "already-on", "guard-off", "manual-on"])
+def test_judge_join(joins, active, guard, start, on):
+    decision = judge_join(joins, active, GateSettings(raid_guard=guard, raid_joins=10))
+    assert (decision.start, decision.active) == (start, on)
+
+
+# --- applicants ---------------------------------------------------------------------------------------
+
+ADMINS = [AdminName(1000, "Olga Petrova", "olga_admin_real"), AdminName(1, "Group owner", "group_owner")]
+
+
+@pytest.mark.parametrize(("applicant", "cas", "linked", "mode", "decision", "reason"), [
+    (Applicant(5, "Anna", bio="I like hiking"), False, False, JoinRequestMode.SCREEN, Decision.APPROVE, Reason.CLEAN),
+    (Applicant(5, "Anna"), False, False, JoinRequestMode.ASK, Decision.ASK, Reason.ASK_ALL),
+    (Applicant(5, "Anna"), True, False, JoinRequestMode.SCREEN, Decision.DECLINE, Reason.CAS),
+    (Applicant(5, "Anna"), False, True, JoinRequestMode.SCREEN, Decision.DECLINE, Reason.LINKED),
+    (Applicant(5, "Anna", bio="Заработок без вложений, пиши в лс"), False, False, JoinRequestMode.SCREEN,
+     Decision.DECLINE, Reason.SPAM_WORDS),
+    (Applicant(5, "Anna", bio="ЗАРАБOТОК БEЗ ВЛОЖЕНИЙ!!!"), False, False, JoinRequestMode.SCREEN,
+     Decision.DECLINE, Reason.SPAM_WORDS),
+    (Applicant(5, "Anna", bio="my channel t.me/annas_things"), False, False, JoinRequestMode.SCREEN,
+     Decision.ASK, Reason.BIO_LINK),
+    (Applicant(5, "Olga", "Petrova"), False, False, JoinRequestMode.SCREEN, Decision.DECLINE, Reason.IMITATES_ADMIN),
+    (Applicant(5, "Оlgа", "Реtrova"), False, False, JoinRequestMode.SCREEN, Decision.DECLINE, Reason.IMITATES_ADMIN),
+    (Applicant(5, "Olga Petrova", "Support"), False, False, JoinRequestMode.SCREEN, Decision.DECLINE,
+     Reason.IMITATES_ADMIN),
+    (Applicant(5, "Olga", "Smirnova"), False, False, JoinRequestMode.SCREEN, Decision.APPROVE, Reason.CLEAN),
+    (Applicant(1000, "Olga", "Petrova"), False, False, JoinRequestMode.SCREEN, Decision.APPROVE, Reason.CLEAN),
+    (Applicant(5, "", bio=""), False, False, JoinRequestMode.SCREEN, Decision.APPROVE, Reason.CLEAN),
+], ids=["clean", "ask-all", "cas", "linked", "bio-spam", "bio-spam-leet", "bio-link", "admin-name",
+        "admin-name-homoglyphs", "admin-plus-support", "same-first-name-only", "the-admin-themself", "empty"])
+def test_screen(applicant, cas, linked, mode, decision, reason):
+    result = screen(applicant, admins=ADMINS, cas_listed=cas, linked_banned=linked, mode=mode)
+    assert result.decision is decision and reason in result.reasons
+
+
+@pytest.mark.parametrize(("username", "imitates"), [
+    ("olga_admin_real_support", True),
+    ("olga_admin_real", False),      # the admin's own username belongs to the admin (same text)
+    ("someone_else", False),
+], ids=["username-plus-support", "identical", "unrelated"])
+def test_usernames_that_copy_an_admin(username, imitates):
+    assert imitates_admin(Applicant(5, "X Y", username=username), ADMINS) is imitates
+
+
+@pytest.mark.parametrize(("answer", "accepted", "ok"), [
+    ("Blue", ["blue"], True),
+    ("  BLUE  ", ["blue"], True),
+    ("Вlue", ["blue"], True),
+    ("green", ["blue", "синий"], False),
+    ("синий", ["blue", "синий"], True),
+    ("", ["blue"], False),
+    ("blue", [""], False),
+], ids=["case", "spaces", "homoglyph", "wrong", "russian", "empty", "empty-option"])
+def test_answer_accepted(answer, accepted, ok):
+    assert answer_accepted(answer, accepted) is ok
+
+
+def test_every_gate_text_has_english_and_russian():
+    assert missing_translations(TEXTS) == []
