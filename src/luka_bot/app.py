@@ -41,7 +41,8 @@ from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import appeals, assistant, community, members, private
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.gate.repository import GateRepository
-from luka_bot.telegram.gatekeeper import Gatekeeper
+from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
+from luka_bot.gate.cas import CasLookup
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
@@ -170,6 +171,8 @@ class App:
             await self._web_runner.cleanup()
         await self.bot.session.close()
         await self.llm.aclose()
+        if self.gatekeeper is not None:
+            await self.gatekeeper.aclose()
         await self.redis.close()
         log.info("bot.stopped")
 
@@ -197,13 +200,14 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                       budget=RedisLlmBudget(redis.client, keys), learning=learning,
                       max_concurrent_llm=settings.judge_concurrency)
     audit = AuditLog(redis.client, keys)
-    enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
-                        sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notice_lifetime=settings.notice_lifetime, cases=cases)
-    queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     gate_repo = GateRepository(redis.client, keys)
     gatekeeper = Gatekeeper(bot, redis.client, keys, repo=gate_repo, group_settings=group_settings, admins=admins,
-                            audit=audit, cases=cases, limiter=limiter, notice_lifetime=settings.notice_lifetime)
+                            audit=audit, cases=cases, limiter=limiter, notice_lifetime=settings.notice_lifetime,
+                            cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout))
+    enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
+                        sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
+                        notice_lifetime=settings.notice_lifetime, cases=cases, after_ban=gatekeeper.spread_ban)
+    queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
@@ -215,7 +219,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
-        gatekeeper=gatekeeper,
+        gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper),
     )
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo)
     in_flight = InFlightUpdates()

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.
     worker_name: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     job_reclaim_idle: float = Field(default=60.0, gt=0)
+    # Newcomer gate: a CAS-compatible ban list (e.g. https://api.cas.chat); unset = off. Its answer
+    # is awaited at most `cas_timeout` s (capped at 1 s) so it never holds a join decision up.
+    cas_url: str | None = None
+    cas_timeout: float = Field(default=1.0, gt=0, le=1.0)
 
     @field_validator("bot_token")
     @classmethod
@@ -68,6 +72,15 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url", "llm_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("cas_url")
+    @classmethod
+    def _cas_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")

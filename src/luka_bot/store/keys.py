@@ -212,6 +212,10 @@ class Keys:
         """Set of chat ids whose spam/scam bans apply here too (no TTL: unlinked by an admin)."""
         return f"{self.prefix}:linked:{chat_id}"
 
+    def spam_bans(self, user_id: int) -> str:
+        """Set of chat ids where this user is banned for spam/scam (lifted per chat by an unban)."""
+        return f"{self.prefix}:spambans:{user_id}"
+
     def link_offer(self, code: str) -> str:
         """Hash: a /linkgroup offer waiting for the other group's admin; GATE_LINK_OFFER_TTL."""
         return f"{self.prefix}:linkoffer:{code}"

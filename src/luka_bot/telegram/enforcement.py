@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import redis.asyncio as aioredis
 import structlog
@@ -83,11 +84,20 @@ class Target:
         return f"{self.chat_id}:{self.message_id}:{self.revision}"
 
 
+class AfterBan(Protocol):
+    async def __call__(self, chat_id: int, user_id: int, category: str) -> object: ...
+
+
+SHARED_BAN_CATEGORIES = frozenset({"spam", "scam"})
+
+
 class Enforcer:
     def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, conversation: ConversationStore,
                  reputation: ReputationStore, sanctions: SanctionStore, audit: AuditLog,
                  limiter: OutboundLimiter, metrics: Metrics,
-                 notice_lifetime: float = PUBLIC_NOTICE_LIFETIME_S, cases: CaseStore | None = None) -> None:
+                 notice_lifetime: float = PUBLIC_NOTICE_LIFETIME_S, cases: CaseStore | None = None,
+                 after_ban: AfterBan | None = None) -> None:
+        self._after_ban = after_ban
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -141,6 +151,10 @@ class Enforcer:
         result.sanction = sanction
         if sanction is not None and sanction.kind is not SanctionKind.WARN:
             await self._restrict(target, sanction, result)
+            if (self._after_ban is not None and sanction.kind is SanctionKind.BAN
+                    and verdict.category.value in SHARED_BAN_CATEGORIES and any(a.startswith("ban:") for a in result.actions)):
+                # Linked groups share bans for spam and scam (the newcomer gate applies them there).
+                await self._after_ban(target.chat_id, target.user_id, verdict.category.value)
         case = await self._open_case(target, verdict, sanction)
         await self._notify(target, verdict, sanction, settings, result, case)
         await self._post_log(case, settings, result)

@@ -13,10 +13,12 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import redis.asyncio as aioredis
 import structlog
@@ -25,13 +27,15 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 
+from luka_bot.gate.applicant import AdminName, Applicant, Decision, Screening, answer_accepted, has_spam_words, screen
+from luka_bot.gate.cas import CasLookup
 from luka_bot.gate.captcha import Challenge, is_right, make_challenge
-from luka_bot.gate.policy import GateSettings, RaidAction
+from luka_bot.gate.policy import GateSettings, JoinRequestMode, RaidAction
 from luka_bot.gate.raid import judge_join
 from luka_bot.gate.repository import GateRepository, Pending, Prompt
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import Keys
+from luka_bot.store.keys import GATE_JOIN_REQUEST_TTL, GATE_LINK_OFFER_TTL, Keys
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -75,7 +79,9 @@ def _utc(ts: float) -> str:
 class Gatekeeper:
     def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, repo: GateRepository,
                  group_settings: GroupSettingsRepository, admins: AdminCache, audit: AuditLog,
-                 cases: CaseStore, limiter: OutboundLimiter, notice_lifetime: float) -> None:
+                 cases: CaseStore, limiter: OutboundLimiter, notice_lifetime: float,
+                 cas: CasLookup | None = None) -> None:
+        self._cas = cas
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -87,6 +93,10 @@ class Gatekeeper:
         self._limiter = limiter
         self._notice_lifetime = notice_lifetime
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def aclose(self) -> None:
+        if self._cas is not None:
+            await self._cas.aclose()
 
     # --- helpers -----------------------------------------------------------------------------
     async def _lang(self, chat_id: int) -> str:
@@ -150,6 +160,12 @@ class Gatekeeper:
             return "approved"
         if await self._admins.is_admin(chat_id, newcomer.user_id):
             return "admin"
+        if settings.cas_enabled and await self._cas_listed(chat_id, newcomer.user_id):
+            banned = await self._ban_until(chat_id, newcomer.user_id, 0)
+            await self._delete(chat_id, join_message_id)
+            await self._record(chat_id, "cas_banned" if banned else "cas_ban_failed", newcomer.user_id, newcomer.name,
+                               "listed in the CAS ban list")
+            return "cas_banned"
         count, raid_until = await self.repo.record_join(chat_id, newcomer.user_id, joined_at, settings.raid_window_s)
         now = time.time()
         raid = judge_join(count, raid_until is not None and raid_until > now, settings)
@@ -291,6 +307,85 @@ class Gatekeeper:
                 log.warning("gate.sweep_failed", error=str(exc))
             await asyncio.sleep(interval)
 
+    # --- shared ban lists --------------------------------------------------------------------
+    async def _cas_listed(self, chat_id: int, user_id: int) -> bool:
+        if self._cas is None or not self._cas.configured:
+            return False
+        listed = await self._cas.is_listed(user_id)
+        if listed is None:
+            await self._record(chat_id, "cas_unknown", user_id, "", "the CAS lookup did not answer within 1 s")
+        return bool(listed)
+
+    async def linked_banned(self, chat_id: int, user_id: int) -> bool:
+        """Banned for spam/scam in a group linked with this one (and not unbanned there)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.smembers(self._keys.linked_groups(chat_id))
+            pipe.smembers(self._keys.spam_bans(user_id))
+            linked, banned_in = await pipe.execute()
+        return bool(set(linked) & set(banned_in))
+
+    async def linked(self, chat_id: int) -> list[int]:
+        return sorted(int(v) for v in await self._redis.smembers(self._keys.linked_groups(chat_id)))
+
+    async def offer_link(self, chat_id: int, other: int, by: int) -> str:
+        code = secrets.token_hex(6)
+        key = self._keys.link_offer(code)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"from": str(chat_id), "to": str(other), "by": str(by)})
+            pipe.expire(key, GATE_LINK_OFFER_TTL)
+            await pipe.execute()
+        return code
+
+    async def confirm_link(self, chat_id: int, code: str, by: int) -> int | None:
+        """An admin of `chat_id` confirms an offer made for it; returns the other group or None."""
+        key = self._keys.link_offer(code)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(key)
+            pipe.delete(key)
+            offer, _ = await pipe.execute()
+        if not offer or offer.get("to") != str(chat_id):
+            return None
+        other = int(offer["from"])
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self._keys.linked_groups(chat_id), str(other))
+            pipe.sadd(self._keys.linked_groups(other), str(chat_id))
+            await pipe.execute()
+        for here, there in ((chat_id, other), (other, chat_id)):
+            await self._record(here, "linked", by, "", f"linked with {there}", other=there)
+        return other
+
+    async def unlink(self, chat_id: int, other: int, by: int) -> bool:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.srem(self._keys.linked_groups(chat_id), str(other))
+            pipe.srem(self._keys.linked_groups(other), str(chat_id))
+            removed, _ = await pipe.execute()
+        if removed:
+            for here, there in ((chat_id, other), (other, chat_id)):
+                await self._record(here, "unlinked", by, "", f"unlinked from {there}", other=there)
+        return bool(removed)
+
+    async def spread_ban(self, chat_id: int, user_id: int, category: str) -> list[int]:
+        """A ban for spam/scam here applies in every linked group too; returns where it was applied."""
+        if user_id <= 0 or await self.repo.is_approved(chat_id, user_id):
+            return []
+        await self._redis.sadd(self._keys.spam_bans(user_id), str(chat_id))
+        applied = []
+        for other in await self.linked(chat_id):
+            if await self.repo.is_approved(other, user_id) or await self._admins.is_admin(other, user_id):
+                continue
+            await self._redis.sadd(self._keys.spam_bans(user_id), str(other))
+            banned = await self._ban_until(other, user_id, 0)
+            await self._record(other, "linked_ban" if banned else "linked_ban_failed", user_id, "",
+                               f"banned for {category} in linked group {chat_id}", source=chat_id)
+            if banned:
+                applied.append(other)
+        return applied
+
+    async def unbanned(self, chat_id: int, user_id: int, by: int) -> None:
+        """An unban in one group lifts the shared ban there only."""
+        if await self._redis.srem(self._keys.spam_bans(user_id), str(chat_id)):
+            await self._record(chat_id, "linked_ban_lifted", user_id, "", f"unbanned here by {by}")
+
     # --- raid mode -----------------------------------------------------------------------------
     async def _raid_started(self, chat_id: int, chat_title: str, settings: GateSettings, until: float,
                             joins: int) -> None:
@@ -356,3 +451,140 @@ def _keyboard(challenge: Challenge) -> InlineKeyboardMarkup:
 
 def raid_until_text(until: float) -> str:
     return _utc(until)
+
+
+class JoinRequestOutcome(StrEnum):
+    IGNORED = "ignored"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    ASKED = "asked"
+
+
+REASON_TEXT_KEYS = {"cas": "reason.cas", "linked": "reason.linked", "spam_words": "reason.spam_words",
+                    "imitates_admin": "reason.imitates_admin", "bio_link": "reason.bio_link"}
+
+
+class JoinRequestDesk:
+    """Join requests: screen the applicant, then approve, decline or ask in private."""
+
+    def __init__(self, gatekeeper: Gatekeeper) -> None:
+        self._g = gatekeeper
+
+    async def on_request(self, chat_id: int, chat_title: str, applicant: Applicant, user_chat_id: int,
+                         bio_in_update: str = "") -> JoinRequestOutcome:
+        g = self._g
+        settings = await g.repo.settings(chat_id)
+        if settings.join_requests is JoinRequestMode.OFF:
+            return JoinRequestOutcome.IGNORED  # the admins decide in the Telegram app
+        bio = await self._bio(user_chat_id) or bio_in_update
+        applicant = Applicant(applicant.user_id, applicant.first_name, applicant.last_name, applicant.username, bio)
+        cas = await g._cas_listed(chat_id, applicant.user_id) if settings.cas_enabled else None
+        screening = screen(applicant, admins=await self._admin_names(chat_id), cas_listed=bool(cas),
+                           linked_banned=await g.linked_banned(chat_id, applicant.user_id), mode=settings.join_requests)
+        lang = await g._lang(chat_id)
+        reasons = ",".join(r.value for r in screening.reasons) + ("" if cas is not None or not settings.cas_enabled
+                                                                   else ",cas_unknown")
+        if screening.decision is Decision.APPROVE:
+            return await self.approve(chat_id, applicant.user_id, applicant.full_name, chat_title, lang, reasons)
+        if screening.decision is Decision.DECLINE:
+            return await self.decline(chat_id, applicant.user_id, applicant.full_name, chat_title, lang, reasons,
+                                      screening, user_chat_id)
+        return await self._ask(chat_id, chat_title, applicant, user_chat_id, settings, lang, reasons)
+
+    async def _bio(self, user_chat_id: int) -> str:
+        try:
+            chat = await self._g._bot.get_chat(user_chat_id)
+        except TelegramAPIError as exc:
+            log.warning("gate.get_chat_failed", user_id=user_chat_id, error=str(exc))
+            return ""
+        return chat.bio or ""
+
+    async def _admin_names(self, chat_id: int) -> list[AdminName]:
+        try:
+            admins = await self._g._bot.get_chat_administrators(chat_id)
+        except TelegramAPIError:
+            return []
+        return [AdminName(a.user.id, a.user.full_name, a.user.username or "") for a in admins if not a.user.is_bot]
+
+    async def approve(self, chat_id: int, user_id: int, name: str, chat_title: str, lang: str,
+                      reasons: str) -> JoinRequestOutcome:
+        g = self._g
+        # Screened already: the join that follows is not challenged again.
+        await g.repo.first_sighting(chat_id, user_id)
+        try:
+            await g._bot.approve_chat_join_request(chat_id, user_id)
+        except TelegramAPIError as exc:
+            await g.repo.forget_sighting(chat_id, user_id)
+            await g._record(chat_id, "request_approve_failed", user_id, name, f"{reasons}: {exc}")
+            return JoinRequestOutcome.IGNORED
+        await g._record(chat_id, "request_approved", user_id, name, reasons)
+        await self._tell(user_id, render(TEXTS, "jr.approved", lang, chat=chat_title or str(chat_id)))
+        return JoinRequestOutcome.APPROVED
+
+    async def decline(self, chat_id: int, user_id: int, name: str, chat_title: str, lang: str, reasons: str,
+                      screening: Screening | None, user_chat_id: int, *, text_key: str = "jr.declined") -> JoinRequestOutcome:
+        g = self._g
+        try:
+            await g._bot.decline_chat_join_request(chat_id, user_id)
+        except TelegramAPIError as exc:
+            await g._record(chat_id, "request_decline_failed", user_id, name, f"{reasons}: {exc}")
+            return JoinRequestOutcome.IGNORED
+        await g._record(chat_id, "request_declined", user_id, name, reasons)
+        shown = ", ".join(render(TEXTS, REASON_TEXT_KEYS[r.value], lang) for r in (screening.reasons if screening else ())
+                          if r.value in REASON_TEXT_KEYS)
+        await self._tell(user_chat_id, render(TEXTS, text_key, lang, chat=chat_title or str(chat_id), reason=shown or "-"))
+        return JoinRequestOutcome.DECLINED
+
+    async def _ask(self, chat_id: int, chat_title: str, applicant: Applicant, user_chat_id: int,
+                   settings: GateSettings, lang: str, reasons: str) -> JoinRequestOutcome:
+        g = self._g
+        question = settings.question.text(lang) if settings.question.is_set else render(TEXTS, "jr.default_question", lang)
+        key = g._keys.join_request(chat_id, applicant.user_id)
+        async with g._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"chat_title": chat_title, "name": applicant.full_name, "lang": lang,
+                                    "user_chat_id": str(user_chat_id), "reasons": reasons})
+            pipe.expire(key, GATE_JOIN_REQUEST_TTL)
+            pipe.sadd(g._keys.applicant_chats(applicant.user_id), str(chat_id))
+            pipe.expire(g._keys.applicant_chats(applicant.user_id), GATE_JOIN_REQUEST_TTL)
+            await pipe.execute()
+        await g._record(chat_id, "request_asked", applicant.user_id, applicant.full_name, reasons)
+        await self._tell(user_chat_id, render(TEXTS, "jr.question", lang, chat=chat_title or str(chat_id),
+                                              question=question))
+        return JoinRequestOutcome.ASKED
+
+    async def waiting_chats(self, user_id: int) -> list[int]:
+        raw = await self._g._redis.smembers(self._g._keys.applicant_chats(user_id))
+        return sorted(int(v) for v in raw)
+
+    async def on_answer(self, user_id: int, text: str) -> JoinRequestOutcome:
+        """The applicant answered in private: every group waiting for them decides now."""
+        g = self._g
+        outcome = JoinRequestOutcome.IGNORED
+        for chat_id in await self.waiting_chats(user_id):
+            key = g._keys.join_request(chat_id, user_id)
+            async with g._redis.pipeline(transaction=True) as pipe:
+                pipe.hgetall(key)
+                pipe.delete(key)
+                pipe.srem(g._keys.applicant_chats(user_id), str(chat_id))
+                record, removed, _ = await pipe.execute()
+            if not removed:
+                continue  # answered already (another process took it)
+            settings = await g.repo.settings(chat_id)
+            if settings.question.is_set:
+                accepted = answer_accepted(text, settings.question.answers)
+            else:
+                accepted = bool(text.strip()) and not has_spam_words(text)
+            lang, title, name = record.get("lang", "en"), record.get("chat_title", ""), record.get("name", "")
+            reasons = f"{record.get('reasons', '')};answer={'accepted' if accepted else 'refused'}"
+            if accepted:
+                outcome = await self.approve(chat_id, user_id, name, title, lang, reasons)
+            else:
+                outcome = await self.decline(chat_id, user_id, name, title, lang, reasons, None,
+                                             int(record.get("user_chat_id") or user_id), text_key="jr.wrong_answer")
+        return outcome
+
+    async def _tell(self, user_chat_id: int, text: str) -> None:
+        try:
+            await self._g._bot.send_message(user_chat_id, text, parse_mode="HTML")
+        except TelegramAPIError as exc:  # the private chat closed: the decision stands and is audited
+            log.info("gate.applicant_unreachable", user_id=user_chat_id, error=str(exc))

@@ -11,12 +11,23 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
+from aiogram.types import CallbackQuery, ChatJoinRequest, ChatMemberUpdated, Message, User
+
+from luka_bot.gate.applicant import Applicant
+from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion
 
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.durations import parse_duration
-from luka_bot.telegram.gatekeeper import ALL_SENDING, CaptchaCallback, Gatekeeper, Newcomer, RaidCallback, raid_until_text
+from luka_bot.telegram.gatekeeper import (
+    ALL_SENDING,
+    CaptchaCallback,
+    Gatekeeper,
+    JoinRequestDesk,
+    Newcomer,
+    RaidCallback,
+    raid_until_text,
+)
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 
@@ -43,6 +54,9 @@ async def member_changed(event: ChatMemberUpdated, gatekeeper: Gatekeeper) -> No
     """A join seen as chat_member (large groups hide the service message); then the members router."""
     old, new = event.old_chat_member, event.new_chat_member
     joined = old.status in OUTSIDE and new.status in INSIDE
+    if old.status == "kicked" and new.status != "kicked" and not event.from_user.is_bot:
+        # An admin unbanned them here: a ban shared from a linked group ends in this group only.
+        await gatekeeper.unbanned(event.chat.id, new.user.id, event.from_user.id)
     if joined and event.chat.type in GROUP_CHATS:
         user = new.user
         await gatekeeper.on_join(event.chat.id, event.chat.title or "", Newcomer(user.id, _name(user), user.is_bot),
@@ -187,6 +201,95 @@ async def antiraid(message: Message, command: CommandObject, gatekeeper: Gatekee
     await message.reply(render(TEXTS, "raid.status_on", lang, until=raid_until_text(until)))
 
 
+# --- join requests ---------------------------------------------------------------------------------
+
+async def join_request(event: ChatJoinRequest, join_desk: JoinRequestDesk) -> None:
+    user = event.from_user
+    applicant = Applicant(user.id, user.first_name or "", user.last_name or "", user.username or "")
+    await join_desk.on_request(event.chat.id, event.chat.title or "", applicant, event.user_chat_id, event.bio or "")
+
+
+async def _is_applicant(message: Message, join_desk: JoinRequestDesk) -> bool:
+    return message.from_user is not None and bool(await join_desk.waiting_chats(message.from_user.id))
+
+
+async def applicant_answer(message: Message, join_desk: JoinRequestDesk) -> None:
+    assert message.from_user is not None  # _is_applicant checked it
+    await join_desk.on_answer(message.from_user.id, (message.text or "")[:ANSWER_MAX * 4])
+
+
+async def set_question(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
+                       group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+    """/setquestion en|ru Question? | answer | answer — or /setquestion off."""
+    lang = await _admin_call(message, command, group_settings, admins)
+    if lang is None:
+        return
+    args = (command.args or "").strip()
+    if args.lower() == "off":
+        await gatekeeper.repo.update_settings(message.chat.id, lambda s: s.model_copy(update={"question": GateQuestion()}))
+        await message.reply(render(TEXTS, "question.cleared", lang))
+        return
+    which, _, rest = args.partition(" ")
+    parts = [p.strip() for p in rest.split("|")]
+    answers = [a for a in parts[1:] if a]
+    if which.lower() not in ("en", "ru") or not parts[0] or not answers or len(parts[0]) > QUESTION_MAX \
+            or len(answers) > MAX_ANSWERS or any(len(a) > ANSWER_MAX for a in answers):
+        await message.reply(render(TEXTS, "question.usage", lang))
+        return
+    field = f"text_{which.lower()}"
+
+    def change(settings):  # type: ignore[no-untyped-def]
+        question = settings.question.model_copy(update={field: parts[0], "answers": answers})
+        return settings.model_copy(update={"question": question})
+
+    await gatekeeper.repo.update_settings(message.chat.id, change)
+    await message.reply(render(TEXTS, "question.saved", lang, lang=which.lower(), n=len(answers)))
+
+
+async def link_group(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
+                     group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+    """/linkgroup CHAT_ID offers a link; /linkgroup confirm CODE (an admin of the other group) makes it."""
+    lang = await _admin_call(message, command, group_settings, admins)
+    if lang is None:
+        return
+    chat_id = message.chat.id
+    by = message.from_user.id if message.from_user else 0
+    words = (command.args or "").split()
+    if not words:
+        linked = await gatekeeper.linked(chat_id)
+        await message.reply(render(TEXTS, "link.list", lang, rows="\n".join(f"• {c}" for c in linked))
+                            if linked else render(TEXTS, "link.none", lang))
+        return
+    if words[0].lower() == "confirm" and len(words) == 2:
+        other = await gatekeeper.confirm_link(chat_id, words[1], by)
+        await message.reply(render(TEXTS, "link.done", lang, chat=str(other)) if other is not None
+                            else render(TEXTS, "link.bad_code", lang))
+        return
+    if words[0].lower() == "remove" and len(words) == 2 and _chat_id(words[1]) is not None:
+        other = _chat_id(words[1])
+        assert other is not None
+        await gatekeeper.unlink(chat_id, other, by)
+        await message.reply(render(TEXTS, "link.removed", lang, chat=str(other)))
+        return
+    other = _chat_id(words[0]) if len(words) == 1 else None
+    if other is None:
+        await message.reply(render(TEXTS, "link.usage", lang))
+        return
+    if other == chat_id:
+        await message.reply(render(TEXTS, "link.self", lang))
+        return
+    code = await gatekeeper.offer_link(chat_id, other, by)
+    await message.reply(render(TEXTS, "link.offer", lang, chat=str(other), code=code), parse_mode="HTML")
+
+
+def _chat_id(text: str) -> int | None:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value < 0 else None  # groups have negative ids
+
+
 def create_router() -> Router:
     router = Router(name="gate")
     router.message.register(joined_message, F.new_chat_members)
@@ -197,4 +300,10 @@ def create_router() -> Router:
     router.message.register(unapprove, Command("unapprove"))
     router.message.register(approved_list, Command("approved"))
     router.message.register(antiraid, Command("antiraid"))
+    router.message.register(set_question, Command("setquestion"))
+    router.message.register(link_group, Command("linkgroup"))
+    router.chat_join_request.register(join_request)
+    # Before the private router: an applicant's private message is their answer (commands are not).
+    router.message.register(applicant_answer, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"),
+                            _is_applicant)
     return router
