@@ -456,3 +456,34 @@ async def _status_in(c, user: dict, chat_id: int, expected: str) -> bool:
 
 async def _audit_in(stack, chat_id: int, decision: str) -> bool:
     return any(e.fields.get("decision") == decision for e in await stack.app.audit.recent(chat_id, 100))
+
+
+# --- settings ---------------------------------------------------------------------------------------
+
+async def test_the_gate_is_set_in_the_settings_menu_by_admins_only(stack):
+    c = stack.control
+    await c.post("/settings", user=OWNER)
+
+    async def menu():
+        found = [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
+                 and "Settings" in (m["text"] or "")]
+        return found[-1] if found else None
+
+    main = await wait_for(menu, timeout=10)
+    gate_button = next(b["callback_data"] for row in main["reply_markup"]["inline_keyboard"] for b in row
+                       if "Newcomer gate" in b["text"])
+    await press(c, main, OWNER, gate_button)
+
+    async def gate_page():
+        current = next(m for m in await c.messages() if m["message_id"] == main["message_id"])
+        return current if "Newcomer gate" in (current["text"] or "") else None
+
+    page = await wait_for(gate_page, timeout=10)
+    captcha = next(b["callback_data"] for row in page["reply_markup"]["inline_keyboard"] for b in row
+                   if "Captcha" in b["text"])
+    refused = await press(c, page, ALICE, captcha)
+    assert refused["show_alert"] and not (await stack.app.gatekeeper.repo.settings(GROUP)).captcha_enabled
+    await press(c, page, OWNER, captcha)
+    assert (await stack.app.gatekeeper.repo.settings(GROUP)).captcha_enabled
+    await join(c, NEWBIE)
+    await wait_for(lambda: _status_is(c, NEWBIE, "restricted"), timeout=10)

@@ -134,3 +134,34 @@ def test_answer_accepted(answer, accepted, ok):
 
 def test_every_gate_text_has_english_and_russian():
     assert missing_translations(TEXTS) == []
+
+
+# --- settings menu ------------------------------------------------------------------------------------
+
+from luka_bot.gate.policy import RaidAction  # noqa: E402
+from luka_bot.telegram.gate_menu import GateAction, gate_changed, gate_menu  # noqa: E402
+
+
+@pytest.mark.parametrize(("action", "field", "before", "after"), [
+    (GateAction.CAPTCHA, "captcha_enabled", False, True),
+    (GateAction.CAPTCHA_KIND, "captcha_kind", CaptchaKind.BUTTONS, CaptchaKind.MATH),
+    (GateAction.CAPTCHA_TIMEOUT, "captcha_timeout_s", 120, 300),
+    (GateAction.CAPTCHA_TIMEOUT, "captcha_timeout_s", 600, 60),
+    (GateAction.RAID_GUARD, "raid_guard", True, False),
+    (GateAction.RAID_ACTION, "raid_action", RaidAction.KICK, RaidAction.CAPTCHA),
+    (GateAction.JOIN_REQUESTS, "join_requests", JoinRequestMode.OFF, JoinRequestMode.SCREEN),
+    (GateAction.JOIN_REQUESTS, "join_requests", JoinRequestMode.ASK, JoinRequestMode.OFF),
+    (GateAction.CAS, "cas_enabled", False, True),
+], ids=["captcha", "kind", "timeout", "timeout-wraps", "raid-guard", "raid-action", "join-requests",
+        "join-requests-wraps", "cas"])
+def test_gate_menu_buttons(action, field, before, after):
+    changed = gate_changed(GateSettings(**{field: before}), action)
+    assert changed is not None and getattr(changed, field) == after
+    assert gate_changed(GateSettings(), GateAction.BACK) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_gate_menu_renders_in_both_languages(lang):
+    markup = gate_menu(GateSettings(), lang)
+    assert all(b.callback_data.startswith("gg:") for row in markup.inline_keyboard for b in row)
+    assert len(markup.inline_keyboard) == len(GateAction)

@@ -30,6 +30,9 @@ from luka_bot.telegram.gatekeeper import (
 )
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
+from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
+from luka_bot.telegram.gate_menu import GateAction, GateMenuCallback, gate_changed, gate_menu
+from luka_bot.telegram.routers.settings import menu as settings_menu
 
 GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 OUTSIDE = frozenset({"left", "kicked"})
@@ -290,6 +293,28 @@ def _chat_id(text: str) -> int | None:
     return value if value < 0 else None  # groups have negative ids
 
 
+async def gate_menu_pressed(query: CallbackQuery, callback_data: GateMenuCallback, gatekeeper: Gatekeeper,
+                            group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+    message = query.message
+    if not isinstance(message, Message) or message.chat.type not in GROUP_CHATS:
+        await query.answer()
+        return
+    chat_id = message.chat.id
+    group = await group_settings.get(chat_id)
+    lang = group.language.value
+    if not await admins.is_admin(chat_id, query.from_user.id):
+        await query.answer(render(SETTINGS_TEXTS, "not_admin", lang), show_alert=True)
+        return
+    if callback_data.action is GateAction.BACK:
+        await query.answer()
+        await message.edit_text(render(SETTINGS_TEXTS, "title", lang), parse_mode="HTML", reply_markup=settings_menu(group))
+        return
+    new = await gatekeeper.repo.update_settings(
+        chat_id, lambda current: gate_changed(current, callback_data.action) or current)
+    await query.answer(render(TEXTS, "saved", lang))
+    await message.edit_text(render(TEXTS, "settings.title", lang), parse_mode="HTML", reply_markup=gate_menu(new, lang))
+
+
 def create_router() -> Router:
     router = Router(name="gate")
     router.message.register(joined_message, F.new_chat_members)
@@ -303,6 +328,7 @@ def create_router() -> Router:
     router.message.register(set_question, Command("setquestion"))
     router.message.register(link_group, Command("linkgroup"))
     router.chat_join_request.register(join_request)
+    router.callback_query.register(gate_menu_pressed, GateMenuCallback.filter())
     # Before the private router: an applicant's private message is their answer (commands are not).
     router.message.register(applicant_answer, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"),
                             _is_applicant)
