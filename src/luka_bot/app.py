@@ -43,6 +43,7 @@ from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.gate.repository import GateRepository
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.gate.cas import CasLookup
+from luka_bot.telegram.raid_lock import RaidLock
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
@@ -225,6 +226,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
+    # Before intake: a newcomer's link or media during a raid is removed before it is recorded or counted.
+    dispatcher.update.outer_middleware(RaidLock(gatekeeper, reputation, group_settings, admins))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())

@@ -487,3 +487,43 @@ async def test_the_gate_is_set_in_the_settings_menu_by_admins_only(stack):
     assert (await stack.app.gatekeeper.repo.settings(GROUP)).captcha_enabled
     await join(c, NEWBIE)
     await wait_for(lambda: _status_is(c, NEWBIE, "restricted"), timeout=10)
+
+
+# --- raid lock and trust by behaviour ---------------------------------------------------------------
+
+async def _judged(stack, message_id: int) -> bool:
+    return any(e.fields.get("message_id") == str(message_id) for e in await stack.app.audit.recent(GROUP, 200))
+
+
+async def test_during_a_raid_a_silent_old_member_is_still_a_newcomer_for_links_and_media(stack):
+    c = stack.control
+    sleeper = {"id": 6001, "first_name": "Sleeper"}
+    first = await c.post("hello", user=sleeper)
+    await wait_for(lambda: _judged(stack, first), timeout=10)
+    await c._json("POST", f"{c.tg_url}/_emulator/clock", {"advance": 400 * 86400})  # joined long ago, silent since
+    regular = []
+    for text in ("good morning", "anyone tried the new release?", "thanks, that helped"):
+        regular.append(await c.post(text, user=BOB))
+    for message_id in regular:
+        await wait_for(lambda m=message_id: _judged(stack, m), timeout=10)
+    await c.post("/antiraid 1h", user=OWNER)
+    await wait_for(lambda: _bot_text(c, "Raid mode is on"), timeout=10)
+    link = await c.post("look at https://example.org/page", user=sleeper)
+    photo = await c.post("my photo", user=sleeper, media="photo")
+    await wait_for(lambda: _deleted(c, link), timeout=10)
+    await wait_for(lambda: _deleted(c, photo), timeout=10)
+    assert (await audit_decisions(stack, sleeper)).count("raid_lock_removed") == 2
+    # A member whose first messages passed keeps their link; so does an approved newcomer.
+    kept = await c.post("the docs: https://example.org/docs", user=BOB)
+    await c.post(f"/approve {ALICE['id']}", user=OWNER)
+    await wait_for(lambda: stack.app.gatekeeper.repo.is_approved(GROUP, ALICE["id"]), timeout=10)
+    await wait_for(lambda: _judged(stack, kept), timeout=10)
+    skipped = skipped_jobs(stack)
+    approved = await c.post("https://example.org/alice", user=ALICE)
+    await wait_for(lambda: asyncio.sleep(0, skipped_jobs(stack) > skipped), timeout=10)  # its job was taken
+    messages = {m["message_id"]: m for m in await c.messages()}
+    assert not messages[kept]["deleted_at"] and not messages[approved]["deleted_at"]
+    # Plain text from the sleeper is not locked.
+    text = await c.post("sorry, no links then", user=sleeper)
+    await wait_for(lambda: _judged(stack, text), timeout=10)
+    assert not next(m for m in await c.messages() if m["message_id"] == text)["deleted_at"]

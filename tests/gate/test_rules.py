@@ -165,3 +165,35 @@ def test_gate_menu_renders_in_both_languages(lang):
     markup = gate_menu(GateSettings(), lang)
     assert all(b.callback_data.startswith("gg:") for row in markup.inline_keyboard for b in row)
     assert len(markup.inline_keyboard) == len(GateAction)
+
+
+# --- trust by behaviour -------------------------------------------------------------------------------
+
+from luka_bot.community.stats import MemberStats, ViolationRecord  # noqa: E402
+from luka_bot.community.trust import member_context  # noqa: E402
+from luka_bot.moderation.cascade import is_newcomer  # noqa: E402
+from luka_bot.moderation.verdict import Category, ModerationRequest  # noqa: E402
+from luka_bot.policy.ladder import DAY, LadderPolicy  # noqa: E402
+from luka_bot.policy.rules import RulesPolicy  # noqa: E402
+
+NOW = 1_800_000_000.0
+
+
+def _stats(messages: int, *, joined_days_ago: float, violations_days_ago: tuple[float, ...] = ()) -> MemberStats:
+    return MemberStats(chat_id=-1, user_id=7, messages=messages, first_seen=NOW - joined_days_ago * DAY,
+                       violations=tuple(ViolationRecord(Category.SPAM, NOW - d * DAY, f"v{i}")
+                                        for i, d in enumerate(violations_days_ago)))
+
+
+@pytest.mark.parametrize(("stats", "newcomer"), [
+    (_stats(1, joined_days_ago=0), True),
+    (_stats(1, joined_days_ago=400), True),                                   # a sleeper: old, silent
+    (_stats(3, joined_days_ago=400), False),
+    (_stats(4, joined_days_ago=400, violations_days_ago=(0.1, 0.2)), True),    # first messages removed
+    (_stats(4, joined_days_ago=400, violations_days_ago=(60, 61)), False),     # long-decayed violations
+    (_stats(10, joined_days_ago=1), False),
+], ids=["first-message", "sleeper", "three-passed", "removed-ones-do-not-count", "decayed", "active"])
+def test_a_member_stays_a_newcomer_until_their_first_messages_pass(stats, newcomer):
+    context = member_context(stats, NOW, LadderPolicy(), is_admin=False)
+    request = ModerationRequest(chat_id=-1, message_id=1, user_id=7, text="hi", member=context)
+    assert is_newcomer(request, RulesPolicy()) is newcomer

@@ -425,6 +425,12 @@ class Gatekeeper:
         except TelegramAPIError as exc:
             log.warning("gate.raid_notice_failed", chat_id=chat_id, target=target, error=str(exc))
 
+    async def lock_removed(self, chat_id: int, message_id: int, user_id: int, name: str) -> None:
+        """A newcomer's link or media during a raid: removed, audited; no notice (the chat stays calm)."""
+        await self._delete(chat_id, message_id)
+        await self._record(chat_id, "raid_lock_removed", user_id, name, "link or media from a newcomer during a raid",
+                           message_id=message_id)
+
     async def raid_on(self, chat_id: int, chat_title: str, duration_s: int, by: int) -> float:
         until = time.time() + duration_s
         await self.repo.set_raid(chat_id, until, duration_s)
