@@ -156,7 +156,7 @@ class App:
         while not self._stopping.is_set():
             try:
                 await self.gatekeeper.sweep()
-            except Exception as exc:  # the edge of a background loop: log, keep sweeping
+            except Exception as exc:  # noqa: BLE001 - the edge of a background loop: log, keep sweeping
                 log.warning("gate.sweep_failed", error=str(exc))
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=1.0)

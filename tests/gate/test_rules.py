@@ -6,13 +6,27 @@ import random
 
 import pytest
 
-from luka_bot.gate.applicant import AdminName, Applicant, Decision, Reason, answer_accepted, imitates_admin, screen
+from luka_bot.community.stats import MemberStats, ViolationRecord
+from luka_bot.community.trust import member_context
+from luka_bot.gate.applicant import (
+    AdminName,
+    Applicant,
+    Decision,
+    Reason,
+    answer_accepted,
+    imitates_admin,
+    screen,
+)
 from luka_bot.gate.captcha import PICTURES, is_right, make_challenge
-from luka_bot.gate.policy import CaptchaKind, GateSettings, JoinRequestMode
+from luka_bot.gate.policy import CaptchaKind, GateSettings, JoinRequestMode, RaidAction
 from luka_bot.gate.raid import judge_join
+from luka_bot.moderation.cascade import is_newcomer
+from luka_bot.moderation.verdict import Category, ModerationRequest
+from luka_bot.policy.ladder import DAY, LadderPolicy
+from luka_bot.policy.rules import RulesPolicy
+from luka_bot.telegram.gate_menu import GateAction, gate_changed, gate_menu
 from luka_bot.texts import missing_translations
 from luka_bot.texts.gate import TEXTS
-
 
 # --- captcha ------------------------------------------------------------------------------------------
 
@@ -138,8 +152,6 @@ def test_every_gate_text_has_english_and_russian():
 
 # --- settings menu ------------------------------------------------------------------------------------
 
-from luka_bot.gate.policy import RaidAction  # noqa: E402
-from luka_bot.telegram.gate_menu import GateAction, gate_changed, gate_menu  # noqa: E402
 
 
 @pytest.mark.parametrize(("action", "field", "before", "after"), [
@@ -169,12 +181,6 @@ def test_gate_menu_renders_in_both_languages(lang):
 
 # --- trust by behaviour -------------------------------------------------------------------------------
 
-from luka_bot.community.stats import MemberStats, ViolationRecord  # noqa: E402
-from luka_bot.community.trust import member_context  # noqa: E402
-from luka_bot.moderation.cascade import is_newcomer  # noqa: E402
-from luka_bot.moderation.verdict import Category, ModerationRequest  # noqa: E402
-from luka_bot.policy.ladder import DAY, LadderPolicy  # noqa: E402
-from luka_bot.policy.rules import RulesPolicy  # noqa: E402
 
 NOW = 1_800_000_000.0
 

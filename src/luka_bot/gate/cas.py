@@ -42,7 +42,7 @@ class CasLookup:
             return cached == "1"
         try:
             listed = await asyncio.wait_for(self._ask(user_id), timeout=self._timeout)
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError, TypeError) as exc:  # unknown, not "clean"
             log.warning("gate.cas_unavailable", user_id=user_id, error=type(exc).__name__)
             return None
         await self._redis.set(self._keys.cas(user_id), "1" if listed else "0", ex=CAS_CACHE_TTL)
@@ -56,7 +56,7 @@ class CasLookup:
                 raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
             body = await response.json(content_type=None)
         if not isinstance(body, dict):
-            raise ValueError("CAS answer is not a JSON object")
+            raise TypeError("CAS answer is not a JSON object")
         return body.get("ok") is True and bool(body.get("result"))
 
     async def aclose(self) -> None:

@@ -145,12 +145,12 @@ class GateRepository:
 
     async def pending(self, chat_id: int) -> list[Pending]:
         raw = await self._redis.hgetall(self._keys.captcha_pending(chat_id))
-        found = [Pending.load(value) for value in raw.values()]
+        found = [Pending.load(str(value)) for value in raw.values()]
         return sorted((p for p in found if p is not None), key=lambda p: p.deadline)
 
     async def pending_one(self, chat_id: int, user_id: int) -> Pending | None:
         raw = await self._redis.hget(self._keys.captcha_pending(chat_id), str(user_id))
-        return Pending.load(raw) if raw else None
+        return Pending.load(str(raw)) if raw else None
 
     async def release(self, chat_id: int, user_id: int) -> Pending | None:
         """Takes the newcomer off the waiting list; None when someone else already did."""
@@ -160,12 +160,13 @@ class GateRepository:
             pipe.hdel(key, str(user_id))
             pipe.zrem(self._keys.captcha_deadlines, f"{chat_id}:{user_id}")
             raw, removed, _ = await pipe.execute()
-        return Pending.load(raw) if removed and raw else None
+        return Pending.load(str(raw)) if removed and raw else None
 
     async def due(self, now: float, limit: int = 100) -> list[tuple[int, int]]:
         members = await self._redis.zrangebyscore(self._keys.captcha_deadlines, "-inf", now, start=0, num=limit)
         result = []
-        for member in members:
+        for raw in members:
+            member = str(raw)
             chat, _, user = member.rpartition(":")
             try:
                 result.append((int(chat), int(user)))
@@ -177,7 +178,7 @@ class GateRepository:
         raw = await self._redis.hgetall(self._keys.captcha_prompt(chat_id))
         if not raw or "message_id" not in raw:
             return None
-        return Prompt(int(raw["message_id"]), raw.get("answer", ""))
+        return Prompt(int(raw["message_id"]), str(raw.get("answer", "")))
 
     async def set_prompt(self, chat_id: int, prompt: Prompt) -> None:
         key = self._keys.captcha_prompt(chat_id)

@@ -27,9 +27,17 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 
-from luka_bot.gate.applicant import AdminName, Applicant, Decision, Screening, answer_accepted, has_spam_words, screen
-from luka_bot.gate.cas import CasLookup
+from luka_bot.gate.applicant import (
+    AdminName,
+    Applicant,
+    Decision,
+    Screening,
+    answer_accepted,
+    has_spam_words,
+    screen,
+)
 from luka_bot.gate.captcha import Challenge, is_right, make_challenge
+from luka_bot.gate.cas import CasLookup
 from luka_bot.gate.policy import GateSettings, JoinRequestMode, RaidAction
 from luka_bot.gate.raid import judge_join
 from luka_bot.gate.repository import GateRepository, Pending, Prompt
@@ -299,14 +307,6 @@ class Gatekeeper:
                 log.warning("gate.timeout_notice_failed", chat_id=chat_id, error=str(exc))
         return sum(len(v) for v in removed.values())
 
-    async def sweep_forever(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:  # the edge of a background loop: log, keep sweeping
-                log.warning("gate.sweep_failed", error=str(exc))
-            await asyncio.sleep(interval)
-
     # --- shared ban lists --------------------------------------------------------------------
     async def _cas_listed(self, chat_id: int, user_id: int) -> bool:
         if self._cas is None or not self._cas.configured:
@@ -409,7 +409,7 @@ class Gatekeeper:
         """The joins that made the surge are part of the raid: removed like the ones after them."""
         members = await self._redis.zrange(self._keys.join_window(chat_id), 0, -1)
         for member in members:
-            user_id = int(member.split(":", 1)[0])
+            user_id = int(str(member).split(":", 1)[0])
             if await self.repo.is_approved(chat_id, user_id):
                 continue
             if await self._ban_until(chat_id, user_id, until):

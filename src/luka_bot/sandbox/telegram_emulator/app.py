@@ -73,8 +73,8 @@ from aiohttp import web
 
 from .bot_api import EMULATOR_KEY, handle_bot_api
 from .control import control_errors, routes
-from .gate_control import routes as gate_routes
 from .emulator import TelegramEmulator
+from .gate_control import routes as gate_routes
 
 log = structlog.get_logger(__name__)
 

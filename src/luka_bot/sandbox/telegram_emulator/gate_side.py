@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .state import ControlError, EmulatorState, bad_request
+from .people import PeopleActions
+from .state import ControlError, bad_request
 
 
 @dataclass
@@ -21,7 +22,7 @@ class JoinRequest:
     date: float
 
 
-class GateSide(EmulatorState):
+class GateSide(PeopleActions):
     def _clear(self) -> None:
         super()._clear()
         self.join_requests: dict[int, dict[int, JoinRequest]] = {}
@@ -45,7 +46,7 @@ class GateSide(EmulatorState):
         chat = self._control_chat(chat_id)
         if not chat.is_group:
             raise ControlError(400, "only groups take join requests")
-        user = self.remember_user(body.get("from"))
+        user = self.remember_user(body.get("from"))  # type: ignore[arg-type]  # it refuses a missing "from"
         if "bio" in body:
             self.set_profile(user["id"], {"bio": body["bio"]})
         current = self.member(chat, user["id"])
@@ -107,7 +108,7 @@ class GateSide(EmulatorState):
 
     def approve_chat_join_request(self, chat_id: Any, user_id: Any) -> bool:
         chat_id, request = self._take_request(chat_id, user_id)
-        self.join_chat(chat_id, self.users[request.user_id])  # type: ignore[attr-defined]
+        self.join_chat(chat_id, self.users[request.user_id])
         return True
 
     def decline_chat_join_request(self, chat_id: Any, user_id: Any) -> bool:

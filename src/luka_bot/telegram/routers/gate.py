@@ -11,14 +11,25 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ChatJoinRequest, ChatMemberUpdated, Message, User
+from aiogram.types import (
+    CallbackQuery,
+    ChatJoinRequest,
+    ChatMemberUpdated,
+    Message,
+    User,
+)
 
 from luka_bot.gate.applicant import Applicant
 from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion
-
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.durations import parse_duration
+from luka_bot.telegram.gate_menu import (
+    GateAction,
+    GateMenuCallback,
+    gate_changed,
+    gate_menu,
+)
 from luka_bot.telegram.gatekeeper import (
     ALL_SENDING,
     CaptchaCallback,
@@ -28,11 +39,10 @@ from luka_bot.telegram.gatekeeper import (
     RaidCallback,
     raid_until_text,
 )
+from luka_bot.telegram.routers.settings import menu as settings_menu
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
-from luka_bot.telegram.gate_menu import GateAction, GateMenuCallback, gate_changed, gate_menu
-from luka_bot.telegram.routers.settings import menu as settings_menu
 
 GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 OUTSIDE = frozenset({"left", "kicked"})
