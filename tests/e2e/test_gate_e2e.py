@@ -527,3 +527,27 @@ async def test_during_a_raid_a_silent_old_member_is_still_a_newcomer_for_links_a
     text = await c.post("sorry, no links then", user=sleeper)
     await wait_for(lambda: _judged(stack, text), timeout=10)
     assert not next(m for m in await c.messages() if m["message_id"] == text)["deleted_at"]
+
+
+async def test_raid_mode_can_hold_joins_behind_one_challenge_instead_of_removing_them(stack):
+    c = stack.control
+    await gate_settings(stack, raid_joins=3, raid_action=RaidAction.CAPTCHA)
+    wave = [{"id": 7000 + i, "first_name": f"Wave {i}"} for i in range(6)]
+    for user in wave:
+        await join(c, user)
+
+    async def held():
+        return all([await status(c, u) == "restricted" for u in wave[2:]])
+
+    await wait_for(held, timeout=15)
+    assert "raid_on" in await audit_decisions(stack)
+    assert await status(c, wave[0]) == "member", "joins before the surge are let be (captcha is off here)"
+    prompts = [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
+               and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)]
+    assert len(prompts) == 1, "one challenge serves everyone held"
+    answer = await press(c, prompts[0], wave[3], await answer_of(stack))
+    assert "Welcome" in answer["text"]
+    await wait_for(lambda: _status_is(c, wave[3], "member"), timeout=10)
+    # An admin approves one of the held: they may write at once.
+    await c.post(f"/approve {wave[4]['id']}", user=OWNER)
+    await wait_for(lambda: _status_is(c, wave[4], "member"), timeout=10)

@@ -249,6 +249,10 @@ class Gatekeeper:
         if await self.repo.clear_prompt(chat_id, prompt.message_id):
             await self._delete(chat_id, prompt.message_id)
 
+    async def release_prompt_if_idle(self, chat_id: int) -> None:
+        async with self._locks[chat_id]:
+            await self._after_release(chat_id)
+
     # --- captcha answers -----------------------------------------------------------------------
     async def answer(self, chat_id: int, message_id: int, user_id: int, token: str) -> str:
         """A button press on a challenge; returns a text key for the callback answer."""

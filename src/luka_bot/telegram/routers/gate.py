@@ -143,6 +143,7 @@ async def approve(message: Message, command: CommandObject, gatekeeper: Gatekeep
     if await gatekeeper.repo.release(chat_id, user_id) is not None:
         # Held by a challenge: approval lets them speak at once.
         await message.bot.restrict_chat_member(chat_id, user_id, permissions=ALL_SENDING)  # type: ignore[union-attr]
+        await gatekeeper.release_prompt_if_idle(chat_id)
     await message.reply(render(TEXTS, "approve.done" if added else "approve.already", lang, member=name),
                         parse_mode="HTML")
 
