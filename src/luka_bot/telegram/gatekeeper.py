@@ -101,6 +101,10 @@ class Gatekeeper:
         self._limiter = limiter
         self._notice_lifetime = notice_lifetime
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Join service messages of raiders, deleted in batches (deleteMessages takes 100) by the sweep:
+        # one call per hundred raiders instead of one each. Kept in memory: after a restart the rest
+        # stay as they are, which costs readability, never safety.
+        self._join_messages: defaultdict[int, list[int]] = defaultdict(list)
 
     async def aclose(self) -> None:
         if self._cas is not None:
@@ -145,6 +149,20 @@ class Gatekeeper:
         except TelegramAPIError:
             pass  # already gone or too old: nothing left to do
 
+    def _delete_later(self, chat_id: int, message_id: int) -> None:
+        if message_id > 0:
+            self._join_messages[chat_id].append(message_id)
+
+    async def flush_deletions(self) -> None:
+        for chat_id in list(self._join_messages):
+            ids = self._join_messages.pop(chat_id, [])
+            for start in range(0, len(ids), 100):
+                try:
+                    await self._bot.delete_messages(chat_id, ids[start:start + 100])
+                except TelegramAPIError as exc:
+                    log.info("gate.join_messages_not_deleted", chat_id=chat_id, n=len(ids[start:start + 100]),
+                             error=str(exc))
+
     async def _schedule_delete(self, chat_id: int, message_id: int) -> None:
         # The enforcer's self-deleting notices share this durable schedule and its sweeper.
         await self._redis.zadd(self._keys.scheduled_deletions,
@@ -166,8 +184,9 @@ class Gatekeeper:
         settings = await self.repo.settings(chat_id)
         if await self.repo.is_approved(chat_id, newcomer.user_id):
             return "approved"
-        if await self._admins.is_admin(chat_id, newcomer.user_id):
-            return "admin"
+        # No admin check here: someone made an admin arrives as "administrator", never as a join,
+        # and during a surge every ban drops the admin cache (a chat_member update), so asking would
+        # cost a getChatAdministrators per raider.
         if settings.cas_enabled and await self._cas_listed(chat_id, newcomer.user_id):
             banned = await self._ban_until(chat_id, newcomer.user_id, 0)
             await self._delete(chat_id, join_message_id)
@@ -180,14 +199,14 @@ class Gatekeeper:
         if raid.start:
             until = now + settings.raid_duration_s
             if await self.repo.start_raid(chat_id, until, settings.raid_duration_s):
-                await self._raid_started(chat_id, chat_title, settings, until, count)
+                await self._raid_started(chat_id, chat_title, settings, until, count, newcomer.user_id)
             else:
                 raid_until = await self.repo.raid_until(chat_id)
         if raid.active:
             until = raid_until if raid_until and not raid.start else now + settings.raid_duration_s
             if settings.raid_action is RaidAction.KICK:
                 banned = await self._ban_until(chat_id, newcomer.user_id, until)
-                await self._delete(chat_id, join_message_id)
+                self._delete_later(chat_id, join_message_id)
                 await self._record(chat_id, "raid_removed" if banned else "raid_remove_failed", newcomer.user_id,
                                    newcomer.name, "raid mode", until=until)
                 return "raid_removed"
@@ -284,6 +303,7 @@ class Gatekeeper:
     async def sweep(self, now: float | None = None) -> int:
         """Remove everyone whose challenge expired; one notice per chat per sweep."""
         now = time.time() if now is None else now
+        await self.flush_deletions()
         removed: defaultdict[int, list[str]] = defaultdict(list)
         for chat_id, user_id in await self.repo.due(now):
             async with self._locks[chat_id]:
@@ -291,7 +311,7 @@ class Gatekeeper:
                 if pending is None:
                     continue  # solved or failed meanwhile (or another process took it)
                 kicked = await self.kick(chat_id, user_id)
-                await self._delete(chat_id, pending.join_message_id)
+                self._delete_later(chat_id, pending.join_message_id)
                 await self._record(chat_id, "captcha_timeout" if kicked else "captcha_timeout_kick_failed",
                                    user_id, pending.name, "no answer in time")
                 removed[chat_id].append(pending.name)
@@ -392,29 +412,31 @@ class Gatekeeper:
 
     # --- raid mode -----------------------------------------------------------------------------
     async def _raid_started(self, chat_id: int, chat_title: str, settings: GateSettings, until: float,
-                            joins: int) -> None:
+                            joins: int, newcomer_id: int) -> None:
         """Hold the surge that started it too, then tell the admins once."""
         lang = await self._lang(chat_id)
         await self._record(chat_id, "raid_on", 0, "", f"{joins} joins within {settings.raid_window_s} s", until=until)
         if settings.raid_action is RaidAction.KICK:
+            done: set[int] = set()
             for pending in await self.repo.pending(chat_id):
                 if await self.repo.release(chat_id, pending.user_id) is not None:
                     await self._ban_until(chat_id, pending.user_id, until)
-                    await self._delete(chat_id, pending.join_message_id)
+                    self._delete_later(chat_id, pending.join_message_id)
                     await self._record(chat_id, "raid_removed", pending.user_id, pending.name, "raid mode", until=until)
-            await self._remove_window_joins(chat_id, settings, until)
+                    done.add(pending.user_id)
+            await self._remove_window_joins(chat_id, settings, until, skip=done | {newcomer_id})
             await self._after_release(chat_id)
         text = render(TEXTS, "raid.started", lang, chat=chat_title or str(chat_id), joins=joins,
                       window=settings.raid_window_s, until=_utc(until),
                       action=render(TEXTS, f"raid.action.{settings.raid_action.value}", lang))
         await self._tell_admins(chat_id, text, lang)
 
-    async def _remove_window_joins(self, chat_id: int, settings: GateSettings, until: float) -> None:
+    async def _remove_window_joins(self, chat_id: int, settings: GateSettings, until: float, *, skip: set[int]) -> None:
         """The joins that made the surge are part of the raid: removed like the ones after them."""
         members = await self._redis.zrange(self._keys.join_window(chat_id), 0, -1)
         for member in members:
             user_id = int(str(member).split(":", 1)[0])
-            if await self.repo.is_approved(chat_id, user_id):
+            if user_id in skip or await self.repo.is_approved(chat_id, user_id):
                 continue
             if await self._ban_until(chat_id, user_id, until):
                 await self._record(chat_id, "raid_removed", user_id, "", "joined in the surge", until=until)
