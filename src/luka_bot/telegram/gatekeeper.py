@@ -507,7 +507,9 @@ class JoinRequestDesk:
         g = self._g
         settings = await g.repo.settings(chat_id)
         if settings.join_requests is JoinRequestMode.OFF:
-            return JoinRequestOutcome.IGNORED  # the admins decide in the Telegram app
+            # The admins decide in the Telegram app; the audit still shows the request arrived.
+            await g._record(chat_id, "request_left_to_admins", applicant.user_id, applicant.full_name, "screening off")
+            return JoinRequestOutcome.IGNORED
         bio = await self._bio(user_chat_id) or bio_in_update
         applicant = Applicant(applicant.user_id, applicant.first_name, applicant.last_name, applicant.username, bio)
         cas = await g._cas_listed(chat_id, applicant.user_id) if settings.cas_enabled else None
