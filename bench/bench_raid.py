@@ -22,11 +22,11 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, start_bot, stop_bot  # noqa: E402
+from _stack import Http, start_bot, stop_bot
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
-from luka_bot.store.redis import EmbeddedValkey  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.redis import EmbeddedValkey
 
 GROUP = -1009000000001
 OWNER = {"id": 1000, "first_name": "Olga"}

@@ -40,6 +40,7 @@ GATE_JOIN_DEDUPE_TTL = 10
 GATE_JOIN_REQUEST_TTL = 2 * DAY   # Telegram keeps an unanswered join request open about that long
 CAS_CACHE_TTL = 6 * HOUR          # a CAS answer; a listed account rarely leaves the list
 GATE_LINK_OFFER_TTL = DAY         # an unconfirmed /linkgroup offer
+GATE_APPEAL_TTL = 7 * DAY         # a declined applicant may appeal within a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +204,10 @@ class Keys:
     def applicant_chats(self, user_id: int) -> str:
         """Set of chats where this user's join request waits for their answer in private."""
         return f"{self.prefix}:applicant:{user_id}"
+
+    def join_declined(self, chat_id: int, user_id: int) -> str:
+        """Hash: why an applicant was declined, kept for their appeal; GATE_APPEAL_TTL."""
+        return f"{self.prefix}:joindeclined:{chat_id}:{user_id}"
 
     def cas(self, user_id: int) -> str:
         """String: `1` listed / `0` not listed by the CAS lookup; CAS_CACHE_TTL."""

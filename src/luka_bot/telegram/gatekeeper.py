@@ -43,7 +43,12 @@ from luka_bot.gate.raid import judge_join
 from luka_bot.gate.repository import GateRepository, Pending, Prompt
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import GATE_JOIN_REQUEST_TTL, GATE_LINK_OFFER_TTL, Keys
+from luka_bot.store.keys import (
+    GATE_APPEAL_TTL,
+    GATE_JOIN_REQUEST_TTL,
+    GATE_LINK_OFFER_TTL,
+    Keys,
+)
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -71,6 +76,19 @@ class CaptchaCallback(CallbackData, prefix="gc"):
 
 class RaidCallback(CallbackData, prefix="gr"):
     chat_id: int
+
+
+class AppealCallback(CallbackData, prefix="ja"):
+    """A declined applicant's Appeal button (in their private chat)."""
+
+    chat_id: int
+
+
+class LetInCallback(CallbackData, prefix="jl"):
+    """An admin's answer to an appeal: approve the applicant for the group."""
+
+    chat_id: int
+    user_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,6 +528,9 @@ class JoinRequestDesk:
             # The admins decide in the Telegram app; the audit still shows the request arrived.
             await g._record(chat_id, "request_left_to_admins", applicant.user_id, applicant.full_name, "screening off")
             return JoinRequestOutcome.IGNORED
+        if await g.repo.is_approved(chat_id, applicant.user_id):
+            lang = await g._lang(chat_id)
+            return await self.approve(chat_id, applicant.user_id, applicant.full_name, chat_title, lang, "approved member")
         bio = await self._bio(user_chat_id) or bio_in_update
         applicant = Applicant(applicant.user_id, applicant.first_name, applicant.last_name, applicant.username, bio)
         cas = await g._cas_listed(chat_id, applicant.user_id) if settings.cas_enabled else None
@@ -566,7 +587,15 @@ class JoinRequestDesk:
         await g._record(chat_id, "request_declined", user_id, name, reasons)
         shown = ", ".join(render(TEXTS, REASON_TEXT_KEYS[r.value], lang) for r in (screening.reasons if screening else ())
                           if r.value in REASON_TEXT_KEYS)
-        await self._tell(user_chat_id, render(TEXTS, text_key, lang, chat=chat_title or str(chat_id), reason=shown or "-"))
+        key = g._keys.join_declined(chat_id, user_id)
+        async with g._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"name": name, "chat_title": chat_title, "reasons": reasons, "lang": lang})
+            pipe.expire(key, GATE_APPEAL_TTL)
+            await pipe.execute()
+        appeal = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+            text=render(TEXTS, "appeal.button", lang), callback_data=AppealCallback(chat_id=chat_id).pack())]])
+        await self._tell(user_chat_id, render(TEXTS, text_key, lang, chat=chat_title or str(chat_id), reason=shown or "-"),
+                         reply_markup=appeal)
         return JoinRequestOutcome.DECLINED
 
     async def _ask(self, chat_id: int, chat_title: str, applicant: Applicant, user_chat_id: int,
@@ -600,7 +629,8 @@ class JoinRequestDesk:
                 pipe.hgetall(key)
                 pipe.delete(key)
                 pipe.srem(g._keys.applicant_chats(user_id), str(chat_id))
-                record, removed, _ = await pipe.execute()
+                raw, removed, _ = await pipe.execute()
+            record = {str(k): str(v) for k, v in raw.items()}
             if not removed:
                 continue  # answered already (another process took it)
             settings = await g.repo.settings(chat_id)
@@ -617,8 +647,49 @@ class JoinRequestDesk:
                                              int(record.get("user_chat_id") or user_id), text_key="jr.wrong_answer")
         return outcome
 
-    async def _tell(self, user_chat_id: int, text: str) -> None:
+    async def appeal(self, chat_id: int, user_id: int) -> str:
+        """The declined applicant pressed Appeal: the admins get it with a Let-them-in button."""
+        g = self._g
+        record = await self._hash(g._keys.join_declined(chat_id, user_id))
+        if not record:
+            return render(TEXTS, "appeal.expired", "en")
+        lang, title = record.get("lang", "en"), record.get("chat_title", "")
+        if not await g._redis.hsetnx(g._keys.join_declined(chat_id, user_id), "appealed", "1"):
+            return render(TEXTS, "appeal.sent", lang, chat=title or str(chat_id))  # once is enough
+        target = await g._cases.log_chat(chat_id) or chat_id
+        button = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+            text=render(TEXTS, "appeal.let_in", lang), callback_data=LetInCallback(chat_id=chat_id, user_id=user_id).pack())]])
         try:
-            await self._g._bot.send_message(user_chat_id, text, parse_mode="HTML")
+            await g._limiter.take(target)
+            await g._bot.send_message(target, render(TEXTS, "appeal.to_admins", lang, name=record.get("name", ""),
+                                                     user_id=user_id, chat=title or str(chat_id),
+                                                     reasons=record.get("reasons", "")),
+                                      parse_mode="HTML", reply_markup=button)
+        except TelegramAPIError as exc:
+            await g._redis.hdel(g._keys.join_declined(chat_id, user_id), "appealed")  # may try again
+            log.warning("gate.appeal_not_posted", chat_id=chat_id, error=str(exc))
+            return render(TEXTS, "appeal.expired", lang)
+        await g._record(chat_id, "request_appealed", user_id, record.get("name", ""), record.get("reasons", ""))
+        return render(TEXTS, "appeal.sent", lang, chat=title or str(chat_id))
+
+    async def let_in(self, chat_id: int, user_id: int, by: int) -> str:
+        """An admin accepted the appeal: approved, so their next request is let in."""
+        g = self._g
+        record = await self._hash(g._keys.join_declined(chat_id, user_id))
+        lang = await g._lang(chat_id)
+        name = record.get("name", "") or str(user_id)
+        await g.repo.approve(chat_id, user_id)
+        await g._redis.delete(g._keys.join_declined(chat_id, user_id))
+        await g._record(chat_id, "appeal_accepted", user_id, name, f"by admin {by}")
+        await self._tell(user_id, render(TEXTS, "appeal.accepted", lang,
+                                         chat=record.get("chat_title", "") or str(chat_id)))
+        return render(TEXTS, "appeal.done", lang, name=name)
+
+    async def _hash(self, key: str) -> dict[str, str]:
+        return {str(k): str(v) for k, v in (await self._g._redis.hgetall(key)).items()}
+
+    async def _tell(self, user_chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
+        try:
+            await self._g._bot.send_message(user_chat_id, text, parse_mode="HTML", reply_markup=reply_markup)
         except TelegramAPIError as exc:  # the private chat closed: the decision stands and is audited
             log.info("gate.applicant_unreachable", user_id=user_chat_id, error=str(exc))

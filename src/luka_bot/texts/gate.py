@@ -125,6 +125,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Your request to join {chat} was declined ({reason}). If this is a mistake, ask the group's admins.",
         "ru": "Ваша заявка в {chat} отклонена ({reason}). Если это ошибка, напишите администраторам группы.",
     },
+    "appeal.button": {"en": "Appeal", "ru": "Обжаловать"},
+    "appeal.sent": {
+        "en": "Your appeal was sent to the admins of {chat}.",
+        "ru": "Ваша жалоба отправлена администраторам {chat}.",
+    },
+    "appeal.expired": {"en": "There is nothing to appeal any more.", "ru": "Обжаловать больше нечего."},
+    "appeal.to_admins": {
+        "en": "📨 <b>Appeal</b>: {name} (id {user_id}) was declined entry to {chat} ({reasons}) and asks to be let in.",
+        "ru": "📨 <b>Жалоба</b>: {name} (id {user_id}) получил(а) отказ во вступлении в {chat} ({reasons}) и просит впустить.",
+    },
+    "appeal.let_in": {"en": "Let them in", "ru": "Впустить"},
+    "appeal.accepted": {
+        "en": "✅ The admins of {chat} accepted your appeal: send your join request again and you will be let in.",
+        "ru": "✅ Администраторы {chat} приняли жалобу: подайте заявку снова, и вас примут.",
+    },
+    "appeal.done": {"en": "✅ {name} is approved and may join.", "ru": "✅ {name} одобрен(а) и может вступить."},
     "jr.wrong_answer": {
         "en": "That is not the answer the admins expect. Your request to join {chat} was declined.",
         "ru": "Это не тот ответ, который ждут администраторы. Заявка в {chat} отклонена.",

@@ -32,9 +32,11 @@ from luka_bot.telegram.gate_menu import (
 )
 from luka_bot.telegram.gatekeeper import (
     ALL_SENDING,
+    AppealCallback,
     CaptchaCallback,
     Gatekeeper,
     JoinRequestDesk,
+    LetInCallback,
     Newcomer,
     RaidCallback,
     raid_until_text,
@@ -296,6 +298,27 @@ async def link_group(message: Message, command: CommandObject, gatekeeper: Gatek
     await message.reply(render(TEXTS, "link.offer", lang, chat=str(other), code=code), parse_mode="HTML")
 
 
+async def appeal_pressed(query: CallbackQuery, callback_data: AppealCallback, join_desk: JoinRequestDesk) -> None:
+    # The button sits in the applicant's own private chat: whoever presses it is the applicant.
+    text = await join_desk.appeal(callback_data.chat_id, query.from_user.id)
+    await query.answer(text, show_alert=True)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def let_in_pressed(query: CallbackQuery, callback_data: LetInCallback, join_desk: JoinRequestDesk,
+                         admins: AdminCache, group_settings: GroupSettingsRepository) -> None:
+    chat_id = callback_data.chat_id  # the group appealed to (the button may sit in the log chat)
+    if not await admins.is_admin(chat_id, query.from_user.id):
+        lang = (await group_settings.get(chat_id)).language.value
+        await query.answer(render(TEXTS, "not_admin", lang, command="approve"), show_alert=True)
+        return
+    text = await join_desk.let_in(chat_id, callback_data.user_id, query.from_user.id)
+    await query.answer(text)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
 def _chat_id(text: str) -> int | None:
     try:
         value = int(text)
@@ -340,6 +363,8 @@ def create_router() -> Router:
     router.message.register(link_group, Command("linkgroup"))
     router.chat_join_request.register(join_request)
     router.callback_query.register(gate_menu_pressed, GateMenuCallback.filter())
+    router.callback_query.register(appeal_pressed, AppealCallback.filter())
+    router.callback_query.register(let_in_pressed, LetInCallback.filter())
     # Before the private router: an applicant's private message is their answer (commands are not).
     router.message.register(applicant_answer, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"),
                             _is_applicant)
