@@ -63,6 +63,7 @@ async def joined_message(message: Message, gatekeeper: Gatekeeper) -> None:
     for user in message.new_chat_members or []:
         await gatekeeper.on_join(message.chat.id, message.chat.title or "", Newcomer(user.id, _name(user), user.is_bot),
                                  message.date.timestamp(), message.message_id)
+    raise SkipHandler  # other features (a welcome, onboarding when the bot itself is added) see it too
 
 
 async def member_changed(event: ChatMemberUpdated, gatekeeper: Gatekeeper) -> None:
