@@ -60,3 +60,22 @@ async def test_refuses_a_wrong_token_and_escapes_member_text(redis, keys, client
     async with client.get(url + "/groups/not-a-number?token=s3cret") as response:
         assert response.status == 404
     await runner.cleanup()
+
+
+@pytest.mark.parametrize("required", [False, True], ids=["open", "behind-token"])
+async def test_metrics_behind_the_dashboard_token_when_asked(client, required):
+    app = create_web_app(Health(), Metrics(), metrics_token="s3cret" if required else "")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/metrics"
+    try:
+        async with client.get(url) as response:
+            assert response.status == (401 if required else 200)
+        async with client.get(url, headers={"Authorization": "Bearer wrong"}) as response:
+            assert response.status == (401 if required else 200)
+        async with client.get(url, headers={"Authorization": "Bearer s3cret"}) as response:
+            assert response.status == 200 and "luka_" in await response.text()
+    finally:
+        await runner.cleanup()

@@ -43,3 +43,47 @@ def test_values_are_escaped_so_member_text_cannot_become_markup():
 
 def test_unknown_language_falls_back_to_english():
     assert render({"k": {"en": "hi", "ru": "привет"}}, "k", "de") == "hi"
+
+
+@pytest.mark.parametrize(("n", "expected"), [
+    (0, "0 символов"), (1, "1 символ"), (2, "2 символа"), (4, "4 символа"), (5, "5 символов"),
+    (11, "11 символов"), (12, "12 символов"), (14, "14 символов"), (21, "21 символ"), (22, "22 символа"),
+    (44, "44 символа"), (101, "101 символ"), (111, "111 символов"), (1.5, "1.5 символа"),
+])
+def test_russian_counts_take_the_right_form(n, expected):
+    from luka_bot.texts import count
+
+    assert count(n, "character", "ru") == expected
+
+
+@pytest.mark.parametrize(("n", "expected"), [(1, "1 character"), (0, "0 characters"), (44, "44 characters")])
+def test_english_counts_take_the_right_form(n, expected):
+    from luka_bot.texts import count
+
+    assert count(n, "character", "en") == expected
+
+
+def test_every_counted_noun_has_both_languages_and_three_russian_forms():
+    from luka_bot.texts import NOUNS
+
+    for noun, forms in NOUNS.items():
+        assert len(forms["en"]) == 2 and len(forms["ru"]) == 3, noun
+
+
+def test_no_russian_text_hard_codes_a_plural_after_a_count():
+    """"{n} символов" is wrong for 44; counts go through `count` (a value such as {chars})."""
+    import re
+
+    for name, catalog in CATALOGS.items():
+        for key, variants in catalog.items():
+            assert not re.search(r"\{\w+\} (символ|нарушени|дней|дня|день|балл|сообщени)", variants["ru"]), f"{name}.{key}"
+
+
+def test_help_lists_the_group_commands_in_the_users_language():
+    from luka_bot.texts.onboarding import ADMIN_COMMANDS, MEMBER_COMMANDS, help_text
+
+    ru, en = help_text("@luka_test_bot", "ru"), help_text("@luka_test_bot", "en")
+    assert "Команды для всех в группе" in ru and "ассистент и модератор" in ru
+    assert "Commands for everyone" in en
+    for name, _ in (*MEMBER_COMMANDS, *ADMIN_COMMANDS):
+        assert f"/{name} — " in ru and f"/{name} — " in en

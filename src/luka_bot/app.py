@@ -3,42 +3,61 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetUpdates
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from luka_bot.llm.client import LlmClient
-from luka_bot.metrics import Metrics
-from luka_bot.settings import Role, Settings
-from luka_bot.store.conversation import ConversationStore
-from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import Keys
-from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
+from luka_bot.llm.client import LlmClient
+from luka_bot.llm.providers import ProviderChain
+from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.settings import Role, Settings, StartupError, web_bind_error
 from luka_bot.store.audit import AuditLog
-from luka_bot.store.moderation_state import RedisLlmBudget, RedisSampleStore, RedisVerdictCache
+from luka_bot.store.conversation import ConversationStore
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import Keys
+from luka_bot.store.moderation_state import (
+    RedisLlmBudget,
+    RedisSampleStore,
+    RedisVerdictCache,
+)
+from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.store.signals import SignalStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
+from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.routers import appeals, assistant, community, members, private
+from luka_bot.telegram.routers import (
+    appeals,
+    assistant,
+    community,
+    members,
+    onboarding,
+    private,
+)
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.gate.repository import GateRepository
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
@@ -68,26 +87,73 @@ class App:
     llm: LlmClient
     queue: JobQueue
     worker: Worker
+    notice_queue: JobQueue
+    notice_worker: Worker
     enforcer: Enforcer
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    # The assistant's provider chain (`llm`, then LLM_FALLBACK_*), for the streaming side to use.
+    assistant_llm: ProviderChain | None = None
+    # Clients made besides `llm` (the judge's own server, the fallback): closed with the app.
+    extra_llm_clients: list[LlmClient] = field(default_factory=list)
     gatekeeper: Gatekeeper | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
+    _webhook_secret: str = ""
 
     async def start_web(self) -> None:
-        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER)
+        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER,
+                             metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        if self.webhook_mode:
+            self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
+            # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
+            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed.
+            SimpleRequestHandler(self.dispatcher, self.bot, secret_token=self._webhook_secret).register(
+                app, path=urlsplit(self.settings.webhook_url).path or "/")
         runner = web.AppRunner(app)
         await runner.setup()
-        site = web.TCPSite(runner, "0.0.0.0", self.settings.web_port)  # noqa: S104 - probes come from outside
-        await site.start()
+        host, port = self.settings.web_host, self.settings.web_port
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:  # port in use, address not on this host: the person must choose
+            await runner.cleanup()
+            raise StartupError(web_bind_error(host, port, exc)) from None
         self._web_runner = runner
         self.web_port = runner.addresses[0][1]
         log.info("web.started", port=self.web_port)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.webhook_url) and self.role is not Role.WORKER
+
+    async def _start_webhook(self) -> None:
+        await self.bot.set_webhook(self.settings.webhook_url, secret_token=self._webhook_secret,
+                                   allowed_updates=ALLOWED_UPDATES)
+        self.health.mark_polled()
+        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data)
+        log.info("bot.webhook_set", url=self.settings.webhook_url)
+
+    async def _watch_webhook(self) -> None:
+        """Webhook mode has no poll to prove the channel works: Telegram still holding our URL does."""
+        while not self._stopping.is_set():
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=30)
+            if self._stopping.is_set():
+                return
+            try:
+                info = await self.bot.get_webhook_info()
+            except TelegramAPIError as exc:  # network errors included: health goes stale by itself
+                log.warning("bot.webhook_check_failed", error=str(exc))
+                continue
+            if info.url == self.settings.webhook_url:
+                self.health.mark_polled()
+            else:
+                log.warning("bot.webhook_replaced", ours=self.settings.webhook_url, now=info.url or None)
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -98,22 +164,33 @@ class App:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with suppress(NotImplementedError, RuntimeError):  # not in the main thread (tests)
                 loop.add_signal_handler(sig, self.request_stop)
-        await self.start_web()
+        try:
+            await self.start_web()
+        except StartupError:
+            await self.close()  # the storage opened by build_app, the embedded Valkey with it
+            raise
         tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
         sweeper: asyncio.Task[None] | None = None     # loops until cancelled
         try:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
                 self.dispatcher["me"] = me
-                # A short probe proves the update channel works before the first long poll
-                # returns (which may take its full timeout). Without an offset it confirms
-                # nothing, so the updates it sees are delivered again to the polling loop.
-                await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
-                log.info("bot.started", username=me.username, role=self.role.value)
-                tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                if self.webhook_mode:
+                    await self._start_webhook()
+                    tasks.append(asyncio.create_task(self._watch_webhook(), name="webhook"))
+                else:
+                    # A short probe proves the update channel works before the first long poll
+                    # returns (which may take its full timeout). Without an offset it confirms
+                    # nothing, so the updates it sees are delivered again to the polling loop.
+                    await self.bot(GetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
+                    tasks.append(asyncio.create_task(self._poll(), name="polling"))
+                log.info("bot.started", username=me.username, role=self.role.value,
+                         updates="webhook" if self.webhook_mode else "polling")
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
+                await self.notice_queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
+                tasks.append(asyncio.create_task(self.notice_worker.run(), name="notices"))
                 sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
                 if self.gatekeeper is not None:  # captcha deadlines live in Redis: any worker sweeps them
                     tasks.append(asyncio.create_task(self._sweep_gate(), name="gate"))
@@ -123,15 +200,20 @@ class App:
             log.info("bot.stopping")
             # Intake first, so no new job starts; then the worker drains within the deadline and
             # leaves the rest pending in the stream for the next start.
-            if self.role is not Role.WORKER:
+            if self.webhook_mode:
+                with suppress(Exception):  # Telegram unreachable now: the next start sets it again
+                    await self.bot.delete_webhook()
+                    log.info("bot.webhook_deleted")
+            elif self.role is not Role.WORKER:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
-            drains = []
+            drains: list[Coroutine[Any, Any, object]] = []
             if self.role is not Role.WORKER:
                 drains.append(self.in_flight.drain(self.settings.shutdown_deadline))
             if self.role is not Role.GATEWAY:
                 drains.append(self.worker.stop(self.settings.shutdown_deadline))
+                drains.append(self.notice_worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
             if sweeper is not None:
@@ -172,10 +254,27 @@ class App:
             await self._web_runner.cleanup()
         await self.bot.session.close()
         await self.llm.aclose()
+        for client in self.extra_llm_clients:
+            await client.aclose()
         if self.gatekeeper is not None:
             await self.gatekeeper.aclose()
         await self.redis.close()
         log.info("bot.stopped")
+
+
+def build_judge_llm(settings: Settings, llm: LlmClient, metrics: Metrics | None,
+                    ) -> tuple[ProviderChain, LlmClient | None]:
+    """The judge's providers: MODERATION_BASE_URL (default: the assistant's client itself), then
+    LLM_FALLBACK_BASE_URL when set. Returns the chain and the fallback client (None when unset)."""
+    primary = llm
+    if settings.moderation_base_url and settings.moderation_base_url != settings.llm_base_url:
+        key = settings.moderation_api_key if settings.moderation_api_key is not None else settings.llm_api_key
+        primary = LlmClient(settings.moderation_base_url, key, timeout=settings.llm_timeout, metrics=metrics)
+    fallback = None
+    if settings.llm_fallback_base_url:
+        fallback = LlmClient(settings.llm_fallback_base_url, settings.llm_fallback_api_key,
+                             timeout=settings.llm_timeout, metrics=metrics)
+    return ProviderChain(primary, fallback, fallback_model=settings.llm_fallback_model, metrics=metrics), fallback
 
 
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
@@ -186,6 +285,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     bot.session.middleware(PollWatch(health))
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
+    judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
@@ -196,28 +296,45 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
     cases = CaseStore(redis.client, keys)
-    judge = LlmJudge(llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics)
+    judge = LlmJudge(judge_llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics,
+                     batch_size=settings.judge_batch, concurrency=settings.judge_concurrency,
+                     max_tokens=settings.judge_max_tokens)
+    # No concurrency bound here: the judge bounds (and adapts) its own, and batches waiting calls.
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
-                      budget=RedisLlmBudget(redis.client, keys), learning=learning,
-                      max_concurrent_llm=settings.judge_concurrency)
+                      budget=RedisLlmBudget(redis.client, keys), learning=learning)
     audit = AuditLog(redis.client, keys)
     gate_repo = GateRepository(redis.client, keys)
     gatekeeper = Gatekeeper(bot, redis.client, keys, repo=gate_repo, group_settings=group_settings, admins=admins,
                             audit=audit, cases=cases, limiter=limiter, notice_lifetime=settings.notice_lifetime,
                             cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout))
+    # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
+    notice_queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts, names=keys.notice_queue)
+    notices = Notices(notice_queue, keys)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notice_lifetime=settings.notice_lifetime, cases=cases, after_ban=gatekeeper.spread_ban)
+                        notices=notices, cases=cases,
+                        claim_ttl_ms=int(settings.action_claim_lease * 1000),
+                        after_ban=gatekeeper.spread_ban)
+    notice_worker = Worker(
+        notice_queue, NoticeSender(bot, redis.client, keys, cases=cases, limiter=limiter, metrics=metrics,
+                                   notice_lifetime=settings.notice_lifetime),
+        consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+        meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
-                                   achievements=AchievementAnnouncer(bot, reputation, limiter), approved=gate_repo)
+                                   achievements=AchievementAnnouncer(notices, reputation),
+                                   judge_deadline=settings.judge_deadline, approved=gate_repo)
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
-                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
+                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
+                    max_defer_age_s=settings.job_defer_max_age)
 
+    # The assistant streams through the provider chain: the fallback takes a reply whose primary
+    # failed before its first piece.
+    assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
     dispatcher = Dispatcher(
-        app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
+        app_settings=settings, llm=assistant_llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
         gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper),
@@ -232,7 +349,11 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
+                               onboarding.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight, gatekeeper=gatekeeper)
+               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
+               notice_worker=notice_worker, enforcer=enforcer,
+               group_settings=group_settings, audit=audit, in_flight=in_flight,
+               assistant_llm=assistant_llm, gatekeeper=gatekeeper,
+               extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

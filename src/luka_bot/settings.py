@@ -5,11 +5,14 @@ Read once, in the CLI, and passed to `build_app`; nothing else reads the environ
 
 from __future__ import annotations
 
+import errno
+import re
 import socket
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from luka_bot.policy.group import JudgeMode
@@ -20,6 +23,8 @@ class Role(StrEnum):
     GATEWAY = "gateway"
     WORKER = "worker"
 
+
+_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 
 DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
 
@@ -34,10 +39,31 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     llm_base_url: str = DEFAULT_LLM_BASE_URL
     llm_api_key: str = ""
+    # The judge's own server; unset: the assistant's (LLM_BASE_URL, LLM_API_KEY).
+    moderation_base_url: str | None = None
+    moderation_api_key: str | None = None
+    # Tried per call when the primary server fails or times out; unset: no fallback.
+    llm_fallback_base_url: str | None = None
+    llm_fallback_api_key: str = ""
+    llm_fallback_model: str | None = None   # unset: the same model name as the primary call
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
+    # Loopback by default: /metrics and the dashboard are not for the open internet. The container
+    # image sets 0.0.0.0 so the orchestrator's probes reach /healthz.
+    web_host: str = Field(default="127.0.0.1", min_length=1)
+    # Longest assistant answer, sent as max_tokens: without it one reply can run until the
+    # server's context is full. 1024 tokens is about one Telegram message of text.
+    assistant_max_tokens: int = Field(default=1024, ge=1, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
+    # /metrics names groups' traffic; where WEB_HOST is reachable from outside, ask for the token.
+    metrics_require_token: bool = False
+    # Webhook mode (`run --webhook URL` or WEBHOOK_URL): Telegram POSTs updates to this public URL,
+    # which a reverse proxy forwards to WEB_HOST:WEB_PORT at the URL's path. Unset: long polling.
+    webhook_url: str = ""
+    # Telegram sends it with every update; a request without it is refused. Empty: a random one per
+    # start (set it when several gateways share one webhook behind a load balancer).
+    webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -45,18 +71,31 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     judge_timeout: float = Field(default=20.0, gt=0)
     stream_edit_interval: float = Field(default=1.5, ge=0)
+    # How long one send or final edit of an answer retries while Telegram answers 429/5xx; past
+    # it the answer is marked interrupted (or, when nothing was sent, an apology follows).
+    assistant_delivery_deadline: float = Field(default=60.0, gt=0)
     notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
     # past it, polling waits instead of piling up tasks without bound.
     gateway_concurrency: int = Field(default=512, ge=1, le=100_000)
     worker_concurrency: int = Field(default=16, ge=1, le=256)
-    judge_concurrency: int = Field(default=8, ge=1, le=256)   # LLM judge calls at once, per process
+    judge_concurrency: int = Field(default=8, ge=1, le=256)   # most LLM judge calls at once, per process
+    judge_batch: int = Field(default=8, ge=1, le=64)          # most messages judged in one LLM call
+    judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message
+    # A message the offline tiers could not settle waits this long (from its intake) for the judge.
+    judge_deadline: float = Field(default=600.0, gt=0)
     job_max_attempts: int = Field(default=5, ge=1)
     # A worker re-reads its own unfinished jobs at start by this name; give each worker process on
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.
     worker_name: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     job_reclaim_idle: float = Field(default=60.0, gt=0)
+    # Deferrals that are not failures (Telegram retry_after and 5xx, a busy claim) do not use up
+    # JOB_MAX_ATTEMPTS; a job first enqueued longer ago than this is dead-lettered instead.
+    job_defer_max_age: float = Field(default=6 * 3600.0, gt=0)
+    # Lease of the claim on one message's enforcement: a process killed between claim and act
+    # delays that message's action by at most this much.
+    action_claim_lease: float = Field(default=15.0, gt=0, le=300)
     # Newcomer gate: a CAS-compatible ban list (e.g. https://api.cas.chat); unset = off. Its answer
     # is awaited at most `cas_timeout` s (capped at 1 s) so it never holds a join decision up.
     cas_url: str | None = None
@@ -65,8 +104,17 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: str) -> str:
-        if value and (":" not in value or value.startswith(":") or value.endswith(":")):
-            raise ValueError("must look like 123456:ABC-token (digits, a colon, the secret)")
+        # The bot's id before the colon is digits; aiogram refuses anything else with a traceback.
+        if value and not _TOKEN.fullmatch(value):
+            raise ValueError("must look like 123456:ABC-token (the bot's numeric id, a colon, the secret) "
+                             "as @BotFather gives it")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
         return value
 
     @field_validator("telegram_api_url", "llm_base_url")
@@ -85,6 +133,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("moderation_base_url", "llm_fallback_base_url", "llm_fallback_model", "moderation_api_key")
+    @classmethod
+    def _optional(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value == "":
+            return None  # an empty variable means "unset", as for the other optional settings
+        if (info.field_name or "").endswith("_base_url"):
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must start with http:// or https://")
+            return value.rstrip("/")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
@@ -92,7 +151,21 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("has a port that is not a number; write redis://host:6379/0") from None
+        if value.startswith("redis") and not parts.hostname:
+            raise ValueError("has no host; write redis://host:6379/0") from None
         return value
+
+    @model_validator(mode="after")
+    def _metrics_token(self) -> Settings:
+        if self.metrics_require_token and not self.dashboard_token:
+            raise ValueError("METRICS_REQUIRE_TOKEN is on but DASHBOARD_TOKEN is empty; set DASHBOARD_TOKEN "
+                             "(Prometheus sends it as a bearer token)")
+        return self
 
 
 class SettingsError(Exception):
@@ -104,5 +177,20 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"setting {name} is invalid: {first['msg']}") from None
+        if not first["loc"]:  # a check across settings names them itself
+            raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None
+        name = str(first["loc"][0]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} is invalid: {message}") from None
+
+
+class StartupError(SettingsError):
+    """The environment refused a start (a port in use, Telegram unreachable); one actionable line."""
+
+
+def web_bind_error(host: str, port: int, exc: OSError) -> str:
+    """The one line for a WEB_HOST/WEB_PORT that cannot be bound."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"WEB_PORT {port} on {host} is already in use by another program: stop it, "
+                f"or set WEB_PORT to a free port (0 picks one)")
+    return f"cannot listen on WEB_HOST {host} port {port} ({exc.strerror or exc}): set WEB_HOST to an address of this host"

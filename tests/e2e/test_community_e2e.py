@@ -245,7 +245,7 @@ async def test_admin_commands_mute_unmute_ban_unban_warn_unwarn_pardon(stack):
     # Updates are handled concurrently, as a person's two quick commands would be: wait for the first.
     await wait_for(lambda: _violations_are(reputation, 1), timeout=10)
     await c.post("/pardon", user=OWNER, reply_to=bobs)
-    await bot_text(c, "1 violation(s) forgiven")
+    await bot_text(c, "1 violation forgiven")
     assert len((await reputation.stats(GROUP, BOB["id"])).violations) == 0
 
 

@@ -608,3 +608,25 @@ async def test_static_files_stay_inside_their_folder(control: Control) -> None:
             assert response.status == 200 and await response.read() == page.read_bytes()
         else:
             assert response.status == 404
+
+
+# ----- what the sandbox page and onboarding read -------------------------------------------------
+
+
+async def test_typing_shows_until_the_bots_message_arrives(bot: Bot, control: Control) -> None:
+    await control.say(ALICE, "hello")
+    assert (await control.get(f"/_emulator/chats/{GROUP}/action"))["action"] is None
+    await bot.send_chat_action(GROUP, "typing")
+    assert (await control.get(f"/_emulator/chats/{GROUP}/action"))["action"] == "typing"
+    await bot.send_message(GROUP, "here it is")
+    assert (await control.get(f"/_emulator/chats/{GROUP}/action"))["action"] is None
+    await bot.send_chat_action(GROUP, "typing")
+    await control.post("/_emulator/clock", {"advance": 6})  # Telegram shows it for 5 s at most
+    assert (await control.get(f"/_emulator/chats/{GROUP}/action"))["action"] is None
+
+
+async def test_privacy_mode_is_reported_by_get_me(bot: Bot, control: Control) -> None:
+    assert (await bot.get_me()).can_read_all_group_messages is True
+    await control.post("/_emulator/bot", {"can_read_all_group_messages": False})
+    assert (await bot.get_me()).can_read_all_group_messages is False
+    assert (await control.get("/_emulator/config"))["can_read_all_group_messages"] is False

@@ -356,8 +356,12 @@ class ReputationStore:
             fields, history = await pipe.execute()
         return MemberStats.from_storage(chat_id, user_id, fields, [(m, float(s)) for m, s in history])
 
-    async def top(self, chat_id: int, limit: int = 10) -> list[tuple[int, int]]:
-        """(user_id, points), best first."""
+    async def top(self, chat_id: int, limit: int = 10, *, positive_only: bool = False) -> list[tuple[int, int]]:
+        """(user_id, points), best first; with `positive_only` only members above zero."""
+        if positive_only:
+            rows = await self._redis.zrevrangebyscore(self._keys.leaderboard(chat_id), "+inf", "(0",
+                                                      start=0, num=limit, withscores=True)
+            return [(int(member), int(score)) for member, score in rows]
         rows = await self._redis.zrevrange(self._keys.leaderboard(chat_id), 0, limit - 1, withscores=True)
         return [(int(member), int(score)) for member, score in rows]
 

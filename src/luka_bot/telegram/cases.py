@@ -65,6 +65,7 @@ class Case:
     status: CaseStatus = CaseStatus.OPEN
     counted: bool = True        # a violation was recorded for it, so a restore takes it back
     violation_id: str = ""      # the id it was counted under, so a restore takes back exactly it
+    by_admin: bool = False      # an admin's /spam, not an automatic action: the log card says so
 
     def fields(self) -> dict[str, str]:
         return {
@@ -74,6 +75,7 @@ class Case:
             "duration_s": "" if self.duration_s is None else str(self.duration_s),
             "removed": "1" if self.removed else "0", "chat_title": self.chat_title, "status": self.status.value,
             "counted": "1" if self.counted else "0", "violation_id": self.violation_id,
+            "by_admin": "1" if self.by_admin else "0",
         }
 
     @classmethod
@@ -86,7 +88,7 @@ class Case:
             duration_s=int(fields["duration_s"]) if fields.get("duration_s") else None,
             removed=fields.get("removed") == "1", chat_title=fields.get("chat_title", ""),
             status=CaseStatus(fields.get("status") or "open"), counted=fields.get("counted", "1") == "1",
-            violation_id=fields.get("violation_id", ""),
+            violation_id=fields.get("violation_id", ""), by_admin=fields.get("by_admin") == "1",
         )
 
     def sanction_label(self, lang: str) -> str:
@@ -142,9 +144,13 @@ class CaseStore:
                                    args=[to.value, *(s.value for s in allowed_from)])
         return bool(moved)
 
-    async def first_log_post(self, chat_id: int, message_id: int) -> bool:
-        """True once per case: a re-delivered job does not post to the log chat twice."""
-        return bool(await self._redis.hsetnx(self._keys.notice(chat_id, message_id), "logged", "1"))
+    async def logged(self, chat_id: int, message_id: int) -> bool:
+        """Whether the case was posted to the log chat already (a retried post checks this)."""
+        return bool(await self._redis.hexists(self._keys.notice(chat_id, message_id), "logged"))
+
+    async def mark_logged(self, chat_id: int, message_id: int) -> None:
+        """Written after the post went out: at-least-once, a crash in between posts it again."""
+        await self._redis.hset(self._keys.notice(chat_id, message_id), "logged", "1")
 
     async def log_chat(self, chat_id: int) -> int | None:
         value = await self._redis.get(self._keys.log_chat(chat_id))
@@ -184,7 +190,8 @@ def log_text(case: Case, lang: str, *, appeal: bool, in_group: bool = False) -> 
     # Posted in the group itself, the removed text would put the spam (and its links) back in
     # front of everyone, for good: there it is named, not shown.
     text = render(TEXTS, "log.text_hidden", lang) if in_group else (case.text[:TEXT_EXCERPT] or "—")
-    return render(TEXTS, "log.appeal" if appeal else "log.action", lang,
+    key = "log.appeal" if appeal else "log.admin_action" if case.by_admin else "log.action"
+    return render(TEXTS, key, lang,
                   chat=case.chat_title or case.chat_id, member=case.name, user_id=case.user_id,
                   reason=category_label(case.category, lang), sanction=case.sanction_label(lang),
                   text=text)

@@ -38,8 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- admin commands --------------------------------------------------------------------------
     "reason.admin": {"en": "decision of an admin", "ru": "решение администратора"},
     "warn.done": {
-        "en": "⚠️ {member}, this is a warning from an admin. Violations in the last {window} days: {count}.",
-        "ru": "⚠️ {member}, предупреждение от администратора. Нарушений за последние {window} дн.: {count}.",
+        "en": "⚠️ {member}, this is a warning from an admin. Violations in the last {days}: {count}.",
+        "ru": "⚠️ {member}, предупреждение от администратора. Нарушений за последние {days}: {count}.",
     },
     "unmute.not_muted": {"en": "{member} is not muted.", "ru": "{member} не ограничен в сообщениях."},
     "unban.not_banned": {"en": "{member} is not banned.", "ru": "{member} не забанен."},
@@ -70,6 +70,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "🛡️ <b>Automatic action</b> in «{chat}»\nMember: {member} (id {user_id})\nReason: {reason}\nTaken: {sanction}\n<blockquote>{text}</blockquote>",
         "ru": "🛡️ <b>Автоматическое действие</b> в «{chat}»\nУчастник: {member} (id {user_id})\nПричина: {reason}\nМера: {sanction}\n<blockquote>{text}</blockquote>",
     },
+    "log.admin_action": {
+        "en": "🧹 <b>Removed by an admin</b> (/spam) in «{chat}»\nMember: {member} (id {user_id})\nReason: {reason}\nTaken: {sanction}\n<blockquote>{text}</blockquote>",
+        "ru": "🧹 <b>Удалено администратором</b> (/spam) в «{chat}»\nУчастник: {member} (id {user_id})\nПричина: {reason}\nМера: {sanction}\n<blockquote>{text}</blockquote>",
+    },
+    "log.dry_run": {
+        "en": "🧪 <b>Dry run</b> in «{chat}»: nothing was done. It would have been: {would}\nMember: {member} (id {user_id})\nReason: {reason} ({detail})\n<blockquote>{text}</blockquote>",
+        "ru": "🧪 <b>Пробный режим</b> в «{chat}»: ничего не сделано. Было бы: {would}\nУчастник: {member} (id {user_id})\nПричина: {reason} ({detail})\n<blockquote>{text}</blockquote>",
+    },
+    "would.delete": {"en": "message removed", "ru": "сообщение удалено"},
+    "would.warn": {"en": "warning", "ru": "предупреждение"},
+    "would.mute": {"en": "message removed, mute", "ru": "сообщение удалено, запрет писать"},
+    "would.ban": {"en": "message removed, ban", "ru": "сообщение удалено, бан"},
     "log.appeal": {
         "en": "🙋 <b>Appeal</b> in «{chat}»\nMember: {member} (id {user_id})\nReason given: {reason}\nTaken: {sanction}\n<blockquote>{text}</blockquote>",
         "ru": "🙋 <b>Апелляция</b> в «{chat}»\nУчастник: {member} (id {user_id})\nПричина: {reason}\nМера: {sanction}\n<blockquote>{text}</blockquote>",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from luka_bot.moderation.verdict import Category, TrustLevel
 from luka_bot.policy.ladder import DAY, HOUR, SanctionKind
-from luka_bot.texts import render
+from luka_bot.texts import count, render
 
 TEXTS: dict[str, dict[str, str]] = {
     # --- sanctions -----------------------------------------------------------------------
@@ -76,7 +76,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Reputation: {points}\n"
             "Messages: {messages}\n"
             "Helpful answers: {helpful} (quality: {quality})\n"
-            "Violations in the last {window} days: {recent}\n"
+            "Violations in the last {days}: {recent}\n"
             "Achievements: {achievements}"
         ),
         "ru": (
@@ -85,7 +85,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Репутация: {points}\n"
             "Сообщений: {messages}\n"
             "Полезных ответов: {helpful} (качественных: {quality})\n"
-            "Нарушений за последние {window} дн.: {recent}\n"
+            "Нарушений за последние {days}: {recent}\n"
             "Достижения: {achievements}"
         ),
     },
@@ -93,11 +93,14 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- leaderboard -------------------------------------------------------------------------------
     "leaderboard.title": {"en": "🏆 <b>Top members</b>", "ru": "🏆 <b>Лучшие участники</b>"},
     "leaderboard.line": {"en": "{rank}. {member} — {points}", "ru": "{rank}. {member} — {points}"},
-    "leaderboard.empty": {"en": "Nobody has reputation yet.", "ru": "Пока ни у кого нет репутации."},
+    "leaderboard.empty": {
+        "en": "Nobody has earned reputation yet: helpful answers and achievements earn it.",
+        "ru": "Пока никто не заработал репутацию: её дают полезные ответы и достижения.",
+    },
     # --- admin corrections -------------------------------------------------------------------------
     "pardon.done": {
-        "en": "✅ {member}: {count} violation(s) forgiven, their points given back.",
-        "ru": "✅ {member}: нарушений прощено — {count}, репутация возвращена.",
+        "en": "✅ {member}: {violations} forgiven, their points given back.",
+        "ru": "✅ {member}: прощено — {violations}, репутация возвращена.",
     },
     "unwarn.done": {
         "en": "✅ {member}: the last violation ({category}) was removed.",
@@ -169,7 +172,7 @@ def reputation_card(
         messages=messages,
         helpful=helpful,
         quality=quality,
-        window=f"{window_days:g}",
+        days=count(window_days, "day", lang),
         recent=recent_violations,
         achievements=listed,
     )

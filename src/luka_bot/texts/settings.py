@@ -33,27 +33,53 @@ TEXTS = {
         "en": "No rules text yet: the default policy applies. Set it with /setrules followed by the text.",
         "ru": "Текста правил пока нет: действует политика по умолчанию. Задайте его: /setrules и текст.",
     },
-    "rules.saved": {"en": "📜 Rules saved ({n} characters).", "ru": "📜 Правила сохранены ({n} символов)."},
+    "rules.saved": {"en": "📜 Rules saved ({chars}).", "ru": "📜 Правила сохранены ({chars})."},
+    "rules.cleared": {
+        "en": "📜 Rules removed: the default policy applies.",
+        "ru": "📜 Правила удалены: действует политика по умолчанию.",
+    },
+    "rules.usage": {
+        "en": "Write the rules after the command, e.g. <code>/setrules No ads. Be kind.</code>; "
+              "<code>/setrules off</code> removes them.",
+        "ru": "Напишите правила после команды, например <code>/setrules Без рекламы. Будьте вежливы.</code>; "
+              "<code>/setrules off</code> удаляет их.",
+    },
     "persona.saved": {
-        "en": "🎭 Persona saved ({n} characters). The assistant will answer in it.",
-        "ru": "🎭 Образ сохранён ({n} символов). Ассистент будет отвечать в нём.",
+        "en": "🎭 Persona saved ({chars}). The assistant will answer in it.",
+        "ru": "🎭 Образ сохранён ({chars}). Ассистент будет отвечать в нём.",
     },
     "persona.cleared": {
         "en": "🎭 Persona cleared: the assistant answers in its default voice.",
         "ru": "🎭 Образ сброшен: ассистент отвечает по умолчанию.",
     },
     "rules.too_long": {
-        "en": "The rules text is too long: {n} characters, at most {max}.",
-        "ru": "Текст правил слишком длинный: {n} символов, максимум {max}.",
+        "en": "The rules text is too long: {chars}, at most {max}.",
+        "ru": "Текст правил слишком длинный: {chars}, максимум {max}.",
     },
-    "policy.list": {
-        "en": "🛡️ <b>Moderation rules of this group</b>\n<pre>{rows}</pre>\nChange one: <code>/policy set floods.max_emojis 20</code>, "
-              "<code>/policy add stop_words free money</code>, <code>/policy remove links.deny_domains example.com</code>, "
-              "<code>/policy reset</code>.",
-        "ru": "🛡️ <b>Правила модерации группы</b>\n<pre>{rows}</pre>\nИзменить: <code>/policy set floods.max_emojis 20</code>, "
-              "<code>/policy add stop_words free money</code>, <code>/policy remove links.deny_domains example.com</code>, "
-              "<code>/policy reset</code>.",
+    "policy.summary_title": {"en": "🛡️ <b>Moderation rules of this group</b>", "ru": "🛡️ <b>Правила модерации группы</b>"},
+    "policy.summary_footer": {
+        "en": "Details: <code>/policy SECTION</code>, e.g. "
+              "<code>/policy links</code>. Change: <code>/policy set floods.max_emojis 20</code>, "
+              "<code>/policy add stop_words free money</code>, <code>/policy reset</code>.",
+        "ru": "Подробнее: <code>/policy РАЗДЕЛ</code>, например "
+              "<code>/policy links</code>. Изменить: <code>/policy set floods.max_emojis 20</code>, "
+              "<code>/policy add stop_words free money</code>, <code>/policy reset</code>.",
     },
+    "policy.summary_line": {"en": "• <code>{section}</code> — {title}: {state}", "ru": "• <code>{section}</code> — {title}: {state}"},
+    "policy.defaults": {"en": "defaults", "ru": "по умолчанию"},
+    "policy.changed": {"en": "{settings} changed", "ru": "изменено: {settings}"},
+    "policy.section": {
+        "en": "🛡️ <b>{title}</b> (<code>{section}</code>)\n<pre>{rows}</pre>\nChange one: "
+              "<code>/policy set PATH VALUE</code>; lists: <code>/policy add|remove PATH ITEM</code>.",
+        "ru": "🛡️ <b>{title}</b> (<code>{section}</code>)\n<pre>{rows}</pre>\nИзменить: "
+              "<code>/policy set ПУТЬ ЗНАЧЕНИЕ</code>; списки: <code>/policy add|remove ПУТЬ ЭЛЕМЕНТ</code>.",
+    },
+    "section.general": {"en": "stop words, built-in phrases, hidden characters", "ru": "стоп-слова, встроенные фразы, скрытые символы"},
+    "section.links": {"en": "links, invites, shorteners", "ru": "ссылки, приглашения, сокращатели"},
+    "section.floods": {"en": "mentions, emojis, caps, lines, message rate", "ru": "упоминания, эмодзи, капс, строки, частота"},
+    "section.coordination": {"en": "the same text from many senders", "ru": "один текст от многих отправителей"},
+    "section.newcomers": {"en": "new members' first messages", "ru": "первые сообщения новичков"},
+    "section.classifier": {"en": "spam classifier thresholds", "ru": "пороги классификатора спама"},
     "policy.saved": {"en": "🛡️ Saved: {path} = {value}", "ru": "🛡️ Сохранено: {path} = {value}"},
     "policy.reset": {
         "en": "🛡️ The moderation rules are back to their defaults.",
@@ -61,7 +87,9 @@ TEXTS = {
     },
     "policy.refused": {"en": "Not changed: {reason}.", "ru": "Не изменено: {reason}."},
     "policy.usage": {
-        "en": "Use /policy set|add|remove SETTING VALUE, or /policy reset. /policy alone lists the settings.",
-        "ru": "Используйте /policy set|add|remove НАСТРОЙКА ЗНАЧЕНИЕ или /policy reset. /policy без слов — список.",
+        "en": "Use /policy set|add|remove SETTING VALUE, /policy SECTION ({sections}) or /policy reset. "
+              "/policy alone shows a summary.",
+        "ru": "Используйте /policy set|add|remove НАСТРОЙКА ЗНАЧЕНИЕ, /policy РАЗДЕЛ ({sections}) или /policy reset. "
+              "/policy без слов — сводка.",
     },
 }

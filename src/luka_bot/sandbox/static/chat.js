@@ -28,6 +28,13 @@
     memberSelect: $("member-select"),
     memberStatus: $("member-status"),
     makeAdmin: $("make-admin"),
+    demoteAdmin: $("demote-admin"),
+    memberLang: $("member-lang"),
+    typing: $("typing"),
+    dmTyping: $("dm-typing"),
+    toast: $("toast"),
+    alertDialog: $("alert-dialog"),
+    alertText: $("alert-text"),
     addForm: $("add-member-form"),
     memberName: $("member-name"),
     status: $("status"),
@@ -213,6 +220,32 @@
     return state.people.get(state.memberId) || null;
   }
 
+  // The member as Telegram sends them in updates, with the language the person picked for them
+  // (Telegram's language_code: the bot answers private chats in it).
+  function fromOf(who) {
+    const from = { id: who.user_id, first_name: who.first_name };
+    if (who.username) from.username = who.username;
+    const lang = (state.languages || {})[String(who.user_id)];
+    if (lang) from.language_code = lang;
+    return from;
+  }
+
+  function renderLanguage() {
+    el.memberLang.value = (state.languages || {})[String(state.memberId)] || "";
+  }
+
+  function setLanguage() {
+    const who = currentMember();
+    if (!who) return;
+    const code = el.memberLang.value;
+    state.languages = { ...(state.languages || {}) };
+    if (code) state.languages[String(who.user_id)] = code;
+    else delete state.languages[String(who.user_id)];
+    store.set("languages", state.languages);
+    const shown = code ? el.memberLang.selectedOptions[0].textContent : "not set";
+    showStatus(`${who.first_name}'s Telegram language: ${shown}.`, "info", "action");
+  }
+
   function isBotPerson(p) {
     return (
       state.botIds.has(Number(p.user_id)) ||
@@ -317,6 +350,7 @@
 
   function loadPeople() {
     for (const p of DEFAULT_MEMBERS) state.people.set(p.user_id, { ...p });
+    state.languages = store.get("languages", {}) || {};
     for (const p of store.get("members", [])) {
       if (p && Number.isFinite(Number(p.user_id))) {
         state.people.set(Number(p.user_id), { ...p, user_id: Number(p.user_id), local: true });
@@ -420,6 +454,7 @@
     state.memberId = userId;
     store.set("member", userId);
     renderMemberSelect();
+    renderLanguage();
     cancelEdit();
     el.memberStatus.textContent = "";
     el.memberStatus.dataset.status = "";
@@ -456,6 +491,25 @@
     if (chatId !== state.chatId || userId !== state.memberId) return;
     el.memberStatus.textContent = text;
     el.memberStatus.dataset.status = code;
+    renderAdminButtons(code);
+  }
+
+  // "Make admin" is for members; an administrator can be made a member again; the creator is neither.
+  function renderAdminButtons(code) {
+    el.makeAdmin.hidden = code === "administrator" || code === "creator";
+    el.demoteAdmin.hidden = code !== "administrator";
+  }
+
+  async function demoteAdmin() {
+    const who = currentMember();
+    if (!who) return;
+    try {
+      await api("POST", `/_emulator/chats/${state.chatId}/members/${who.user_id}`, { status: "member" });
+      showStatus(`${who.first_name} is no longer an administrator of "${chatTitle(state.chatId)}".`, "info", "action");
+      await refreshMemberStatus();
+    } catch (err) {
+      showStatus(`Could not remove ${who.first_name} as admin: ${err.message}`, "error", "action");
+    }
   }
 
   async function makeAdmin() {
@@ -787,9 +841,12 @@
 
   async function pollOnce() {
     const tick = state.tick++;
-    const jobs = [["messages", pollMessages]];
+    const chatId = state.chatId;
+    const jobs = [["messages", pollMessages], ["typing", () => refreshTyping(chatId, el.typing)]];
     if (forceSide || tick % SIDE_EVERY === 0) {
-      jobs.push(["member status", refreshMemberStatus], ["private messages", pollDm]);
+      const memberId = state.memberId;
+      jobs.push(["member status", refreshMemberStatus], ["private messages", pollDm],
+                ["private typing", () => refreshTyping(memberId, el.dmTyping)]);
     }
     if (forceSide || tick % SLOW_EVERY === 0) {
       jobs.push(["groups", refreshChats], ["members", refreshMembers]);
@@ -917,10 +974,9 @@
         const body = {
           chat_id: state.chatId,
           chat_title: chatTitle(state.chatId),
-          from: { id: who.user_id, first_name: who.first_name },
+          from: fromOf(who),
           text,
         };
-        if (who.username) body.from.username = who.username;
         if (state.replyTo) body.reply_to_message_id = state.replyTo.message_id;
         await api("POST", "/_emulator/messages", body);
         el.composer.value = "";
@@ -942,23 +998,81 @@
   async function pressButton(btn, chatId) {
     const who = currentMember();
     if (!who) return;
-    const from = { id: who.user_id, first_name: who.first_name };
-    if (who.username) from.username = who.username;
+    const from = fromOf(who);
     btn.disabled = true;
     try {
-      await api("POST", "/_emulator/callback", {
+      const pressed = await api("POST", "/_emulator/callback", {
         chat_id: chatId,
         message_id: Number(btn.dataset.messageId),
         from,
         data: btn.dataset.callback,
       });
       showStatus(`${who.first_name} pressed "${btn.textContent}".`, "info", "action");
+      if (pressed && pressed.callback_query_id) awaitCallbackAnswer(String(pressed.callback_query_id));
     } catch (err) {
       showStatus(`Button press failed: ${err.message}`, "error", "action");
     } finally {
       btn.disabled = false;
       kickPoll(true);
     }
+  }
+
+  // ---------- callback answers ----------
+
+  const CALLBACK_WAIT_MS = 6000;
+  let toastTimer = null;
+
+  function showToast(text) {
+    clearTimeout(toastTimer);
+    el.toast.textContent = text; // the bot's text: textContent only
+    el.toast.hidden = false;
+    toastTimer = setTimeout(() => {
+      el.toast.hidden = true;
+    }, 3500);
+  }
+
+  function showAlert(text) {
+    el.alertText.textContent = text;
+    if (typeof el.alertDialog.showModal === "function") {
+      if (!el.alertDialog.open) el.alertDialog.showModal();
+    } else {
+      el.alertDialog.setAttribute("open", "");
+    }
+  }
+
+  // Telegram shows the bot's answerCallbackQuery as a toast, or as an alert with show_alert.
+  async function awaitCallbackAnswer(callbackId) {
+    const deadline = performance.now() + CALLBACK_WAIT_MS;
+    while (performance.now() < deadline) {
+      let answer = null;
+      try {
+        answer = await api("GET", `/_emulator/callbacks/${encodeURIComponent(callbackId)}`);
+      } catch (_) {
+        return; // the emulator was reset: nothing to show
+      }
+      if (answer && answer.answered) {
+        if (answer.text) {
+          if (answer.show_alert) showAlert(answer.text);
+          else showToast(answer.text);
+        }
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+
+  // ---------- typing ----------
+
+  async function refreshTyping(chatId, target) {
+    let info = null;
+    try {
+      info = await api("GET", `/_emulator/chats/${chatId}/action`);
+    } catch (err) {
+      if (err.status !== 404) throw err; // no such chat yet: nobody types
+    }
+    const typing = info && info.action === "typing";
+    target.hidden = !typing;
+    target.textContent = typing ? `@${state.botUsername} is typing` : "";
   }
 
   // ---------- private chat ----------
@@ -972,8 +1086,7 @@
     const who = currentMember();
     if (!who) return;
     try {
-      const body = { first_name: who.first_name };
-      if (who.username) body.username = who.username;
+      const { id: _id, ...body } = fromOf(who);
       await api("POST", `/_emulator/users/${who.user_id}/start`, body);
       showStatus(`${who.first_name} opened a private chat with @${state.botUsername} (/start).`, "info", "action");
     } catch (err) {
@@ -999,6 +1112,8 @@
     el.memberSelect.addEventListener("change", () => selectMember(Number(el.memberSelect.value)));
     el.addForm.addEventListener("submit", addMember);
     el.makeAdmin.addEventListener("click", makeAdmin);
+    el.demoteAdmin.addEventListener("click", demoteAdmin);
+    el.memberLang.addEventListener("change", setLanguage);
     el.startDm.addEventListener("click", startDm);
     el.cancelReply.addEventListener("click", () => {
       cancelReply();
@@ -1076,6 +1191,7 @@
     state.memberId = state.people.has(savedMember) ? savedMember : DEFAULT_MEMBERS[0].user_id;
     renderChatSelect();
     renderMemberSelect();
+    renderLanguage();
     renderMentionButton();
     renderDmHeader();
     wire();

@@ -6,7 +6,9 @@ Bot API
 like Telegram: `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description",
 "parameters": {"retry_after"}}` with the same HTTP status. Any `<digits>:<secret>` token works
 (the digits are the bot's id); others get 401. Supported: getMe, getUpdates (long poll,
-allowed_updates), deleteWebhook, getWebhookInfo, set/get/deleteMyCommands, sendMessage,
+allowed_updates), setWebhook (updates are then POSTed to the URL with the
+X-Telegram-Bot-Api-Secret-Token header, each kept and retried until the bot answers 2xx; getUpdates
+answers 409 meanwhile), deleteWebhook, getWebhookInfo (last_error_message of a refused delivery), set/get/deleteMyCommands, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, deleteMessages, sendChatAction, getChat,
 getChatMember, getChatAdministrators, getChatMemberCount, restrictChatMember, banChatMember,
 unbanChatMember, banChatSenderChat, unbanChatSenderChat, answerCallbackQuery, leaveChat, close, logOut,
@@ -23,16 +25,19 @@ refusals are 400/403/404 with {"error": "..."})
 | `GET /_emulator/callbacks/{callback_query_id}` | `{"answered", "text", "show_alert", "url"}` |
 | `GET /_emulator/chats` | `[{"chat_id", "title", "type"}]` |
 | `GET /_emulator/chats/{chat_id}/messages` | every message, the bot's and deleted ones too: `[{"message_id", "from": {"id", "is_bot", "first_name", "username"}, "text" (the caption for media), "entities", "media" (kind or null), "sender_chat", "forwarded", "date", "reply_to_message_id", "edited_at", "deleted_at", "reply_markup"}]` |
+| `GET /_emulator/chats/{chat_id}/action` | `{"action", "since"}`: the bot's sendChatAction ("typing") while Telegram would show it (5 s, or until the bot's next message); `action` null otherwise |
 | `GET /_emulator/chats/{chat_id}/members` | `[{"user_id", "first_name", "username", "is_bot", "status", "until_date"}]` |
 | `GET /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"}` |
-| `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator |
+| `POST /_emulator/chats/{chat_id}/members/{user_id}` | `{"status", "until_date"?, "permissions"?, "rights"?}` → `{"status", "until_date"}`; queues `chat_member` from the creator, `my_chat_member` when `user_id` is the bot's (its rights: `"rights": {"can_pin_messages": false, ...}` over the defaults) |
 | `POST /_emulator/chats/{chat_id}/join` | `{"from"}` → `{"message_id", "date"}`; a `new_chat_members` message (and `chat_member` when asked for) |
 | `POST /_emulator/chats/{chat_id}/admins` | `{"user_id"}` → `{"ok": true}`; queues `chat_member` (member → administrator) |
 | `POST /_emulator/users/{user_id}/start` | `{"first_name"?, "username"?}` → `{"message_id", "date"}`; queues the private `/start` |
 | `GET /_emulator/users/{user_id}/messages` | what the bot wrote to that user in private |
 | `POST /_emulator/faults` | `{"method", "error_code", "retry_after"?, "times", "description"?}` → `{"ok": true}` |
+| `GET /_emulator/webhook/deliveries` | `[{"update_id", "status"}]`: each webhook POST and the HTTP status the bot answered (0: no connection) |
 | `GET /_emulator/calls[?method=X]` | `[{"method", "chat_id", "at", "ok", "error_code", "message_id"?, "message_ids"?, "description"?}]` |
-| `GET /_emulator/config` | `{"bot_id", "bot_username", "bot_first_name", "group_messages_per_minute", "now"}` |
+| `GET /_emulator/config` | `{"bot_id", "bot_username", "bot_first_name", "can_read_all_group_messages", "group_messages_per_minute", "now"}` |
+| `POST /_emulator/bot` | `{"can_read_all_group_messages": bool}` → the same; what getMe reports (privacy mode off = true); delivery is unchanged |
 | `GET /_emulator/clock` / `POST /_emulator/clock` | `{"advance": s}` → `{"now"}` |
 | `POST /_emulator/limits` | `{"group_messages_per_minute": N}` (0 = off) → the same |
 | `POST /_emulator/reset` | forgets everything → `{"ok": true}` |
@@ -108,6 +113,11 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     app.router.add_routes(gate_routes)
     app.router.add_get("/", _chat_page)
     app.router.add_get("/static/{name}", _static)
+
+    async def _stop_delivery(_: web.Application) -> None:
+        await emulator.stop_webhook_delivery()
+
+    app.on_cleanup.append(_stop_delivery)
     return app
 
 

@@ -96,7 +96,7 @@ async def _get_me(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     return {
         **emu.bot_user(),
         "can_join_groups": True,
-        "can_read_all_group_messages": True,
+        "can_read_all_group_messages": emu.can_read_all_group_messages,
         "supports_inline_queries": False,
         "can_connect_to_business": False,
         "has_main_web_app": False,
@@ -112,13 +112,16 @@ async def _get_updates(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
 
 
 async def _delete_webhook(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
-    if p.bool("drop_pending_updates"):
-        emu.drop_pending_updates()
-    return True
+    return emu.delete_webhook(p.bool("drop_pending_updates"))
+
+
+async def _set_webhook(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.set_webhook(p.str("url"), p.str("secret_token"), p.get("allowed_updates"),
+                           p.bool("drop_pending_updates"))
 
 
 async def _get_webhook_info(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(emu.updates)}
+    return emu.webhook_info()
 
 
 async def _send_message(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
@@ -229,6 +232,7 @@ METHODS: dict[str, Handler] = {
         "getMe": _get_me,
         "getUpdates": _get_updates,
         "deleteWebhook": _delete_webhook,
+        "setWebhook": _set_webhook,
         "getWebhookInfo": _get_webhook_info,
         "setMyCommands": _set_my_commands,
         "getMyCommands": _get_my_commands,

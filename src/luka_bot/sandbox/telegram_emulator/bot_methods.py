@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import math
+import re
 import time
 from collections import deque
 from typing import Any
+
+import aiohttp
 
 from .auto_entities import find_entities, strip_text
 from .html_text import HtmlParseError, parse_html, utf16_len
@@ -21,8 +25,10 @@ from .state import (
     MAX_TEXT_UTF16,
     NOT_MODIFIED,
     PERMISSION_NAMES,
+    WEBHOOK_CONFLICT,
     BotApiError,
     Chat,
+    ControlError,
     EmulatorState,
     Member,
     StoredMessage,
@@ -215,8 +221,26 @@ class BotMethods(EmulatorState):
     def send_chat_action(self, chat_id: Any, action: str | None) -> bool:
         if not action:
             raise bad_request("action is empty")
-        self._chat_for_bot(chat_id, sending=True)
+        chat = self._chat_for_bot(chat_id, sending=True)
+        self.chat_actions[chat.id] = {"action": action, "at": self.now()}
         return True
+
+    # Telegram shows a chat action for up to 5 seconds, or until the bot's next message arrives.
+    CHAT_ACTION_LIFETIME = 5.0
+
+    def chat_action(self, chat_id: int) -> dict[str, Any]:
+        """What the chat's header shows now: {"action": "typing" | ... | None, "since"}."""
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ControlError(404, f"chat {chat_id} not found: a group appears with its first message")
+        record = self.chat_actions.get(chat.id)
+        if record is None or self.now() - record["at"] > self.CHAT_ACTION_LIFETIME:
+            return {"action": None, "since": None}
+        answered = any(m.from_user and m.from_user.get("id") == self.bot_id and m.date >= record["at"]
+                       for m in list(chat.messages.values())[-20:])
+        if answered:
+            return {"action": None, "since": None}
+        return {"action": record["action"], "since": record["at"]}
 
     def get_chat(self, chat_id: Any) -> dict[str, Any]:
         chat = self._chat_for_bot(chat_id)
@@ -395,6 +419,8 @@ class BotMethods(EmulatorState):
     async def get_updates(
         self, offset: int | None, limit: int, timeout: float, allowed_updates: list[str] | None
     ) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise BotApiError(409, WEBHOOK_CONFLICT)
         if allowed_updates is not None:
             self.allowed_updates = frozenset(allowed_updates) if allowed_updates else DEFAULT_UPDATE_TYPES
         if offset:
@@ -427,3 +453,84 @@ class BotMethods(EmulatorState):
 
     def drop_pending_updates(self) -> None:
         self.updates.clear()
+
+    # ----- webhooks -----------------------------------------------------------------------------
+
+    def set_webhook(self, url: str | None, secret_token: str | None, allowed_updates: Any,
+                    drop_pending: bool) -> bool:
+        if not url:
+            return self.delete_webhook(drop_pending)
+        secret_token = secret_token or None
+        if not url.startswith(("https://", "http://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if secret_token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
+            raise bad_request("secret token contains unallowed characters")
+        if allowed_updates is not None:
+            if not isinstance(allowed_updates, list):
+                raise bad_request("can't parse allowed_updates JSON object")
+            self.allowed_updates = frozenset(allowed_updates) if allowed_updates else DEFAULT_UPDATE_TYPES
+        if drop_pending:
+            self.drop_pending_updates()
+        self.webhook = {"url": url, "secret_token": secret_token, "last_error_date": None, "last_error_message": None}
+        self._poll_generation += 1   # a long poll still waiting ends, as Telegram's would
+        self._notify()
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhooks())
+        return True
+
+    def delete_webhook(self, drop_pending: bool) -> bool:
+        self.webhook = None
+        if drop_pending:
+            self.drop_pending_updates()
+        self._notify()   # the delivery loop sees the webhook gone and ends
+        return True
+
+    def webhook_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"url": self.webhook["url"] if self.webhook else "",
+                                "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        if self.webhook and self.webhook["last_error_date"]:
+            info.update(last_error_date=self.webhook["last_error_date"],
+                        last_error_message=self.webhook["last_error_message"])
+        if self.webhook:
+            info["allowed_updates"] = sorted(self.allowed_updates)
+        return info
+
+    async def stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver_webhooks(self) -> None:
+        """POSTs each update to the webhook in order, with the secret token header; an update stays
+        queued until the bot answers 2xx, and is retried with a growing pause, as Telegram does."""
+        backoff = 0.2
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            while self.webhook is not None:
+                ready = [u for u in self.updates if self._is_wanted(u)]
+                if not ready:
+                    event = self._update_event
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), 1.0)
+                    continue
+                update, hook = ready[0], self.webhook
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook["secret_token"] else {}
+                try:
+                    async with session.post(hook["url"], json=update, headers=headers) as response:
+                        status = response.status
+                        reason = response.reason or ""
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status, reason = 0, f"Connection failed: {type(exc).__name__}"
+                self.webhook_deliveries.append({"update_id": update["update_id"], "status": status})
+                del self.webhook_deliveries[:-1000]
+                if 200 <= status < 300:
+                    self.updates = [u for u in self.updates if u["update_id"] != update["update_id"]]
+                    backoff = 0.2
+                    continue
+                if self.webhook is hook:
+                    hook["last_error_date"] = int(self.now())
+                    hook["last_error_message"] = (f"Wrong response from the webhook: {status} {reason}".strip()
+                                                  if status else reason)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)

@@ -109,6 +109,13 @@ async def chat_messages(request: web.Request) -> web.Response:
     return web.json_response(_emulator(request).chat_messages(_int(request, "chat_id")))
 
 
+@routes.get("/_emulator/chats/{chat_id}/action")
+async def chat_action(request: web.Request) -> web.Response:
+    """The bot's chat action as the chat header shows it ("typing…"): {"action", "since"}; action is
+    null when none was sent, it lapsed (5 s) or the bot's message has arrived since."""
+    return web.json_response(_emulator(request).chat_action(_int(request, "chat_id")))
+
+
 @routes.get("/_emulator/chats/{chat_id}/members")
 async def chat_members(request: web.Request) -> web.Response:
     """[{"user_id", "first_name", "username", "is_bot", "status", "until_date"}], the bot included."""
@@ -181,18 +188,38 @@ async def calls(request: web.Request) -> web.Response:
     return web.json_response(entries)
 
 
+@routes.get("/_emulator/webhook/deliveries")
+async def webhook_deliveries(request: web.Request) -> web.Response:
+    """Each webhook POST and how the bot answered: [{"update_id", "status"}] (0 = no connection)."""
+    return web.json_response(_emulator(request).webhook_deliveries)
+
+
 @routes.get("/_emulator/config")
 async def config(request: web.Request) -> web.Response:
     """Who the bot is and how the emulator is set: {"bot_id", "bot_username", "bot_first_name",
-    "group_messages_per_minute", "now"}."""
+    "can_read_all_group_messages", "group_messages_per_minute", "now"}."""
     emulator = _emulator(request)
     return web.json_response({
         "bot_id": emulator.bot_id,
         "bot_username": emulator.bot_username,
         "bot_first_name": emulator.bot_first_name,
+        "can_read_all_group_messages": emulator.can_read_all_group_messages,
         "group_messages_per_minute": emulator.group_messages_per_minute,
         "now": emulator.now(),
     })
+
+
+@routes.post("/_emulator/bot")
+async def bot_profile(request: web.Request) -> web.Response:
+    """What BotFather would change: {"can_read_all_group_messages": bool} (privacy mode off = true),
+    reported by getMe → {"can_read_all_group_messages"}."""
+    emulator = _emulator(request)
+    body = await _body(request)
+    value = body.get("can_read_all_group_messages", emulator.can_read_all_group_messages)
+    if not isinstance(value, bool):
+        raise ControlError(400, '"can_read_all_group_messages" must be true or false')
+    emulator.can_read_all_group_messages = value
+    return web.json_response({"can_read_all_group_messages": value})
 
 
 @routes.get("/_emulator/clock")

@@ -60,6 +60,7 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
 
 class BotApiError(Exception):
@@ -148,6 +149,8 @@ class EmulatorState:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.bot_id = DEFAULT_BOT_ID
+        # getMe's privacy-mode flag (BotFather's /setprivacy); reported only, delivery is unchanged.
+        self.can_read_all_group_messages = True
         self._update_event = asyncio.Event()
         self._poll_generation = 0
         # Update ids only grow, across resets too: a polling bot's offset must never skip new ones.
@@ -155,6 +158,11 @@ class EmulatorState:
         self._callback_ids = itertools.count(1)
         # The bot's own setting (it sends it with getUpdates); a reset of the world keeps it.
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
+        # setWebhook: {"url", "secret_token", "last_error_date", "last_error_message"}; while set,
+        # updates are POSTed there and getUpdates answers 409, as in Telegram. Kept across resets.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_deliveries: list[dict[str, Any]] = []   # [{"update_id", "status"}], newest last
+        self._webhook_task: asyncio.Task[None] | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -167,6 +175,7 @@ class EmulatorState:
         self.faults: dict[str, deque[dict[str, Any]]] = {}
         self.callbacks: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
+        self.chat_actions: dict[int, dict[str, Any]] = {}   # chat id -> the bot's last sendChatAction
         self.group_messages_per_minute = 0
         self._group_sends: dict[int, deque[float]] = {}
 

@@ -30,9 +30,10 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
 from luka_bot.telegram.sanctioning import impose, lift
-from luka_bot.texts import render
+from luka_bot.texts import count, render
 from luka_bot.texts.commands import TEXTS
 from luka_bot.texts.community import TEXTS as COMMUNITY_TEXTS
 from luka_bot.texts.community import category_label, leaderboard, reputation_card, sanction_notice
@@ -153,7 +154,8 @@ async def top(message: Message, command: CommandObject, bot: Bot, group_settings
     if call is None:
         return
     rows = []
-    for user_id, points in await reputation.top(call.chat_id, TOP_SIZE):
+    # The best members: those who earned points. A leaderboard of the most-punished was a pillory.
+    for user_id, points in await reputation.top(call.chat_id, TOP_SIZE, positive_only=True):
         try:
             name = member_name((await bot.get_chat_member(call.chat_id, user_id)).user)
         except TelegramAPIError:
@@ -205,7 +207,7 @@ async def warn(message: Message, command: CommandObject, bot: Bot, group_setting
     outcome = await reputation.record_violation(
         call.chat_id, target.id, Category.OTHER, policy=call.settings.ladder, violation_id=violation_id)
     text = render(TEXTS, "warn.done", call.lang, member=member_name(target),
-                  window=f"{call.settings.ladder.window_days:g}", count=outcome.count_in_window)
+                  days=count(call.settings.ladder.window_days, "day", call.lang), count=outcome.count_in_window)
     await _notice_with_appeal(bot, cases, call, target, SanctionKind.WARN, None, text, violation_id=violation_id)
 
 
@@ -290,7 +292,8 @@ async def pardon(message: Message, command: CommandObject, group_settings: Group
         return
     call, target = found
     cleared = await reputation.pardon(call.chat_id, target.id)
-    await call.reply("pardon.done", COMMUNITY_TEXTS, member=member_name(target), count=cleared)
+    await call.reply("pardon.done", COMMUNITY_TEXTS, member=member_name(target),
+                     violations=count(cleared, "violation", call.lang))
 
 
 async def spam(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
@@ -308,7 +311,9 @@ async def spam(message: Message, command: CommandObject, bot: Bot, group_setting
         Target(chat_id=call.chat_id, chat_title=message.chat.title or "", message_id=reply.message_id, revision=0,
                user_id=target.id, name=member_name(target), text=text),
         # An admin's explicit /spam acts even while the group's automatic moderation is a dry run.
-        verdict, call.settings.model_copy(update={"dry_run": False}), message_date=reply.date.timestamp())
+        verdict, call.settings.model_copy(update={"dry_run": False}), message_date=reply.date.timestamp(),
+        # An admin's word stands even after the automatic check let the message through.
+        redo=True, wait_busy_s=ACTION_CLAIM_TTL_MS / 1000)
     if text.strip():
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
     try:

@@ -24,7 +24,7 @@ from luka_bot.policy.group import GroupSettings, JudgeMode, Language
 from luka_bot.policy.rules import RulesPolicy
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.texts import render
+from luka_bot.texts import count, render
 from luka_bot.texts.settings import TEXTS
 from luka_bot.texts.gate import TEXTS as GATE_TEXTS
 from luka_bot.telegram.gate_menu import gate_menu
@@ -173,14 +173,24 @@ async def _set_text(message: Message, command: CommandObject, group_settings: Gr
         return
     lang = settings.language.value
     text = (command.args or "").strip()
+    if field == "rules_text" and not text:
+        # A bare /setrules is a question, not "erase the rules": show how, and what stands now.
+        current = (render(TEXTS, "rules.current", lang, rules=settings.rules_text) if settings.rules_text
+                   else render(TEXTS, "rules.none", lang))
+        await message.reply(render(TEXTS, "rules.usage", lang) + "\n\n" + current, parse_mode="HTML")
+        return
+    if field == "rules_text" and text.lower() in CLEAR_WORDS:
+        text = ""
     if len(text) > RULES_MAX:
-        await message.reply(render(TEXTS, "rules.too_long", lang, n=len(text), max=RULES_MAX))
+        await message.reply(render(TEXTS, "rules.too_long", lang, chars=count(len(text), "character", lang),
+                                   max=RULES_MAX))
         return
     await group_settings.update(message.chat.id, lambda current: current.model_copy(update={field: text}))
+    chars = count(len(text), "character", lang)
     if field == "rules_text":
-        await message.reply(render(TEXTS, "rules.saved", lang, n=len(text)))
+        await message.reply(render(TEXTS, "rules.saved" if text else "rules.cleared", lang, chars=chars))
     else:
-        await message.reply(render(TEXTS, "persona.saved" if text else "persona.cleared", lang, n=len(text)))
+        await message.reply(render(TEXTS, "persona.saved" if text else "persona.cleared", lang, chars=chars))
 
 
 async def edit_policy(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
@@ -192,15 +202,17 @@ async def edit_policy(message: Message, command: CommandObject, group_settings: 
     lang = settings.language.value
     words = (command.args or "").split(maxsplit=2)
     if not words:
-        rows = "\n".join(f"{path} = {json.dumps(value, ensure_ascii=False)}" for path, value in describe(settings.rules))
-        await message.reply(render(TEXTS, "policy.list", lang, rows=rows), parse_mode="HTML")
+        await message.reply(policy_summary(settings.rules, lang), parse_mode="HTML")
+        return
+    if len(words) == 1 and words[0].lower() in POLICY_SECTIONS:
+        await message.reply(policy_section(settings.rules, words[0].lower(), lang), parse_mode="HTML")
         return
     if words[0].lower() == "reset" and len(words) == 1:
         await group_settings.update(message.chat.id, lambda current: current.model_copy(update={"rules": RulesPolicy()}))
         await message.reply(render(TEXTS, "policy.reset", lang))
         return
     if len(words) < 3 or words[0].lower() not in Operation.__members__.values():
-        await message.reply(render(TEXTS, "policy.usage", lang))
+        await message.reply(render(TEXTS, "policy.usage", lang, sections=", ".join(POLICY_SECTIONS)))
         return
     operation, path, value = Operation(words[0].lower()), words[1], words[2]
     try:
@@ -212,6 +224,41 @@ async def edit_policy(message: Message, command: CommandObject, group_settings: 
     shown = dict(describe(updated.rules)).get(path)
     await message.reply(render(TEXTS, "policy.saved", lang, path=path, value=json.dumps(shown, ensure_ascii=False)),
                         parse_mode="HTML")
+
+
+# Top-level settings that are not a section of their own are shown together as "general".
+POLICY_SECTIONS = ("general", "links", "floods", "coordination", "newcomers", "classifier")
+CLEAR_WORDS = ("off", "clear", "-", "выкл", "удалить")
+
+
+def _section_of(path: str) -> str:
+    head = path.split(".", 1)[0]
+    return head if head in POLICY_SECTIONS else "general"
+
+
+def policy_summary(rules: RulesPolicy, lang: str) -> str:
+    """One line per section with how many of its settings differ from the defaults."""
+    defaults = dict(describe(RulesPolicy()))
+    changed_in: dict[str, int] = dict.fromkeys(POLICY_SECTIONS, 0)
+    for path, value in describe(rules):
+        if defaults.get(path) != value:
+            changed_in[_section_of(path)] += 1
+    lines = [render(TEXTS, "policy.summary_title", lang)]
+    for section in POLICY_SECTIONS:
+        n = changed_in[section]
+        state = (render(TEXTS, "policy.changed", lang, settings=count(n, "setting", lang)) if n
+                 else render(TEXTS, "policy.defaults", lang))
+        lines.append(render(TEXTS, "policy.summary_line", lang, section=section,
+                            title=render(TEXTS, f"section.{section}", lang), state=state))
+    lines.append(render(TEXTS, "policy.summary_footer", lang))
+    return "\n".join(lines)
+
+
+def policy_section(rules: RulesPolicy, section: str, lang: str) -> str:
+    rows = "\n".join(f"{path} = {json.dumps(value, ensure_ascii=False)}"
+                     for path, value in describe(rules) if _section_of(path) == section)
+    return render(TEXTS, "policy.section", lang, section=section, rows=rows,
+                  title=render(TEXTS, f"section.{section}", lang))
 
 
 def create_router() -> Router:
