@@ -20,6 +20,8 @@ from aiohttp import web
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
+from luka_bot.gate.cas import CasLookup
+from luka_bot.gate.repository import GateRepository
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
 from luka_bot.llm.client import LlmClient
@@ -45,10 +47,12 @@ from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
+from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.notices import Notices, NoticeSender
+from luka_bot.telegram.raid_lock import RaidLock
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import (
     appeals,
@@ -59,10 +63,6 @@ from luka_bot.telegram.routers import (
     private,
 )
 from luka_bot.telegram.routers import gate as gate_router
-from luka_bot.gate.repository import GateRepository
-from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
-from luka_bot.gate.cas import CasLookup
-from luka_bot.telegram.raid_lock import RaidLock
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
