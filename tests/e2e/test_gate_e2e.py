@@ -46,12 +46,6 @@ async def prompt(c) -> dict:
     return await wait_for(found, timeout=10)
 
 
-def right_token(stack, message: dict) -> tuple[str, list[str]]:
-    """The right button's data, read from the server side as only the bot knows it."""
-    data = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-    return "", data
-
-
 async def answer_of(stack) -> str:
     current = await stack.app.gatekeeper.repo.prompt(GROUP)
     assert current is not None
@@ -200,11 +194,13 @@ async def test_a_pending_challenge_survives_a_restart(stack, embedded_redis_url)
     from .harness import start_bot
 
     c = stack.control
-    await gate_settings(stack, captcha_enabled=True, captcha_timeout_s=4)
+    await gate_settings(stack, captcha_enabled=True, captcha_timeout_s=8)
     await join(c, NEWBIE)
     await prompt(c)
     stack.app.request_stop()
-    await asyncio.sleep(0)  # the first bot stops; a second one (same Redis, same prefix) takes over
+    await wait_for(lambda: asyncio.sleep(0, not stack.app.health.worker_running), timeout=10)
+    assert await status(c, NEWBIE) == "restricted", "the first bot stopped before the deadline"
+    # A second bot (same Redis, same prefix) knows nothing in memory of the challenge.
     app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url,
                                 redis_key_prefix=stack.app.settings.redis_key_prefix)
     try:
