@@ -256,7 +256,11 @@ async def test_antiraid_command_and_the_end_button(stack):
     await wait_for(lambda: _bot_text(c, "Raid mode is off"), timeout=10)
     assert await stack.app.gatekeeper.repo.raid_until(GROUP) is None
     # A surge turns it on by itself; the alert's button ends it (admins only).
-    await gate_settings(stack, raid_joins=3, raid_window_s=60, raid_action=RaidAction.KICK)
+    await c.post("/antiraid threshold 1 60", user=OWNER)  # out of range: refused with the usage
+    await wait_for(lambda: _bot_text(c, "threshold 10 60 (joins"), timeout=10)
+    await c.post("/antiraid threshold 3 60", user=OWNER)
+    await wait_for(lambda: _bot_text(c, "at 3 joins within 60 s"), timeout=10)
+    assert (await stack.app.gatekeeper.repo.settings(GROUP)).raid_joins == 3
     for i in range(3):
         await join(c, {"id": 4000 + i, "first_name": f"Wave {i}"})
     alert = None

@@ -58,14 +58,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "raid.status_off": {
         "en": "Raid mode is off. It turns on by itself at {joins} joins within {window} s{guard}. "
-              "/antiraid on | off | 30m",
+              "/antiraid on | off | 30m | threshold 10 60",
         "ru": "Режим рейда выключен. Он включается сам при {joins} вступлениях за {window} с{guard}. "
-              "/antiraid on | off | 30m",
+              "/antiraid on | off | 30m | threshold 10 60",
     },
     "raid.guard_off": {"en": " (the automatic guard is off)", "ru": " (автоматическая защита выключена)"},
     "raid.usage": {
-        "en": "Use /antiraid on, /antiraid off or /antiraid 30m (a duration).",
-        "ru": "Используйте /antiraid on, /antiraid off или /antiraid 30m (длительность).",
+        "en": "Use /antiraid on, /antiraid off, /antiraid 30m (a duration), or /antiraid threshold 10 60 "
+              "(joins, seconds: 2–10000 joins within 1–3600 s).",
+        "ru": "Используйте /antiraid on, /antiraid off, /antiraid 30m (длительность) или /antiraid threshold 10 60 "
+              "(вступлений, секунд: 2–10000 вступлений за 1–3600 с).",
     },
     # --- approved members ------------------------------------------------------------------------
     "approve.done": {

@@ -200,6 +200,19 @@ async def antiraid(message: Message, command: CommandObject, gatekeeper: Gatekee
             await message.reply(render(TEXTS, "raid.status_off", lang, joins=settings.raid_joins,
                                        window=settings.raid_window_s, guard=guard))
         return
+    words = arg.split()
+    if words and words[0] == "threshold":
+        # /antiraid threshold N M: raid mode turns on at N joins within M seconds.
+        try:
+            joins, window = int(words[1]), int(words[2])
+            new = await gatekeeper.repo.update_settings(chat_id, lambda s: type(s).model_validate(
+                {**s.model_dump(), "raid_joins": joins, "raid_window_s": window}))
+        except (IndexError, ValueError):  # pydantic's ValidationError is a ValueError: out of range
+            await message.reply(render(TEXTS, "raid.usage", lang))
+            return
+        await message.reply(render(TEXTS, "raid.status_off", lang, joins=new.raid_joins, window=new.raid_window_s,
+                                   guard="" if new.raid_guard else render(TEXTS, "raid.guard_off", lang)))
+        return
     if arg == "off":
         ended = await gatekeeper.raid_off(chat_id, by)
         await message.reply(render(TEXTS, "raid.ended" if ended else "raid.not_on", lang,
