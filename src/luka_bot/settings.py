@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # Lease of the claim on one message's enforcement: a process killed between claim and act
     # delays that message's action by at most this much.
     action_claim_lease: float = Field(default=15.0, gt=0, le=300)
+    # Newcomer gate: a CAS-compatible ban list (e.g. https://api.cas.chat); unset = off. Its answer
+    # is awaited at most `cas_timeout` s (capped at 1 s) so it never holds a join decision up.
+    cas_url: str | None = None
+    cas_timeout: float = Field(default=1.0, gt=0, le=1.0)
 
     @field_validator("bot_token")
     @classmethod
@@ -116,6 +120,15 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url", "llm_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("cas_url")
+    @classmethod
+    def _cas_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")

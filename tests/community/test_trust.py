@@ -60,7 +60,8 @@ def test_trusted_can_require_points():
 def test_member_context_for_the_cascade():
     context = member_context(member(1, 0, points=-25, violation_days_ago=(1, 2, 40)), NOW, POLICY, is_admin=False)
     assert context.trust is TrustLevel.NEWCOMER
-    assert context.is_first_message and context.messages_in_group == 1
+    # Violations that have not decayed are messages that did not pass: none of its messages counts.
+    assert context.is_first_message and context.messages_in_group == 0
     assert context.points == -25 and context.recent_violations == 2
 
 

@@ -32,12 +32,22 @@ def recent_violations(stats: MemberStats, now: float, policy: LadderPolicy) -> i
     return stats.violations_since(since)
 
 
+def passed_messages(stats: MemberStats, now: float, policy: LadderPolicy) -> int:
+    """Messages that were not violations: trust comes from behaviour, never from time in the group.
+
+    A member who joined long ago and stayed silent, or whose first messages were removed, is still
+    a newcomer for links, media and forwards until their first messages pass.
+    """
+    return max(0, stats.messages - stats.violations_since(now - policy.decay_s))
+
+
 def member_context(stats: MemberStats, now: float, policy: LadderPolicy, is_admin: bool) -> MemberContext:
     """What the pipeline needs to know about the author. `stats` include the message being judged."""
+    passed = passed_messages(stats, now, policy)
     return MemberContext(
         trust=TrustLevel.TRUSTED if is_admin else trust_level(stats, now, policy),
-        is_first_message=stats.messages <= 1,
-        messages_in_group=stats.messages,
+        is_first_message=passed <= 1,
+        messages_in_group=passed,
         points=stats.points,
         recent_violations=recent_violations(stats, now, policy),
         is_admin=is_admin,

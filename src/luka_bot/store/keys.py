@@ -41,6 +41,15 @@ AUDIT_MAXLEN = 10_000          # per chat, approximate trimming
 DEAD_LETTER_MAXLEN = 100_000
 JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
 SAMPLES_MAXLEN = 500           # per group: each is compared with every judged message
+# Newcomer gate. A pending challenge lives at most as long as its timeout plus the sweep's slack;
+# the safety TTL only bounds what a lost sweep could leave behind.
+GATE_PENDING_TTL = DAY
+# The same join arrives twice (new_chat_members message and chat_member update) within a second.
+GATE_JOIN_DEDUPE_TTL = 10
+GATE_JOIN_REQUEST_TTL = 2 * DAY   # Telegram keeps an unanswered join request open about that long
+CAS_CACHE_TTL = 6 * HOUR          # a CAS answer; a listed account rarely leaves the list
+GATE_LINK_OFFER_TTL = DAY         # an unconfirmed /linkgroup offer
+GATE_APPEAL_TTL = 7 * DAY         # a declined applicant may appeal within a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +219,68 @@ class Keys:
     def chat_migrated(self, chat_id: int) -> str:
         """String: the supergroup id a group became (migrate_to_chat_id); MESSAGE_TTL."""
         return f"{self.prefix}:migrated:{chat_id}"
+
+    # --- newcomer gate -------------------------------------------------------------------
+    def gate_settings(self, chat_id: int) -> str:
+        """String: the group's gate settings as JSON (no TTL: settings)."""
+        return f"{self.prefix}:group:{chat_id}:gate"
+
+    def approved(self, chat_id: int) -> str:
+        """Set of member ids the admins approved (no TTL: lifted only by /unapprove)."""
+        return f"{self.prefix}:approved:{chat_id}"
+
+    def captcha_pending(self, chat_id: int) -> str:
+        """Hash: user id -> JSON of the newcomer waiting to solve the chat's challenge; GATE_PENDING_TTL."""
+        return f"{self.prefix}:captcha:{chat_id}:pending"
+
+    def captcha_prompt(self, chat_id: int) -> str:
+        """Hash: the chat's one challenge message (message_id, answer token); GATE_PENDING_TTL."""
+        return f"{self.prefix}:captcha:{chat_id}:prompt"
+
+    @property
+    def captcha_deadlines(self) -> str:
+        """Sorted set of `chat_id:user_id` scored by when an unsolved challenge expires."""
+        return f"{self.prefix}:captcha:deadlines"
+
+    def join_seen(self, chat_id: int, user_id: int) -> str:
+        """String: a join was handled (the message and the chat_member update both announce it)."""
+        return f"{self.prefix}:joinseen:{chat_id}:{user_id}"
+
+    def join_window(self, chat_id: int) -> str:
+        """Sorted set of recent joins scored by join time; expires with the raid window."""
+        return f"{self.prefix}:joins:{chat_id}"
+
+    def raid(self, chat_id: int) -> str:
+        """String: raid mode is on until the value (Unix seconds); TTL = the raid's length."""
+        return f"{self.prefix}:raid:{chat_id}"
+
+    def join_request(self, chat_id: int, user_id: int) -> str:
+        """Hash: a join request waiting for the applicant's answer; GATE_JOIN_REQUEST_TTL."""
+        return f"{self.prefix}:joinreq:{chat_id}:{user_id}"
+
+    def applicant_chats(self, user_id: int) -> str:
+        """Set of chats where this user's join request waits for their answer in private."""
+        return f"{self.prefix}:applicant:{user_id}"
+
+    def join_declined(self, chat_id: int, user_id: int) -> str:
+        """Hash: why an applicant was declined, kept for their appeal; GATE_APPEAL_TTL."""
+        return f"{self.prefix}:joindeclined:{chat_id}:{user_id}"
+
+    def cas(self, user_id: int) -> str:
+        """String: `1` listed / `0` not listed by the CAS lookup; CAS_CACHE_TTL."""
+        return f"{self.prefix}:cas:{user_id}"
+
+    def linked_groups(self, chat_id: int) -> str:
+        """Set of chat ids whose spam/scam bans apply here too (no TTL: unlinked by an admin)."""
+        return f"{self.prefix}:linked:{chat_id}"
+
+    def spam_bans(self, user_id: int) -> str:
+        """Set of chat ids where this user is banned for spam/scam (lifted per chat by an unban)."""
+        return f"{self.prefix}:spambans:{user_id}"
+
+    def link_offer(self, code: str) -> str:
+        """Hash: a /linkgroup offer waiting for the other group's admin; GATE_LINK_OFFER_TTL."""
+        return f"{self.prefix}:linkoffer:{code}"
 
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:

@@ -28,7 +28,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 import structlog
@@ -151,11 +151,20 @@ class Target:
         return f"{self.chat_id}:{self.message_id}:{self.revision}"
 
 
+class AfterBan(Protocol):
+    async def __call__(self, chat_id: int, user_id: int, category: str) -> object: ...
+
+
+SHARED_BAN_CATEGORIES = frozenset({"spam", "scam"})
+
+
 class Enforcer:
     def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, conversation: ConversationStore,
                  reputation: ReputationStore, sanctions: SanctionStore, audit: AuditLog,
                  limiter: OutboundLimiter, metrics: Metrics, notices: Notices,
-                 cases: CaseStore | None = None, claim_ttl_ms: int = ACTION_CLAIM_TTL_MS) -> None:
+                 cases: CaseStore | None = None, claim_ttl_ms: int = ACTION_CLAIM_TTL_MS,
+                 after_ban: AfterBan | None = None) -> None:
+        self._after_ban = after_ban
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -272,6 +281,10 @@ class Enforcer:
                 result.errors.append(done.removeprefix("error:"))
             else:
                 result.actions.append(done)
+            if (self._after_ban is not None and sanction.kind is SanctionKind.BAN
+                    and verdict.category.value in SHARED_BAN_CATEGORIES and any(a.startswith("ban:") for a in result.actions)):
+                # Linked groups share bans for spam and scam (the newcomer gate applies them there).
+                await self._after_ban(target.chat_id, target.user_id, verdict.category.value)
         case = await self._open_case(target, verdict, sanction)
         lang = settings.language.value
         await self._notices.enqueue(NoticeKind.MEMBER, chat_id=target.chat_id, message_id=target.message_id,
@@ -311,14 +324,12 @@ class Enforcer:
     async def _post_dry_run(self, target: Target, verdict: Verdict, settings: GroupSettings,
                             result: Enforcement) -> None:
         """A dry run shows the log chat what would have happened, so admins can judge the policy
-        before turning it on; once per message revision, like a real action's log card."""
+        before turning it on; once per message revision (the notice queue's own dedupe), paced
+        like every other post to admins."""
         if self._cases is None:
             return
         log_chat = await self._cases.log_chat(target.chat_id)
         if log_chat is None:
-            return
-        if not await self._redis.set(self._keys.notice_sent(target.chat_id, target.message_id, target.revision),
-                                     "dry", nx=True, ex=ACTION_DONE_TTL):
             return
         lang = settings.language.value
         in_group = log_chat == target.chat_id  # there, the removed text is named, never shown again
@@ -328,12 +339,9 @@ class Enforcer:
                       if f"would.{verdict.action.value}" in COMMAND_TEXTS else verdict.action.value,
                       member=target.name, user_id=target.user_id, reason=category_label(verdict.category, lang),
                       detail=verdict.reason[:200] or verdict.tier.value, text=text)
-        try:
-            await self._bot.send_message(log_chat, card, parse_mode="HTML")
-        except TelegramAPIError as exc:  # a courtesy to admins, as the real log card is
-            result.errors.append(f"log: {exc}")
-            return
-        result.actions.append("log:dry_run")
+        if await self._notices.enqueue(NoticeKind.HINT, chat_id=target.chat_id, message_id=target.message_id,
+                                       revision=target.revision, fields={"text": card, "reason": "dry_run"}):
+            result.actions.append("log:dry_run")
 
     async def _hint_admins(self, target: Target, verdict: Verdict, settings: GroupSettings,
                            result: Enforcement) -> None:

@@ -68,6 +68,15 @@ def is_group_own(fields: dict[str, str]) -> bool:
     return fields.get("anonymous_admin") == "1" or fields.get("automatic_forward") == "1"
 
 
+class ApprovedMembers(Protocol):
+    async def is_approved(self, chat_id: int, user_id: int) -> bool: ...
+
+
+async def is_approved(approved: ApprovedMembers | None, target: Target) -> bool:
+    """Members the admins approved (/approve) skip automated moderation entirely; one Redis read."""
+    return approved is not None and await approved.is_approved(target.chat_id, target.user_id)
+
+
 async def is_exempt(admins: AdminCache, fields: dict[str, str], target: Target) -> bool:
     """Admins (anonymous ones post as the group) are moderated only when the group asks for it."""
     return is_group_own(fields) or await admins.is_admin(target.chat_id, target.user_id)
@@ -79,7 +88,8 @@ class ModerationJobHandler:
                  text_hash: TextHasher = default_text_hash,
                  achievements: AchievementAnnouncer | None = None,
                  judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S, judge_retry_base: float = JUDGE_RETRY_BASE_S,
-                 judge_retry_max: float = JUDGE_RETRY_MAX_S) -> None:
+                 judge_retry_max: float = JUDGE_RETRY_MAX_S, approved: ApprovedMembers | None = None) -> None:
+        self._approved = approved
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -108,7 +118,7 @@ class ModerationJobHandler:
         started = time.time()
         message_date = float(fields.get("date") or started)
         exempt = await is_exempt(self._admins, fields, target)
-        if is_group_own(fields) or (exempt and not settings.moderate_admins):
+        if is_group_own(fields) or (exempt and not settings.moderate_admins) or await is_approved(self._approved, target):
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
@@ -196,7 +206,9 @@ class FastDecider(Protocol):
 class InlineModeration:
     """The gateway's fast tier: a certain rule hit removes the message before any reply exists."""
 
-    def __init__(self, *, decider: FastDecider, enforcer: Enforcer, admins: AdminCache, metrics: Metrics) -> None:
+    def __init__(self, *, decider: FastDecider, enforcer: Enforcer, admins: AdminCache, metrics: Metrics,
+                 approved: ApprovedMembers | None = None) -> None:
+        self._approved = approved
         self._decider = decider
         self._enforcer = enforcer
         self._admins = admins
@@ -214,6 +226,8 @@ class InlineModeration:
             return False
         target = target_from_job(fields)
         if not settings.moderate_admins and await is_exempt(self._admins, fields, target):
+            return False
+        if await is_approved(self._approved, target):
             return False
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         try:

@@ -11,7 +11,8 @@ X-Telegram-Bot-Api-Secret-Token header, each kept and retried until the bot answ
 answers 409 meanwhile), deleteWebhook, getWebhookInfo (last_error_message of a refused delivery), set/get/deleteMyCommands, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, deleteMessages, sendChatAction, getChat,
 getChatMember, getChatAdministrators, getChatMemberCount, restrictChatMember, banChatMember,
-unbanChatMember, banChatSenderChat, unbanChatSenderChat, answerCallbackQuery, leaveChat, close, logOut. Anything else is 404.
+unbanChatMember, banChatSenderChat, unbanChatSenderChat, answerCallbackQuery, leaveChat, close, logOut,
+approveChatJoinRequest, declineChatJoinRequest. Anything else is 404.
 
 Control API (JSON in and out; times are Unix seconds as floats on the emulator's clock;
 refusals are 400/403/404 with {"error": "..."})
@@ -42,6 +43,11 @@ refusals are 400/403/404 with {"error": "..."})
 | `GET /_emulator/clock` / `POST /_emulator/clock` | `{"advance": s}` → `{"now"}` |
 | `POST /_emulator/limits` | `{"group_messages_per_minute": N}` (0 = off) → the same |
 | `POST /_emulator/reset` | forgets everything → `{"ok": true}` |
+| `POST /_emulator/chats/{chat_id}/join_requests` | `{"from", "bio"?}` → `{"user_chat_id", "date"}`; queues `chat_join_request`; the bot may write to the applicant |
+| `GET /_emulator/chats/{chat_id}/join_requests` | open requests: `[{"user_id", "date"}]` |
+| `POST /_emulator/users/{user_id}/profile` | `{"first_name"?, "last_name"?, "username"?, "bio"?}` → the user with `bio` (getChat shows it) |
+| `POST /_emulator/cas` | `{"user_id"?, "listed"?, "delay"?}` → `{"listed", "delay", "queries"}`: the CAS-like list |
+| `GET /cas/check?user_id=N` | the CAS API's answer: `{"ok": true, "result": {...}}` listed, `{"ok": false, "description"}` not |
 
 Web chat page: `GET /` is `sandbox/static/chat.html`, `GET /static/{name}` the files beside it.
 
@@ -75,6 +81,7 @@ from aiohttp import web
 from .bot_api import EMULATOR_KEY, handle_bot_api
 from .control import control_errors, routes
 from .emulator import TelegramEmulator
+from .gate_control import routes as gate_routes
 
 log = structlog.get_logger(__name__)
 
@@ -105,6 +112,7 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     app[EMULATOR_KEY] = emulator
     app.router.add_route("*", "/bot{token}/{method}", handle_bot_api)
     app.router.add_routes(routes)
+    app.router.add_routes(gate_routes)
     app.router.add_get("/", _chat_page)
     app.router.add_get("/static/{name}", _static)
 

@@ -198,6 +198,14 @@ async def _answer_callback_query(emu: TelegramEmulator, p: Params, bot_id: int) 
     return emu.answer_callback_query(p.str("callback_query_id"), p.str("text"), p.bool("show_alert"), p.str("url"))
 
 
+async def _approve_chat_join_request(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.approve_chat_join_request(p.chat_id(), p.int("user_id"))
+
+
+async def _decline_chat_join_request(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.decline_chat_join_request(p.chat_id(), p.int("user_id"))
+
+
 async def _leave_chat(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     return emu.leave_chat(p.chat_id())
 
@@ -246,6 +254,8 @@ METHODS: dict[str, Handler] = {
         "unbanChatSenderChat": _unban_chat_sender_chat,
         "answerCallbackQuery": _answer_callback_query,
         "leaveChat": _leave_chat,
+        "approveChatJoinRequest": _approve_chat_join_request,
+        "declineChatJoinRequest": _decline_chat_join_request,
         "close": _true,
         "logOut": _true,
         "setMyDescription": _true,

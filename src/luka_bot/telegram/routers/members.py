@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.types import ChatMemberUpdated
 
 from luka_bot.community.sanctions import SanctionStore
-from luka_bot.telegram.admins import AdminCache
+from luka_bot.telegram.admins import ADMIN_STATUSES, AdminCache
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +25,10 @@ async def member_changed(event: ChatMemberUpdated, sanctions: SanctionStore, adm
         event.chat.id, user_id, status=member.status,
         until_date=until.timestamp() if until is not None and until.timestamp() > 0 else None,
         can_send_messages=can_send)
-    await admins.forget(event.chat.id, user_id)
+    if ADMIN_STATUSES & {event.old_chat_member.status, member.status}:
+        # Only a change into or out of the admin list touches it; during a join surge every ban
+        # is a chat_member update, and dropping the cache for each cost a getChatAdministrators each.
+        await admins.forget(event.chat.id, user_id)
     log.info("members.status_synced", chat_id=event.chat.id, user_id=user_id, status=member.status)
 
 

@@ -26,6 +26,9 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.texts import count, render
 from luka_bot.texts.settings import TEXTS
+from luka_bot.texts.gate import TEXTS as GATE_TEXTS
+from luka_bot.telegram.gate_menu import gate_menu
+from luka_bot.telegram.gatekeeper import Gatekeeper
 
 GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
@@ -38,6 +41,7 @@ class SettingsAction(StrEnum):
     JUDGE = "judge"
     LANGUAGE = "language"
     RULES = "rules"
+    GATE = "gate"
     CLOSE = "close"
 
 
@@ -86,6 +90,8 @@ def menu(settings: GroupSettings) -> InlineKeyboardMarkup:
         button("btn.judge", SettingsAction.JUDGE, mode=render(TEXTS, f"judge.{settings.llm_judge.value}", lang)),
         button("btn.language", SettingsAction.LANGUAGE),
         button("btn.rules", SettingsAction.RULES),
+        [InlineKeyboardButton(text=render(GATE_TEXTS, "btn.gate", lang),
+                              callback_data=SettingsCallback(action=SettingsAction.GATE).pack())],
         button("btn.close", SettingsAction.CLOSE),
     ])
 
@@ -111,7 +117,8 @@ async def open_menu(message: Message, group_settings: GroupSettingsRepository, a
 
 
 async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
-                group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+                group_settings: GroupSettingsRepository, admins: AdminCache,
+                gatekeeper: Gatekeeper | None = None) -> None:
     message = query.message
     if not isinstance(message, Message) or message.chat.type not in GROUP_CHATS:
         await query.answer()
@@ -127,6 +134,11 @@ async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
         await query.answer()
         with suppress(TelegramBadRequest):  # already deleted, or older than Telegram's 48 hours
             await bot.delete_message(chat_id, message.message_id)
+        return
+    if action is SettingsAction.GATE and gatekeeper is not None:  # the newcomer gate's own page
+        await query.answer()
+        await message.edit_text(render(GATE_TEXTS, "settings.title", lang), parse_mode="HTML",
+                                reply_markup=gate_menu(await gatekeeper.repo.settings(chat_id), lang))
         return
     if action is SettingsAction.RULES:
         text = (render(TEXTS, "rules.current", lang, rules=settings.rules_text) if settings.rules_text
