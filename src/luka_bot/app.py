@@ -13,7 +13,6 @@ import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetUpdates
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from luka_bot.community.reputation import ReputationStore
@@ -58,6 +57,7 @@ from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
+from luka_bot.web.webhook import IntakeFirstWebhook
 
 log = structlog.get_logger(__name__)
 
@@ -94,8 +94,10 @@ class App:
         if self.webhook_mode:
             self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
             # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
-            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed.
-            SimpleRequestHandler(self.dispatcher, self.bot, secret_token=self._webhook_secret).register(
+            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed. Telegram
+            # gets its 200 only once the update is stored, so a crash never loses one.
+            IntakeFirstWebhook(self.dispatcher, self.bot, secret_token=self._webhook_secret,
+                               concurrency=self.settings.gateway_concurrency).register(
                 app, path=urlsplit(self.settings.webhook_url).path or "/")
         runner = web.AppRunner(app)
         await runner.setup()

@@ -3,6 +3,7 @@ Redis round trip, before any handler runs; the inline fast tier may remove it ri
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -101,6 +102,17 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
     )
 
 
+# The webhook passes a future under this name; the intake resolves it once the update is stored,
+# and only then is Telegram answered 200 (see web/webhook.py). Polling passes none.
+TAKEN_IN = "taken_in"
+
+
+def mark_taken_in(data: dict[str, Any]) -> None:
+    future = data.get(TAKEN_IN)
+    if isinstance(future, asyncio.Future) and not future.done():
+        future.set_result(None)
+
+
 class FastTier(Protocol):
     """The inline part of moderation: certain rule hits, acted on before any handler runs."""
 
@@ -160,6 +172,7 @@ class IntakeMiddleware(BaseMiddleware):
                 pipe.get(self._keys.group_settings(chat_id))
             results = await pipe.execute()
         outcome = slot.read(results)
+        mark_taken_in(data)  # stored (or seen before): a webhook delivery may be answered now
         if outcome.duplicate:
             log.info("intake.duplicate_update", update_id=event.update_id, chat_id=chat_id)
             return None
