@@ -53,8 +53,10 @@ from luka_bot.telegram.routers import (
     onboarding,
     private,
 )
+from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
+from luka_bot.web.console import Console, ConsoleDeps, ConsoleLinks
 from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
 from luka_bot.web.webhook import IntakeFirstWebhook
@@ -81,6 +83,7 @@ class App:
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    console: ConsoleDeps
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
@@ -91,6 +94,7 @@ class App:
                              metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        Console(self.console).register(app)
         if self.webhook_mode:
             self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
             # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
@@ -110,6 +114,7 @@ class App:
             raise StartupError(web_bind_error(host, port, exc)) from None
         self._web_runner = runner
         self.web_port = runner.addresses[0][1]
+        self.console.base_url = self.settings.console_url or f"http://{host}:{self.web_port}"
         log.info("web.started", port=self.web_port)
 
     @property
@@ -267,14 +272,18 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
     )
+    console = ConsoleDeps(redis=redis.client, keys=keys, group_settings=group_settings, audit=audit, cases=cases,
+                          admins=admins, bot=bot, cascade=cascade, learning=learning, reputation=reputation,
+                          sanctions=sanctions, operator_token=settings.dashboard_token)
+    dispatcher["console_links"] = ConsoleLinks(console)
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics)
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
-                               onboarding.create_router(),
+                               onboarding.create_router(), console_command.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight)
+               group_settings=group_settings, audit=audit, in_flight=in_flight, console=console)

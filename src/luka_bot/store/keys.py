@@ -31,6 +31,10 @@ COMMUNITY_EVENT_TTL = MESSAGE_TTL
 AUDIT_MAXLEN = 10_000          # per chat, approximate trimming
 DEAD_LETTER_MAXLEN = 100_000
 JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
+# The admin console: a sign-in link is single use and short-lived (it travels in a chat); a
+# session lasts a working day and is refreshed by nothing, so a stolen cookie ages out.
+CONSOLE_LINK_TTL = 10 * 60
+CONSOLE_SESSION_TTL = 8 * HOUR
 SAMPLES_MAXLEN = 500           # per group: each is compared with every judged message
 
 
@@ -153,6 +157,15 @@ class Keys:
 
     def log_chat(self, chat_id: int) -> str:
         return f"{self.prefix}:logchat:{chat_id}"
+
+    # --- admin console ---------------------------------------------------------------------
+    def console_link(self, token: str) -> str:
+        """String (JSON): who a one-time sign-in link is for; taken with GETDEL; CONSOLE_LINK_TTL."""
+        return f"{self.prefix}:console:link:{token}"
+
+    def console_session(self, session_id: str) -> str:
+        """String (JSON): a signed-in console session (user, groups, CSRF token); CONSOLE_SESSION_TTL."""
+        return f"{self.prefix}:console:session:{session_id}"
 
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:
