@@ -86,8 +86,9 @@ TEXTS: Catalog = {
                  "ru": "Прогоните последние сообщения группы через изменённую политику и посмотрите, что изменится."},
     "bt.count": {"en": "messages", "ru": "сообщений"},
     "bt.run": {"en": "Run backtest", "ru": "Запустить проверку"},
-    "bt.result": {"en": "{changed} of {total} messages would be decided differently.",
-                  "ru": "Решение изменится для {changed} из {total} сообщений."},
+    # {total} arrives counted ("3 messages", "3 сообщения"), so the plural agrees in both languages.
+    "bt.result": {"en": "Checked {total}: {changed} would be decided differently.",
+                  "ru": "Проверено: {total}. Решение изменится: {changed}."},
     "bt.now": {"en": "now", "ru": "сейчас"},
     "bt.then": {"en": "with the change", "ru": "с изменением"},
     "bt.save": {"en": "Save this change", "ru": "Сохранить это изменение"},

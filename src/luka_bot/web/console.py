@@ -22,7 +22,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,13 @@ from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.moderation.cascade import Assessment, Band, Cascade
 from luka_bot.moderation.learning import GroupLearning
-from luka_bot.moderation.verdict import Action, Category, MemberContext, ModerationRequest, TrustLevel
+from luka_bot.moderation.verdict import (
+    Action,
+    Category,
+    MemberContext,
+    ModerationRequest,
+    TrustLevel,
+)
 from luka_bot.policy.edit import Operation, PolicyEditError, apply_edit, describe
 from luka_bot.policy.group import RULES_TEXT_MAX, GroupSettings, JudgeMode, Language
 from luka_bot.store.audit import AuditEntry, AuditLog
@@ -47,7 +53,8 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import CONSOLE_LINK_TTL, CONSOLE_SESSION_TTL, Keys
 from luka_bot.telegram.admins import ADMIN_STATUSES, AdminCache
 from luka_bot.telegram.cases import Case, CaseStatus, CaseStore
-from luka_bot.texts import LANGUAGES
+from luka_bot.telegram.routers.appeals import restore
+from luka_bot.texts import LANGUAGES, count
 from luka_bot.texts.console import TEXTS
 
 log = structlog.get_logger(__name__)
@@ -198,7 +205,7 @@ class Console:
 
     def _page(self, template: str, session: Session | None, *, status: int = 200, **values: Any) -> web.Response:
         lang = session.lang if session else "en"
-        html = self.env.get_template(template).render(t=_t(lang), lang=lang, session=session,
+        html = self.env.get_template(template).render(t=_t(lang), counted=count, lang=lang, session=session,
                                                       csrf_field=CSRF_FIELD, **values)
         return web.Response(text=html, status=status, content_type="text/html",
                             headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -241,7 +248,8 @@ class Console:
     async def _titles(self, chat_ids: list[int] | None) -> list[tuple[int, str]]:
         known = await self.d.redis.hgetall(self.d.keys.groups)
         ids = [int(c) for c in known] if chat_ids is None else chat_ids
-        return sorted(((c, known.get(str(c)) or str(c)) for c in ids), key=lambda item: item[1].lower())
+        rows = [(c, str(known.get(str(c)) or c)) for c in ids]
+        return sorted(rows, key=lambda item: item[1].lower())
 
     # --- pages -----------------------------------------------------------------------------
     async def login(self, request: web.Request) -> web.StreamResponse:
@@ -395,11 +403,9 @@ class Console:
             moved = await self.d.cases.move(chat_id, case.message_id, CaseStatus.CONFIRMED, allowed_from=_OPEN)
             notice = "case.confirmed"
         elif form.get("decision") == "restore":
-            from luka_bot.telegram.routers.appeals import restore  # the buttons' own reversal
-
             moved = await self.d.cases.move(chat_id, case.message_id, CaseStatus.RESTORED,
                                             allowed_from=(*_OPEN, CaseStatus.CONFIRMED))
-            if moved:
+            if moved:  # the Restore button's own reversal: lift, forgive, repost, teach
                 await restore(self.d.bot, case, lang=lang, sanctions=self.d.sanctions,
                               reputation=self.d.reputation, learning=self.d.learning)
             notice = "case.restored"
