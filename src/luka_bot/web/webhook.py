@@ -2,11 +2,12 @@
 
 aiogram's SimpleRequestHandler (in the background mode) answers 200 before handling, so an
 update is lost if the process dies between the answer and the enqueue: Telegram never sends it
-again. Here the answer waits for the intake's signal (`taken_in`, set by IntakeMiddleware once
-the message and its moderation job are stored in one Redis transaction) or, for updates with
-nothing to store (button presses, private messages), for the handler to finish. If handling
-fails before that, the answer is 500 and Telegram delivers the update again; the intake's
-update-id marker makes the second delivery harmless when the first did get stored.
+again. Here the answer waits for the intake's signal (`taken_in`): IntakeMiddleware gives it once
+a group message and its moderation job are stored in one Redis transaction, or, for updates with
+nothing to store, as it hands them to the handlers. If the intake fails or hangs (Redis down), the
+answer is 500 and Telegram delivers the update again; the intake's update-id marker makes a second
+delivery harmless when the first did get stored. A handler's own failure after the intake is
+answered 200, as polling moves on too: a redelivery would fail the same way and hold up the rest.
 
 GATEWAY_CONCURRENCY bounds the updates handled at once, as in polling: past it, a delivery waits
 for a slot, so Telegram slows down instead of the gateway piling up tasks.
@@ -29,8 +30,8 @@ from luka_bot.telegram.intake import TAKEN_IN
 
 log = structlog.get_logger(__name__)
 
-# Telegram waits about 60 s for an answer and then resends; a handler still running by this
-# point (a long streamed reply in a private chat) is left to finish after the answer.
+# Telegram waits about 60 s for an answer and then resends. An intake not done by this point
+# (Redis unreachable) is answered 500 so Telegram tries again later.
 ANSWER_WITHIN = 25.0
 
 
@@ -58,11 +59,12 @@ class IntakeFirstWebhook(SimpleRequestHandler):
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         await asyncio.wait({taken_in, task}, timeout=self._answer_within, return_when=asyncio.FIRST_COMPLETED)
-        if task.done() and not taken_in.done() and task.exception() is not None:
-            # Nothing was stored: a non-2xx answer makes Telegram deliver the update again.
-            log.warning("webhook.intake_failed", update_id=update.update_id, error=str(task.exception())[:300])
-            return web.Response(status=500, text="update not taken in; deliver it again\n")
-        return web.json_response({})
+        if taken_in.done() or (task.done() and task.exception() is None):
+            return web.json_response({})  # stored, or nothing of it to store (dropped by a middleware)
+        # Nothing was stored: a non-2xx answer makes Telegram deliver the update again.
+        error = str(task.exception()) if task.done() else f"intake not done within {self._answer_within:g} s"
+        log.warning("webhook.intake_failed", update_id=update.update_id, error=error[:300])
+        return web.Response(status=500, text="update not taken in; deliver it again\n")
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
