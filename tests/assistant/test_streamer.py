@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from luka_bot.assistant.splitter import TELEGRAM_TEXT_LIMIT, split_message, utf16_len
-from luka_bot.assistant.streamer import Outcome, ReplyStreamer
+from luka_bot.assistant.streamer import Outcome, ReplyStreamer, SinkUnavailable
+from luka_bot.llm.streaming import StreamEnding
 
 
 class FakeChat:
@@ -134,7 +135,7 @@ async def test_model_failure_mid_answer_keeps_the_text_and_says_it_was_cut():
     chat, guard = FakeChat(), FakeGuard()
     result = await streamer(chat, guard).run(tokens("partial", " answer", "!", fail_after=2),
                                              apology="sorry", interrupted="cut")
-    assert result.outcome is Outcome.FAILED
+    assert result.outcome is Outcome.INTERRUPTED and result.error == "ConnectionError"
     assert chat.visible() == ["partial answer\n\ncut"]
 
 
@@ -204,3 +205,150 @@ async def test_telegram_refusing_an_edit_is_a_delivery_failure_not_a_model_failu
     result = await streamer(chat, guard).run(tokens("one", " two"), apology="sorry", interrupted="cut")
     assert result.outcome is Outcome.FAILED and result.error == "delivery"
     assert chat.visible() == ["one"], "no apology is stacked on a Telegram refusal"
+
+
+# --- how the model's stream ended ---------------------------------------------------------------
+
+class EndingStream:
+    """Pieces, then an `ending` as `llm.ChatStream` reports it."""
+
+    def __init__(self, *pieces: str, ending: StreamEnding) -> None:
+        self._pieces = list(pieces)
+        self._final = ending
+        self.ending: StreamEnding | None = None
+
+    def __aiter__(self) -> EndingStream:
+        return self
+
+    async def __anext__(self) -> str:
+        if self._pieces:
+            return self._pieces.pop(0)
+        self.ending = self._final
+        raise StopAsyncIteration
+
+
+async def test_a_stream_cut_without_finish_reason_is_marked_interrupted_not_completed():
+    chat, guard = FakeChat(), FakeGuard()
+    result = await streamer(chat, guard).run(
+        EndingStream("half an ", "answer", ending=StreamEnding.INTERRUPTED),
+        apology="sorry", interrupted="cut", truncated="too long")
+    assert result.outcome is Outcome.INTERRUPTED and result.error == "interrupted"
+    assert chat.visible() == ["half an answer\n\ncut"]
+
+
+async def test_a_stream_that_reached_max_tokens_is_marked_truncated():
+    chat, guard = FakeChat(), FakeGuard()
+    result = await streamer(chat, guard).run(
+        EndingStream("a long ", "answer", ending=StreamEnding.TRUNCATED),
+        apology="sorry", interrupted="cut", truncated="too long")
+    assert result.outcome is Outcome.TRUNCATED
+    assert chat.visible() == ["a long answer\n\ntoo long"]
+
+
+async def test_a_stream_interrupted_before_any_text_gets_the_apology():
+    chat, guard = FakeChat(), FakeGuard()
+    result = await streamer(chat, guard).run(EndingStream(ending=StreamEnding.INTERRUPTED),
+                                             apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.FAILED and result.error == "interrupted"
+    assert chat.visible() == ["sorry"]
+
+
+async def test_a_complete_stream_has_no_mark():
+    chat, guard = FakeChat(), FakeGuard()
+    result = await streamer(chat, guard).run(EndingStream("all ", "of it", ending=StreamEnding.COMPLETE),
+                                             apology="sorry", interrupted="cut", truncated="too long")
+    assert result.outcome is Outcome.COMPLETED and chat.visible() == ["all of it"]
+
+
+# --- Telegram unavailable (429 / 5xx / network) -------------------------------------------------
+
+class FlakyChat(FakeChat):
+    """Answers `SinkUnavailable` to the next `send_failures` sends and `edit_failures` edits
+    (-1: every one), as Telegram does during a 502 or a 429 storm."""
+
+    def __init__(self, *, send_failures: int = 0, edit_failures: int = 0, retry_after: float | None = None) -> None:
+        super().__init__()
+        self.send_failures = send_failures
+        self.edit_failures = edit_failures
+        self.retry_after = retry_after
+        self.refused: list[str] = []
+
+    def _refuse(self, what: str) -> None:
+        self.refused.append(what)
+        raise SinkUnavailable(f"{what}: Telegram server says - Bad Gateway", retry_after=self.retry_after)
+
+    async def send(self, text: str) -> int:
+        if self.send_failures:
+            self.send_failures -= 1
+            self._refuse("send")
+        return await super().send(text)
+
+    async def edit(self, message_id: int, text: str, *, final: bool) -> bool:
+        if self.edit_failures:
+            self.edit_failures -= 1
+            self._refuse("edit")
+        return await super().edit(message_id, text, final=final)
+
+
+def patient(chat: FakeChat, guard: FakeGuard, *, deadline: float = 5.0, patience: float = 5.0) -> ReplyStreamer:
+    return ReplyStreamer(chat, guard, edit_interval=0.0, delivery_deadline=deadline,
+                         apology_patience=patience, backoff=0.01)
+
+
+async def test_one_failed_send_is_retried_and_the_answer_arrives_whole():
+    chat, guard = FlakyChat(send_failures=1), FakeGuard()
+    result = await patient(chat, guard).run(tokens("Hello", ", world"), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.COMPLETED
+    assert chat.refused == ["send"] and chat.visible() == ["Hello, world"]
+
+
+async def test_when_nothing_could_be_sent_in_time_the_apology_follows_once_telegram_answers():
+    # Every send fails for longer than the delivery deadline (0.05 s: 0.01 + 0.02 + 0.04 s of
+    # backoff), then Telegram answers again: the member gets the apology, not silence.
+    chat, guard = FlakyChat(send_failures=6), FakeGuard()
+    result = await patient(chat, guard, deadline=0.05).run(tokens("an answer"), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.FAILED and result.error == "delivery"
+    assert chat.visible() == ["sorry"] and guard.tracked == result.message_ids
+    assert chat.refused == ["send"] * 6
+
+
+async def test_a_429_storm_on_edits_is_waited_out_and_the_text_finished():
+    chat, guard = FlakyChat(edit_failures=4, retry_after=0.02), FakeGuard()
+    result = await patient(chat, guard).run(tokens("first", " second", " third"), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.COMPLETED
+    assert chat.visible() == ["first second third"] and chat.refused.count("edit") == 4
+
+
+async def test_edits_refused_past_the_deadline_leave_a_visible_interrupted_mark():
+    chat, guard = FlakyChat(edit_failures=-1, retry_after=0.02), FakeGuard()
+    result = await patient(chat, guard, deadline=0.1).run(tokens("first", " second", " third"),
+                                                          apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.INTERRUPTED and result.error == "delivery"
+    # The first word stays (it cannot be edited), and a message of its own says the answer stopped.
+    assert chat.visible() == ["first", "cut"]
+    assert guard.tracked == result.message_ids
+
+
+async def test_a_retry_after_longer_than_the_deadline_is_not_hammered():
+    chat, guard = FlakyChat(edit_failures=-1, retry_after=30.0), FakeGuard()
+    result = await patient(chat, guard, deadline=1.0).run(tokens("first", " second"),
+                                                          apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.INTERRUPTED
+    # One intermediate edit was refused with retry_after=30: no other edit was tried before the
+    # final one, and the final one gave up at once rather than retrying inside the 30 s.
+    assert chat.refused.count("edit") == 2
+
+
+async def test_a_question_removed_while_waiting_for_telegram_takes_the_reply_with_it():
+    guard = FakeGuard()
+
+    class RemovedDuringStorm(FlakyChat):
+        def _refuse(self, what: str) -> None:
+            if len(self.refused) == 3:   # the moderator removes the question while we wait
+                guard.removed = True
+            super()._refuse(what)
+
+    chat = RemovedDuringStorm(edit_failures=-1, retry_after=0.02)
+    result = await patient(chat, guard).run(tokens("first", " second"), apology="sorry", interrupted="cut")
+    assert result.outcome is Outcome.REMOVED and chat.visible() == []
+    assert len(chat.refused) == 4, "no retry after the question was removed"

@@ -103,11 +103,13 @@ class Stack:
 async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role: Role = Role.ALL,
                     **overrides: Any) -> tuple[App, asyncio.Task]:
     overrides.setdefault("redis_key_prefix", f"e2e{uuid.uuid4().hex[:8]}")
+    # Defaults for the emulated LLM; the real-LLM tests override them.
+    for name, value in (("assistant_model", "emulated-assistant"), ("moderation_model", "emulated-judge"),
+                        ("stream_edit_interval", 0.2), ("llm_timeout", 5), ("judge_timeout", 5)):
+        overrides.setdefault(name, value)
     settings = load_settings(
         bot_token="123456:test-token", telegram_api_url=tg_url, redis_url=embedded_redis_url,
-        llm_base_url=f"{llm_url}/v1",
-        assistant_model="emulated-assistant", moderation_model="emulated-judge", web_port=0,
-        stream_edit_interval=0.2, llm_timeout=5, judge_timeout=5, log_format="console", **overrides)
+        llm_base_url=f"{llm_url}/v1", web_port=0, log_format="console", **overrides)
     app = await build_app(settings, role)
     task = asyncio.create_task(app.run())
     ready = (lambda: app.health.worker_running) if role is Role.WORKER else app.health.is_ready

@@ -48,7 +48,8 @@ async def test_verdict_before_the_reply_means_the_reply_is_never_visible(stack):
     assert [m for m in await c.bot_messages() if "[emulated" in m["text"]] == []
 
 
-@pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
+# The emulator counts a word as a token: this answer's 2,500 need more than ASSISTANT_MAX_TOKENS' 1024.
+@pytest.mark.parametrize("stack", [{**JUDGE_ALL, "assistant_max_tokens": 4096}], indirect=True)
 async def test_every_part_of_a_multi_part_reply_is_deleted(stack):
     c = stack.control
     long_answer = "".join(f"Part {n}: " + "blah " * 60 + "\n\n" for n in range(40))
@@ -106,10 +107,10 @@ async def test_a_second_edit_within_the_same_second_is_judged_too(stack):
 async def test_a_429_on_delete_is_waited_out(stack):
     c = stack.control
     await c.llm_script(contains="spamcoin", verdict=SPAM_VERDICT)
-    await c.fault("deleteMessages", 429, times=1, retry_after=1)
+    await c.fault("deleteMessage", 429, times=1, retry_after=1)
     message = await c.post("spamcoin airdrop for everyone")
     await wait_for(lambda: deleted(c, message), timeout=15)
-    codes = [x["error_code"] for x in await c.calls("deleteMessages")]
+    codes = [x["error_code"] for x in await c.calls("deleteMessage")]
     assert codes[0] == 429 and codes[-1] is None
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from luka_bot.llm import LlmBadOutput, LlmClient, LlmError, LlmTimeout, LlmUnavailable
 from luka_bot.llm.client import parse_json_object
+from luka_bot.llm.streaming import ChatStream, StreamEnding
 from luka_bot.sandbox.llm_emulator import EMULATED_PREFIX
 
 QUESTION = [{"role": "user", "content": "How do I add the bot to a group?"}]
@@ -137,3 +138,66 @@ def test_parse_json_object_accepts_plain_and_fenced_json(content: str, expected:
 def test_parse_json_object_rejects_other_answers(content: str | None) -> None:
     with pytest.raises(LlmBadOutput):
         parse_json_object(content)
+
+
+# --- how a stream ended (finish_reason) --------------------------------------------------------
+
+def _endings(metrics, ending: str) -> float:
+    return metrics.registry.get_sample_value("luka_llm_stream_endings_total", {"ending": ending}) or 0.0
+
+
+async def test_a_stream_that_ends_with_stop_is_complete(llm_client: LlmClient, metrics, failure_count) -> None:
+    stream = llm_client.stream_chat("emulated-assistant", QUESTION)
+    text = "".join([piece async for piece in stream])
+    assert text.startswith(EMULATED_PREFIX)
+    assert stream.ending is StreamEnding.COMPLETE and stream.finish_reason == "stop"
+    assert _endings(metrics, "complete") == 1 and failure_count("assistant", "interrupted") == 0
+
+
+async def test_a_stream_cut_by_max_tokens_is_truncated_not_complete(llm_client: LlmClient, metrics) -> None:
+    stream = llm_client.stream_chat("emulated-assistant", QUESTION, max_tokens=4)
+    text = "".join([piece async for piece in stream])
+    assert len(text.split()) == 4
+    assert stream.ending is StreamEnding.TRUNCATED and stream.finish_reason == "length"
+    assert _endings(metrics, "truncated") == 1 and _endings(metrics, "complete") == 0
+
+
+async def test_a_bare_done_without_finish_reason_is_interrupted_and_counted(
+        llm_server, llm_client: LlmClient, metrics, failure_count) -> None:
+    await llm_server.control("/_llm/config", {"fault": "interrupt", "reply_length": 400})
+    stream = llm_client.stream_chat("emulated-assistant", QUESTION)
+    text = "".join([piece async for piece in stream])   # no exception: the half answer is real text
+    assert text.startswith(EMULATED_PREFIX) and len(text) < 400
+    assert stream.ending is StreamEnding.INTERRUPTED and stream.finish_reason is None
+    assert failure_count("assistant", "interrupted") == 1
+    assert _endings(metrics, "interrupted") == 1 and _endings(metrics, "complete") == 0
+
+
+async def test_a_dropped_connection_mid_stream_is_a_typed_failure(
+        llm_server, llm_client: LlmClient, metrics, failure_count) -> None:
+    await llm_server.control("/_llm/config", {"fault": "disconnect", "reply_length": 400})
+    stream = llm_client.stream_chat("emulated-assistant", QUESTION)
+    received: list[str] = []
+    with pytest.raises(LlmError):
+        async for piece in stream:
+            received.append(piece)
+    assert received, "the first half arrived before the drop"
+    assert stream.ending is StreamEnding.FAILED
+    assert _endings(metrics, "failed") == 1 and _endings(metrics, "complete") == 0
+    assert failure_count("assistant", "unavailable") + failure_count("assistant", "invalid_output") == 1
+
+
+async def test_a_reader_that_stops_early_leaves_the_ending_unknown(llm_client: LlmClient, metrics) -> None:
+    stream = llm_client.stream_chat("emulated-assistant", QUESTION)
+    await anext(stream)
+    await stream.aclose()
+    assert stream.ending is None and _endings(metrics, "complete") == 0
+
+
+async def test_a_relaying_stream_keeps_the_ending_of_the_stream_it_relays(llm_server, llm_client: LlmClient) -> None:
+    # What a provider chain does: hand the reader one of its clients' streams.
+    await llm_server.control("/_llm/config", {"fault": "interrupt", "fault_times": 1})
+    outer = ChatStream()
+    outer.bind(outer.relay(llm_client.stream_chat("emulated-assistant", QUESTION)))
+    assert "".join([piece async for piece in outer])
+    assert outer.ending is StreamEnding.INTERRUPTED and outer.finish_reason is None

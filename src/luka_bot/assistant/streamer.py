@@ -6,25 +6,38 @@ Race rules kept here (ARCHITECTURE.md):
 - every message id is recorded the moment it exists (`guard.track`), so a verdict that lands
   while we are still streaming deletes it too;
 - answers longer than one Telegram message continue in new messages, each tracked.
+
+How an answer ends is always visible in the chat:
+- the model's stream reports its ending (`llm.streaming`): a truncated answer (max_tokens) and
+  an interrupted one (bare [DONE], dropped connection, error mid-answer) keep their text and get
+  a mark; nothing at all from the model gets the apology;
+- Telegram being unavailable (429, 5xx, network) delays the answer, never loses it silently: an
+  intermediate edit is skipped until Telegram's retry_after has passed, a send or the final edit
+  is retried (honouring retry_after) up to the delivery deadline; past it, a reply that stopped
+  mid-answer gets an "interrupted" mark, and one of which nothing could be sent gets the apology,
+  each posted as soon as Telegram answers again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 import structlog
 
 from luka_bot.assistant.splitter import split_message
+from luka_bot.llm.streaming import StreamEnding
 
 log = structlog.get_logger(__name__)
 
 TYPING_EVERY = 4.0
+T = TypeVar("T")
 
 
 class ReplySink(Protocol):
@@ -45,8 +58,10 @@ class ReplyGuard(Protocol):
 
 class Outcome(StrEnum):
     COMPLETED = "completed"
-    REMOVED = "removed"     # the question was removed by moderation; nothing of ours stays
-    FAILED = "failed"       # the model failed; an apology was posted
+    TRUNCATED = "truncated"        # the model reached max_tokens; the text says it was cut short
+    INTERRUPTED = "interrupted"    # the answer stopped early (model or Telegram); marked in the chat
+    REMOVED = "removed"            # the question was removed by moderation; nothing of ours stays
+    FAILED = "failed"              # nothing of the answer could be shown; an apology was posted if possible
 
 
 @dataclass
@@ -66,26 +81,55 @@ class _Removed(Exception):
     pass
 
 
+class SinkUnavailable(Exception):
+    """Raised by a sink when the chat cannot take this call now but may soon: Telegram answered 429
+    (`retry_after`: the seconds it asked us to wait) or a 5xx, or the network failed. Worth
+    retrying, unlike any other failure of the sink."""
+
+    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class DeliveryError(Exception):
     """Sending or editing the answer failed in Telegram (not in the model)."""
 
 
+class DeliveryTimedOut(DeliveryError):
+    """Telegram stayed unavailable (429/5xx/network) past the delivery deadline."""
+
+
+DELIVERY_DEADLINE = 60.0    # how long one send or final edit keeps retrying before we give up on it
+APOLOGY_PATIENCE = 600.0    # how long an apology or an "interrupted" mark waits for Telegram to answer again
+_BACKOFF_FIRST = 0.5
+_BACKOFF_MAX = 8.0
+
+
 class ReplyStreamer:
     def __init__(self, sink: ReplySink, guard: ReplyGuard, *, edit_interval: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, delivery_deadline: float = DELIVERY_DEADLINE,
+                 apology_patience: float = APOLOGY_PATIENCE, backoff: float = _BACKOFF_FIRST) -> None:
         self._sink = sink
         self._guard = guard
         self._edit_interval = edit_interval
         self._clock = clock
+        self._delivery_deadline = delivery_deadline
+        self._apology_patience = apology_patience
+        self._backoff = backoff
         self._parts: list[tuple[int, str]] = []   # (message id, text shown now)
-        self._last_edit = 0.0
+        self._next_edit_at = 0.0                   # no intermediate edit before this (pacing, retry_after)
         self._first_at: float | None = None
 
-    async def run(self, deltas: AsyncIterator[str], *, apology: str, interrupted: str) -> StreamResult:
+    async def run(self, deltas: AsyncIterator[str], *, apology: str, interrupted: str,
+                  truncated: str | None = None) -> StreamResult:
+        """Stream `deltas` into the chat. `deltas` may report how it ended (`ending`, a
+        `StreamEnding`, as `llm.ChatStream` does); a plain iterator that ends without an error
+        counts as complete."""
         if await self._guard.is_removed():
             return StreamResult(Outcome.REMOVED)
         typing = asyncio.create_task(self._keep_typing())
         text = ""
+        model_error: Exception | None = None
         try:
             try:
                 async for delta in deltas:
@@ -94,25 +138,51 @@ class ReplyStreamer:
                         if text.strip():
                             typing.cancel()
                             await self._deliver(text, final=False)
-                    elif self._clock() - self._last_edit >= self._edit_interval:
+                    elif self._clock() >= self._next_edit_at:
                         if await self._guard.is_removed():
                             raise _Removed
                         await self._deliver(text, final=False)
             except (_Removed, DeliveryError):
                 raise
             except Exception as exc:  # the model's failure (typed LlmError or a broken stream)
-                return await self._fail(text, exc, apology, interrupted)
+                model_error = exc
             finally:
                 typing.cancel()
                 with suppress(Exception):
                     await deltas.aclose()  # type: ignore[attr-defined]
+            ending = StreamEnding.FAILED if model_error is not None else _ending_of(deltas)
             if not text.strip():
-                return await self._fail(text, RuntimeError("empty answer"), apology, interrupted)
+                if model_error is not None:
+                    return await self._fail(text, apology, error=type(model_error).__name__, detail=str(model_error))
+                empty = "empty" if ending is StreamEnding.COMPLETE else ending.value
+                return await self._fail(text, apology, error=empty, detail=f"stream {ending.value} before any text")
+            if ending is StreamEnding.COMPLETE:
+                shown, outcome, error = text, Outcome.COMPLETED, None
+            elif ending is StreamEnding.TRUNCATED:
+                shown, outcome, error = _marked(text, truncated or interrupted), Outcome.TRUNCATED, None
+            else:
+                error = type(model_error).__name__ if model_error is not None else ending.value
+                log.warning("assistant.answer_interrupted", error=error,
+                            detail=str(model_error or "")[:200], shown_chars=len(text))
+                shown, outcome = _marked(text, interrupted), Outcome.INTERRUPTED
             if await self._guard.is_removed():
                 raise _Removed
-            await self._deliver(text, final=True)
+            await self._deliver(shown, final=True)
             if await self._guard.is_removed():
                 raise _Removed
+            return StreamResult(outcome, list(self._parts), text, self._first_at, error=error)
+        except DeliveryTimedOut as exc:
+            # Telegram kept answering 429/5xx past the deadline: the answer cannot be finished.
+            if await self._guard.is_removed():
+                await self._delete_all()
+                return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+            log.warning("assistant.delivery_timed_out", error=str(exc.__cause__ or exc)[:200],
+                        parts=len(self._parts))
+            if self._parts:
+                # What is shown stops mid-answer: say so in a message of its own (an edit is what
+                # just failed), once Telegram takes it.
+                return await self._post_late(interrupted, text, Outcome.INTERRUPTED)
+            return await self._post_late(apology, text, Outcome.FAILED)
         except DeliveryError as exc:
             # Telegram refused a send or edit (e.g. our message was deleted under us): whatever the
             # cause, a question removed meanwhile still takes every part with it.
@@ -124,7 +194,6 @@ class ReplyStreamer:
         except _Removed:
             await self._delete_all()
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
-        return StreamResult(Outcome.COMPLETED, list(self._parts), text, self._first_at)
 
     def _ids(self) -> list[int]:
         return [message_id for message_id, _ in self._parts]
@@ -139,7 +208,7 @@ class ReplyStreamer:
         """`_publish`, with the sink's own failures told apart from the model's."""
         try:
             await self._publish(text, final=final)
-        except _Removed:
+        except (_Removed, DeliveryError):
             raise
         except Exception as exc:  # the sink is the Telegram edge: any failure there is a delivery failure
             raise DeliveryError from exc
@@ -150,43 +219,99 @@ class ReplyStreamer:
             complete = final or index < len(chunks) - 1   # earlier parts never change again
             if index < len(self._parts):
                 message_id, shown = self._parts[index]
-                if shown != chunk and await self._sink.edit(message_id, chunk, final=complete):
-                    self._parts[index] = (message_id, chunk)
-                    self._last_edit = self._clock()
+                if shown == chunk:
+                    continue
+                if not complete:
+                    # An intermediate edit is optional: when Telegram is busy, wait as it asks and
+                    # go on reading the model; a later edit (at the latest the final one) catches up.
+                    try:
+                        edited = await self._sink.edit(message_id, chunk, final=False)
+                    except SinkUnavailable as exc:
+                        self._next_edit_at = self._clock() + max(exc.retry_after or 0.0, self._edit_interval)
+                        return
+                    if edited:
+                        self._parts[index] = (message_id, chunk)
+                        self._next_edit_at = self._clock() + self._edit_interval
+                    continue
+                await self._retrying(partial(self._sink.edit, message_id, chunk, final=True),
+                                     self._clock() + self._delivery_deadline)
+                self._parts[index] = (message_id, chunk)
+                self._next_edit_at = self._clock() + self._edit_interval
             else:
-                # The model may take seconds to its first token; a verdict that landed meanwhile
-                # means this message is never sent, rather than sent and deleted.
+                await self._send_tracked(chunk, self._clock() + self._delivery_deadline)
+
+    async def _send_tracked(self, text: str, until: float) -> None:
+        # The model may take seconds to its first token; a verdict that landed meanwhile
+        # means this message is never sent, rather than sent and deleted.
+        if await self._guard.is_removed():
+            raise _Removed
+        message_id = await self._retrying(partial(self._sink.send, text), until)
+        self._parts.append((message_id, text))
+        self._next_edit_at = self._clock() + self._edit_interval
+        if self._first_at is None:
+            self._first_at = time.time()
+        if await self._guard.track(message_id):
+            raise _Removed
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]], until: float) -> T:
+        """`call` again while the sink is unavailable, honouring Telegram's retry_after, until
+        `until` (then DeliveryTimedOut). A rare duplicate is possible when a 5xx came after
+        Telegram had in fact posted the message: Telegram offers no idempotency key, and a
+        duplicate is better than an answer lost in silence."""
+        delay = self._backoff
+        while True:
+            try:
+                return await call()
+            except SinkUnavailable as exc:
+                wait = exc.retry_after if exc.retry_after is not None else delay
+                if self._clock() + wait > until:
+                    raise DeliveryTimedOut(str(exc)) from exc
+                log.info("assistant.delivery_retry", wait_s=round(wait, 2), error=str(exc)[:200])
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, _BACKOFF_MAX)
                 if await self._guard.is_removed():
-                    raise _Removed
-                message_id = await self._sink.send(chunk)
-                self._parts.append((message_id, chunk))
-                self._last_edit = self._clock()
-                if self._first_at is None:
-                    self._first_at = time.time()
-                if await self._guard.track(message_id):
-                    raise _Removed
+                    raise _Removed from None
 
     async def _delete_all(self) -> None:
         if self._parts:
             await self._sink.delete(self._ids())
 
-    async def _fail(self, text: str, exc: Exception, apology: str, interrupted: str) -> StreamResult:
-        log.warning("assistant.llm_failed", error=type(exc).__name__, detail=str(exc)[:200], partial=bool(self._parts))
+    async def _fail(self, text: str, apology: str, *, error: str, detail: str) -> StreamResult:
+        """Nothing of the answer can be shown: post the apology instead."""
+        log.warning("assistant.llm_failed", error=error, detail=detail[:200])
         try:
-            if await self._guard.is_removed():
-                raise _Removed
-            if self._parts:
-                await self._publish(text.rstrip() + "\n\n" + interrupted, final=True)
-            else:
-                message_id = await self._sink.send(apology)
-                self._parts.append((message_id, apology))
-                if self._first_at is None:
-                    self._first_at = time.time()
-                if await self._guard.track(message_id):
-                    raise _Removed
+            await self._send_tracked(apology, self._clock() + self._delivery_deadline)
         except _Removed:
             await self._delete_all()
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
-        except Exception as apology_exc:  # Telegram refused the apology too: nothing more to say
+        except DeliveryTimedOut:
+            return await self._post_late(apology, text, Outcome.FAILED, error=error)
+        except Exception as apology_exc:  # Telegram refused the apology for good: nothing more to say
             log.warning("assistant.apology_failed", error=str(apology_exc)[:200])
-        return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error=type(exc).__name__)
+        return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error=error)
+
+    async def _post_late(self, notice: str, text: str, outcome: Outcome, *, error: str = "delivery") -> StreamResult:
+        """Post `notice` (the apology, or the "interrupted" mark) as soon as Telegram answers
+        again, waiting up to the apology patience."""
+        try:
+            await self._send_tracked(notice, self._clock() + self._apology_patience)
+            log.info("assistant.late_notice_posted", outcome=outcome.value)
+        except _Removed:
+            await self._delete_all()
+            return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+        except Exception as notice_exc:  # still no Telegram after all that patience: log it, say so in metrics
+            log.warning("assistant.late_notice_failed", outcome=outcome.value, error=str(notice_exc)[:200])
+        return StreamResult(outcome, list(self._parts), text, self._first_at, error=error)
+
+
+def _marked(text: str, mark: str) -> str:
+    return text.rstrip() + "\n\n" + mark
+
+
+def _ending_of(deltas: AsyncIterator[str]) -> StreamEnding:
+    """How an exhausted stream ended. A plain iterator that reports nothing (a test's generator)
+    ended normally; one that reports an ending but has none is not taken as complete."""
+    if not hasattr(deltas, "ending"):
+        return StreamEnding.COMPLETE
+    ending = deltas.ending
+    return ending if isinstance(ending, StreamEnding) else StreamEnding.INTERRUPTED

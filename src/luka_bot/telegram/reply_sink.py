@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import ReplyParameters
 
+from luka_bot.assistant.streamer import SinkUnavailable
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.telegram.rate_limit import OutboundLimiter
 
@@ -20,11 +27,14 @@ class TelegramReplySink:
 
     async def send(self, text: str) -> int:
         await self._limiter.take(self._chat_id)
-        sent = await self._bot.send_message(
-            self._chat_id, text,
-            # If the question is deleted before we answer, Telegram still takes the reply.
-            reply_parameters=ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True),
-        )
+        try:
+            sent = await self._bot.send_message(
+                self._chat_id, text,
+                # If the question is deleted before we answer, Telegram still takes the reply.
+                reply_parameters=ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True),
+            )
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            raise _unavailable(exc) from exc
         return sent.message_id
 
     async def edit(self, message_id: int, text: str, *, final: bool) -> bool:
@@ -37,6 +47,8 @@ class TelegramReplySink:
         except TelegramBadRequest as exc:
             if "message is not modified" not in exc.message:
                 raise
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            raise _unavailable(exc) from exc
         return True
 
     async def delete(self, message_ids: list[int]) -> None:
@@ -47,6 +59,13 @@ class TelegramReplySink:
 
     async def typing(self) -> None:
         await self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)
+
+
+def _unavailable(exc: TelegramAPIError) -> SinkUnavailable:
+    """Telegram could not take the call now (the session middleware has already waited out the
+    429s it could): the streamer decides whether and when to try again."""
+    retry_after = float(exc.retry_after) if isinstance(exc, TelegramRetryAfter) else None
+    return SinkUnavailable(f"{type(exc).__name__}: {exc.message}", retry_after=retry_after)
 
 
 class ConversationGuard:

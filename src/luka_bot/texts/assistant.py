@@ -9,6 +9,10 @@ TEXTS = {
         "en": "(answer interrupted, sorry)",
         "ru": "(ответ прерван, извините)",
     },
+    "llm_truncated": {
+        "en": "(answer cut short: it reached the length limit)",
+        "ru": "(ответ обрезан: достигнут предел длины)",
+    },
     "ask_usage": {
         "en": "Ask me something: /ask your question, or mention me.",
         "ru": "Задайте вопрос: /ask ваш вопрос, или упомяните меня.",

@@ -11,7 +11,7 @@ from aiogram.types import Message, User
 
 from luka_bot.assistant.prompt import MAX_CHAIN, ChainMessage, build_messages
 from luka_bot.assistant.streamer import Outcome, ReplyStreamer
-from luka_bot.llm.client import LlmClient
+from luka_bot.llm.providers import ProviderChain
 from luka_bot.metrics import Metrics
 from luka_bot.settings import Settings
 from luka_bot.store.conversation import ConversationStore, message_record
@@ -57,7 +57,7 @@ async def answer(
     bot: Bot,
     me: User,
     app_settings: Settings,
-    llm: LlmClient,
+    llm: ProviderChain,
     conversation: ConversationStore,
     group_settings: GroupSettingsRepository,
     limiter: OutboundLimiter,
@@ -81,24 +81,33 @@ async def answer(
                             persona=group.persona_prompt)
     sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id)
     guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
-    streamer = ReplyStreamer(sink, guard, edit_interval=app_settings.stream_edit_interval)
+    streamer = ReplyStreamer(sink, guard, edit_interval=app_settings.stream_edit_interval,
+                             delivery_deadline=app_settings.assistant_delivery_deadline)
+    stream = llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens)
     result = await streamer.run(
-        llm.stream_chat(app_settings.assistant_model, prompt),
+        stream,
         apology=render(TEXTS, "llm_failed", language),
         interrupted=render(TEXTS, "llm_interrupted", language),
+        truncated=render(TEXTS, "llm_truncated", language),
     )
     if result.first_message_at is not None:
         metrics.first_reply_latency.observe(max(0.0, result.first_message_at - received_at))
+    metrics.assistant_replies.labels(result.outcome.value).inc()
     if result.outcome is Outcome.FAILED:
         metrics.assistant_failures.labels(result.error or "unknown").inc()
-    if result.outcome is Outcome.COMPLETED:
-        # Remember what we said, so a reply to our answer carries the conversation on.
+    if result.outcome in _SHOWN:
+        # Remember what we said (a cut-off answer too: "go on" must carry the conversation on).
         for message_id, part in result.parts:
             await conversation.record(chat_id, message_id, message_record(
                 user_id=me.id, name=me.first_name, text=part, kind="text", date=time.time(),
                 reply_to=message.message_id, is_bot=True))
     log.info("assistant.replied", chat_id=chat_id, message_id=message.message_id, outcome=result.outcome.value,
-             parts=len(result.message_ids), first_reply_s=round((result.first_message_at or received_at) - received_at, 3))
+             stream_ending=stream.ending.value if stream.ending else None, finish_reason=stream.finish_reason,
+             error=result.error, parts=len(result.message_ids),
+             first_reply_s=round((result.first_message_at or received_at) - received_at, 3))
+
+
+_SHOWN = frozenset({Outcome.COMPLETED, Outcome.TRUNCATED, Outcome.INTERRUPTED})
 
 
 def create_router() -> Router:
