@@ -145,7 +145,6 @@ class App:
         await self.bot.set_webhook(self.settings.webhook_url, secret_token=self._webhook_secret,
                                    allowed_updates=ALLOWED_UPDATES)
         self.health.mark_polled()
-        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data)
         log.info("bot.webhook_set", url=self.settings.webhook_url)
 
     async def _watch_webhook(self) -> None:
@@ -189,6 +188,10 @@ class App:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
                 self.dispatcher["me"] = me
+                # Startup handlers (command menus per scope and language): our own poller and the
+                # webhook both bypass aiogram's start_polling, which would otherwise emit this.
+                await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher,
+                                                   **self.dispatcher.workflow_data)
                 if self.webhook_mode:
                     await self._start_webhook()
                     tasks.append(asyncio.create_task(self._watch_webhook(), name="webhook"))
