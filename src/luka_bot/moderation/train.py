@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-from luka_bot.moderation.classifier import MODEL_FILE, features, fit_logistic, fit_platt, _sigmoid
+from luka_bot.moderation.classifier import MODEL_FILE, _sigmoid, features, fit_logistic, fit_platt
 from luka_bot.moderation.normalize import normalize
 
 DATA_DIR = Path(__file__).with_name("data")

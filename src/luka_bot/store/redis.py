@@ -134,12 +134,12 @@ class EmbeddedValkey:
             )
             + "\n"
         )
-        self._process = subprocess.Popen(  # noqa: S603 - fixed binary and our own config file
+        self._process = subprocess.Popen(  # a fixed binary and our own config file
             [str(get_binary_path()), str(config)],
             cwd=self.data_dir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl and setpgrp
+            preexec_fn=_die_with_parent,  # safe in a forked child: only prctl and setpgrp
         )
         self._pid_file.write_text(str(self._process.pid))
         deadline = time.monotonic() + timeout

@@ -79,7 +79,7 @@ class Case:
         }
 
     @classmethod
-    def from_fields(cls, fields: dict[str, str]) -> "Case":
+    def from_fields(cls, fields: dict[str, str]) -> Case:
         return cls(
             chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]),
             revision=int(fields.get("revision") or 0), user_id=int(fields["user_id"]), name=fields.get("name", ""),

@@ -56,8 +56,8 @@ from luka_bot.telegram.cases import Case, CaseStore
 from luka_bot.telegram.notices import NoticeKind, Notices
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.texts import render
-from luka_bot.texts.community import category_label, sanction_notice
 from luka_bot.texts.commands import TEXTS as COMMAND_TEXTS
+from luka_bot.texts.community import category_label, sanction_notice
 from luka_bot.texts.moderation import TEXTS
 
 log = structlog.get_logger(__name__)

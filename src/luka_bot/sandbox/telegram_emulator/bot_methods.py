@@ -35,7 +35,6 @@ from .state import (
     bad_request,
 )
 
-
 KNOWN_UPDATE_TYPES = DEFAULT_UPDATE_TYPES | {"chat_member", "message_reaction", "message_reaction_count"}
 
 

@@ -296,9 +296,8 @@ class EmulatorState:
         if chat_id > 0:
             if chat_id not in self.users:
                 raise bad_request("chat not found")
-            if chat_id not in self.started_users:
-                if sending:
-                    raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            if chat_id not in self.started_users and sending:
+                raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return chat or Chat(id=chat_id, type="private")  # not stored: nothing was said yet
         if chat is None:
             raise bad_request("chat not found")
