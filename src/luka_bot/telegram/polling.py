@@ -54,7 +54,7 @@ _TRANSIENT_REPLIES = ("LOADING", "READONLY", "MISCONF", "OOM", "MASTERDOWN", "NO
 class RawGetUpdates(GetUpdates):
     """getUpdates with its result left as JSON objects, so each update is parsed on its own."""
 
-    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
+    __returning__ = list[dict[str, Any]]
 
 
 def mark_taken_in(data: dict[str, Any]) -> None:
