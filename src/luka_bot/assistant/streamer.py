@@ -120,8 +120,9 @@ class ReplyStreamer:
         self._next_edit_at = 0.0                   # no intermediate edit before this (pacing, retry_after)
         self._first_at: float | None = None
 
-    async def run(self, deltas: AsyncIterator[str], *, apology: str, interrupted: str,  # noqa: C901 - to be split (issue 12, long functions)
-                  truncated: str | None = None) -> StreamResult:
+    async def run(  # noqa: C901 - to be split (issue 12, long functions)
+        self, deltas: AsyncIterator[str], *, apology: str, interrupted: str, truncated: str | None = None
+    ) -> StreamResult:
         """Stream `deltas` into the chat. `deltas` may report how it ended (`ending`, a
         `StreamEnding`, as `llm.ChatStream` does); a plain iterator that ends without an error
         counts as complete."""
