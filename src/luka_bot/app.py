@@ -253,7 +253,7 @@ class App:
         while True:
             try:
                 await self.enforcer.delete_due_notices()
-            except Exception as exc:  # the edge of a background loop: log, keep sweeping
+            except Exception as exc:  # noqa: BLE001 - the edge of a background loop: log, keep sweeping
                 log.warning("notices.sweep_failed", error=str(exc))
             await asyncio.sleep(1.0)
 
