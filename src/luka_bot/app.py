@@ -18,6 +18,7 @@ from aiohttp import web
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
+from luka_bot.assistant.knowledge import KnowledgeIndex
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
 from luka_bot.llm.client import LlmClient
@@ -31,6 +32,8 @@ from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.notes import NotesStore
+from luka_bot.store.usage import UsageStore
 from luka_bot.store.moderation_state import (
     RedisLlmBudget,
     RedisSampleStore,
@@ -50,6 +53,7 @@ from luka_bot.telegram.routers import (
     appeals,
     assistant,
     community,
+    knowledge,
     members,
     onboarding,
     private,
@@ -264,6 +268,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
+        usage=UsageStore(redis.client, keys), notes=NotesStore(redis.client, keys), knowledge=KnowledgeIndex(),
     )
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics)
     in_flight = InFlightUpdates()
@@ -272,7 +277,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                onboarding.create_router(),
-                               community.create_router(), appeals.create_router(), assistant.create_router())
+                               community.create_router(), appeals.create_router(), knowledge.create_router(),
+                               assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
                group_settings=group_settings, audit=audit, in_flight=in_flight)

@@ -9,7 +9,7 @@ slows the model down, injects faults and shows every request the bot sent.
 |---|---|
 | `GET /v1/models` | the model names it plays (any name is accepted in calls) |
 | `POST /v1/chat/completions` | OpenAI chat completion; `stream: true` answers SSE chunks and `data: [DONE]` |
-| `GET /_llm/config`, `POST /_llm/config` | `{"first_token_delay", "token_delay", "judge_delay", "reply_length", "fault", "fault_times"}` (any subset) → the whole config |
+| `GET /_llm/config`, `POST /_llm/config` | `{"first_token_delay", "token_delay", "judge_delay", "reply_length", "fault", "fault_times", "reject_stream_options"}` (any subset) → the whole config |
 | `POST /_llm/script` | `{"contains", "verdict": {...}}` or `{"contains", "reply": "..."}` → `{"scripts": n}` |
 | `GET /_llm/requests` | every chat-completion body received, oldest first |
 | `POST /_llm/reset` | forget config, scripts and requests; release held requests |
@@ -23,7 +23,9 @@ a stream short (streamed calls only): `interrupt` sends the first half of the re
 interrupts a running one), `disconnect` sends the first half and drops the connection.
 
 A `max_tokens` in the request is honoured (one word is one token here): a longer reply is cut and
-ends with `finish_reason: "length"`; otherwise it ends with `"stop"`.
+ends with `finish_reason: "length"`; otherwise it ends with `"stop"`. A stream asked for
+`stream_options: {"include_usage": true}` ends with a usage chunk (4 characters a token), unless
+`reject_stream_options` plays a server that refuses the option with a 400.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class EmulatorConfig:
     reply_length: int | None = None     # pad assistant replies to this many characters
     fault: str | None = None
     fault_times: int = 0                # 0 = the fault stays until cleared
+    # Play an older server that answers 400 to `stream_options` (clients must retry without it).
+    reject_stream_options: bool = False
 
 
 @dataclass
@@ -109,6 +113,10 @@ class LlmEmulator:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise ValueError("reply_length must be a non-negative integer or null")
             current["reply_length"] = value
+        if "reject_stream_options" in changes:
+            if not isinstance(changes["reject_stream_options"], bool):
+                raise ValueError("reject_stream_options must be true or false")
+            current["reject_stream_options"] = changes["reject_stream_options"]
         if "fault" in changes:
             fault = changes["fault"]
             if fault is not None and fault not in FAULTS:
@@ -259,6 +267,8 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return _openai_error(400, "'messages' is required", "invalid_request_error")
     emulator.requests.append(body)
+    if emulator.config.reject_stream_options and "stream_options" in body:
+        return _openai_error(400, "Unrecognized request argument supplied: stream_options", "invalid_request_error")
 
     model = str(body.get("model") or PLAYED_MODELS[0])
     json_call = _is_json_call(body)
@@ -349,7 +359,7 @@ async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, A
         if isinstance(stream_options, dict) and stream_options.get("include_usage"):
             await response.write(b"data: " + json.dumps({
                 "id": completion_id, "object": "chat.completion.chunk", "created": created,
-                "model": model, "choices": [], "usage": _usage({}, "".join(tokens))}).encode() + b"\n\n")
+                "model": model, "choices": [], "usage": _usage(body, "".join(tokens))}).encode() + b"\n\n")
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
     except ConnectionError:
