@@ -24,11 +24,11 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import ALICE, Http, start_bot, stop_bot, summary  # noqa: E402
+from _stack import ALICE, Http, start_bot, stop_bot, summary
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
-from luka_bot.store.redis import EmbeddedValkey  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.redis import EmbeddedValkey
 
 TOPICS = ["parking", "meetup", "dues", "hosting", "backup", "vpn", "printer", "kitchen", "library", "garden"]
 

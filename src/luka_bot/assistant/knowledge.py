@@ -16,19 +16,13 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import bm25s
+import bm25s  # type: ignore[import-untyped]
 
 from luka_bot.assistant.prompt import KnowledgeItem
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEM = 6
-_STOPWORDS = frozenset("""
-a an the is are was were be been am do does did to of in on at for and or but with from by as it its
-this that these those what which who whom how when where why can could should would will i you he she
-we they me my your our their there here please tell about any some have has had not no yes so
-и в во на с со о об от до по за из к у а но или что как где когда кто это этот эта то ли же бы не нет
-да мне меня мы вы ты он она они их его её ее мой твой наш ваш есть был была были для при про
-""".split())
+_STOPWORDS = frozenset(["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "to", "of", "in", "on", "at", "for", "and", "or", "but", "with", "from", "by", "as", "it", "its", "this", "that", "these", "those", "what", "which", "who", "whom", "how", "when", "where", "why", "can", "could", "should", "would", "will", "i", "you", "he", "she", "we", "they", "me", "my", "your", "our", "their", "there", "here", "please", "tell", "about", "any", "some", "have", "has", "had", "not", "no", "yes", "so", "и", "в", "во", "на", "с", "со", "о", "об", "от", "до", "по", "за", "из", "к", "у", "а", "но", "или", "что", "как", "где", "когда", "кто", "это", "этот", "эта", "то", "ли", "же", "бы", "не", "нет", "да", "мне", "меня", "мы", "вы", "ты", "он", "она", "они", "их", "его", "её", "ее", "мой", "твой", "наш", "ваш", "есть", "был", "была", "были", "для", "при", "про"])
 RULES_NAME = "rules"
 _CACHE_GROUPS = 512
 

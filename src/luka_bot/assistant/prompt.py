@@ -136,12 +136,12 @@ def build_messages(chain: Sequence[ChainMessage], *, bot_name: str, chat_title: 
     if persona.strip():
         system += "\n\nThe group's admins describe your persona as follows:\n" + persona.strip()
     messages = [{"role": "system", "content": system}]
-    own = [item for item in chain if chat_id is None or item.chat_id is None or item.chat_id == chat_id]
-    for item in own[-MAX_CHAIN:]:
-        if item.from_bot:
-            messages.append({"role": "assistant", "content": item.text[:MAX_TURN_CHARS]})
+    own = [turn for turn in chain if chat_id is None or turn.chat_id is None or turn.chat_id == chat_id]
+    for turn in own[-MAX_CHAIN:]:
+        if turn.from_bot:
+            messages.append({"role": "assistant", "content": turn.text[:MAX_TURN_CHARS]})
         else:
-            messages.append({"role": "user", "content": _user_turn(item.speaker, item.text)})
+            messages.append({"role": "user", "content": _user_turn(turn.speaker, turn.text)})
     return messages
 
 

@@ -92,7 +92,7 @@ class ConversationStore:
         A message moderation removed (its verdict is set) is left out, whatever its text."""
         index = self._keys.recent_messages(chat_id)
         low = "-inf" if since is None else repr(since)
-        ids = [int(m) for m in await self._redis.zrevrangebyscore(index, "+inf", low, start=0, num=limit)]
+        ids = [int(str(m)) for m in await self._redis.zrevrangebyscore(index, "+inf", low, start=0, num=limit)]
         if not ids:
             return []
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -126,8 +126,8 @@ class ConversationStore:
         return chain
 
 
-def _float(value: str | None) -> float:
+def _float(value: object) -> float:
     try:
-        return float(value or 0)
+        return float(str(value or 0))
     except ValueError:
         return 0.0

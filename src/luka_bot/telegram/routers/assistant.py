@@ -15,7 +15,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message, User
@@ -41,7 +41,11 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
 from luka_bot.store.notes import NotesStore
 from luka_bot.store.usage import Refusal, UsageStore, day_of, seconds_to_day_end
-from luka_bot.telegram.addressing import is_addressed_to_bot, message_text, question_text
+from luka_bot.telegram.addressing import (
+    is_addressed_to_bot,
+    message_text,
+    question_text,
+)
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.reply_sink import ConversationGuard, TelegramReplySink
