@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -22,6 +24,7 @@ from luka_bot.assistant.knowledge import KnowledgeIndex
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
 from luka_bot.llm.client import LlmClient
+from luka_bot.llm.providers import ProviderChain
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
@@ -48,6 +51,7 @@ from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.middlewares import InFlightUpdates, PollWatch, ReceivedAt
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
+from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.routers import (
     appeals,
@@ -81,10 +85,16 @@ class App:
     llm: LlmClient
     queue: JobQueue
     worker: Worker
+    notice_queue: JobQueue
+    notice_worker: Worker
     enforcer: Enforcer
     group_settings: GroupSettingsRepository
     audit: AuditLog
     in_flight: InFlightUpdates
+    # The assistant's provider chain (`llm`, then LLM_FALLBACK_*), for the streaming side to use.
+    assistant_llm: ProviderChain | None = None
+    # Clients made besides `llm` (the judge's own server, the fallback): closed with the app.
+    extra_llm_clients: list[LlmClient] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _web_runner: web.AppRunner | None = None
     web_port: int | None = None
@@ -175,7 +185,9 @@ class App:
                          updates="webhook" if self.webhook_mode else "polling")
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
+                await self.notice_queue.ensure_group()
                 tasks.append(asyncio.create_task(self.worker.run(), name="worker"))
+                tasks.append(asyncio.create_task(self.notice_worker.run(), name="notices"))
                 sweeper = asyncio.create_task(self._sweep_notices(), name="notices")
                 self.health.worker_running = True
             await self._stopping.wait()
@@ -191,11 +203,12 @@ class App:
                 with suppress(RuntimeError):  # polling may not have started
                     await self.dispatcher.stop_polling()
             # Updates being handled (a streaming answer) and jobs in flight share one deadline.
-            drains = []
+            drains: list[Coroutine[Any, Any, object]] = []
             if self.role is not Role.WORKER:
                 drains.append(self.in_flight.drain(self.settings.shutdown_deadline))
             if self.role is not Role.GATEWAY:
                 drains.append(self.worker.stop(self.settings.shutdown_deadline))
+                drains.append(self.notice_worker.stop(self.settings.shutdown_deadline))
             await asyncio.gather(*drains)
             self.health.worker_running = False
             if sweeper is not None:
@@ -226,8 +239,25 @@ class App:
             await self._web_runner.cleanup()
         await self.bot.session.close()
         await self.llm.aclose()
+        for client in self.extra_llm_clients:
+            await client.aclose()
         await self.redis.close()
         log.info("bot.stopped")
+
+
+def build_judge_llm(settings: Settings, llm: LlmClient, metrics: Metrics | None,
+                    ) -> tuple[ProviderChain, LlmClient | None]:
+    """The judge's providers: MODERATION_BASE_URL (default: the assistant's client itself), then
+    LLM_FALLBACK_BASE_URL when set. Returns the chain and the fallback client (None when unset)."""
+    primary = llm
+    if settings.moderation_base_url and settings.moderation_base_url != settings.llm_base_url:
+        key = settings.moderation_api_key if settings.moderation_api_key is not None else settings.llm_api_key
+        primary = LlmClient(settings.moderation_base_url, key, timeout=settings.llm_timeout, metrics=metrics)
+    fallback = None
+    if settings.llm_fallback_base_url:
+        fallback = LlmClient(settings.llm_fallback_base_url, settings.llm_fallback_api_key,
+                             timeout=settings.llm_timeout, metrics=metrics)
+    return ProviderChain(primary, fallback, fallback_model=settings.llm_fallback_model, metrics=metrics), fallback
 
 
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
@@ -238,6 +268,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     bot.session.middleware(PollWatch(health))
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
+    judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
@@ -248,24 +279,40 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
     cases = CaseStore(redis.client, keys)
-    judge = LlmJudge(llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics)
+    judge = LlmJudge(judge_llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics,
+                     batch_size=settings.judge_batch, concurrency=settings.judge_concurrency,
+                     max_tokens=settings.judge_max_tokens)
+    # No concurrency bound here: the judge bounds (and adapts) its own, and batches waiting calls.
     cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
-                      budget=RedisLlmBudget(redis.client, keys), learning=learning,
-                      max_concurrent_llm=settings.judge_concurrency)
+                      budget=RedisLlmBudget(redis.client, keys), learning=learning)
     audit = AuditLog(redis.client, keys)
+    # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
+    notice_queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts, names=keys.notice_queue)
+    notices = Notices(notice_queue, keys)
     enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
                         sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notice_lifetime=settings.notice_lifetime, cases=cases)
+                        notices=notices, cases=cases,
+                        claim_ttl_ms=int(settings.action_claim_lease * 1000))
+    notice_worker = Worker(
+        notice_queue, NoticeSender(bot, redis.client, keys, cases=cases, limiter=limiter, metrics=metrics,
+                                   notice_lifetime=settings.notice_lifetime),
+        consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+        meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
-                                   achievements=AchievementAnnouncer(bot, reputation, limiter))
+                                   achievements=AchievementAnnouncer(notices, reputation),
+                                   judge_deadline=settings.judge_deadline)
     worker = Worker(queue, handler, consumer=settings.worker_name, concurrency=settings.worker_concurrency,
-                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics)
+                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
+                    max_defer_age_s=settings.job_defer_max_age)
 
+    # The assistant streams through the provider chain: the fallback takes a reply whose primary
+    # failed before its first piece.
+    assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
     dispatcher = Dispatcher(
-        app_settings=settings, llm=llm, conversation=conversation, group_settings=group_settings,
+        app_settings=settings, llm=assistant_llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
         usage=UsageStore(redis.client, keys), notes=NotesStore(redis.client, keys), knowledge=KnowledgeIndex(),
@@ -280,5 +327,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                                community.create_router(), appeals.create_router(), knowledge.create_router(),
                                assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight)
+               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
+               notice_worker=notice_worker, enforcer=enforcer,
+               group_settings=group_settings, audit=audit, in_flight=in_flight,
+               assistant_llm=assistant_llm,
+               extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

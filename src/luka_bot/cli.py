@@ -21,6 +21,8 @@ from luka_bot.store.redis import StorageError
 
 if TYPE_CHECKING:
     from luka_bot.app import App
+    from luka_bot.moderation.evaluate import Example
+    from luka_bot.moderation.evaluate_judge import JudgeEvalReport
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score the offline moderation tiers on a labelled file")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--judge", action="store_true",
+                          help="also ask the configured LLM judge (LLM_*/MODERATION_* settings), as LLM_JUDGE says")
     return parser
 
 
@@ -176,8 +180,52 @@ async def _announce(app: App, url: str, open_browser: bool) -> None:
         webbrowser.open(url)
 
 
+def _eval_with_judge(path: Path, *, as_json: bool) -> int:
+    import json
+
+    from luka_bot.moderation.evaluate import EvalFileError, read_examples
+
+    try:
+        settings = load_settings()
+        examples = read_examples(path)
+    except (EvalFileError, OSError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # The report goes to stdout; judge failures (and only those) are worth a line on stderr.
+    configure_logging(settings.log_format, "WARNING")
+    result = asyncio.run(_judge_examples(settings, examples))
+    from luka_bot.moderation.evaluate_judge import format_judge_report
+
+    print(json.dumps(result.as_json(), ensure_ascii=False) if as_json else format_judge_report(result))
+    return 0
+
+
+async def _judge_examples(settings: Settings, examples: list[Example]) -> JudgeEvalReport:
+    from luka_bot.app import build_judge_llm
+    from luka_bot.llm.client import LlmClient
+    from luka_bot.moderation.cascade import Cascade
+    from luka_bot.moderation.classifier import SpamClassifier
+    from luka_bot.moderation.evaluate_judge import evaluate_with_judge
+    from luka_bot.moderation.judge import LlmJudge
+
+    llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout)
+    chain, fallback = build_judge_llm(settings, llm, None)
+    judge = LlmJudge(chain, settings.moderation_model, timeout=settings.judge_timeout,
+                     batch_size=settings.judge_batch, concurrency=settings.judge_concurrency,
+                     max_tokens=settings.judge_max_tokens)
+    try:
+        return await evaluate_with_judge(examples, Cascade(SpamClassifier.load(), judge=judge), judge,
+                                         mode=settings.llm_judge, model=settings.moderation_model)
+    finally:
+        for client in {llm, chain.primary, fallback}:
+            if client is not None:
+                await client.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "eval" and args.judge:
+        return _eval_with_judge(args.file, as_json=args.json)
     if args.command == "eval":
         from luka_bot.moderation.evaluate import main_eval
 

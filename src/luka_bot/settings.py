@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from luka_bot.policy.group import JudgeMode
@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     llm_base_url: str = DEFAULT_LLM_BASE_URL
     llm_api_key: str = ""
+    # The judge's own server; unset: the assistant's (LLM_BASE_URL, LLM_API_KEY).
+    moderation_base_url: str | None = None
+    moderation_api_key: str | None = None
+    # Tried per call when the primary server fails or times out; unset: no fallback.
+    llm_fallback_base_url: str | None = None
+    llm_fallback_api_key: str = ""
+    llm_fallback_model: str | None = None   # unset: the same model name as the primary call
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
     # Loopback by default: /metrics and the dashboard are not for the open internet. The container
@@ -88,12 +95,22 @@ class Settings(BaseSettings):
     # past it, polling waits instead of piling up tasks without bound.
     gateway_concurrency: int = Field(default=512, ge=1, le=100_000)
     worker_concurrency: int = Field(default=16, ge=1, le=256)
-    judge_concurrency: int = Field(default=8, ge=1, le=256)   # LLM judge calls at once, per process
+    judge_concurrency: int = Field(default=8, ge=1, le=256)   # most LLM judge calls at once, per process
+    judge_batch: int = Field(default=8, ge=1, le=64)          # most messages judged in one LLM call
+    judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message
+    # A message the offline tiers could not settle waits this long (from its intake) for the judge.
+    judge_deadline: float = Field(default=600.0, gt=0)
     job_max_attempts: int = Field(default=5, ge=1)
     # A worker re-reads its own unfinished jobs at start by this name; give each worker process on
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.
     worker_name: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     job_reclaim_idle: float = Field(default=60.0, gt=0)
+    # Deferrals that are not failures (Telegram retry_after and 5xx, a busy claim) do not use up
+    # JOB_MAX_ATTEMPTS; a job first enqueued longer ago than this is dead-lettered instead.
+    job_defer_max_age: float = Field(default=6 * 3600.0, gt=0)
+    # Lease of the claim on one message's enforcement: a process killed between claim and act
+    # delays that message's action by at most this much.
+    action_claim_lease: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("bot_token")
     @classmethod
@@ -117,6 +134,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("moderation_base_url", "llm_fallback_base_url", "llm_fallback_model", "moderation_api_key")
+    @classmethod
+    def _optional(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value == "":
+            return None  # an empty variable means "unset", as for the other optional settings
+        if (info.field_name or "").endswith("_base_url"):
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must start with http:// or https://")
+            return value.rstrip("/")
+        return value
 
     @field_validator("redis_url")
     @classmethod

@@ -107,10 +107,10 @@ async def test_a_second_edit_within_the_same_second_is_judged_too(stack):
 async def test_a_429_on_delete_is_waited_out(stack):
     c = stack.control
     await c.llm_script(contains="spamcoin", verdict=SPAM_VERDICT)
-    await c.fault("deleteMessages", 429, times=1, retry_after=1)
+    await c.fault("deleteMessage", 429, times=1, retry_after=1)
     message = await c.post("spamcoin airdrop for everyone")
     await wait_for(lambda: deleted(c, message), timeout=15)
-    codes = [x["error_code"] for x in await c.calls("deleteMessages")]
+    codes = [x["error_code"] for x in await c.calls("deleteMessage")]
     assert codes[0] == 429 and codes[-1] is None
 
 

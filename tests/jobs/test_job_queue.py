@@ -156,3 +156,35 @@ async def test_claim_for_retry_does_not_take_a_job_another_consumer_just_reclaim
     assert await queue.claim_for_retry("c1", job, min_idle_ms=60_000) is None
     [pending] = await any_redis.xpending_range(keys.jobs, keys.jobs_group, "-", "+", 10)
     assert pending["consumer"] == "c2"
+
+
+async def test_a_deferred_job_leaves_the_stream_and_returns_when_due_with_its_history(any_redis, keys):
+    queue = JobQueue(any_redis, keys, max_attempts=3)
+    await queue.ensure_group()
+    await queue.enqueue({"n": "1"})
+    [job] = await queue.read("c1", 10, 10)
+    due = await queue.defer(job, 60, counts=False, update={"slot": "42", "_attempts": "99"}, now=1000.0)
+    assert due == 1060.0
+    stats = await queue.backlog()
+    assert (stats.length, stats.pending, stats.delayed) == (0, 0, 1), "acked and parked in one step"
+    assert await queue.promote_due(now=1059.0) == 0, "not before its time"
+    assert await queue.promote_due(now=1060.0) == 1
+    [again] = await queue.read("c1", 10, 10)
+    assert again.fields["n"] == "1" and again.fields["slot"] == "42"
+    assert again.attempt == 1, "a deferral that does not count leaves the attempt number alone"
+    assert again.deferrals == 1 and again.since == job.since
+    await queue.defer(again, 0, counts=True, now=2000.0)
+    await queue.promote_due(now=2000.0)
+    [third] = await queue.read("c1", 10, 10)
+    assert third.attempt == 2 and third.deferrals == 2, "a counted deferral is a failed attempt"
+
+
+async def test_enqueue_once_enqueues_a_job_only_the_first_time(any_redis, keys):
+    queue = JobQueue(any_redis, keys, names=keys.notice_queue)
+    await queue.ensure_group()
+    marker = f"{keys.prefix}:progress:1:2:0"
+    assert await queue.enqueue_once(marker, "queued:member", 60, {"kind": "member"}) is True
+    assert await queue.enqueue_once(marker, "queued:member", 60, {"kind": "member"}) is False
+    assert await queue.enqueue_once(marker, "queued:log", 60, {"kind": "log"}) is True
+    assert (await queue.backlog()).length == 2
+    assert await any_redis.xlen(keys.jobs) == 0, "the notice stream is not the moderation stream"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -357,3 +359,84 @@ async def test_a_redis_outage_does_not_end_the_worker(any_redis, keys):
     finally:
         await worker.stop(1)
         await asyncio.wait_for(runner, WAIT_S)
+
+
+async def test_deferrals_that_do_not_count_never_use_up_the_attempt_budget(queue, start):
+    """A Telegram 429 storm must postpone a deletion, not dead-letter it: 3 attempts allowed,
+    the job is deferred 6 times without counting and then succeeds."""
+    runs: list[int] = []
+
+    async def handler(job: Job) -> None:
+        runs.append(job.attempt)
+        if len(runs) <= 6:
+            raise Retry(defer=0.02, reason="telegram 429, retry_after", counts=False)
+
+    start(handler, promote_interval_s=0.01)
+    await queue.enqueue({"n": "1"})
+    await eventually(lambda: len(runs) == 7, "the job ran once more after six deferrals")
+    await eventually(lambda: _idle(queue), "the job was acknowledged")
+    stats = await queue.backlog()
+    assert stats.dead_letters == 0 and stats.delayed == 0
+    assert runs == [1] * 7, "a deferral that does not count leaves the attempt number alone"
+
+
+async def test_counted_retries_still_end_as_a_dead_letter(queue, start):
+    async def handler(job: Job) -> None:
+        raise Retry(defer=0.01, reason="bad answer", counts=True)
+
+    start(handler, promote_interval_s=0.01)
+    await queue.enqueue({"n": "1"})
+    await eventually(lambda: _dead(queue, 1), "the job was dead-lettered")
+    [letter] = await queue.dead_letters()
+    assert letter["attempts"] == "3" and "bad answer" in letter["error"]
+
+
+async def test_a_job_deferred_past_the_max_defer_age_is_dead_lettered_not_dropped(queue, start):
+    async def handler(job: Job) -> None:
+        raise Retry(defer=0.05, reason="still rate limited", counts=False)
+
+    start(handler, promote_interval_s=0.01, max_defer_age_s=0.3)
+    await queue.enqueue({"n": "1"})
+    await eventually(lambda: _dead(queue, 1), "the job was dead-lettered once too old")
+    [letter] = await queue.dead_letters()
+    assert "max defer age" in letter["error"] and letter["n"] == "1"
+
+
+async def test_a_deferral_survives_the_worker_dying_and_is_not_run_early(queue, start):
+    """The deferral lives in Redis: a worker killed while a job waits (its task cancelled without
+    stop(), as kill -9 would leave it) loses nothing, and the next worker runs the job once due."""
+    ran_at: list[float] = []
+    deferred_until: list[float] = []
+
+    async def first(job: Job) -> None:
+        deferred_until.append(time.time() + 1.0)
+        raise Retry(defer=1.0, reason="retry_after 1", counts=False)
+
+    worker = start(first, promote_interval_s=0.01)
+    await queue.enqueue({"n": "1"})
+    await eventually(lambda: _delayed(queue, 1), "the job sits in the delayed set")
+    task = start.running.pop(worker)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+    async def second(job: Job) -> None:
+        ran_at.append(time.time())
+
+    start(second, consumer="w2", promote_interval_s=0.01)
+    await eventually(lambda: len(ran_at) == 1, "the restarted worker ran the deferred job")
+    assert ran_at[0] >= deferred_until[0] - 0.05, "not before its time"
+    await eventually(lambda: _idle(queue), "and acknowledged it")
+
+
+async def _idle(queue: JobQueue) -> bool:
+    stats = await queue.backlog()
+    return stats.length == 0 and stats.pending == 0 and stats.delayed == 0
+
+
+async def _dead(queue: JobQueue, count: int) -> bool:
+    return (await queue.backlog()).dead_letters >= count
+
+
+async def _delayed(queue: JobQueue, count: int) -> bool:
+    return (await queue.backlog()).delayed >= count

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from luka_bot.llm import LlmClient, LlmUnavailable
-from luka_bot.moderation.judge import MAX_REASON_CHARS, MAX_TEXT_CHARS, LlmJudge
+from luka_bot.moderation.judge import MAX_REASON_CHARS, MAX_TEXT_CHARS, LlmJudge, LlmVerdict
 from luka_bot.moderation.verdict import (
     Action, Category, MemberContext, ModerationRequest, Signals, Tier, TrustLevel)
 
@@ -135,17 +136,59 @@ async def test_a_huge_message_is_cut_and_says_so(llm_server, judge: LlmJudge) ->
     assert data["text_truncated"] is True and data["text_length"] == len(text)
 
 
-@pytest.mark.parametrize(("scripted", "expected"), [
-    ({"action": "DELETE", "category": "Spam", "confidence": 7, "reason": "ad"}, (Action.DELETE, Category.SPAM, 1.0)),
-    ({"action": "warn", "category": "none", "confidence": -0.5, "reason": "hm"}, (Action.WARN, Category.OTHER, 0.0)),
-    ({"action": "allow", "category": "spam", "confidence": 0.6, "reason": "ok", "extra": 1},
-     (Action.ALLOW, Category.NONE, 0.6)),
-], ids=["upper-case-and-overconfident", "warn-without-category", "allow-with-category"])
-async def test_answers_are_normalised(llm_server, judge: LlmJudge, scripted: dict, expected: tuple) -> None:
+VALID_ANSWERS = [
+    ({"action": "DELETE", "category": " Spam ", "confidence": 0.9, "reason": "ad"}, (Action.DELETE, Category.SPAM, 0.9)),
+    ({"action": "warn", "category": "Off-Topic", "confidence": 1, "reason": "hm"}, (Action.WARN, Category.OFF_TOPIC, 1.0)),
+    ({"action": "allow", "category": "none", "confidence": 0, "reason": "ok", "extra": 1},
+     (Action.ALLOW, Category.NONE, 0.0)),
+    ({"action": "Ban", "category": "scam", "confidence": 0.99, "reason": "wallet phishing"},
+     (Action.BAN, Category.SCAM, 0.99)),
+]
+
+
+@pytest.mark.parametrize(("scripted", "expected"), VALID_ANSWERS,
+                         ids=["upper-case-and-padded", "off-topic-spelled-with-a-dash", "extra-keys", "ban-with-category"])
+async def test_valid_answers_are_normalised(llm_server, judge: LlmJudge, scripted: dict, expected: tuple) -> None:
     await llm_server.control("/_llm/script", {"contains": "pineapple", "verdict": scripted})
     verdict = await judge.judge(request("pineapple"))
     assert (verdict.action, verdict.category, verdict.confidence) == expected
-    assert verdict.tier is Tier.LLM
+    assert verdict.tier is Tier.LLM and verdict.error is None
+
+
+INVALID_ANSWERS = [
+    {"action": "BAN", "category": "none", "confidence": 7, "reason": "x"},
+    {"action": "ban", "category": "none", "confidence": 0.9, "reason": "x"},
+    {"action": "warn", "category": "none", "confidence": 0.5, "reason": "x"},
+    {"action": "allow", "category": "spam", "confidence": 0.6, "reason": "x"},
+    {"action": "delete", "category": "spam", "confidence": 1.5, "reason": "x"},
+    {"action": "delete", "category": "spam", "confidence": -0.1, "reason": "x"},
+    {"action": "delete", "category": "spam", "confidence": 90, "reason": "x"},
+    {"action": "delete", "category": "spam", "confidence": "0.9", "reason": "x"},
+    {"action": "delete", "category": "spam", "confidence": True, "reason": "x"},
+    {"action": "delete", "category": "spam", "reason": "x"},
+    {"action": "nuke", "category": "spam", "confidence": 0.9, "reason": "x"},
+    {"action": "delete", "category": "crime", "confidence": 0.9, "reason": "x"},
+    {"action": "delete", "category": "spam", "confidence": 0.9, "reason": ["a", "list"]},
+]
+INVALID_IDS = ["ban-none-overconfident", "ban-for-none", "warn-for-none", "allow-spam", "confidence-above-1",
+               "confidence-below-0", "confidence-as-percent", "confidence-as-text", "confidence-as-bool",
+               "no-confidence", "unknown-action", "unknown-category", "reason-not-text"]
+
+
+@pytest.mark.parametrize("scripted", INVALID_ANSWERS, ids=INVALID_IDS)
+async def test_answers_that_contradict_themselves_are_not_used(
+        llm_server, judge: LlmJudge, failure_count, scripted: dict) -> None:
+    await llm_server.control("/_llm/script", {"contains": "pineapple", "verdict": scripted})
+    verdict = await judge.judge(request("pineapple"))
+    assert verdict.tier is Tier.FALLBACK and verdict.error == "invalid_output"
+    assert not verdict.is_violation and not verdict.removes_message
+    assert failure_count("judge", "invalid_output") == 1
+
+
+@pytest.mark.parametrize("answer", INVALID_ANSWERS, ids=INVALID_IDS)
+def test_llm_verdict_rejects_the_invalid_table(answer: dict) -> None:
+    with pytest.raises(ValidationError):
+        LlmVerdict.model_validate(answer)
 
 
 async def test_a_long_reason_is_cut(llm_server, judge: LlmJudge) -> None:

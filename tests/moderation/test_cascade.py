@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from luka_bot.moderation.cascade import Band, Cascade, cache_key
+from luka_bot.moderation.cascade import UNJUDGED, Band, Cascade, JudgeUnavailable, cache_key
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.learning import GroupLearning, InMemorySampleStore, SampleLabel
 from luka_bot.moderation.memory import InMemoryLlmBudget, InMemoryVerdictCache
@@ -197,14 +197,52 @@ async def test_group_budget_caps_llm_calls_per_day() -> None:
     assert judge.calls == 3  # another group has its own budget
 
 
-async def test_a_failing_judge_takes_no_action_and_is_not_cached() -> None:
-    failing = FakeJudge(Verdict(Action.ALLOW, Category.NONE, 0.0, "", Tier.FALLBACK, error="timeout"))
+FAILED = Verdict(Action.ALLOW, Category.NONE, 0.0, "", Tier.FALLBACK, error="timeout")
+
+
+async def test_a_failing_judge_on_an_unsettled_message_asks_for_a_retry_and_is_not_cached() -> None:
+    failing = FakeJudge(FAILED)
     cache = InMemoryVerdictCache()
     cascade = Cascade(UNSURE, judge=failing, cache=cache)
-    verdict = await cascade.decide(request(), settings())
-    assert verdict.tier is Tier.FALLBACK and verdict.error == "timeout" and not verdict.removes_message
-    await cascade.decide(request(), settings())
+    with pytest.raises(JudgeUnavailable) as caught:
+        await cascade.decide(request(), settings())
+    assert caught.value.reason == "timeout"
+    # What applies if the judge never comes back: the offline lean, marked unjudged.
+    unjudged = caught.value.unjudged
+    assert unjudged.tier is Tier.CLASSIFIER and unjudged.error == UNJUDGED
+    assert ("llm.error", "timeout") in unjudged.details
+    with pytest.raises(JudgeUnavailable):
+        await cascade.decide(request(), settings())
     assert failing.calls == 2
+
+
+async def test_past_the_deadline_an_offline_lean_to_spam_still_deletes() -> None:
+    leaning = classifier_always(1.0)  # p ~ 0.73: uncertain for a member, but past decide_at
+    with pytest.raises(JudgeUnavailable) as caught:
+        await Cascade(leaning, judge=FakeJudge(FAILED)).decide(request(), settings())
+    assert caught.value.unjudged.removes_message and caught.value.unjudged.error == UNJUDGED
+
+
+@pytest.mark.parametrize("mode", [JudgeMode.ALL, JudgeMode.UNCERTAIN])
+async def test_a_failing_judge_never_overrides_certain_spam(mode: JudgeMode) -> None:
+    failing = FakeJudge(FAILED)
+    verdict = await Cascade(SURE_SPAM, judge=failing).decide(request(), settings(mode))
+    assert verdict.tier is Tier.CLASSIFIER and verdict.removes_message and verdict.category is Category.SPAM
+    assert failing.calls == (1 if mode is JudgeMode.ALL else 0)
+    if mode is JudgeMode.ALL:
+        assert ("llm.error", "timeout") in verdict.details
+
+
+async def test_in_all_mode_a_failing_judge_leaves_certain_ham_allowed_without_retry() -> None:
+    verdict = await Cascade(SURE_HAM, judge=FakeJudge(FAILED)).decide(request(), settings(JudgeMode.ALL))
+    assert verdict.tier is Tier.CLASSIFIER and not verdict.removes_message and verdict.error is None
+
+
+async def test_copies_waiting_for_a_failing_call_are_retried_too() -> None:
+    failing = FakeJudge(FAILED, delay=0.02)
+    cascade = Cascade(UNSURE, judge=failing)
+    results = await asyncio.gather(*(cascade.decide(request(), settings()) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(r, JudgeUnavailable) for r in results) and failing.calls == 1
 
 
 # --- learning from admins -----------------------------------------------------------------

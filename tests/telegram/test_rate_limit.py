@@ -36,3 +36,15 @@ async def test_the_global_budget_caps_everything(any_redis, keys):
     limiter = OutboundLimiter(any_redis, keys, group_per_minute=1000, global_per_second=5)
     waits = [await limiter.try_take(-(n + 1)) for n in range(6)]
     assert waits[:5] == [0.0] * 5 and waits[5] > 0
+
+
+async def test_reservations_give_each_notice_its_own_later_slot(any_redis, keys):
+    """Past the burst, each caller is given the next free slot (3 s apart at 20 a minute), so a
+    deferred notice wakes exactly once instead of racing every other waiter for one token."""
+    limiter = OutboundLimiter(any_redis, keys, group_per_minute=20)
+    waits = [await limiter.reserve(-300) for _ in range(23)]
+    assert waits[:20] == [0.0] * 20
+    later = waits[20:]
+    assert 2.5 < later[0] <= 3.0 and 5.5 < later[1] <= 6.0 and 8.5 < later[2] <= 9.0
+    assert await limiter.try_take(-300) > 8.5, "a plain take sees the reserved slots as used"
+    assert await limiter.reserve(777) == 0.0, "private chats have no group budget"

@@ -12,10 +12,18 @@ kills its worker every time) from a fresh one without any counter of our own.
 An acknowledged job is also deleted from the stream (XACK + XDEL in one MULTI). The stream then
 holds exactly the work not yet finished (undelivered + pending), so its length is a true
 backlog and memory stays proportional to the backlog rather than to the traffic history.
+
+Deferred jobs (`defer`) leave the stream for a sorted set scored by when they are due, in one
+MULTI with their ack, and `promote_due` moves them back as new entries once due. A deferral
+therefore survives any restart and is never taken early by another consumer's reclaim. A job
+that moved through the delayed set carries its history in reserved fields (`_attempts`: counted
+attempts before this entry, `_deferrals`, `_since`: when it was first enqueued), so its attempt
+number is the delivery count of the current entry plus `_attempts`.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +33,13 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
-from luka_bot.store.keys import DEAD_LETTER_MAXLEN, JOBS_MAXLEN, UPDATE_DEDUPE_TTL, Keys
+from luka_bot.store.keys import (
+    DEAD_LETTER_MAXLEN,
+    JOBS_MAXLEN,
+    UPDATE_DEDUPE_TTL,
+    Keys,
+    QueueNames,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -66,12 +80,83 @@ end
 return extended
 """
 
+# Moves due deferred jobs back into the stream, atomically per batch: a job is either in the
+# sorted set or in the stream, never in both nor in neither.
+# KEYS: delayed set, stream; ARGV: now, batch size, stream maxlen
+_PROMOTE_SCRIPT = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(due) do
+  local ok, fields = pcall(cjson.decode, member)
+  redis.call('ZREM', KEYS[1], member)
+  if ok and type(fields) == 'table' then
+    local flat = {}
+    for k, v in pairs(fields) do
+      flat[#flat + 1] = tostring(k)
+      flat[#flat + 1] = tostring(v)
+    end
+    if #flat > 0 then
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(flat))
+    end
+  end
+end
+return #due
+"""
+
+# Enqueues a job only if its marker field was not set yet (a retried producer enqueues it once).
+# KEYS: marker hash, stream; ARGV: marker field, marker ttl, stream maxlen, then field/value pairs
+_ENQUEUE_ONCE_SCRIPT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then
+  return false
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4, #ARGV))
+"""
+
+# Fields the queue keeps on a job that went through the delayed set (see the module docstring).
+ATTEMPTS_FIELD = "_attempts"
+DEFERRALS_FIELD = "_deferrals"
+SINCE_FIELD = "_since"
+RESERVED_FIELDS = frozenset({ATTEMPTS_FIELD, DEFERRALS_FIELD, SINCE_FIELD})
+
+
+def entry_time(entry_id: str) -> float:
+    """When a stream entry was added (its id's millisecond part), in Unix seconds."""
+    try:
+        return int(entry_id.split("-", 1)[0]) / 1000
+    except ValueError:
+        return time.time()
+
 
 @dataclass(frozen=True)
 class Job:
     id: str
     fields: dict[str, str]
     attempt: int  # 1 on first delivery; counts every delivery, restarts and reclaims included
+
+    @property
+    def deferrals(self) -> int:
+        """How often this job was deferred (Retry) so far, counted or not."""
+        return _int(self.fields.get(DEFERRALS_FIELD))
+
+    @property
+    def since(self) -> float:
+        """When the job was first enqueued (Unix seconds), across deferrals."""
+        since = self.fields.get(SINCE_FIELD)
+        try:
+            return float(since) if since else entry_time(self.id)
+        except ValueError:
+            return entry_time(self.id)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
+def _job(entry_id: str, fields: dict[str, str], delivered: int) -> Job:
+    return Job(entry_id, fields, delivered + _int(fields.get(ATTEMPTS_FIELD)))
 
 
 @dataclass(frozen=True)
@@ -80,6 +165,7 @@ class QueueStats:
     pending: int       # delivered to a consumer, not yet acknowledged
     undelivered: int   # waiting for their first delivery (the group's lag)
     dead_letters: int  # entries in the dead-letter stream
+    delayed: int = 0   # deferred jobs waiting in the delayed set for their time
 
 
 @dataclass(frozen=True)
@@ -144,13 +230,19 @@ class JobQueue:
         *,
         max_attempts: int = 5,
         maxlen: int = JOBS_MAXLEN,
+        names: QueueNames | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._redis = redis
         self._keys = keys
+        self._names = names or keys.job_queue
         self.max_attempts = max_attempts
         self._maxlen = maxlen
+
+    @property
+    def names(self) -> QueueNames:
+        return self._names
 
     @property
     def keys(self) -> Keys:
@@ -158,7 +250,7 @@ class JobQueue:
 
     async def ensure_group(self) -> None:
         try:
-            await self._redis.xgroup_create(self._keys.jobs, self._keys.jobs_group, id="0", mkstream=True)
+            await self._redis.xgroup_create(self._names.stream, self._names.group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -181,7 +273,7 @@ class JobQueue:
         duplicate (nothing written, no job) or gives the new job's id."""
         if not job:
             raise ValueError("a job needs at least one field")
-        keys = [self._keys.update_seen(update_id), record_key, self._keys.jobs]
+        keys = [self._keys.update_seen(update_id), record_key, self._names.stream]
         args = [UPDATE_DEDUPE_TTL, record_ttl, self._maxlen, len(record), *_flat(record), *_flat(job)]
         index = len(pipe.command_stack)
         pipe.eval(_INTAKE_SCRIPT, len(keys), *keys, *args)
@@ -206,8 +298,17 @@ class JobQueue:
         if not job:
             raise ValueError("a job needs at least one field")
         entry_id = await self._redis.xadd(
-            self._keys.jobs, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True)
+            self._names.stream, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True)
         return _text(entry_id)
+
+    async def enqueue_once(self, marker_key: str, marker_field: str, marker_ttl: int, job: Mapping[str, Any]) -> bool:
+        """Enqueue `job` unless `marker_field` of hash `marker_key` says it was enqueued before
+        (one atomic step). True when it was enqueued now."""
+        if not job:
+            raise ValueError("a job needs at least one field")
+        added = await self._redis.eval(_ENQUEUE_ONCE_SCRIPT, 2, marker_key, self._names.stream,
+                                       marker_field, marker_ttl, self._maxlen, *_flat(job))
+        return added is not None
 
     # --- consuming -------------------------------------------------------------------------
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Job]:
@@ -215,8 +316,8 @@ class JobQueue:
         if count <= 0:
             return []
         reply = await self._redis.xreadgroup(
-            self._keys.jobs_group, consumer, {self._keys.jobs: ">"}, count=count, block=block_ms or None)
-        return [Job(entry_id, fields, 1) for entry_id, fields in _stream_entries(reply) if fields is not None]
+            self._names.group, consumer, {self._names.stream: ">"}, count=count, block=block_ms or None)
+        return [_job(entry_id, fields, 1) for entry_id, fields in _stream_entries(reply) if fields is not None]
 
     async def read_own_pending(self, consumer: str, count: int, after: str = "0") -> tuple[list[Job], str | None]:
         """This consumer's own unacknowledged jobs after entry id `after` (what a restart left).
@@ -227,7 +328,7 @@ class JobQueue:
         if count <= 0:
             return [], after
         reply = await self._redis.xreadgroup(
-            self._keys.jobs_group, consumer, {self._keys.jobs: after}, count=count)
+            self._names.group, consumer, {self._names.stream: after}, count=count)
         entries = _stream_entries(reply)
         await self._drop_vanished([entry_id for entry_id, fields in entries if not fields])
         cursor = entries[-1][0] if len(entries) >= count else None
@@ -244,7 +345,7 @@ class JobQueue:
             if len(claimed) >= count:
                 break
             reply = await self._redis.xautoclaim(
-                self._keys.jobs, self._keys.jobs_group, consumer, min_idle_ms,
+                self._names.stream, self._names.group, consumer, min_idle_ms,
                 start_id=cursor, count=count - len(claimed))
             cursor = _text(reply[0])
             for entry_id, fields in reply[1]:
@@ -260,13 +361,13 @@ class JobQueue:
         If another consumer reclaimed it since (its idle time was reset) or it was finished,
         nothing is returned, so a job is never run by two consumers because of a retry."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xclaim(self._keys.jobs, self._keys.jobs_group, consumer, min_idle_ms, [job.id])
-            pipe.xpending_range(self._keys.jobs, self._keys.jobs_group, job.id, job.id, 1)
+            pipe.xclaim(self._names.stream, self._names.group, consumer, min_idle_ms, [job.id])
+            pipe.xpending_range(self._names.stream, self._names.group, job.id, job.id, 1)
             claimed, pending = await pipe.execute()
         entries = [(_text(i), _fields(f)) for i, f in claimed or [] if f]
         if not entries or not pending or _text(pending[0]["consumer"]) != consumer:
             return None
-        return Job(entries[0][0], entries[0][1], int(pending[0]["times_delivered"]))
+        return _job(entries[0][0], entries[0][1], int(pending[0]["times_delivered"]))
 
     async def extend_lease(self, consumer: str, job_ids: Sequence[str]) -> int:
         """Tell the group that `consumer` is still working on these jobs (resets their idle
@@ -274,14 +375,52 @@ class JobQueue:
         not run a second time elsewhere. Jobs another consumer took over are left alone."""
         if not job_ids:
             return 0
-        group, keys = self._keys.jobs_group, self._keys
-        return int(await self._redis.eval(_EXTEND_LEASE_SCRIPT, 1, keys.jobs, group, consumer, *job_ids))
+        return int(await self._redis.eval(
+            _EXTEND_LEASE_SCRIPT, 1, self._names.stream, self._names.group, consumer, *job_ids))
 
     async def ack(self, job: Job) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self._keys.jobs, self._keys.jobs_group, job.id)
-            pipe.xdel(self._keys.jobs, job.id)
+            pipe.xack(self._names.stream, self._names.group, job.id)
+            pipe.xdel(self._names.stream, job.id)
             await pipe.execute()
+
+    async def defer(self, job: Job, delay: float, *, counts: bool,
+                    update: Mapping[str, str] | None = None, now: float | None = None) -> float:
+        """Take the job out of the stream until `delay` s from now (ack + ZADD in one MULTI).
+
+        `counts`: whether the attempt that deferred counts towards `max_attempts`. `update`
+        replaces job fields for its next run. Returns when it is due (Unix seconds)."""
+        now = time.time() if now is None else now
+        fields = {k: v for k, v in job.fields.items()}
+        fields.update({str(k): str(v) for k, v in (update or {}).items() if str(k) not in RESERVED_FIELDS})
+        fields[ATTEMPTS_FIELD] = str(job.attempt if counts else max(job.attempt - 1, 0))
+        fields[DEFERRALS_FIELD] = str(job.deferrals + 1)
+        fields[SINCE_FIELD] = repr(job.since)
+        # The original id keeps two deferrals of equal fields distinct members of the set.
+        member = json.dumps({**fields, "_from": job.id}, ensure_ascii=False, sort_keys=True)
+        due = now + max(0.0, delay)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self._names.delayed, {member: due})
+            pipe.xack(self._names.stream, self._names.group, job.id)
+            pipe.xdel(self._names.stream, job.id)
+            await pipe.execute()
+        return due
+
+    async def promote_due(self, now: float | None = None, batch: int = 200) -> int:
+        """Move deferred jobs whose time has come back into the stream; returns how many."""
+        now = time.time() if now is None else now
+        return int(await self._redis.eval(
+            _PROMOTE_SCRIPT, 2, self._names.delayed, self._names.stream, repr(now), batch, self._maxlen))
+
+    async def next_due(self) -> float | None:
+        """When the earliest deferred job is due (Unix seconds), None when none waits."""
+        first = await self._redis.zrange(self._names.delayed, 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+
+    async def delayed(self, count: int = 100) -> list[tuple[float, dict[str, str]]]:
+        """The deferred jobs that are due first: (due, fields), for the dashboard and tests."""
+        entries: list[Any] = await self._redis.zrange(self._names.delayed, 0, count - 1, withscores=True)
+        return [(float(entry[1]), json.loads(_text(entry[0]))) for entry in entries]
 
     async def dead_letter(self, job: Job, error: str) -> None:
         """Move a job that failed for good to the dead-letter stream, in one MULTI with its ack,
@@ -294,26 +433,27 @@ class JobQueue:
             "failed_at": f"{time.time():.3f}",
         }
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._keys.dead_letter, record, maxlen=DEAD_LETTER_MAXLEN, approximate=True)
-            pipe.xack(self._keys.jobs, self._keys.jobs_group, job.id)
-            pipe.xdel(self._keys.jobs, job.id)
+            pipe.xadd(self._names.dead_letter, record, maxlen=DEAD_LETTER_MAXLEN, approximate=True)
+            pipe.xack(self._names.stream, self._names.group, job.id)
+            pipe.xdel(self._names.stream, job.id)
             await pipe.execute()
         log.warning("jobs.dead_letter", job_id=job.id, attempts=job.attempt, error=error[:200])
 
     async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The most recent dead letters, newest first (for the dashboard and for tests)."""
-        entries = await self._redis.xrevrange(self._keys.dead_letter, count=count)
+        entries = await self._redis.xrevrange(self._names.dead_letter, count=count)
         return [{"id": _text(entry_id), **_fields(fields)} for entry_id, fields in entries]
 
     async def backlog(self) -> QueueStats:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xlen(self._keys.jobs)
-            pipe.xinfo_groups(self._keys.jobs)
-            pipe.xlen(self._keys.dead_letter)
-            length, groups, dead = await pipe.execute(raise_on_error=False)
+            pipe.xlen(self._names.stream)
+            pipe.xinfo_groups(self._names.stream)
+            pipe.xlen(self._names.dead_letter)
+            pipe.zcard(self._names.delayed)
+            length, groups, dead, delayed = await pipe.execute(raise_on_error=False)
         if isinstance(groups, Exception):  # no stream yet: nothing was ever enqueued
             groups = []
-        group = next((g for g in groups if _text(g.get("name")) == self._keys.jobs_group), None)
+        group = next((g for g in groups if _text(g.get("name")) == self._names.group), None)
         pending = int(group["pending"]) if group else 0
         length = 0 if isinstance(length, Exception) else int(length)
         lag = group.get("lag") if group else None
@@ -324,6 +464,7 @@ class JobQueue:
             pending=pending,
             undelivered=undelivered,
             dead_letters=0 if isinstance(dead, Exception) else int(dead),
+            delayed=0 if isinstance(delayed, Exception) else int(delayed),
         )
 
     # --- helpers ---------------------------------------------------------------------------
@@ -333,17 +474,17 @@ class JobQueue:
             return []
         async with self._redis.pipeline(transaction=False) as pipe:
             for entry_id, _ in entries:
-                pipe.xpending_range(self._keys.jobs, self._keys.jobs_group, entry_id, entry_id, 1)
+                pipe.xpending_range(self._names.stream, self._names.group, entry_id, entry_id, 1)
             replies = await pipe.execute()
         jobs: list[Job] = []
         for (entry_id, fields), pending in zip(entries, replies, strict=True):
             if not pending:  # acknowledged by someone else in the meantime
                 continue
-            jobs.append(Job(entry_id, fields, int(pending[0]["times_delivered"])))
+            jobs.append(_job(entry_id, fields, int(pending[0]["times_delivered"])))
         return jobs
 
     async def _drop_vanished(self, entry_ids: list[str]) -> None:
         # A pending entry whose stream entry was trimmed away cannot be processed; forget it.
         if entry_ids:
-            await self._redis.xack(self._keys.jobs, self._keys.jobs_group, *entry_ids)
+            await self._redis.xack(self._names.stream, self._names.group, *entry_ids)
             log.warning("jobs.vanished", count=len(entry_ids))

@@ -3,8 +3,17 @@
 Guarantees (at-least-once; the handler must be idempotent):
 - at most `concurrency` jobs run at once: the worker reads only as many jobs as it has free slots;
 - a job is acknowledged only after its handler returned;
-- a failed job is retried after a backoff (or the handler's `Retry(defer=...)`), and after
+- a failed job (any exception) is retried after a short backoff while it stays pending, and after
   `queue.max_attempts` attempts it moves to the dead-letter stream with its error;
+- a handler that raises `Retry(defer, reason, counts=...)` has its job deferred durably: the job
+  leaves the stream for the queue's delayed set (in one MULTI with its ack) and comes back as a
+  new entry once due, so the wait survives kill -9 and restarts and no reclaim takes it early.
+  `counts=True` (the default) makes the deferral a failed attempt like any other;
+  `counts=False` says "not a failure, just not yet": Telegram's retry_after and 5xx, a busy
+  enforcement claim, a judge that could not settle a message. Such deferrals never use up the
+  attempt budget; they are bounded by the job's age instead: a job first enqueued more than
+  `max_defer_age` s ago that asks to wait once more is dead-lettered (visible, counted), never
+  dropped in silence. Handlers with a tighter deadline of their own check it themselves;
 - jobs of a consumer that died are reclaimed after `reclaim_idle_ms`; on start a worker first
   takes back its own unfinished jobs, so a restarted process needs no reclaim delay;
 - `stop(deadline)` stops reading at once, lets running jobs finish within the deadline, and
@@ -16,27 +25,37 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from redis.exceptions import RedisError, ResponseError
 
 from luka_bot.jobs.queue import Job, JobQueue
-from luka_bot.metrics import Metrics
+from luka_bot.metrics import Metrics, QueueMeters
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Job], Awaitable[None]]
 
 
+DEFAULT_MAX_DEFER_AGE_S = 6 * 3600.0
+
+
 class Retry(Exception):
     """Raised by a handler to have its job tried again after `defer` seconds (arq's idiom).
 
-    It still counts as an attempt: a job that keeps asking for retries ends as a dead letter."""
+    The deferral is durable (see the module docstring). `counts=True`: this was a failed attempt
+    and a job that keeps asking ends as a dead letter after `max_attempts`. `counts=False`: the
+    work is only postponed (a rate limit, an outage); bounded by the job's age, not attempts.
+    `update`: job fields to replace for the next run (for example a reserved send slot)."""
 
-    def __init__(self, defer: float = 1.0, reason: str = "") -> None:
+    def __init__(self, defer: float = 1.0, reason: str = "", *, counts: bool = True,
+                 update: dict[str, str] | None = None) -> None:
         super().__init__(reason or f"retry in {defer:g}s")
         self.defer = max(0.0, defer)
+        self.reason = reason
+        self.counts = counts
+        self.update = dict(update or {})
 
 
 class Worker:
@@ -50,9 +69,12 @@ class Worker:
         block_ms: int = 1000,
         reclaim_idle_ms: int = 30_000,
         metrics: Metrics | None = None,
+        meters: QueueMeters | None = None,
         retry_base_s: float = 0.5,
         retry_max_s: float = 15.0,
         stats_interval_s: float = 5.0,
+        promote_interval_s: float = 0.25,
+        max_defer_age_s: float = DEFAULT_MAX_DEFER_AGE_S,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -62,7 +84,9 @@ class Worker:
         self.concurrency = concurrency
         self._block_ms = max(1, block_ms)
         self._reclaim_idle_ms = reclaim_idle_ms
-        self._metrics = metrics
+        self._meters = meters or (metrics.jobs if metrics else None)
+        self._promote_interval_s = max(promote_interval_s, 0.01)
+        self._max_defer_age_s = max_defer_age_s
         self._retry_base_s = retry_base_s
         self._retry_max_s = retry_max_s
         self._stats_interval_s = stats_interval_s
@@ -84,6 +108,7 @@ class Worker:
         next_reclaim = time.monotonic() + self._reclaim_interval_s
         next_lease = time.monotonic() + self._lease_interval_s
         next_stats = 0.0
+        next_promote = 0.0
         failures = 0
         group_ready = False
         try:
@@ -100,6 +125,10 @@ class Worker:
                     if not group_ready:
                         await self._queue.ensure_group()
                         group_ready = True
+                    if next_promote <= time.monotonic():
+                        # Deferred jobs that are due go back into the stream (any worker may do it).
+                        await self._queue.promote_due()
+                        next_promote = time.monotonic() + self._promote_interval_s
                     jobs = await self._due_retries(self._free)
                     if self._own_cursor is not None and self._free - len(jobs) > 0:
                         own, self._own_cursor = await self._queue.read_own_pending(
@@ -110,7 +139,7 @@ class Worker:
                             self.consumer, self._reclaim_idle_ms, self._free - len(jobs))
                         next_reclaim = time.monotonic() + self._reclaim_interval_s
                     if not jobs and self._own_cursor is None:
-                        jobs = await self._read_new(min(next_reclaim, next_lease))
+                        jobs = await self._read_new(min(next_reclaim, next_lease, next_promote))
                     await self._start(jobs)
                     failures = 0
                 except (RedisError, OSError) as exc:
@@ -207,8 +236,8 @@ class Worker:
 
     # --- one job ---------------------------------------------------------------------------
     async def _process(self, job: Job) -> None:
-        if self._metrics:
-            self._metrics.jobs_in_flight.inc()
+        if self._meters:
+            self._meters.in_flight.inc()
         try:
             try:
                 await self._handler(job)
@@ -216,7 +245,7 @@ class Worker:
                 self._count("interrupted")
                 raise
             except Retry as exc:
-                await self._failed(job, str(exc), exc.defer)
+                await self._deferred_by_handler(job, exc)
             except Exception as exc:  # noqa: BLE001 - any handler failure becomes a retry or a dead letter
                 log.warning("jobs.failed", job_id=job.id, attempt=job.attempt, error=repr(exc))
                 await self._failed(job, repr(exc), self._backoff(job.attempt))
@@ -227,8 +256,8 @@ class Worker:
             # The job's outcome could not be recorded; it stays pending and is delivered again.
             log.warning("jobs.outcome_not_recorded", job_id=job.id, error=str(exc))
         finally:
-            if self._metrics:
-                self._metrics.jobs_in_flight.dec()
+            if self._meters:
+                self._meters.in_flight.dec()
             self._tasks.pop(job.id, None)
             self._slot_freed.set()
 
@@ -240,6 +269,22 @@ class Worker:
         if not self._stopping.is_set():
             self._deferred[job.id] = (time.monotonic() + defer, defer, job)
         self._count("retry")
+
+    async def _deferred_by_handler(self, job: Job, retry: Retry) -> None:
+        if retry.counts and job.attempt >= self._queue.max_attempts:
+            await _uninterrupted(self._queue.dead_letter(job, str(retry)))
+            self._count("dead_letter")
+            return
+        age = time.time() - job.since
+        if not retry.counts and age > self._max_defer_age_s:
+            await _uninterrupted(self._queue.dead_letter(
+                job, f"still deferred after {age:.0f} s (max defer age {self._max_defer_age_s:.0f} s): {retry}"))
+            self._count("dead_letter")
+            return
+        due = await _uninterrupted(self._queue.defer(job, retry.defer, counts=retry.counts, update=retry.update))
+        log.info("jobs.deferred", job_id=job.id, defer=retry.defer, counts=retry.counts, reason=str(retry)[:200],
+                 due=round(due, 3), attempt=job.attempt, deferrals=job.deferrals + 1)
+        self._count("retry" if retry.counts else "deferred")
 
     def _backoff(self, attempt: int) -> float:
         return min(self._retry_base_s * 2 ** (attempt - 1), self._retry_max_s)
@@ -271,24 +316,28 @@ class Worker:
         await self._first_of(asyncio.sleep(seconds))
 
     async def _refresh_stats(self) -> None:
-        if not self._metrics:
+        if not self._meters:
             return
         stats = await self._queue.backlog()
-        self._metrics.jobs_backlog.set(stats.undelivered)
-        self._metrics.jobs_pending.set(stats.pending)
-        self._metrics.dead_letters.set(stats.dead_letters)
+        self._meters.backlog.set(stats.undelivered)
+        self._meters.pending.set(stats.pending)
+        self._meters.dead_letters.set(stats.dead_letters)
+        self._meters.delayed.set(stats.delayed)
 
     def _count(self, outcome: str) -> None:
-        if self._metrics:
-            self._metrics.jobs_done.labels(outcome=outcome).inc()
+        if self._meters:
+            self._meters.done.labels(outcome=outcome).inc()
 
 
-async def _uninterrupted(work: Coroutine[Any, Any, None]) -> None:
+T = TypeVar("T")
+
+
+async def _uninterrupted(work: Coroutine[Any, Any, T]) -> T:
     """Finish recording a job's outcome even if a shutdown cancels the job meanwhile: the
     handler's work is done, and dropping the ack would only make it run again."""
     task = asyncio.ensure_future(work)
     try:
-        await asyncio.shield(task)
+        return await asyncio.shield(task)
     except asyncio.CancelledError:
         await task
         raise

@@ -17,7 +17,7 @@ try:  # the transport library under the openai SDK: httpx2 from SDK 3 on, httpx 
 except ImportError:  # pragma: no cover - depends on the installed SDK
     import httpx as _http  # type: ignore[no-redef]
 
-from luka_bot.llm.errors import LlmBadOutput, LlmError, LlmTimeout, LlmUnavailable
+from luka_bot.llm.errors import LlmBadOutput, LlmError, LlmFormatRefused, LlmTimeout, LlmUnavailable
 from luka_bot.llm.streaming import ChatStream, StreamEnding, ending_for
 from luka_bot.metrics import Metrics
 
@@ -31,10 +31,25 @@ JUDGE = "judge"
 _CALL_FAILURES = (openai.APIError, _http.HTTPError, ValueError, TimeoutError)
 
 
+# Structured-output formats, best first (see `LlmClient.complete_json`).
+FORMAT_JSON_SCHEMA = "json_schema"
+FORMAT_JSON_OBJECT = "json_object"
+FORMAT_PROMPT = "prompt"
+FORMATS = (FORMAT_JSON_SCHEMA, FORMAT_JSON_OBJECT, FORMAT_PROMPT)
+
+# Statuses a server uses to refuse a request body it does not understand; the text decides.
+_REFUSAL_STATUSES = frozenset({400, 415, 422, 500, 501})
+_REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "input should be 'text'",
+                  "structured output")
+
+
 class LlmClient:
     def __init__(self, base_url: str, api_key: str, *, timeout: float, metrics: Metrics | None = None) -> None:
         self.base_url = base_url
         self._metrics = metrics
+        # Per model on this server (one client per base URL): the format that worked, and those refused.
+        self._formats: dict[str, str] = {}
+        self._refused: dict[str, set[str]] = {}
         # Retries are the caller's decision (the job queue retries, the assistant apologises).
         self._openai = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0)
@@ -114,27 +129,89 @@ class LlmClient:
 
     async def complete_json(self, model: str, messages: list[dict[str, Any]], *, schema: dict[str, Any],
                             schema_name: str, timeout: float, temperature: float = 0.0,
-                            purpose: str = JUDGE) -> dict[str, Any]:
-        """One non-streamed answer constrained to `schema`, parsed into a dict. `timeout` bounds the
-        whole call. Checking the dict against the schema is the caller's job."""
+                            purpose: str = JUDGE, max_tokens: int | None = None) -> dict[str, Any]:
+        """One non-streamed answer shaped by `schema`, parsed into a dict. `timeout` bounds the
+        whole call, format negotiation included. Checking the dict against the schema (pydantic)
+        is the caller's job.
+
+        Servers differ in what structured output they take, so the formats are tried in order
+        (`FORMATS`): `json_schema` (OpenAI, vLLM, Ollama), then `json_object` carrying the schema
+        (llama-cpp-python), then no `response_format` at all with the schema in the prompt and the
+        first JSON object of the answer taken. A refusal of a format moves on to the next one at
+        once; what worked is remembered for this server and model, so the probing costs one
+        refused request per process at most."""
         started = time.monotonic()
-        response_format = {"type": "json_schema",
-                           "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        deadline = started + timeout
+        refused: LlmFormatRefused | None = None
+        for fmt in self._formats_to_try(model):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._record(purpose, LlmTimeout("no answer in time (format negotiation)"))
+            try:
+                content = await self._complete_once(model, messages, fmt, schema=schema, schema_name=schema_name,
+                                                    timeout=remaining, temperature=temperature,
+                                                    max_tokens=max_tokens)
+            except LlmFormatRefused as exc:
+                refused = exc
+                log.warning("llm.format_refused", purpose=purpose, base_url=self.base_url, model=model,
+                            format=fmt, reason=exc.reason, error=str(exc)[:300])
+                if self._metrics is not None:
+                    # A refused request is a failed one, under its own reason (not "unavailable").
+                    self._metrics.llm_format_refusals.labels(purpose=purpose, format=fmt).inc()
+                self._record(purpose, exc)
+                self._refused.setdefault(model, set()).add(fmt)
+                continue
+            except _CALL_FAILURES as exc:
+                raise self._failure(purpose, exc) from exc
+            if self._formats.get(model) != fmt:
+                self._formats[model] = fmt
+                log.info("llm.format_chosen", purpose=purpose, base_url=self.base_url, model=model, format=fmt)
+            try:
+                data = parse_json_object(content)
+            except LlmBadOutput as exc:
+                raise self._record(purpose, exc) from None
+            self._observe(purpose, started)
+            return data
+        assert refused is not None  # FORMATS is never empty, so a loop without return saw a refusal
+        log.warning("llm.call_failed", purpose=purpose, base_url=self.base_url, reason=refused.reason,
+                    error=str(refused)[:300])
+        raise refused  # counted already, when it was refused
+
+    def structured_format(self, model: str) -> str | None:
+        """The structured-output format that last worked for `model` on this server, if any."""
+        return self._formats.get(model)
+
+    def _formats_to_try(self, model: str) -> list[str]:
+        known = self._formats.get(model)
+        if known is not None:  # start from what worked; a later refusal still moves down the list
+            return list(FORMATS[FORMATS.index(known):])
+        refused = self._refused.get(model, set())
+        untried = [fmt for fmt in FORMATS if fmt not in refused]
+        return untried or [FORMATS[-1]]
+
+    async def _complete_once(self, model: str, messages: list[dict[str, Any]], fmt: str, *,
+                             schema: dict[str, Any], schema_name: str, timeout: float, temperature: float,
+                             max_tokens: int | None) -> str | None:
+        extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
+        if fmt == FORMAT_JSON_SCHEMA:
+            extra["response_format"] = {"type": "json_schema",
+                                        "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        elif fmt == FORMAT_JSON_OBJECT:
+            extra["response_format"] = {"type": "json_object", "schema": schema}
+        else:
+            messages = schema_in_prompt(messages, schema)
         try:
             async with asyncio.timeout(timeout):
                 response = await self._openai.chat.completions.create(
                     model=model, messages=messages, temperature=temperature, stream=False,  # type: ignore[arg-type]
-                    response_format=response_format, timeout=timeout)  # type: ignore[arg-type]
-        except _CALL_FAILURES as exc:
-            raise self._failure(purpose, exc) from exc
+                    timeout=timeout, **extra)
+        except openai.APIStatusError as exc:
+            if fmt != FORMAT_PROMPT and is_format_refusal(exc.status_code, _status_text(exc)):
+                raise LlmFormatRefused(f"HTTP {exc.status_code} to response_format {fmt}: {exc.message}",
+                                       status_code=exc.status_code) from exc
+            raise
         choices = getattr(response, "choices", None) or []
-        content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
-        try:
-            data = parse_json_object(content)
-        except LlmBadOutput as exc:
-            raise self._record(purpose, exc) from None
-        self._observe(purpose, started)
-        return data
+        return getattr(getattr(choices[0], "message", None), "content", None) if choices else None
 
     async def aclose(self) -> None:
         await self._openai.close()
@@ -157,8 +234,10 @@ class LlmClient:
 
 
 def parse_json_object(content: str | None) -> dict[str, Any]:
-    """The JSON object in a model's answer; tolerates a Markdown code fence around it."""
-    if not content:
+    """The JSON object in a model's answer: the whole answer when it is one (a Markdown code
+    fence around it is fine), else the first JSON object in the text ("Sure! {...} Hope this
+    helps" from a model asked in the prompt)."""
+    if not content or not content.strip():
         raise LlmBadOutput("empty answer")
     text = content.strip()
     if text.startswith("```"):
@@ -167,11 +246,52 @@ def parse_json_object(content: str | None) -> dict[str, Any]:
             text = text[4:]
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise LlmBadOutput(f"answer is not JSON: {content[:80]!r}") from exc
+    except ValueError:
+        data = first_json_object(content)
+        if data is None:
+            raise LlmBadOutput(f"answer is not JSON: {content[:80]!r}") from None
     if not isinstance(data, dict):
         raise LlmBadOutput("answer is JSON but not an object")
     return data
+
+
+def first_json_object(text: str) -> dict[str, Any] | None:
+    """The first `{...}` in `text` that decodes as a JSON object, or None."""
+    decoder = json.JSONDecoder()
+    index = text.find("{")
+    while index != -1:
+        try:
+            value, _ = decoder.raw_decode(text, index)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            return value
+        index = text.find("{", index + 1)
+    return None
+
+
+def schema_in_prompt(messages: list[dict[str, Any]], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """`messages` with the answer's schema spelled out in the system turn, for a server that
+    takes no `response_format`. Only the system turn changes: the user turn (member data) never."""
+    instruction = ("\n\nAnswer with exactly one JSON object and nothing else, matching this JSON Schema:\n"
+                   + json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
+    copied = [dict(message) for message in messages]
+    for message in copied:
+        if message.get("role") == "system" and isinstance(message.get("content"), str):
+            message["content"] = message["content"] + instruction
+            return copied
+    return [{"role": "system", "content": instruction.strip()}, *copied]
+
+
+def is_format_refusal(status_code: int, text: str) -> bool:
+    """Whether an error answer refuses the request's `response_format` rather than failing."""
+    lowered = text.lower()
+    return status_code in _REFUSAL_STATUSES and any(word in lowered for word in _REFUSAL_WORDS)
+
+
+def _status_text(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    return f"{exc.message} {json.dumps(body, default=str) if body is not None else ''}"
 
 
 def _as_llm_error(exc: BaseException) -> LlmError:

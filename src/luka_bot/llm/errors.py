@@ -3,6 +3,7 @@
     LlmError
     ├── LlmTimeout       no answer in time (connect, read or overall deadline)
     ├── LlmUnavailable   connection refused or dropped, any HTTP error status (4xx, 5xx)
+    │   └── LlmFormatRefused  the server refused the structured-output format we asked for
     └── LlmBadOutput     an answer came but cannot be used (not JSON, broken stream chunk)
 
 Each carries `reason`, the label used in `luka_llm_failures_total`.
@@ -28,6 +29,14 @@ class LlmTimeout(LlmError):
 
 class LlmUnavailable(LlmError):
     reason = "unavailable"
+
+
+class LlmFormatRefused(LlmUnavailable):
+    """The server answered an error naming the `response_format` (llama-cpp-python answers 500
+    "Input should be 'text' or 'json_object'" to `json_schema`). Its own reason, because the cure
+    is another format, not waiting: the client falls back to the next format by itself."""
+
+    reason = "format_refused"
 
 
 class LlmBadOutput(LlmError):

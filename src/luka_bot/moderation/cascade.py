@@ -5,8 +5,13 @@
 - `assess` adds the classifier and the group's learned samples and places the message in a band
   (certain spam, certain ham, uncertain). It needs no network, so `eval` uses it directly.
 - `decide` sends the uncertain band (or, in "all" mode, everything no rule settled) to the LLM
-  judge, through a verdict cache keyed by the normalized text, a concurrency bound and a
-  per-group daily budget. Fifty copies of one spam cost one LLM call.
+  judge, through a verdict cache keyed by the normalized text and a per-group daily budget
+  (the judge bounds and batches its own calls). Fifty copies of one spam cost one LLM call.
+
+Fail safe, never open: a judge failure never replaces an offline verdict. Where the offline tiers
+were sure (a certain band judged in "all" mode) their verdict stands. Where they were not (the
+uncertain band), `decide` raises `JudgeUnavailable` so the durable job is retried later; past its
+deadline the caller takes `JudgeUnavailable.unjudged`, the offline verdict marked "unjudged".
 """
 
 from __future__ import annotations
@@ -30,6 +35,21 @@ from luka_bot.policy.group import GroupSettings, JudgeMode
 from luka_bot.policy.rules import RulesPolicy
 
 log = structlog.get_logger(__name__)
+
+
+UNJUDGED = "unjudged"
+
+
+class JudgeUnavailable(Exception):
+    """The judge failed on a message the offline tiers could not settle: try again later."""
+
+    def __init__(self, reason: str, offline: Verdict) -> None:
+        super().__init__(f"LLM judge unavailable ({reason})")
+        self.reason = reason
+        # What to do if no judge answers before the deadline: the offline tiers' own lean (a lean
+        # to spam still deletes; a lean to ham lets the message through), marked so in the audit.
+        self.unjudged = dataclasses.replace(
+            offline, error=UNJUDGED, details=offline.details + (("llm.error", reason),))
 
 
 class Judge(Protocol):
@@ -97,14 +117,16 @@ class Cascade:
         cache: VerdictCache | None = None,
         budget: LlmBudget | None = None,
         learning: GroupLearning | None = None,
-        max_concurrent_llm: int = 4,
+        max_concurrent_llm: int | None = None,
     ) -> None:
         self._classifier = classifier
         self._judge = judge
         self._cache = cache
         self._budget = budget
         self._learning = learning
-        self._llm_slots = asyncio.Semaphore(max_concurrent_llm)
+        # Optional: `LlmJudge` bounds (and adapts) its own concurrency, and batching needs many
+        # callers waiting at once, so the app passes none here.
+        self._llm_slots = asyncio.Semaphore(max_concurrent_llm) if max_concurrent_llm else None
         # Copies of one text arriving together wait for the first one's LLM call.
         self._in_flight: dict[str, asyncio.Future[Verdict]] = {}
 
@@ -262,14 +284,19 @@ class Cascade:
         if self._budget is not None and not await self._budget.try_spend(request.chat_id, settings.llm_daily_budget):
             log.info("moderation.llm_budget_spent", chat_id=request.chat_id)
             return dataclasses.replace(offline, details=offline.details + (("llm.skipped", "daily budget spent"),))
-        async with self._llm_slots:
+        if self._llm_slots is not None:
+            async with self._llm_slots:
+                verdict = await self._judge.judge(request, rules_text=settings.rules_text,
+                                                  language=settings.language.value)
+        else:
             verdict = await self._judge.judge(request, rules_text=settings.rules_text, language=settings.language.value)
         if verdict.error is not None:
-            # The judge failed: take no action on a message the cheap tiers could not settle.
-            log.warning("moderation.llm_failed", chat_id=request.chat_id, error=verdict.error)
-            return Verdict.allow(
-                Tier.FALLBACK, "the LLM judge failed", 0.0, details=offline.details, error=verdict.error
-            )
+            log.warning("moderation.llm_failed", chat_id=request.chat_id, message_id=request.message_id,
+                        band=assessment.band.value, error=verdict.error)
+            if assessment.band is Band.UNCERTAIN:
+                raise JudgeUnavailable(verdict.error, offline)
+            # The offline tiers were sure ("all" mode asked anyway): their verdict stands.
+            return dataclasses.replace(offline, details=offline.details + (("llm.error", verdict.error),))
         verdict = dataclasses.replace(verdict, details=offline.details + verdict.details)
         if self._cache is not None:
             await self._cache.put(key, verdict)

@@ -1,15 +1,17 @@
 """An OpenAI-compatible chat server that plays both of the bot's models, for tests and the sandbox.
 
 Answers are deterministic so tests can assert on them: assistant replies start with
-"[emulated LLM] " and echo the question; moderation calls (those with a JSON `response_format`)
-get a verdict from a small keyword heuristic. A control API under `/_llm/...` scripts answers,
+"[emulated LLM] " and echo the question; moderation calls (those with a JSON `response_format`,
+or whose user turn carries a `<message_data>` block) get a verdict from a small keyword
+heuristic: one verdict object for one block, `{"verdicts": [{"id", ...}, ...]}` for a batch
+(blocks whose JSON carries an "id"). A control API under `/_llm/...` scripts answers,
 slows the model down, injects faults and shows every request the bot sent.
 
 | call | body → answer |
 |---|---|
 | `GET /v1/models` | the model names it plays (any name is accepted in calls) |
 | `POST /v1/chat/completions` | OpenAI chat completion; `stream: true` answers SSE chunks and `data: [DONE]` |
-| `GET /_llm/config`, `POST /_llm/config` | `{"first_token_delay", "token_delay", "judge_delay", "reply_length", "fault", "fault_times", "reject_stream_options"}` (any subset) → the whole config |
+| `GET /_llm/config`, `POST /_llm/config` | `{"first_token_delay", "token_delay", "judge_delay", "reply_length", "fault", "fault_times", "structured_output", "slots", "reject_stream_options"}` (any subset) → the whole config |
 | `POST /_llm/script` | `{"contains", "verdict": {...}}` or `{"contains", "reply": "..."}` → `{"scripts": n}` |
 | `GET /_llm/requests` | every chat-completion body received, oldest first |
 | `POST /_llm/reset` | forget config, scripts and requests; release held requests |
@@ -23,9 +25,21 @@ a stream short (streamed calls only): `interrupt` sends the first half of the re
 interrupts a running one), `disconnect` sends the first half and drops the connection.
 
 A `max_tokens` in the request is honoured (one word is one token here): a longer reply is cut and
-ends with `finish_reason: "length"`; otherwise it ends with `"stop"`. A stream asked for
-`stream_options: {"include_usage": true}` ends with a usage chunk (4 characters a token), unless
-`reject_stream_options` plays a server that refuses the option with a 400.
+ends with `finish_reason: "length"`; otherwise it ends with `"stop"`.
+
+JSON that breaks the verdict schema (JSON calls only), `partial_batch` leaves the last verdict
+out of a batched answer (batched calls only).
+
+`structured_output` plays the servers the judge meets: `json_schema` (default; OpenAI, vLLM,
+Ollama) takes both JSON formats; `json_object` refuses `{"type": "json_schema"}` the way
+llama-cpp-python 0.3 does (HTTP 500, "Input should be 'text' or 'json_object'") and takes
+`{"type": "json_object", "schema": ...}`; `prompt` refuses any `response_format` (HTTP 400) and
+answers judge calls in prose with the JSON inside ("Sure! Here is my verdict: {...}").
+`slots` N > 0 serves at most N chat completions at a time, the rest wait in line (llama.cpp's
+one-slot server); 0 serves all at once. `judge_delay` is the time each judge call takes.
+A stream asked for `stream_options: {"include_usage": true}` ends with a usage chunk (4
+characters a token), unless `reject_stream_options` plays a server that refuses the option
+with a 400.
 """
 
 from __future__ import annotations
@@ -45,9 +59,16 @@ log = structlog.get_logger(__name__)
 
 EMULATED_PREFIX = "[emulated LLM] "
 PLAYED_MODELS = ("emulated-assistant", "emulated-judge")
-FAULTS = frozenset({"timeout", "500", "malformed_json", "garbage_verdict", "interrupt", "disconnect"})
+FAULTS = frozenset({"timeout", "500", "malformed_json", "garbage_verdict", "partial_batch", "interrupt",
+                    "disconnect"})
 # Faults that only a streamed reply can play.
 STREAM_FAULTS = frozenset({"interrupt", "disconnect"})
+STRUCTURED_OUTPUTS = ("json_schema", "json_object", "prompt")
+# What llama-cpp-python's server answers (HTTP 500) to a json_schema response_format.
+LLAMA_CPP_REFUSAL = ("[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                     "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+                     "'ctx': {'expected': \"'text' or 'json_object'\"}}]")
+PROSE_PREFIX = "Sure! Here is my verdict: "
 
 # A held ("timeout") request gives up after this long even if nobody resets the emulator, so a
 # forgotten fault cannot pin a connection forever.
@@ -78,6 +99,8 @@ class EmulatorConfig:
     reply_length: int | None = None     # pad assistant replies to this many characters
     fault: str | None = None
     fault_times: int = 0                # 0 = the fault stays until cleared
+    structured_output: str = "json_schema"
+    slots: int = 0                      # chat completions served at once; 0 = no limit
     # Play an older server that answers 400 to `stream_options` (clients must retry without it).
     reject_stream_options: bool = False
 
@@ -98,6 +121,8 @@ class LlmEmulator:
     requests: list[dict[str, Any]] = field(default_factory=list)
     # Set on reset and shutdown so held requests end at once instead of blocking cleanup.
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    # The line for `slots`; replaced whenever `slots` changes.
+    slot_gate: asyncio.Semaphore | None = None
 
     def configure(self, changes: dict[str, Any]) -> None:
         """Apply a partial config; raises ValueError on an unknown key or a bad value."""
@@ -127,6 +152,16 @@ class LlmEmulator:
             if not isinstance(times, int) or isinstance(times, bool) or times < 0:
                 raise ValueError("fault_times must be a non-negative integer")
             current["fault_times"] = times
+        if "structured_output" in changes:
+            if changes["structured_output"] not in STRUCTURED_OUTPUTS:
+                raise ValueError(f"structured_output must be one of {list(STRUCTURED_OUTPUTS)}")
+            current["structured_output"] = changes["structured_output"]
+        if "slots" in changes:
+            slots = changes["slots"]
+            if not isinstance(slots, int) or isinstance(slots, bool) or slots < 0:
+                raise ValueError("slots must be a non-negative integer")
+            current["slots"] = slots
+            self.slot_gate = asyncio.Semaphore(slots) if slots else None
         self.config = EmulatorConfig(**current)
 
     def add_script(self, contains: str, *, verdict: dict[str, Any] | None = None,
@@ -139,6 +174,7 @@ class LlmEmulator:
 
     def reset(self) -> None:
         self.config = EmulatorConfig()
+        self.slot_gate = None
         self.scripts.clear()
         self.requests.clear()
         self.release.set()
@@ -147,7 +183,7 @@ class LlmEmulator:
     def take_fault(self, *, json_call: bool, stream: bool = False) -> str | None:
         """The fault to play on this call, if any, counting it against `fault_times`."""
         fault = self.config.fault
-        if fault is None or (fault == "garbage_verdict" and not json_call):
+        if fault is None or (fault in ("garbage_verdict", "partial_batch") and not json_call):
             return None
         if fault in STREAM_FAULTS and not stream:
             return None
@@ -171,6 +207,23 @@ class LlmEmulator:
         if script is not None:
             return dict(script.verdict or {})
         return heuristic_verdict(message_text)
+
+    def answer_for(self, user_turn: str, *, partial: bool = False) -> dict[str, Any]:
+        """One verdict for one block; a verdict per id for a batch (blocks carrying an "id")."""
+        blocks = _blocks(user_turn)
+        if not any(isinstance(block, dict) and "id" in block for block in blocks):
+            return self.verdict_for(user_turn)
+        verdicts = []
+        for block in blocks:
+            if not isinstance(block, dict) or "id" not in block:
+                continue
+            text = _block_text(block)
+            script = self.scripted([text], want_verdict=True)
+            verdict = dict(script.verdict or {}) if script is not None else heuristic_verdict(text)
+            verdicts.append({"id": block["id"], **verdict})
+        if partial and verdicts:
+            verdicts.pop()
+        return {"verdicts": verdicts}
 
     def reply_for(self, user_turn: str) -> str:
         script = self.scripted([user_turn], want_verdict=False)
@@ -267,12 +320,24 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return _openai_error(400, "'messages' is required", "invalid_request_error")
     emulator.requests.append(body)
+    gate = emulator.slot_gate
+    if gate is None:
+        return await _complete(request, emulator, body)
+    async with gate:   # a one-slot server: requests wait in line for the one before them
+        return await _complete(request, emulator, body)
+
+
+async def _complete(request: web.Request, emulator: LlmEmulator, body: dict[str, Any]) -> web.StreamResponse:
     if emulator.config.reject_stream_options and "stream_options" in body:
         return _openai_error(400, "Unrecognized request argument supplied: stream_options", "invalid_request_error")
-
     model = str(body.get("model") or PLAYED_MODELS[0])
+    refusal = _format_refusal(emulator.config.structured_output, body.get("response_format"))
+    if refusal is not None:
+        return refusal
+    user_turn = _last_user_text(body["messages"])
     json_call = _is_json_call(body)
-    fault = emulator.take_fault(json_call=json_call, stream=bool(body.get("stream")))
+    judge_call = json_call or _DATA_BLOCK.search(user_turn) is not None
+    fault = emulator.take_fault(json_call=judge_call, stream=bool(body.get("stream")))
     if fault == "timeout":
         await _hold(request, emulator)
         return _openai_error(504, "emulated timeout ended", "server_error")
@@ -280,15 +345,17 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
         return _openai_error(500, "The emulated server had an error while processing your request.",
                              "server_error")
 
-    user_turn = _last_user_text(body["messages"])
-    if json_call:
+    if judge_call:
         await _sleep_or_release(emulator, emulator.config.judge_delay)
         if fault == "malformed_json":
             content = "Sure! The message looks fine to me, action allow {"
         elif fault == "garbage_verdict":
             content = json.dumps({"action": "explode", "category": "chaos", "confidence": "very"})
         else:
-            content = json.dumps(emulator.verdict_for(user_turn), ensure_ascii=False)
+            content = json.dumps(emulator.answer_for(user_turn, partial=fault == "partial_batch"),
+                                 ensure_ascii=False)
+        if not json_call:  # asked in the prompt only: a chatty model wraps its JSON in prose
+            content = f"{PROSE_PREFIX}{content}\nLet me know if you need anything else."
         tokens = [content]
     else:
         tokens = split_tokens(emulator.reply_for(user_turn))
@@ -300,11 +367,11 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
 
     if body.get("stream"):
         return await _stream(request, emulator, body, model, tokens, finish_reason,
-                             broken=fault == "malformed_json" and not json_call,
+                             broken=fault == "malformed_json" and not judge_call,
                              cut=fault if fault in STREAM_FAULTS else None)
-    if not json_call:
+    if not judge_call:
         await _sleep_or_release(emulator, emulator.config.first_token_delay)
-    if fault == "malformed_json" and not json_call:
+    if fault == "malformed_json" and not judge_call:
         return web.Response(status=200, text='{"id": "chatcmpl-broken", "choices": [',
                             content_type="application/json")
     content = "".join(tokens)
@@ -448,6 +515,19 @@ def _openai_error(status: int, message: str, error_type: str) -> web.Response:
         {"error": {"message": message, "type": error_type, "param": None, "code": None}}, status=status)
 
 
+def _format_refusal(supported: str, response_format: Any) -> web.Response | None:
+    """The error a server of the `supported` kind answers to `response_format`, or None."""
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    if kind in (None, "text"):
+        return None
+    if supported == "json_object" and kind != "json_object":
+        return _openai_error(500, LLAMA_CPP_REFUSAL, "internal_server_error")
+    if supported == "prompt":
+        return _openai_error(400, f"response_format {kind!r} is not supported by this server",
+                             "invalid_request_error")
+    return None
+
+
 def _is_json_call(body: dict[str, Any]) -> bool:
     response_format = body.get("response_format")
     return isinstance(response_format, dict) and response_format.get("type") in ("json_schema", "json_object")
@@ -480,6 +560,21 @@ def _message_text(user_turn: str) -> str:
         return blocks[-1]
     if not isinstance(data, dict):
         return blocks[-1]
+    return _block_text(data)
+
+
+def _blocks(user_turn: str) -> list[Any]:
+    """Every data block of the turn, decoded (a block that is not JSON stays a string)."""
+    decoded: list[Any] = []
+    for raw in _DATA_BLOCK.findall(user_turn):
+        try:
+            decoded.append(json.loads(raw))
+        except ValueError:
+            decoded.append(raw)
+    return decoded
+
+
+def _block_text(data: dict[str, Any]) -> str:
     urls = data.get("link_urls") or []
     return " ".join([str(data.get("text") or "")] + [str(url) for url in urls if isinstance(url, str)])
 

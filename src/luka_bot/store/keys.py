@@ -21,6 +21,15 @@ UPDATE_DEDUPE_TTL = DAY
 ADMIN_CACHE_TTL = 300
 VERDICT_CACHE_TTL = 6 * HOUR
 ACTION_DONE_TTL = MESSAGE_TTL
+# The claim on one message's enforcement (inline tier, worker, restarts): held while acting, so
+# exactly one of them deletes and sanctions. Short, so that a holder killed between claim and act
+# delays the action by at most this much: the worker finds the claim gone and acts itself.
+ACTION_CLAIM_TTL_MS = 15_000
+# Which enforcement steps of a message are done (delete, sanction, notice queued), so a retried
+# job never repeats one that Telegram already carried out.
+ACTION_PROGRESS_TTL = MESSAGE_TTL
+# A "could not delete" hint to a group's admins, at most once per chat and reason in this time.
+RIGHTS_HINT_TTL = HOUR
 ACTIVITY_WINDOW_TTL = 10 * 60
 DUPLICATE_TEXT_TTL = 10 * 60
 LLM_BUDGET_TTL = DAY + HOUR
@@ -38,6 +47,16 @@ USAGE_TTL = 8 * DAY
 KNOWN_MEMBER_TTL = 30 * DAY
 # Recent group messages indexed for /summary; the texts themselves live MESSAGE_TTL.
 RECENT_MESSAGES_MAX = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueueNames:
+    """The Redis names of one durable queue (see jobs/queue.py)."""
+
+    stream: str       # the work not yet finished
+    group: str        # the consumer group (a name, not a key)
+    dead_letter: str  # what failed for good
+    delayed: str      # sorted set: jobs deferred until their score (Unix seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +81,21 @@ class Keys:
         return f"{self.prefix}:verdict:{chat_id}:{message_id}"
 
     def notice_sent(self, chat_id: int, message_id: int, revision: int) -> str:
-        """Set before a sanction notice is sent, so a re-delivered job never notifies twice."""
+        """Set AFTER a sanction notice was sent (at-least-once: a crash between the send and this
+        write sends it again; a lost notice is worse than a rare duplicate). ACTION_DONE_TTL."""
         return f"{self.prefix}:noticed:{chat_id}:{message_id}:{revision}"
+
+    def action_claim(self, chat_id: int, message_id: int, revision: int) -> str:
+        """String (owner token), SET NX PX ACTION_CLAIM_TTL_MS: who is enforcing this revision now."""
+        return f"{self.prefix}:claim:{chat_id}:{message_id}:{revision}"
+
+    def action_progress(self, chat_id: int, message_id: int, revision: int) -> str:
+        """Hash: enforcement steps done for this revision (delete, sanction, notice); ACTION_PROGRESS_TTL."""
+        return f"{self.prefix}:progress:{chat_id}:{message_id}:{revision}"
+
+    def rights_hint(self, chat_id: int, reason: str) -> str:
+        """String: the admins were told the bot could not delete (reason); RIGHTS_HINT_TTL."""
+        return f"{self.prefix}:righthint:{chat_id}:{reason}"
 
     @property
     def scheduled_deletions(self) -> str:
@@ -86,6 +118,22 @@ class Keys:
     @property
     def dead_letter(self) -> str:
         return f"{self.prefix}:mod:dead"
+
+    @property
+    def jobs_delayed(self) -> str:
+        """Sorted set: moderation jobs deferred (Retry) until their score, durable across restarts."""
+        return f"{self.prefix}:mod:delayed"
+
+    @property
+    def job_queue(self) -> QueueNames:
+        return QueueNames(self.jobs, self.jobs_group, self.dead_letter, self.jobs_delayed)
+
+    @property
+    def notice_queue(self) -> QueueNames:
+        """Notices to members and posts to log chats: their own stream and pacing, so deleting
+        a message never waits for a group's notice budget."""
+        return QueueNames(f"{self.prefix}:notice:jobs", "senders", f"{self.prefix}:notice:dead",
+                          f"{self.prefix}:notice:delayed")
 
     # --- groups and users ----------------------------------------------------------------
     def group_settings(self, chat_id: int) -> str:

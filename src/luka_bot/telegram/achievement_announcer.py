@@ -1,4 +1,7 @@
-"""Grants achievements after a clean message and announces each in the group, once."""
+"""Grants achievements after a clean message and announces each in the group, once.
+
+The announcement is queued on the notice stream (paced per group there), so a worker never waits
+for a busy group's budget to announce one."""
 
 from __future__ import annotations
 
@@ -6,24 +9,21 @@ import time
 from collections.abc import Sequence
 
 import structlog
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 
 from luka_bot.community.achievements import DEFAULT_ACHIEVEMENTS, Achievement, AwardStore, grant_achievements
 from luka_bot.community.stats import MemberStats
 from luka_bot.policy.group import GroupSettings
-from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.notices import Notices
 from luka_bot.texts.community import achievement_announcement
 
 log = structlog.get_logger(__name__)
 
 
 class AchievementAnnouncer:
-    def __init__(self, bot: Bot, store: AwardStore, limiter: OutboundLimiter,
+    def __init__(self, notices: Notices, store: AwardStore,
                  catalogue: Sequence[Achievement] = DEFAULT_ACHIEVEMENTS) -> None:
-        self._bot = bot
+        self._notices = notices
         self._store = store
-        self._limiter = limiter
         self._catalogue = catalogue
 
     async def after_message(self, stats: MemberStats, name: str, settings: GroupSettings,
@@ -37,11 +37,7 @@ class AchievementAnnouncer:
         for achievement in granted:
             text = achievement_announcement(member=name, emoji=achievement.emoji, name=achievement.name(lang),
                                             points=achievement.reward_points, lang=lang)
-            try:
-                await self._limiter.take(stats.chat_id)
-                await self._bot.send_message(stats.chat_id, text, parse_mode="HTML")
-            except TelegramAPIError as exc:  # the award stands; only the announcement is lost
-                log.warning("achievements.announce_failed", chat_id=stats.chat_id, error=str(exc))
+            await self._notices.announce(stats.chat_id, text)
         log.info("achievements.granted", chat_id=stats.chat_id, user_id=stats.user_id,
                  ids=[a.id for a in granted])
         return granted

@@ -144,9 +144,13 @@ class CaseStore:
                                    args=[to.value, *(s.value for s in allowed_from)])
         return bool(moved)
 
-    async def first_log_post(self, chat_id: int, message_id: int) -> bool:
-        """True once per case: a re-delivered job does not post to the log chat twice."""
-        return bool(await self._redis.hsetnx(self._keys.notice(chat_id, message_id), "logged", "1"))
+    async def logged(self, chat_id: int, message_id: int) -> bool:
+        """Whether the case was posted to the log chat already (a retried post checks this)."""
+        return bool(await self._redis.hexists(self._keys.notice(chat_id, message_id), "logged"))
+
+    async def mark_logged(self, chat_id: int, message_id: int) -> None:
+        """Written after the post went out: at-least-once, a crash in between posts it again."""
+        await self._redis.hset(self._keys.notice(chat_id, message_id), "logged", "1")
 
     async def log_chat(self, chat_id: int) -> int | None:
         value = await self._redis.get(self._keys.log_chat(chat_id))

@@ -1,4 +1,15 @@
-"""The moderation worker's job handler: gather context, decide, enforce."""
+"""The moderation worker's job handler: gather context, decide, enforce.
+
+When the LLM judge fails on a message the offline tiers could not settle, the job asks the worker
+to run it again later (`Retry(counts=False)`, with doubling backoff) rather than guessing; its
+deadline counts from the job's first intake (`JUDGE_DEADLINE`, 10 minutes by default). Past it the
+offline tiers' verdict is applied, audited as "unjudged" and counted in
+`luka_moderation_unjudged_total`.
+
+Telegram faults during enforcement (a long 429, a 5xx that outlived the session's retries) and a
+claim held by another actor defer the job durably without using its attempt budget
+(`Retry(counts=False)`, see jobs/worker.py); the steps already carried out are not repeated.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +18,30 @@ import time
 from typing import Protocol
 
 import structlog
+from aiogram.exceptions import TelegramAPIError
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.thanks import is_thanks
 from luka_bot.community.trust import member_context
 from luka_bot.jobs.queue import Job
+from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
+from luka_bot.moderation.cascade import JudgeUnavailable
 from luka_bot.moderation.verdict import ModerationRequest, Signals, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.signals import SignalStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.enforcement import Enforcer, Target
+from luka_bot.telegram.enforcement import EnforcementBusy, Enforcer, Target
+from luka_bot.telegram.faults import as_retry, short_inline_waits
 from luka_bot.telegram.intake import INLINE_MEMBER, request_from_job
 
 log = structlog.get_logger(__name__)
+
+DEFAULT_JUDGE_DEADLINE_S = 600.0
+JUDGE_RETRY_BASE_S = 5.0
+JUDGE_RETRY_MAX_S = 60.0
 
 
 class Decider(Protocol):
@@ -52,7 +71,9 @@ class ModerationJobHandler:
     def __init__(self, *, decider: Decider, enforcer: Enforcer, group_settings: GroupSettingsRepository,
                  reputation: ReputationStore, admins: AdminCache, signals: SignalStore, metrics: Metrics,
                  text_hash: TextHasher = default_text_hash,
-                 achievements: AchievementAnnouncer | None = None) -> None:
+                 achievements: AchievementAnnouncer | None = None,
+                 judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S, judge_retry_base: float = JUDGE_RETRY_BASE_S,
+                 judge_retry_max: float = JUDGE_RETRY_MAX_S) -> None:
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -62,6 +83,9 @@ class ModerationJobHandler:
         self._metrics = metrics
         self._text_hash = text_hash
         self._achievements = achievements
+        self._judge_deadline = judge_deadline
+        self._judge_retry_base = judge_retry_base
+        self._judge_retry_max = judge_retry_max
 
     async def __call__(self, job: Job) -> None:
         fields = job.fields
@@ -82,30 +106,70 @@ class ModerationJobHandler:
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
-        if target.revision == 0:
+        first_intake = float(fields.get("enqueued_at") or message_date)
+        # A retried or deferred job runs again: its message was counted on the first run.
+        if target.revision == 0 and job.attempt <= 1 and job.deferrals == 0:
             stats = await self._reputation.record_message(target.chat_id, target.user_id, policy=policy)
         else:
+            # An edit, or a retry (the judge was away): the message was counted the first time.
             stats = await self._reputation.stats(target.chat_id, target.user_id)
         member = member_context(stats, started, policy, is_admin=exempt)
         text = fields.get("text", "")
         counts = await self._signals.observe(
             chat_id=target.chat_id, user_id=target.user_id, message_id=target.message_id, sent_at=message_date,
-            text_hash=self._text_hash(text) if text.strip() else None, now=started)
+            text_hash=self._text_hash(text) if text.strip() else None,
+            # A retry sees the activity around the message as it was when it came in.
+            now=started if job.attempt <= 1 else max(message_date, first_intake))
         request = request_from_job(fields, member=member, language=settings.language.value, signals=Signals(
             messages_last_minute=counts.messages_last_minute, same_text_senders=counts.same_text_senders,
             same_text_chats=counts.same_text_chats))
-        verdict = await self._decider.decide(request, settings)
+        try:
+            verdict = await self._decider.decide(request, settings)
+        except JudgeUnavailable as exc:
+            verdict = self._unjudged_or_retry(job, target, exc, first_intake)
         verdict_at = time.time()
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
         self._metrics.job_age_at_verdict.observe(max(0.0, verdict_at - message_date))
-        await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
-            "queue_wait": started - float(fields.get("enqueued_at") or started),
-            "decide": verdict_at - started,
-        })
+        try:
+            with short_inline_waits():
+                await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
+                    "queue_wait": started - float(fields.get("enqueued_at") or started),
+                    "decide": verdict_at - started,
+                })
+        except EnforcementBusy as exc:
+            # Another actor (the inline tier, another worker) is acting on it: look again once its
+            # lease could have run out; if it finished, the done marker ends this job.
+            raise Retry(min(exc.retry_in, 0.25 * 2 ** min(job.deferrals, 6)), str(exc), counts=False) from exc
+        except TelegramAPIError as exc:
+            retry = as_retry(exc, job.deferrals)
+            if retry is None:
+                raise
+            log.warning("moderation.telegram_deferred", chat_id=target.chat_id, message_id=target.message_id,
+                        defer=retry.defer, error=str(exc)[:200])
+            raise retry from exc
         if target.revision == 0 and not verdict.is_violation:
             if self._achievements is not None:
                 await self._achievements.after_message(stats, target.name, settings)
             await self._credit_thanks(fields, target, settings)
+
+    def _unjudged_or_retry(self, job: Job, target: Target, exc: JudgeUnavailable, first_intake: float) -> Verdict:
+        """Raise `Retry` while the deadline allows; past it, the offline verdict marked unjudged."""
+        waited = max(0.0, time.time() - first_intake)
+        remaining = self._judge_deadline - waited
+        if remaining > 0:
+            defer = min(self._judge_retry_base * 2 ** min(job.deferrals, 16), self._judge_retry_max, remaining)
+            self._metrics.judge_deferrals.labels(reason=exc.reason).inc()
+            log.info("moderation.judge_deferred", chat_id=target.chat_id, message_id=target.message_id,
+                     reason=exc.reason, deferrals=job.deferrals, retry_in=round(defer, 2), waited=round(waited, 1))
+            # This wait is no fault of the job's: it does not use up its attempts (counts=False);
+            # the deadline above bounds it instead.
+            raise Retry(defer=defer, reason=f"LLM judge unavailable ({exc.reason}); retry in {defer:.1f}s",
+                        counts=False)
+        self._metrics.unjudged.inc()
+        log.warning("moderation.unjudged", chat_id=target.chat_id, message_id=target.message_id,
+                    reason=exc.reason, waited=round(waited, 1), deferrals=job.deferrals,
+                    action=exc.unjudged.action.value)
+        return exc.unjudged
 
     async def _credit_thanks(self, fields: dict[str, str], target: Target, settings: GroupSettings) -> None:
         """A short thank-you in reply to another member counts as a helpful answer of theirs."""
@@ -143,6 +207,16 @@ class InlineModeration:
         if not settings.moderate_admins and await is_exempt(self._admins, fields, target):
             return False
         self._metrics.verdicts.labels(verdict.tier.value, verdict.category.value, verdict.action.value).inc()
-        await self._enforcer.enforce(target, verdict, settings, message_date=float(fields.get("date") or time.time()),
-                                     timings={"inline": verdict.elapsed_ms / 1000})
-        return not settings.dry_run
+        try:
+            # The gateway never sleeps on a long 429: the worker's copy of the job defers instead.
+            with short_inline_waits(1.0):
+                await self._enforcer.enforce(target, verdict, settings,
+                                             message_date=float(fields.get("date") or time.time()),
+                                             timings={"inline": verdict.elapsed_ms / 1000})
+        except EnforcementBusy:
+            pass  # the worker holds it and is acting
+        except TelegramAPIError as exc:
+            # The job is in the queue already: the worker retries what did not happen here.
+            log.warning("moderation.inline_failed", chat_id=target.chat_id, message_id=target.message_id,
+                        error=str(exc)[:200])
+        return True  # a certain violation: the assistant must not answer it either way

@@ -2,7 +2,12 @@
 
 Telegram allows about 20 messages a minute in one group and about 30 a second overall. Each
 process asks the shared token buckets before sending, so gateways and workers together stay
-inside the limits; a 429 that still happens is honoured by the session middleware.
+inside the limits; a 429 that still happens is honoured (inline by the session middleware when
+short, by a durable job deferral when long).
+
+Moderation actions (deletes, restrictions) take only the global bucket and never wait long on it;
+they never touch a group's notice bucket. Notices reserve their group slot (`reserve`) and the
+notice sender defers them until then, so no worker slot waits for a busy group's budget.
 """
 
 from __future__ import annotations
@@ -36,6 +41,24 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
 return tostring(wait)
 """
 
+# A reservation: like _TAKE, but the tokens may go below zero, so each caller is given its own
+# future slot and waits exactly until then (no herd of waiters retrying for the same token).
+# Returns the seconds until the caller's slot (0: now).
+_RESERVE = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate) - 1
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+local wait = 0
+if tokens < 0 then wait = -tokens / rate end
+redis.call('EXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 60)
+return tostring(wait)
+"""
+
 GROUP_PER_MINUTE = 20
 GLOBAL_PER_SECOND = 30
 
@@ -45,6 +68,7 @@ class OutboundLimiter:
                  global_per_second: int = GLOBAL_PER_SECOND) -> None:
         self._keys = keys
         self._take = redis.register_script(_TAKE)
+        self._reserve = redis.register_script(_RESERVE)
         self._group_capacity = group_per_minute
         self._group_rate = group_per_minute / 60.0
         self._global_capacity = global_per_second
@@ -67,6 +91,27 @@ class OutboundLimiter:
         deadline = time.monotonic() + max_wait
         while True:
             wait = await self.try_take(chat_id)
+            if wait <= 0 or time.monotonic() + wait > deadline:
+                return
+            await asyncio.sleep(wait)
+
+    async def reserve(self, chat_id: int) -> float:
+        """Reserve the next send slot of a group (chat_id < 0); the seconds until it (0: now).
+
+        The slot is taken whether or not the caller uses it; a send that is then dropped only
+        wastes one slot of that group's minute budget."""
+        if chat_id >= 0:
+            return 0.0
+        return float(await self._reserve(
+            keys=[self._keys.rate_limit(f"chat:{chat_id}")], args=[self._group_capacity, self._group_rate, time.time()]))
+
+    async def take_global(self, *, max_wait: float = 2.0) -> None:
+        """One call under the bot-wide budget, waiting at most `max_wait` (then going ahead:
+        Telegram's own 429 and retry_after are the final word)."""
+        deadline = time.monotonic() + max_wait
+        while True:
+            wait = float(await self._take(
+                keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, time.time(), 1]))
             if wait <= 0 or time.monotonic() + wait > deadline:
                 return
             await asyncio.sleep(wait)

@@ -16,6 +16,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from luka_bot.metrics import Metrics
+from luka_bot.telegram.faults import INLINE_RETRY_AFTER_LIMIT
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +46,9 @@ class ResilientCalls(BaseRequestMiddleware):
                 self._metrics.telegram_calls.labels(name, "429").inc()
                 self._metrics.telegram_429.labels(name).inc()
                 waits += 1
-                if waits > MAX_RETRY_AFTER_WAITS or exc.retry_after > LONGEST_RETRY_AFTER:
+                # Background jobs set a short limit: they defer themselves durably for a longer wait.
+                limit = INLINE_RETRY_AFTER_LIMIT.get()
+                if waits > MAX_RETRY_AFTER_WAITS or exc.retry_after > (LONGEST_RETRY_AFTER if limit is None else limit):
                     raise
                 log.warning("telegram.retry_after", method=name, seconds=exc.retry_after)
                 await asyncio.sleep(exc.retry_after)

@@ -31,7 +31,7 @@ from luka_bot.assistant.prompt import (
 )
 from luka_bot.assistant.streamer import Outcome, ReplyStreamer, StreamResult
 from luka_bot.community.sanctions import SanctionStore
-from luka_bot.llm.client import LlmClient
+from luka_bot.llm.providers import ProviderChain
 from luka_bot.llm.streaming import ChatStream, StreamEnding
 from luka_bot.metrics import Metrics
 from luka_bot.policy.group import GroupSettings
@@ -188,7 +188,7 @@ async def answer(
     bot: Bot,
     me: User,
     app_settings: Settings,
-    llm: LlmClient,
+    llm: ProviderChain,
     conversation: ConversationStore,
     group_settings: GroupSettingsRepository,
     limiter: OutboundLimiter,
@@ -294,7 +294,7 @@ class _NoGuard:
 
 
 async def summary(
-    message: Message, command: CommandObject, bot: Bot, me: User, app_settings: Settings, llm: LlmClient,
+    message: Message, command: CommandObject, bot: Bot, me: User, app_settings: Settings, llm: ProviderChain,
     conversation: ConversationStore, group_settings: GroupSettingsRepository, limiter: OutboundLimiter,
     metrics: Metrics, usage: UsageStore, sanctions: SanctionStore, redis: aioredis.Redis, keys: Keys,
 ) -> None:

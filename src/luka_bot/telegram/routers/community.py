@@ -30,6 +30,7 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
 from luka_bot.telegram.sanctioning import impose, lift
 from luka_bot.texts import count, render
@@ -310,7 +311,9 @@ async def spam(message: Message, command: CommandObject, bot: Bot, group_setting
         Target(chat_id=call.chat_id, chat_title=message.chat.title or "", message_id=reply.message_id, revision=0,
                user_id=target.id, name=member_name(target), text=text),
         # An admin's explicit /spam acts even while the group's automatic moderation is a dry run.
-        verdict, call.settings.model_copy(update={"dry_run": False}), message_date=reply.date.timestamp())
+        verdict, call.settings.model_copy(update={"dry_run": False}), message_date=reply.date.timestamp(),
+        # An admin's word stands even after the automatic check let the message through.
+        redo=True, wait_busy_s=ACTION_CLAIM_TTL_MS / 1000)
     if text.strip():
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
     try:
