@@ -16,6 +16,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
+from luka_bot.assistant.knowledge import KnowledgeIndex
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.gate.cas import CasLookup
@@ -39,8 +40,10 @@ from luka_bot.store.moderation_state import (
     RedisSampleStore,
     RedisVerdictCache,
 )
+from luka_bot.store.notes import NotesStore
 from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.store.signals import SignalStore
+from luka_bot.store.usage import UsageStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
@@ -58,6 +61,7 @@ from luka_bot.telegram.routers import (
     appeals,
     assistant,
     community,
+    knowledge,
     members,
     onboarding,
     private,
@@ -380,6 +384,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
         gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper),
+        usage=UsageStore(redis.client, keys), notes=NotesStore(redis.client, keys), knowledge=KnowledgeIndex(),
     )
     console = ConsoleDeps(redis=redis.client, keys=keys, group_settings=group_settings, audit=audit, cases=cases,
                           admins=admins, bot=bot, cascade=cascade, learning=learning, reputation=reputation,
@@ -400,7 +405,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
                                onboarding.create_router(), console_command.create_router(),
-                               community.create_router(), appeals.create_router(), assistant.create_router())
+                               community.create_router(), appeals.create_router(), knowledge.create_router(),
+                               assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
                notice_worker=notice_worker, enforcer=enforcer,

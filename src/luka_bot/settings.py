@@ -29,6 +29,14 @@ _TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
 
 
+class PrivateAccess(StrEnum):
+    """Who may talk to the assistant in a private chat."""
+
+    ANYONE = "anyone"
+    MEMBERS = "members"    # someone the bot saw post in a group it serves (last 30 days)
+    NOBODY = "nobody"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -68,6 +76,13 @@ class Settings(BaseSettings):
     # start (set it when several gateways share one webhook behind a load balancer).
     webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
+    # Assistant budgets (tokens per UTC day, as the server reports them or estimated at 4
+    # characters a token; 0: unlimited). Groups can override them with /budget.
+    assistant_member_daily_tokens: int = Field(default=20_000, ge=0)
+    assistant_group_daily_tokens: int = Field(default=200_000, ge=0)
+    # Seconds a member waits between two questions (0: no cooldown).
+    assistant_cooldown: float = Field(default=5.0, ge=0, le=86_400)
+    assistant_private_access: PrivateAccess = PrivateAccess.MEMBERS
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     # Timeouts and pacing: seconds unless named otherwise.

@@ -23,7 +23,7 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import MESSAGE_TTL, Keys
+from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_MAX, Keys
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
@@ -199,6 +199,14 @@ class IntakeMiddleware(BaseMiddleware):
                                       record=record, record_ttl=MESSAGE_TTL, job=job)
             # The inline tier judges the member by their real standing, read in this round trip.
             standing = StandingRead(pipe, self._keys, chat_id, int(job["user_id"]))
+            # The assistant's /summary reads the group's recent messages from this bounded index;
+            # private use "by members" asks whether the user posted in a group we serve.
+            recent = self._keys.recent_messages(chat_id)
+            pipe.zadd(recent, {str(message.message_id): float(job["date"])})
+            pipe.zremrangebyrank(recent, 0, -(RECENT_MESSAGES_MAX + 1))
+            pipe.expire(recent, MESSAGE_TTL)
+            if message.from_user is not None and message.sender_chat is None:
+                pipe.set(self._keys.known_member(message.from_user.id), "1", ex=KNOWN_MEMBER_TTL)
             if settings is None:  # at most every few seconds per chat: remember the group, read its settings
                 pipe.hset(self._keys.groups, str(chat_id), message.chat.title or "")
                 pipe.get(self._keys.group_settings(chat_id))
