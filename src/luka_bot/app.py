@@ -59,6 +59,7 @@ from luka_bot.telegram.routers import (
     appeals,
     assistant,
     community,
+    locks,
     members,
     onboarding,
     private,
@@ -385,6 +386,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
+                               locks.create_router(),
                                onboarding.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,

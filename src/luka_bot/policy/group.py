@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from luka_bot.moderation.locks import LockScope
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
@@ -37,3 +38,5 @@ class GroupSettings(BaseModel):
     llm_daily_budget: int = Field(default=2000, ge=0)
     rules: RulesPolicy = Field(default_factory=RulesPolicy)
     ladder: LadderPolicy = Field(default_factory=LadderPolicy)
+    # Content locks (/lock): lock name (moderation/locks.py LOCK_TYPES) -> who it applies to.
+    locks: dict[str, LockScope] = Field(default_factory=dict)

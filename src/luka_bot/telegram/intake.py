@@ -30,7 +30,7 @@ log = structlog.get_logger(__name__)
 
 GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 MEDIA_KINDS = ("photo", "video", "animation", "document", "sticker", "voice", "video_note", "audio",
-               "contact", "location", "poll", "dice", "story")
+               "contact", "location", "poll", "dice", "story", "game", "venue")
 MAX_TEXT = 16_384  # far above Telegram's own limits; a bound against malformed updates
 
 
@@ -55,6 +55,40 @@ def display_name(message: Message) -> str:
 def _link_urls(message: Message) -> list[str]:
     entities = (message.entities or []) + (message.caption_entities or [])
     return [entity.url for entity in entities if entity.type == "text_link" and entity.url][:20]
+
+
+def message_features(message: Message) -> list[str]:
+    """What the content locks (moderation/locks.py) look at beyond text and kind."""
+    features: list[str] = []
+    origin = message.forward_origin
+    if origin is not None:
+        features += ["forward", f"forward:{origin.type}"]
+    if message.story is not None or message.reply_to_story is not None:
+        features.append("story")
+        if origin is not None or message.story is not None:
+            # A story shared into a chat is always someone's story passed on: Telegram shows it forwarded.
+            features.append("forward_story")
+    if message.via_bot is not None:
+        features.append("via_bot")
+    markup = message.reply_markup
+    if markup is not None and any(row for row in markup.inline_keyboard or []):
+        features.append("buttons")
+    entities = (message.entities or []) + (message.caption_entities or [])
+    if any(entity.type in ("url", "text_link") for entity in entities):
+        features.append("url")
+    if any(entity.type == "custom_emoji" for entity in entities):
+        features.append("custom_emoji")
+    sticker = message.sticker
+    if sticker is not None:
+        if sticker.premium_animation is not None:
+            features.append("sticker_premium")
+        if sticker.type == "custom_emoji" or sticker.custom_emoji_id:
+            features += ["sticker_premium", "custom_emoji"]
+    if message.venue is not None:
+        features.append("kind:location")  # a venue is a location with a name
+    if message.sender_chat is not None and message.sender_chat.id != message.chat.id and not message.is_automatic_forward:
+        features.append("anon_channel")
+    return list(dict.fromkeys(features))
 
 
 def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
@@ -86,6 +120,7 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "has_contact": "1" if message.contact is not None else "0",
         "external_reply": "1" if message.external_reply is not None else "0",
         "link_urls": json.dumps(_link_urls(message)),
+        "features": json.dumps(message_features(message)),
         # Whom a reply answers (members only), so a thank-you can credit their helpful answer.
         "reply_to_user_id": str(replied.id) if replied is not None and not replied.is_bot else "",
         "reply_to_name": (replied.full_name or replied.username or "") if replied is not None else "",
@@ -99,12 +134,17 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
         links = tuple(str(u) for u in json.loads(fields.get("link_urls") or "[]"))
     except ValueError:
         links = ()
+    try:
+        features = frozenset(str(f) for f in json.loads(fields.get("features") or "[]"))
+    except (ValueError, TypeError):
+        features = frozenset()
     return ModerationRequest(
         chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]), user_id=int(fields["user_id"]),
         text=fields.get("text", ""), kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
         is_forward=fields.get("is_forward") == "1", forwarded_from_channel=fields.get("forwarded_from_channel") == "1",
         sent_as_channel=fields.get("sent_as_channel") == "1", has_contact=fields.get("has_contact") == "1",
         external_reply=fields.get("external_reply") == "1", link_urls=links, member=member, language=language,
+        features=features,
         **extra,
     )
 

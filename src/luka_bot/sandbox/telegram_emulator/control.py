@@ -60,7 +60,10 @@ async def control_errors(request: web.Request, handler):
 async def post_message(request: web.Request) -> web.Response:
     """A user writes a message. Body: {"chat_id", "chat_title"?, "from": {"id", "first_name",
     "username"?}, "text", "reply_to_message_id"?, "entities"?, "media"? ("photo" | "video" |
-    "document" | "sticker" | "voice" or {"kind", ...file fields}; the text becomes its caption),
+    "document" | "sticker" | "voice" | "animation" | "video_note" | "audio" | "poll" | "dice" | "location" |
+    "story" | "game" or {"kind", ...fields, e.g. "premium_animation" or "type": "custom_emoji" for a
+    sticker}; the text becomes its caption), "forward_origin"? (any MessageOrigin: user, hidden_user,
+    chat, channel), "reply_markup"? {"inline_keyboard": [[...]]},
     "caption"?, "forward_from_chat"? {"id", "title"} (a forward from a channel),
     "sender_chat"? {"id", "title"} (posted on behalf of a channel), "contact"? {"phone_number",
     "first_name"}, "external_reply"? (ExternalReplyInfo), "via_bot"? (username or User)}.

@@ -106,6 +106,27 @@ class PeopleActions(EmulatorState):
                 "message_id": int(body.get("forward_from_message_id", 1)),
                 "date": int(self.now()) - 60,
             }
+        origin = body.get("forward_origin")
+        if origin is not None:
+            # Any MessageOrigin: {"type": "user", "sender_user": {...}} | {"type": "hidden_user",
+            # "sender_user_name"} | {"type": "chat", "sender_chat"} | {"type": "channel", "chat"}.
+            if not isinstance(origin, dict) or origin.get("type") not in ("user", "hidden_user", "chat", "channel"):
+                raise ControlError(400, '"forward_origin" must be a MessageOrigin with type user, hidden_user, chat or channel')
+            origin = {"date": int(self.now()) - 60, **origin}
+            defaults = {"user": ("sender_user", {"id": 555000001, "is_bot": False, "first_name": "Someone"}),
+                        "hidden_user": ("sender_user_name", "Hidden"),
+                        "chat": ("sender_chat", {"id": -1009000000002, "type": "supergroup", "title": "Other group"}),
+                        "channel": ("chat", {"id": -1009000000003, "type": "channel", "title": "Some channel"})}
+            field_name, default = defaults[origin["type"]]
+            origin.setdefault(field_name, default)
+            if origin["type"] == "channel":
+                origin.setdefault("message_id", 1)
+            message.extra["forward_origin"] = origin
+        markup = body.get("reply_markup")
+        if markup is not None:
+            if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+                raise ControlError(400, '"reply_markup" must be an InlineKeyboardMarkup {"inline_keyboard": [[...]]}')
+            message.reply_markup = markup
         sender_chat = body.get("sender_chat")
         if sender_chat is not None:
             message.extra["sender_chat"] = self._channel(sender_chat, "sender_chat")
@@ -132,7 +153,10 @@ class PeopleActions(EmulatorState):
         return {"id": raw["id"], "type": "channel", "title": str(raw.get("title") or f"Channel {raw['id']}"),
                 **({"username": raw["username"]} if raw.get("username") else {})}
 
-    _MEDIA_KINDS = ("photo", "video", "document", "sticker", "voice")
+    _MEDIA_KINDS = ("photo", "video", "document", "sticker", "voice", "animation", "video_note", "audio",
+                    "poll", "dice", "location", "story", "game")
+    # Kinds that are no file: no file_id/file_unique_id.
+    _NOT_FILES = frozenset({"poll", "dice", "location", "story", "game"})
 
     def _media(self, raw: Any) -> tuple[str | None, Any]:
         if raw is None:
@@ -142,14 +166,28 @@ class PeopleActions(EmulatorState):
             raise ControlError(400, f'"media" must be one of {list(self._MEDIA_KINDS)} or {{"kind": ...}}')
         overrides = {k: v for k, v in raw.items() if k != "kind"} if isinstance(raw, dict) else {}
         unique = hashlib.sha1(f"{kind}{self.now()}{len(self.updates)}".encode()).hexdigest()[:16]
-        base: dict[str, Any] = {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
+        base: dict[str, Any] = {} if kind in self._NOT_FILES else {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
         if kind == "photo":
             return kind, [{**base, "width": 1280, "height": 720, "file_size": 120000, **overrides}]
-        extras = {
+        extras: dict[str, Any] = {
             "video": {"width": 1280, "height": 720, "duration": 5},
             "document": {"file_name": "file.pdf", "mime_type": "application/pdf"},
+            # A premium sticker: {"kind": "sticker", "premium_animation": {...}} or "type": "custom_emoji".
             "sticker": {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "🙂"},
             "voice": {"duration": 3, "mime_type": "audio/ogg"},
+            "animation": {"width": 480, "height": 270, "duration": 3, "file_name": "a.gif.mp4", "mime_type": "video/mp4"},
+            "video_note": {"length": 240, "duration": 5},
+            "audio": {"duration": 30, "mime_type": "audio/mpeg", "title": "Track"},
+            "poll": {"id": unique, "question": "?",
+                     "options": [{"text": "yes", "voter_count": 0, "persistent_id": "0"},
+                                 {"text": "no", "voter_count": 0, "persistent_id": "1"}],
+                     "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                     "allows_multiple_answers": False, "allows_revoting": False, "members_only": False},
+            "dice": {"emoji": "🎲", "value": 3},
+            "location": {"latitude": 55.75, "longitude": 37.62},
+            "story": {"chat": {"id": -1009000000001, "type": "channel", "title": "Some channel"}, "id": 7},
+            "game": {"title": "Game", "description": "A game",
+                     "photo": [{"file_id": f"game-{unique}", "file_unique_id": f"g{unique}", "width": 640, "height": 360}]},
         }[kind]
         return kind, {**base, **extras, **overrides}
 
