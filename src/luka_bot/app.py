@@ -47,7 +47,9 @@ from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
+from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.telegram.intake import IntakeMiddleware
+from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
 from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
@@ -353,11 +355,13 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
         meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    media_spam = MediaSpamGuard(bot, MediaBlocklist(redis.client, keys), max_distance=settings.media_hash_distance,
+                                max_bytes=settings.media_max_bytes)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
                                    achievements=AchievementAnnouncer(notices, reputation),
-                                   judge_deadline=settings.judge_deadline, approved=gate_repo)
+                                   judge_deadline=settings.judge_deadline, approved=gate_repo, media=media_spam)
     worker = Worker(queue, MigratingJobs(handler, migration), consumer=settings.worker_name,
                     concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
@@ -370,9 +374,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         app_settings=settings, llm=assistant_llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
-        gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper),
+        gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper), media_spam=media_spam,
     )
-    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo)
+    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo,
+                              media=media_spam)
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))

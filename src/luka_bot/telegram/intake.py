@@ -91,6 +91,35 @@ def message_features(message: Message) -> list[str]:
     return list(dict.fromkeys(features))
 
 
+# Media an admin can mark with /spam; near-duplicates of them are removed on sight.
+HASHED_KINDS = ("photo", "sticker", "animation", "video")
+HASH_MIN_SIDE = 320  # pHash looks at 32x32: a mid-size rendition hashes as well as the original
+
+
+def media_ref(message: Message) -> dict[str, str]:
+    """The media's identity (file_unique_id: the same file however often re-sent) and the file to
+    download for its perceptual hash (a still picture: the photo, a static sticker, else a thumbnail)."""
+    photo_sizes = message.photo
+    if photo_sizes:
+        largest = max(photo_sizes, key=lambda size: size.width * size.height)
+        enough = [size for size in photo_sizes if max(size.width, size.height) >= HASH_MIN_SIDE]
+        picture = min(enough, key=lambda size: size.width * size.height) if enough else largest
+        return {"media_unique_id": largest.file_unique_id, "media_hash_file": picture.file_id,
+                "media_hash_size": str(picture.file_size or 0)}
+    media = message.sticker or message.animation or message.video
+    if media is None:
+        return {}
+    thumbnail = getattr(media, "thumbnail", None)
+    still = message.sticker is not None and not (message.sticker.is_animated or message.sticker.is_video)
+    if still:
+        file_id, size = media.file_id, media.file_size
+    elif thumbnail is not None:
+        file_id, size = thumbnail.file_id, thumbnail.file_size
+    else:  # a video without a thumbnail: only the identical file can match
+        file_id, size = "", 0
+    return {"media_unique_id": media.file_unique_id, "media_hash_file": file_id, "media_hash_size": str(size or 0)}
+
+
 def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
     """The job's fields: everything the worker needs, so it never reads the update again."""
     text = (message.text or message.caption or "")[:MAX_TEXT]
@@ -121,6 +150,7 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "external_reply": "1" if message.external_reply is not None else "0",
         "link_urls": json.dumps(_link_urls(message)),
         "features": json.dumps(message_features(message)),
+        **media_ref(message),
         # Whom a reply answers (members only), so a thank-you can credit their helpful answer.
         "reply_to_user_id": str(replied.id) if replied is not None and not replied.is_bot else "",
         "reply_to_name": (replied.full_name or replied.username or "") if replied is not None else "",

@@ -78,7 +78,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from .bot_api import EMULATOR_KEY, handle_bot_api
+from .bot_api import EMULATOR_KEY, handle_bot_api, handle_file_download
 from .control import control_errors, routes
 from .emulator import TelegramEmulator
 from .gate_control import routes as gate_routes
@@ -111,6 +111,7 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     app = web.Application(middlewares=[control_errors], client_max_size=60 * 1024 * 1024)
     app[EMULATOR_KEY] = emulator
     app.router.add_route("*", "/bot{token}/{method}", handle_bot_api)
+    app.router.add_get("/file/bot{token}/{path:.+}", handle_file_download)
     app.router.add_routes(routes)
     app.router.add_routes(gate_routes)
     app.router.add_get("/", _chat_page)

@@ -200,6 +200,17 @@ class BotMethods(EmulatorState):
             return "message can't be deleted for everyone"
         return None
 
+    def get_file(self, file_id: Any) -> dict[str, Any]:
+        stored = self.files.get(file_id) if isinstance(file_id, str) else None
+        if stored is None:
+            raise bad_request("wrong file_id or the file is temporarily unavailable")
+        return {"file_id": file_id, "file_unique_id": stored["file_unique_id"],
+                "file_size": len(stored["content"]), "file_path": f"files/{file_id}"}
+
+    def file_content(self, path: str) -> bytes | None:
+        stored = self.files.get(path.removeprefix("files/"))
+        return None if stored is None else stored["content"]
+
     def delete_message(self, chat_id: Any, message_id: Any) -> bool:
         chat, message = self._bot_message(chat_id, message_id, "message to delete not found")
         reason = self._deletable(chat, message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from collections import deque
 from typing import Any
@@ -164,9 +166,20 @@ class PeopleActions(EmulatorState):
         kind = raw if isinstance(raw, str) else raw.get("kind") if isinstance(raw, dict) else None
         if kind not in self._MEDIA_KINDS:
             raise ControlError(400, f'"media" must be one of {list(self._MEDIA_KINDS)} or {{"kind": ...}}')
-        overrides = {k: v for k, v in raw.items() if k != "kind"} if isinstance(raw, dict) else {}
+        overrides = {k: v for k, v in raw.items() if k not in ("kind", "content_base64")} if isinstance(raw, dict) else {}
         unique = hashlib.sha1(f"{kind}{self.now()}{len(self.updates)}".encode()).hexdigest()[:16]
         base: dict[str, Any] = {} if kind in self._NOT_FILES else {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
+        content = raw.get("content_base64") if isinstance(raw, dict) else None
+        if content is not None and kind not in self._NOT_FILES:
+            # A real file: the same bytes get the same file_unique_id, as in Telegram; each post a new file_id.
+            try:
+                data = base64.b64decode(content, validate=True)
+            except (binascii.Error, TypeError, ValueError) as exc:
+                raise ControlError(400, '"content_base64" must be base64') from exc
+            unique = hashlib.sha1(data).hexdigest()[:16]
+            file_id = f"{kind}-{unique}-{len(self.files)}"
+            self.files[file_id] = {"file_unique_id": unique, "content": data}
+            base = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
         if kind == "photo":
             return kind, [{**base, "width": 1280, "height": 720, "file_size": 120000, **overrides}]
         extras: dict[str, Any] = {

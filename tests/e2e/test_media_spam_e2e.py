@@ -1,0 +1,75 @@
+"""Media spam end to end: an admin's /spam on a picture removes its copies, re-encoded or not."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+
+from PIL import Image, ImageDraw
+
+from .harness import ALICE, GROUP, OWNER, wait_for
+from .test_locks_e2e import is_deleted, judged, verdicts_total
+
+
+def picture(seed: int, size: tuple[int, int] = (1280, 720)) -> Image.Image:
+    """A busy synthetic picture (shapes and text-like blocks), different for each seed."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        w, h = rng.randrange(40, 400), rng.randrange(40, 300)
+        box = [x, y, x + w, y + h]
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
+    return image
+
+
+def encoded(image: Image.Image, quality: int = 90) -> str:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def spam_audit(stack, message_id: int) -> dict | None:
+    for entry in await stack.app.audit.recent(GROUP, count=500):
+        if entry.fields.get("message_id") == str(message_id) and entry.fields.get("category") == "spam":
+            return entry.fields
+    return None
+
+
+async def test_a_picture_marked_spam_takes_its_copies_with_it_and_spares_other_pictures(stack):
+    c = stack.control
+    original = picture(1)
+    first = await c.post("", user=ALICE, media={"kind": "photo", "content_base64": encoded(original)})
+    await c.post("/spam", user=OWNER, reply_to=first)
+    await wait_for(lambda: is_deleted(c, first), timeout=10)
+
+    async def hashed() -> bool:
+        return (await stack.app.dispatcher["media_spam"].blocklist.count(GROUP))[1] == 1
+    await wait_for(hashed, timeout=10)
+
+    # The identical file (same file_unique_id), re-encoded, resized and slightly cropped copies.
+    w, h = original.size
+    copies = {
+        "identical": encoded(original),
+        "jpeg_q40": encoded(original, quality=40),
+        "resized": encoded(original.resize((800, 450))),
+        "cropped": encoded(original.crop((int(w * 0.03), int(h * 0.03), w, h))),
+    }
+    posted = {}
+    for number, (name, content) in enumerate(copies.items()):
+        posted[name] = await c.post("", user={"id": 3000 + number, "first_name": f"S{number}"},
+                                    media={"kind": "photo", "content_base64": content})
+    for name, message_id in posted.items():
+        audit = await wait_for(lambda m=message_id: spam_audit(stack, m), timeout=15)
+        assert await is_deleted(c, message_id), name
+        assert "media" in audit.get("reason", "") or "media" in str(audit), (name, audit)
+
+    before = verdicts_total(stack)
+    other = await c.post("", user={"id": 3100, "first_name": "Kept"},
+                         media={"kind": "photo", "content_base64": encoded(picture(2))})
+    await judged(stack, before)
+    assert not await is_deleted(c, other)
+    assert await spam_audit(stack, other) is None
