@@ -50,6 +50,7 @@ from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
+from luka_bot.telegram.reaction_guard import ReactionGuard, ReactionPolicy
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
 from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
@@ -63,6 +64,7 @@ from luka_bot.telegram.routers import (
     community,
     locks,
     members,
+    reactions,
     onboarding,
     private,
 )
@@ -75,7 +77,10 @@ from luka_bot.web.server import Health, create_web_app
 log = structlog.get_logger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member",
-                   "chat_join_request"]
+                   "chat_join_request",
+                   # Reaction sprees and the `reaction` lock (telegram/reaction_guard.py); Telegram
+                   # sends these only to admin bots, and only when listed here.
+                   "message_reaction"]
 STORAGE_PING_TIMEOUT = 2.0
 
 
@@ -375,6 +380,12 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
         gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper), media_spam=media_spam,
+        reaction_guard=ReactionGuard(
+            bot, redis.client, keys, group_settings=group_settings, reputation=reputation, admins=admins,
+            audit=audit, approved=gate_repo,
+            policy=ReactionPolicy(spree_count=settings.reaction_spree_count,
+                                  spree_window=settings.reaction_spree_window,
+                                  restrict_s=settings.reaction_restrict)),
     )
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo,
                               media=media_spam)
@@ -391,7 +402,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
-                               locks.create_router(),
+                               locks.create_router(), reactions.create_router(),
                                onboarding.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,

@@ -222,6 +222,14 @@ async def _delete_my_commands(emu: TelegramEmulator, p: Params, bot_id: int) -> 
     return emu.delete_my_commands(p.get("scope"), p.str("language_code"))
 
 
+async def _delete_message_reaction(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.delete_message_reaction(p.chat_id(), p.int("message_id"), p.int("user_id"))
+
+
+async def _delete_all_message_reactions(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.delete_all_message_reactions(p.chat_id(), p.int("user_id"))
+
+
 async def _get_file(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     return emu.get_file(p.str("file_id"))
 
@@ -260,6 +268,8 @@ METHODS: dict[str, Handler] = {
         "sendChatAction": _send_chat_action,
         "getChat": _get_chat,
         "getFile": _get_file,
+        "deleteMessageReaction": _delete_message_reaction,
+        "deleteAllMessageReactions": _delete_all_message_reactions,
         "getChatMember": _get_chat_member,
         "getChatAdministrators": _get_chat_administrators,
         "getChatMemberCount": _get_chat_member_count,

@@ -74,6 +74,22 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"message_id": message.message_id, "date": message.date})
 
 
+@routes.post("/_emulator/reactions")
+async def react(request: web.Request) -> web.Response:
+    """A user sets their reactions on a message: {"chat_id", "message_id", "from", "reaction": ["👍", ...]}
+    ([] takes them back) → {"ok": true}; queues a message_reaction update (old and new reactions).
+    403 when the user is banned or restricted without can_react_to_messages."""
+    _emulator(request).react(await _body(request))
+    return web.json_response({"ok": True})
+
+
+@routes.get("/_emulator/chats/{chat_id}/reactions/{user_id}")
+async def reactions_of(request: web.Request) -> web.Response:
+    """{"message_ids": [...]}: the messages the user currently has reactions on."""
+    ids = _emulator(request).reactions_of(_int(request, "chat_id"), _int(request, "user_id"))
+    return web.json_response({"message_ids": ids})
+
+
 @routes.post("/_emulator/messages/edit")
 async def edit_message(request: web.Request) -> web.Response:
     """A user edits their message: {"chat_id", "message_id", "text"} → {"ok": true}; queues edited_message."""

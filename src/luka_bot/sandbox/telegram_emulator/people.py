@@ -204,6 +204,33 @@ class PeopleActions(EmulatorState):
         }[kind]
         return kind, {**base, **extras, **overrides}
 
+    def react(self, body: dict[str, Any]) -> None:
+        """A user sets their reactions on a message: {"chat_id", "message_id", "from", "reaction": ["👍"]}
+        (an empty list takes them back). Queues a message_reaction update with old and new reactions."""
+        chat = self._control_chat(body.get("chat_id"))
+        message_id = body.get("message_id")
+        message = chat.messages.get(message_id) if isinstance(message_id, int) else None
+        if message is None or message.deleted_at is not None:
+            raise ControlError(404, f"message {message_id} not found in chat {chat.id} (or deleted)")
+        user = self.remember_user(body.get("from"))
+        emojis = body.get("reaction", [])
+        if not isinstance(emojis, list) or not all(isinstance(e, str) and e for e in emojis):
+            raise ControlError(400, '"reaction" must be a list of emoji strings')
+        member = self.member(chat, user["id"])
+        if member is not None and member.status == "kicked":
+            raise ControlError(403, f"user {user['id']} is banned in chat {chat.id} and cannot react")
+        if member is not None and member.status == "restricted" and not (member.permissions or {}).get("can_react_to_messages"):
+            raise ControlError(403, f"user {user['id']} may not react in chat {chat.id}")
+        reactions: dict[int, list[str]] = message.extra.setdefault("_reactions", {})
+        old = reactions.get(user["id"], [])
+        reactions[user["id"]] = list(emojis)
+        if not reactions[user["id"]]:
+            del reactions[user["id"]]
+        as_types = lambda items: [{"type": "emoji", "emoji": e} for e in items]  # noqa: E731
+        self.queue_update("message_reaction", {
+            "chat": self.chat_api(chat), "message_id": message.message_id, "user": user, "date": int(self.now()),
+            "old_reaction": as_types(old), "new_reaction": as_types(emojis)})
+
     def edit_user_message(self, chat_id: Any, message_id: Any, text: Any) -> StoredMessage:
         chat = self._control_chat(chat_id)
         message = chat.messages.get(message_id) if isinstance(message_id, int) else None
