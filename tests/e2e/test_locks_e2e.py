@@ -127,3 +127,13 @@ async def test_each_kind_the_emulator_posts_is_caught_by_its_lock(stack):
     for name, message_id in sent.items():
         await wait_for(lambda m=message_id: lock_audit(stack, m), timeout=15)
         assert await is_deleted(c, message_id), name
+
+
+async def test_members_cannot_lock_and_unknown_types_are_named(stack):
+    c = stack.control
+    await c.post("/lock sticker", user=ALICE)
+    await wait_for(lambda: bot_said(c, "Only group admins can use /lock"), timeout=10)
+    await c.post("/lock stickers", user=OWNER)
+    await wait_for(lambda: bot_said(c, "Unknown lock type: stickers"), timeout=10)
+    stack.app.group_settings.forget(GROUP)
+    assert (await stack.app.group_settings.get(GROUP)).locks == {}

@@ -73,3 +73,35 @@ async def test_a_picture_marked_spam_takes_its_copies_with_it_and_spares_other_p
     await judged(stack, before)
     assert not await is_deleted(c, other)
     assert await spam_audit(stack, other) is None
+
+
+async def test_a_copy_is_still_removed_when_telegram_fails_the_download_for_a_while(stack):
+    c = stack.control
+    original = picture(5)
+    first = await c.post("", user=ALICE, media={"kind": "photo", "content_base64": encoded(original)})
+    await c.post("/spam", user=OWNER, reply_to=first)
+
+    async def hashed() -> bool:
+        return (await stack.app.dispatcher["media_spam"].blocklist.count(GROUP))[1] == 1
+    await wait_for(hashed, timeout=10)
+    await c.fault("getFile", 502, times=2)  # the worker's download fails twice: the job waits, not drops
+    copy = await c.post("", user={"id": 3200, "first_name": "Again"},
+                        media={"kind": "photo", "content_base64": encoded(original, quality=50)})
+    await wait_for(lambda: spam_audit(stack, copy), timeout=20)
+    assert await is_deleted(c, copy)
+    assert len([x for x in await c.calls("getFile") if not x["ok"]]) == 2
+
+
+async def test_a_file_that_cannot_be_downloaded_is_still_matched_by_its_identity(stack):
+    c = stack.control
+    # No content: getFile answers 400, so no hash; the same file re-sent is still removed inline.
+    first = await c.post("", user=ALICE, media={"kind": "sticker", "file_unique_id": "AgADsticker1"})
+    await c.post("/spam", user=OWNER, reply_to=first)
+
+    async def listed() -> bool:
+        return (await stack.app.dispatcher["media_spam"].blocklist.count(GROUP))[0] == 1
+    await wait_for(listed, timeout=10)
+    again = await c.post("", user={"id": 3300, "first_name": "Same"},
+                         media={"kind": "sticker", "file_unique_id": "AgADsticker1"})
+    audit = await wait_for(lambda: spam_audit(stack, again), timeout=10)
+    assert await is_deleted(c, again) and "media.file" in str(audit)
