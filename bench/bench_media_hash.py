@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from PIL import Image, ImageDraw  # noqa: E402
+from PIL import Image, ImageDraw
 
-from luka_bot.moderation.media_hash import HashSet, perceptual_hash  # noqa: E402
+from luka_bot.moderation.media_hash import HashSet, perceptual_hash
 
 
 def photo(seed: int) -> bytes:

@@ -35,6 +35,7 @@ from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.store.moderation_state import (
     RedisLlmBudget,
     RedisSampleStore,
@@ -47,10 +48,8 @@ from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
-from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
-from luka_bot.telegram.reaction_guard import ReactionGuard, ReactionPolicy
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
 from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
@@ -58,15 +57,16 @@ from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.raid_lock import RaidLock
 from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.reaction_guard import ReactionGuard, ReactionPolicy
 from luka_bot.telegram.routers import (
     appeals,
     assistant,
     community,
     locks,
     members,
-    reactions,
     onboarding,
     private,
+    reactions,
 )
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.telegram.routers import settings as settings_menu

@@ -103,20 +103,20 @@ async def test_each_kind_the_emulator_posts_is_caught_by_its_lock(stack):
     await wait_for(lambda: bot_said(c, "Locked for everyone"), timeout=10)
     stack.app.group_settings.forget(GROUP)
     posts = {
-        "photo": dict(media="photo"), "video": dict(media="video"), "videonote": dict(media="video_note"),
-        "voice": dict(media="voice"), "audio": dict(media="audio"), "document": dict(media="document"),
-        "gif": dict(media="animation"), "poll": dict(media="poll"), "location": dict(media="location"),
-        "game": dict(media="game"), "dice": dict(media="dice"), "story": dict(media="story"),
-        "stickerpremium": dict(media={"kind": "sticker", "premium_animation": {"file_id": "p", "file_unique_id": "q"}}),
-        "inline": dict(text="via a bot", via_bot="gifbot"),
-        "button": dict(text="press", reply_markup={"inline_keyboard": [[{"text": "go", "url": "https://x.y"}]]}),
-        "forwardchannel": dict(text="fwd", forward_from_chat={"id": -1009000000003, "title": "C"}),
-        "anonchannel": dict(text="as a channel", sender_chat={"id": -1009000000004, "title": "Mine"}),
-        "rtl": dict(text="مرحبا بكم"),
-        "zalgo": dict(text="h\u0336\u0334\u0335ello"),
-        "url": dict(text="see https://example.com"),
-        "emojicustom": dict(text="🙂 hi", entities=[{"type": "custom_emoji", "offset": 0, "length": 2,
-                                                     "custom_emoji_id": "5368324170671202286"}]),
+        "photo": {"media": "photo"}, "video": {"media": "video"}, "videonote": {"media": "video_note"},
+        "voice": {"media": "voice"}, "audio": {"media": "audio"}, "document": {"media": "document"},
+        "gif": {"media": "animation"}, "poll": {"media": "poll"}, "location": {"media": "location"},
+        "game": {"media": "game"}, "dice": {"media": "dice"}, "story": {"media": "story"},
+        "stickerpremium": {"media": {"kind": "sticker", "premium_animation": {"file_id": "p", "file_unique_id": "q"}}},
+        "inline": {"text": "via a bot", "via_bot": "gifbot"},
+        "button": {"text": "press", "reply_markup": {"inline_keyboard": [[{"text": "go", "url": "https://x.y"}]]}},
+        "forwardchannel": {"text": "fwd", "forward_from_chat": {"id": -1009000000003, "title": "C"}},
+        "anonchannel": {"text": "as a channel", "sender_chat": {"id": -1009000000004, "title": "Mine"}},
+        "rtl": {"text": "مرحبا بكم"},
+        "zalgo": {"text": "h\u0336\u0334\u0335ello"},
+        "url": {"text": "see https://example.com"},
+        "emojicustom": {"text": "🙂 hi", "entities": [{"type": "custom_emoji", "offset": 0, "length": 2,
+                                                     "custom_emoji_id": "5368324170671202286"}]},
     }
     sent = {}
     for number, (name, extra) in enumerate(posts.items()):

@@ -6,8 +6,22 @@ import pytest
 
 from luka_bot.moderation.cascade import Band, Cascade
 from luka_bot.moderation.classifier import SpamClassifier
-from luka_bot.moderation.locks import LOCK_TYPES, LockInput, LockScope, lock_types_of, locked_by, parse_lock_names
-from luka_bot.moderation.verdict import Action, Category, MemberContext, ModerationRequest, Tier, TrustLevel
+from luka_bot.moderation.locks import (
+    LOCK_TYPES,
+    LockInput,
+    LockScope,
+    lock_types_of,
+    locked_by,
+    parse_lock_names,
+)
+from luka_bot.moderation.verdict import (
+    Action,
+    Category,
+    MemberContext,
+    ModerationRequest,
+    Tier,
+    TrustLevel,
+)
 from luka_bot.policy.group import GroupSettings
 
 NEWCOMER = MemberContext(trust=TrustLevel.NEWCOMER, is_first_message=True, messages_in_group=1)

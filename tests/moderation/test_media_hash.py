@@ -8,7 +8,14 @@ import random
 import pytest
 from PIL import Image, ImageDraw
 
-from luka_bot.moderation.media_hash import DEFAULT_MAX_DISTANCE, HashSet, NotAnImage, from_hex, perceptual_hash, to_hex
+from luka_bot.moderation.media_hash import (
+    DEFAULT_MAX_DISTANCE,
+    HashSet,
+    NotAnImage,
+    from_hex,
+    perceptual_hash,
+    to_hex,
+)
 
 
 def picture(seed: int) -> Image.Image:

@@ -25,7 +25,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
-from luka_bot.moderation.media_hash import DEFAULT_MAX_DISTANCE, NotAnImage, perceptual_hash
+from luka_bot.moderation.media_hash import (
+    DEFAULT_MAX_DISTANCE,
+    NotAnImage,
+    perceptual_hash,
+)
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.telegram.faults import as_retry
@@ -80,7 +84,7 @@ class MediaSpamGuard:
                 raise retry from exc
             log.warning("media.download_refused", chat_id=fields.get("chat_id"), error=str(exc)[:200])
             return None
-        except (MediaTooLarge, NotAnImage, asyncio.TimeoutError) as exc:
+        except (TimeoutError, MediaTooLarge, NotAnImage) as exc:
             log.info("media.not_hashed", chat_id=fields.get("chat_id"), reason=f"{type(exc).__name__}: {exc}"[:200])
             return None
         distance = hashes.nearest(value)
@@ -115,7 +119,7 @@ class MediaSpamGuard:
         if ref.get("media_hash_file"):
             try:
                 phash = await self._hash(ref["media_hash_file"], int(ref.get("media_hash_size") or 0))
-            except (TelegramAPIError, MediaTooLarge, NotAnImage, asyncio.TimeoutError) as exc:
+            except (TimeoutError, TelegramAPIError, MediaTooLarge, NotAnImage) as exc:
                 # The identical file is still listed; copies of it will not be recognised.
                 log.warning("media.mark_unhashed", chat_id=message.chat.id, error=f"{type(exc).__name__}: {exc}"[:200])
         await self.blocklist.add(chat_ids, unique, phash)

@@ -226,10 +226,10 @@ class PeopleActions(EmulatorState):
         reactions[user["id"]] = list(emojis)
         if not reactions[user["id"]]:
             del reactions[user["id"]]
-        as_types = lambda items: [{"type": "emoji", "emoji": e} for e in items]  # noqa: E731
         self.queue_update("message_reaction", {
             "chat": self.chat_api(chat), "message_id": message.message_id, "user": user, "date": int(self.now()),
-            "old_reaction": as_types(old), "new_reaction": as_types(emojis)})
+            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+            "new_reaction": [{"type": "emoji", "emoji": e} for e in emojis]})
 
     def edit_user_message(self, chat_id: Any, message_id: Any, text: Any) -> StoredMessage:
         chat = self._control_chat(chat_id)
