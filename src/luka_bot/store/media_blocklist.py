@@ -47,9 +47,9 @@ class MediaBlocklist:
         hit = self._cache.get(chat_id)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        raw: list[bytes | str] = await self._redis.zrange(self._keys.media_hashes(chat_id), 0, -1)
-        values = HashSet(v for v in (from_hex(r.decode() if isinstance(r, bytes) else str(r)) for r in raw)
-                         if v is not None)
+        raw = await self._redis.zrange(self._keys.media_hashes(chat_id), 0, -1)
+        texts = (r.decode() if isinstance(r, bytes) else str(r) for r in raw)
+        values = HashSet(v for v in (from_hex(t) for t in texts) if v is not None)
         self._cache[chat_id] = (time.monotonic() + self._cache_seconds, values)
         return values
 
