@@ -49,3 +49,14 @@ def test_a_job_without_features_from_an_older_version_still_parses() -> None:
     assert request_from_job(job, member=MemberContext()).features == frozenset()
     job["features"] = json.dumps(5)  # malformed: no crash, no features
     assert request_from_job(job, member=MemberContext()).features == frozenset()
+
+
+def test_button_labels_and_links_reach_the_text_cascade() -> None:
+    message = Message.model_validate({
+        "message_id": 5, "date": 1_700_000_000, "chat": CHAT, "from": USER, "text": "hello",
+        "via_bot": {"id": 9, "is_bot": True, "first_name": "ads"},
+        "reply_markup": {"inline_keyboard": [[{"text": "💰 EARN $500 DAILY", "url": "https://bit.ly/x"}]]}})
+    job = moderation_job(message, revision=0)
+    assert job["text"] == "hello"  # the stored record keeps what the member wrote
+    request = request_from_job(job, member=MemberContext())
+    assert request.text == "hello\n💰 EARN $500 DAILY" and "https://bit.ly/x" in request.link_urls

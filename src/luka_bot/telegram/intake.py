@@ -52,9 +52,22 @@ def display_name(message: Message) -> str:
     return user.full_name or user.username or str(user.id)
 
 
+def _buttons(message: Message) -> list[Any]:
+    markup = message.reply_markup
+    return [button for row in (markup.inline_keyboard if markup is not None else []) for button in row][:100]
+
+
 def _link_urls(message: Message) -> list[str]:
     entities = (message.entities or []) + (message.caption_entities or [])
-    return [entity.url for entity in entities if entity.type == "text_link" and entity.url][:20]
+    urls = [entity.url for entity in entities if entity.type == "text_link" and entity.url]
+    # Links behind inline buttons (messages sent via bots) are links the text alone hides too.
+    urls += [button.url for button in _buttons(message) if getattr(button, "url", None)]
+    return urls[:20]
+
+
+def button_text(message: Message) -> str:
+    """The labels of the message's inline buttons: spam drawn on a button is judged as text."""
+    return "\n".join(str(button.text) for button in _buttons(message) if button.text)[:1000]
 
 
 def message_features(message: Message) -> list[str]:
@@ -151,6 +164,7 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "link_urls": json.dumps(_link_urls(message)),
         "features": json.dumps(message_features(message)),
         **media_ref(message),
+        **({"button_text": labels} if (labels := button_text(message)) else {}),
         # Whom a reply answers (members only), so a thank-you can credit their helpful answer.
         "reply_to_user_id": str(replied.id) if replied is not None and not replied.is_bot else "",
         "reply_to_name": (replied.full_name or replied.username or "") if replied is not None else "",
@@ -170,7 +184,8 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
         features = frozenset()
     return ModerationRequest(
         chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]), user_id=int(fields["user_id"]),
-        text=fields.get("text", ""), kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
+        text="\n".join(filter(None, (fields.get("text", ""), fields.get("button_text", "")))),
+        kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
         is_forward=fields.get("is_forward") == "1", forwarded_from_channel=fields.get("forwarded_from_channel") == "1",
         sent_as_channel=fields.get("sent_as_channel") == "1", has_contact=fields.get("has_contact") == "1",
         external_reply=fields.get("external_reply") == "1", link_urls=links, member=member, language=language,
