@@ -105,3 +105,18 @@ async def test_a_file_that_cannot_be_downloaded_is_still_matched_by_its_identity
                          media={"kind": "sticker", "file_unique_id": "AgADsticker1"})
     audit = await wait_for(lambda: spam_audit(stack, again), timeout=10)
     assert await is_deleted(c, again) and "media.file" in str(audit)
+
+
+async def test_a_mark_spreads_to_linked_groups(stack):
+    c = stack.control
+    other = -1001000000777
+    # The gate's /linkgroup stores the link both ways; here only this group's side matters.
+    await stack.app.redis.client.sadd(stack.app.keys.linked_groups(GROUP), str(other))
+    first = await c.post("", user=ALICE, media={"kind": "photo", "content_base64": encoded(picture(9))})
+    await c.post("/spam", user=OWNER, reply_to=first)
+    blocklist = stack.app.dispatcher["media_spam"].blocklist
+
+    async def spread() -> bool:
+        return await blocklist.count(other) == (1, 1)
+    await wait_for(spread, timeout=10)
+    assert await blocklist.count(GROUP) == (1, 1)
