@@ -31,8 +31,10 @@ def photo(seed: int) -> bytes:
     draw = ImageDraw.Draw(image)
     for _ in range(60):
         x, y = rng.randrange(1280), rng.randrange(720)
-        draw.ellipse([x, y, x + rng.randrange(20, 400), y + rng.randrange(20, 300)],
-                     fill=tuple(rng.randrange(256) for _ in range(3)))
+        draw.ellipse(
+            [x, y, x + rng.randrange(20, 400), y + rng.randrange(20, 300)],
+            fill=tuple(rng.randrange(256) for _ in range(3)),
+        )
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return out.getvalue()
@@ -59,8 +61,10 @@ def main() -> None:
         perceptual_hash(data)
         times.append((time.perf_counter() - started) * 1000)
     size_kb = statistics.mean(len(p) for p in photos) / 1024
-    print(f"pHash of a 1280x720 JPEG (~{size_kb:.0f} KiB), n={len(times)}: "
-          f"p50 {pct(times, 50):.2f} ms, p99 {pct(times, 99):.2f} ms, max {max(times):.2f} ms")
+    print(
+        f"pHash of a 1280x720 JPEG (~{size_kb:.0f} KiB), n={len(times)}: "
+        f"p50 {pct(times, 50):.2f} ms, p99 {pct(times, 99):.2f} ms, max {max(times):.2f} ms"
+    )
 
     rng = random.Random(7)
     values = [rng.getrandbits(64) for _ in range(args.hashes)]
@@ -68,8 +72,10 @@ def main() -> None:
     stored = HashSet(values)
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{len(stored):,} stored hashes in process: array {stored.nbytes / 1024:.0f} KiB "
-          f"(traced {current / 1024:.0f} KiB, peak while building {peak / 1024:.0f} KiB)")
+    print(
+        f"{len(stored):,} stored hashes in process: array {stored.nbytes / 1024:.0f} KiB "
+        f"(traced {current / 1024:.0f} KiB, peak while building {peak / 1024:.0f} KiB)"
+    )
     if args.redis_url:
         import redis
 
@@ -77,9 +83,11 @@ def main() -> None:
         key = f"bench:mediahash:{rng.getrandbits(32)}"
         try:
             for start in range(0, len(values), 10_000):
-                client.zadd(key, {f"{v:016x}": i for i, v in enumerate(values[start:start + 10_000], start)})
-            print(f"{client.zcard(key):,} hashes in Redis (sorted set, 16-hex members): "
-                  f"MEMORY USAGE {client.memory_usage(key, samples=0) / 1024 / 1024:.1f} MiB")
+                client.zadd(key, {f"{v:016x}": i for i, v in enumerate(values[start : start + 10_000], start)})
+            print(
+                f"{client.zcard(key):,} hashes in Redis (sorted set, 16-hex members): "
+                f"MEMORY USAGE {client.memory_usage(key, samples=0) / 1024 / 1024:.1f} MiB"
+            )
         finally:
             client.delete(key)
 
@@ -89,16 +97,20 @@ def main() -> None:
         started = time.perf_counter()
         stored.nearest(probe)
         lookups.append((time.perf_counter() - started) * 1e6)
-    print(f"nearest-distance lookup over {len(stored):,} hashes, n={len(lookups)}: "
-          f"p50 {pct(lookups, 50):.0f} µs, p99 {pct(lookups, 99):.0f} µs")
+    print(
+        f"nearest-distance lookup over {len(stored):,} hashes, n={len(lookups)}: "
+        f"p50 {pct(lookups, 50):.0f} µs, p99 {pct(lookups, 99):.0f} µs"
+    )
     small = HashSet(values[:5_000])
     lookups = []
     for probe in probes:
         started = time.perf_counter()
         small.nearest(probe)
         lookups.append((time.perf_counter() - started) * 1e6)
-    print(f"nearest-distance lookup over 5,000 hashes (one group's cap), n={len(lookups)}: "
-          f"p50 {pct(lookups, 50):.0f} µs, p99 {pct(lookups, 99):.0f} µs")
+    print(
+        f"nearest-distance lookup over 5,000 hashes (one group's cap), n={len(lookups)}: "
+        f"p50 {pct(lookups, 50):.0f} µs, p99 {pct(lookups, 99):.0f} µs"
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ async def lock_audit(stack, message_id: int) -> dict | None:
 
 async def judged(stack, before: float, count: int = 1) -> None:
     """Wait until the worker has judged `count` more messages (allowed ones leave no audit entry)."""
+
     async def check() -> bool:
         return verdicts_total(stack) >= before + count
+
     await wait_for(check, timeout=15)
 
 
@@ -64,8 +66,16 @@ async def test_a_locked_kind_is_removed_for_everyone_and_unlock_lets_it_through(
 
 async def test_a_newcomer_lock_spares_regular_members_admins_and_approved_members(stack):
     c = stack.control
-    await stack.app.group_settings.update(GROUP, lambda s: s.model_copy(update={
-        "rules": s.rules.model_copy(update={"newcomers": s.rules.newcomers.model_copy(update={"first_messages": 2})})}))
+    await stack.app.group_settings.update(
+        GROUP,
+        lambda s: s.model_copy(
+            update={
+                "rules": s.rules.model_copy(
+                    update={"newcomers": s.rules.newcomers.model_copy(update={"first_messages": 2})}
+                )
+            }
+        ),
+    )
     await c.post("/lock forward newcomers", user=OWNER)
     await wait_for(lambda: bot_said(c, "Locked for newcomers: forward"), timeout=10)
     stack.app.group_settings.forget(GROUP)
@@ -103,10 +113,18 @@ async def test_each_kind_the_emulator_posts_is_caught_by_its_lock(stack):
     await wait_for(lambda: bot_said(c, "Locked for everyone"), timeout=10)
     stack.app.group_settings.forget(GROUP)
     posts = {
-        "photo": {"media": "photo"}, "video": {"media": "video"}, "videonote": {"media": "video_note"},
-        "voice": {"media": "voice"}, "audio": {"media": "audio"}, "document": {"media": "document"},
-        "gif": {"media": "animation"}, "poll": {"media": "poll"}, "location": {"media": "location"},
-        "game": {"media": "game"}, "dice": {"media": "dice"}, "story": {"media": "story"},
+        "photo": {"media": "photo"},
+        "video": {"media": "video"},
+        "videonote": {"media": "video_note"},
+        "voice": {"media": "voice"},
+        "audio": {"media": "audio"},
+        "document": {"media": "document"},
+        "gif": {"media": "animation"},
+        "poll": {"media": "poll"},
+        "location": {"media": "location"},
+        "game": {"media": "game"},
+        "dice": {"media": "dice"},
+        "story": {"media": "story"},
         "stickerpremium": {"media": {"kind": "sticker", "premium_animation": {"file_id": "p", "file_unique_id": "q"}}},
         "inline": {"text": "via a bot", "via_bot": "gifbot"},
         "button": {"text": "press", "reply_markup": {"inline_keyboard": [[{"text": "go", "url": "https://x.y"}]]}},
@@ -115,8 +133,10 @@ async def test_each_kind_the_emulator_posts_is_caught_by_its_lock(stack):
         "rtl": {"text": "مرحبا بكم"},
         "zalgo": {"text": "h\u0336\u0334\u0335ello"},
         "url": {"text": "see https://example.com"},
-        "emojicustom": {"text": "🙂 hi", "entities": [{"type": "custom_emoji", "offset": 0, "length": 2,
-                                                     "custom_emoji_id": "5368324170671202286"}]},
+        "emojicustom": {
+            "text": "🙂 hi",
+            "entities": [{"type": "custom_emoji", "offset": 0, "length": 2, "custom_emoji_id": "5368324170671202286"}],
+        },
     }
     sent = {}
     for number, (name, extra) in enumerate(posts.items()):

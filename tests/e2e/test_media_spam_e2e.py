@@ -48,6 +48,7 @@ async def test_a_picture_marked_spam_takes_its_copies_with_it_and_spares_other_p
 
     async def hashed() -> bool:
         return (await stack.app.dispatcher["media_spam"].blocklist.count(GROUP))[1] == 1
+
     await wait_for(hashed, timeout=10)
 
     # The identical file (same file_unique_id), re-encoded, resized and slightly cropped copies.
@@ -60,16 +61,20 @@ async def test_a_picture_marked_spam_takes_its_copies_with_it_and_spares_other_p
     }
     posted = {}
     for number, (name, content) in enumerate(copies.items()):
-        posted[name] = await c.post("", user={"id": 3000 + number, "first_name": f"S{number}"},
-                                    media={"kind": "photo", "content_base64": content})
+        posted[name] = await c.post(
+            "",
+            user={"id": 3000 + number, "first_name": f"S{number}"},
+            media={"kind": "photo", "content_base64": content},
+        )
     for name, message_id in posted.items():
         audit = await wait_for(lambda m=message_id: spam_audit(stack, m), timeout=15)
         assert await is_deleted(c, message_id), name
         assert "media" in audit.get("reason", "") or "media" in str(audit), (name, audit)
 
     before = verdicts_total(stack)
-    other = await c.post("", user={"id": 3100, "first_name": "Kept"},
-                         media={"kind": "photo", "content_base64": encoded(picture(2))})
+    other = await c.post(
+        "", user={"id": 3100, "first_name": "Kept"}, media={"kind": "photo", "content_base64": encoded(picture(2))}
+    )
     await judged(stack, before)
     assert not await is_deleted(c, other)
     assert await spam_audit(stack, other) is None
@@ -83,10 +88,14 @@ async def test_a_copy_is_still_removed_when_telegram_fails_the_download_for_a_wh
 
     async def hashed() -> bool:
         return (await stack.app.dispatcher["media_spam"].blocklist.count(GROUP))[1] == 1
+
     await wait_for(hashed, timeout=10)
     await c.fault("getFile", 502, times=2)  # the worker's download fails twice: the job waits, not drops
-    copy = await c.post("", user={"id": 3200, "first_name": "Again"},
-                        media={"kind": "photo", "content_base64": encoded(original, quality=50)})
+    copy = await c.post(
+        "",
+        user={"id": 3200, "first_name": "Again"},
+        media={"kind": "photo", "content_base64": encoded(original, quality=50)},
+    )
     await wait_for(lambda: spam_audit(stack, copy), timeout=20)
     assert await is_deleted(c, copy)
     assert len([x for x in await c.calls("getFile") if not x["ok"]]) == 2
@@ -100,9 +109,11 @@ async def test_a_file_that_cannot_be_downloaded_is_still_matched_by_its_identity
 
     async def listed() -> bool:
         return (await stack.app.dispatcher["media_spam"].blocklist.count(GROUP))[0] == 1
+
     await wait_for(listed, timeout=10)
-    again = await c.post("", user={"id": 3300, "first_name": "Same"},
-                         media={"kind": "sticker", "file_unique_id": "AgADsticker1"})
+    again = await c.post(
+        "", user={"id": 3300, "first_name": "Same"}, media={"kind": "sticker", "file_unique_id": "AgADsticker1"}
+    )
     audit = await wait_for(lambda: spam_audit(stack, again), timeout=10)
     assert await is_deleted(c, again) and "media.file" in str(audit)
 
@@ -118,5 +129,6 @@ async def test_a_mark_spreads_to_linked_groups(stack):
 
     async def spread() -> bool:
         return await blocklist.count(other) == (1, 1)
+
     await wait_for(spread, timeout=10)
     assert await blocklist.count(GROUP) == (1, 1)

@@ -10,8 +10,11 @@ FAST_SPREE = {"reaction_spree_count": 3, "reaction_spree_window": 60, "reaction_
 
 
 async def react(c, message_id: int, user: dict, emoji: str = "👍") -> None:
-    await c._json("POST", f"{c.tg_url}/_emulator/reactions",
-                  {"chat_id": GROUP, "message_id": message_id, "from": user, "reaction": [emoji]})
+    await c._json(
+        "POST",
+        f"{c.tg_url}/_emulator/reactions",
+        {"chat_id": GROUP, "message_id": message_id, "from": user, "reaction": [emoji]},
+    )
 
 
 async def reaction_audit(stack, user: dict) -> dict | None:
@@ -37,8 +40,10 @@ async def test_a_newcomers_reaction_spree_is_held_and_cleared_and_a_regular_memb
     for n in range(3):
         await c.post(f"bob says {n}: good morning", user=BOB)
     regular = {"id": BOB["id"], "first_name": "Bob"}
+
     async def bob_counted() -> bool:
         return (await stack.app.dispatcher["reputation"].stats(GROUP, BOB["id"])).messages >= 3
+
     await wait_for(bob_counted, timeout=15)
     for message_id in posts:
         await react(c, message_id, regular)
@@ -65,8 +70,10 @@ async def test_the_reaction_lock_holds_a_newcomer_at_the_first_reaction(stack):
     await c.post("/lock reaction newcomers", user=OWNER)
     post = await c.post("hello there", user=ALICE)
     stack.app.group_settings.forget(GROUP)
+
     async def locked() -> bool:
         return "reaction" in (await stack.app.group_settings.get(GROUP)).locks
+
     await wait_for(locked, timeout=10)
     stack.app.group_settings.forget(GROUP)
     newbie = {"id": 4002, "first_name": "Quick"}

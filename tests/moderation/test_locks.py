@@ -28,45 +28,49 @@ NEWCOMER = MemberContext(trust=TrustLevel.NEWCOMER, is_first_message=True, messa
 REGULAR = MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=40)
 
 
-@pytest.mark.parametrize(("inp", "lock"), [
-    (LockInput("text", text="see https://example.com"), "url"),
-    (LockInput("text", text="see example.com today"), "url"),
-    (LockInput("text", frozenset({"url"}), text="look here"), "url"),
-    (LockInput("text", text="join t.me/+AbCdEf123"), "invite"),
-    (LockInput("text", text="join", link_urls=("https://t.me/joinchat/AAAA",)), "invite"),
-    (LockInput("text", frozenset({"buttons"}), text="press"), "button"),
-    (LockInput("text", frozenset({"forward", "forward:user"}), text="fwd"), "forward"),
-    (LockInput("text", frozenset({"forward", "forward:channel"}), text="fwd"), "forwardchannel"),
-    (LockInput("story", frozenset({"story", "forward_story"})), "forwardstory"),
-    (LockInput("story", frozenset({"story"})), "story"),
-    (LockInput("photo"), "photo"),
-    (LockInput("video"), "video"),
-    (LockInput("video_note"), "videonote"),
-    (LockInput("voice"), "voice"),
-    (LockInput("audio"), "audio"),
-    (LockInput("document"), "document"),
-    (LockInput("sticker"), "sticker"),
-    (LockInput("sticker", frozenset({"sticker_premium"})), "stickerpremium"),
-    (LockInput("animation"), "gif"),
-    (LockInput("text", frozenset({"custom_emoji"}), text="hi"), "emojicustom"),
-    (LockInput("poll"), "poll"),
-    (LockInput("contact"), "contact"),
-    (LockInput("location"), "location"),
-    (LockInput("game"), "game"),
-    (LockInput("dice"), "dice"),
-    (LockInput("text", frozenset({"via_bot"}), text="gif from a bot"), "inline"),
-    (LockInput("text", frozenset({"anon_channel"}), text="hello"), "anonchannel"),
-    (LockInput("text", text="مرحبا بكم"), "rtl"),
-    (LockInput("text", text="abc\u202edcba"), "rtl"),
-    (LockInput("text", text="h\u0336\u0334\u0335ello"), "zalgo"),
-])
+@pytest.mark.parametrize(
+    ("inp", "lock"),
+    [
+        (LockInput("text", text="see https://example.com"), "url"),
+        (LockInput("text", text="see example.com today"), "url"),
+        (LockInput("text", frozenset({"url"}), text="look here"), "url"),
+        (LockInput("text", text="join t.me/+AbCdEf123"), "invite"),
+        (LockInput("text", text="join", link_urls=("https://t.me/joinchat/AAAA",)), "invite"),
+        (LockInput("text", frozenset({"buttons"}), text="press"), "button"),
+        (LockInput("text", frozenset({"forward", "forward:user"}), text="fwd"), "forward"),
+        (LockInput("text", frozenset({"forward", "forward:channel"}), text="fwd"), "forwardchannel"),
+        (LockInput("story", frozenset({"story", "forward_story"})), "forwardstory"),
+        (LockInput("story", frozenset({"story"})), "story"),
+        (LockInput("photo"), "photo"),
+        (LockInput("video"), "video"),
+        (LockInput("video_note"), "videonote"),
+        (LockInput("voice"), "voice"),
+        (LockInput("audio"), "audio"),
+        (LockInput("document"), "document"),
+        (LockInput("sticker"), "sticker"),
+        (LockInput("sticker", frozenset({"sticker_premium"})), "stickerpremium"),
+        (LockInput("animation"), "gif"),
+        (LockInput("text", frozenset({"custom_emoji"}), text="hi"), "emojicustom"),
+        (LockInput("poll"), "poll"),
+        (LockInput("contact"), "contact"),
+        (LockInput("location"), "location"),
+        (LockInput("game"), "game"),
+        (LockInput("dice"), "dice"),
+        (LockInput("text", frozenset({"via_bot"}), text="gif from a bot"), "inline"),
+        (LockInput("text", frozenset({"anon_channel"}), text="hello"), "anonchannel"),
+        (LockInput("text", text="مرحبا بكم"), "rtl"),
+        (LockInput("text", text="abc\u202edcba"), "rtl"),
+        (LockInput("text", text="h\u0336\u0334\u0335ello"), "zalgo"),
+    ],
+)
 def test_each_lock_type_recognises_its_content(inp: LockInput, lock: str) -> None:
     assert lock in lock_types_of(inp)
     assert locked_by(inp, {lock: LockScope.ALL}, newcomer=False) == lock
 
 
-@pytest.mark.parametrize("text", ["hello everyone", "привет всем, как дела?", "café naïve", "नमस्ते दोस्तों",
-                                  "3.14 is pi", "e.g. this"])
+@pytest.mark.parametrize(
+    "text", ["hello everyone", "привет всем, как дела?", "café naïve", "नमस्ते दोस्तों", "3.14 is pi", "e.g. this"]
+)
 def test_plain_text_breaks_no_lock(text: str) -> None:
     assert lock_types_of(LockInput("text", text=text)) == ()
 
@@ -87,7 +91,9 @@ def test_command_arguments_parse_to_known_lock_names() -> None:
     assert parse_lock_names(["all"])[0] == list(LOCK_TYPES)
 
 
-def _request(kind: str, member: MemberContext, text: str = "", features: frozenset[str] = frozenset()) -> ModerationRequest:
+def _request(
+    kind: str, member: MemberContext, text: str = "", features: frozenset[str] = frozenset()
+) -> ModerationRequest:
     return ModerationRequest(chat_id=1, message_id=2, user_id=3, text=text, kind=kind, member=member, features=features)
 
 

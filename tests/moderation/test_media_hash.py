@@ -24,8 +24,10 @@ def picture(seed: int) -> Image.Image:
     draw = ImageDraw.Draw(image)
     for _ in range(30):
         x, y = rng.randrange(640), rng.randrange(360)
-        draw.rectangle([x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 150)],
-                       fill=tuple(rng.randrange(256) for _ in range(3)))
+        draw.rectangle(
+            [x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 150)],
+            fill=tuple(rng.randrange(256) for _ in range(3)),
+        )
     return image
 
 
@@ -38,8 +40,12 @@ def as_bytes(image: Image.Image, fmt: str = "JPEG", **kw: object) -> bytes:
 def test_copies_are_near_and_other_pictures_far() -> None:
     original = picture(1)
     stored = HashSet([perceptual_hash(as_bytes(original, "PNG"))])
-    for copy in (as_bytes(original, quality=35), as_bytes(original.resize((320, 180))),
-                 as_bytes(original.crop((12, 8, 640, 360))), as_bytes(original, "WEBP")):
+    for copy in (
+        as_bytes(original, quality=35),
+        as_bytes(original.resize((320, 180))),
+        as_bytes(original.crop((12, 8, 640, 360))),
+        as_bytes(original, "WEBP"),
+    ):
         distance = stored.nearest(perceptual_hash(copy))
         assert distance is not None and distance <= DEFAULT_MAX_DISTANCE
     for seed in range(2, 12):

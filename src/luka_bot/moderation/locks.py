@@ -24,10 +24,33 @@ class LockScope(StrEnum):
 
 # The order is the order `/locks` lists them in.
 LOCK_TYPES: tuple[str, ...] = (
-    "url", "invite", "button", "forward", "forwardchannel", "forwardstory", "story",
-    "photo", "video", "videonote", "voice", "audio", "document", "sticker", "stickerpremium", "gif",
-    "emojicustom", "poll", "contact", "location", "game", "dice", "inline", "anonchannel",
-    "reaction", "rtl", "zalgo",
+    "url",
+    "invite",
+    "button",
+    "forward",
+    "forwardchannel",
+    "forwardstory",
+    "story",
+    "photo",
+    "video",
+    "videonote",
+    "voice",
+    "audio",
+    "document",
+    "sticker",
+    "stickerpremium",
+    "gif",
+    "emojicustom",
+    "poll",
+    "contact",
+    "location",
+    "game",
+    "dice",
+    "inline",
+    "anonchannel",
+    "reaction",
+    "rtl",
+    "zalgo",
 )
 
 # Lock name -> the feature the intake records for it (message kinds are features "kind:<kind>").
@@ -58,7 +81,9 @@ _FEATURE_LOCKS: Mapping[str, str] = {
 
 # Links as Telegram marks them (entities) arrive as the "url" feature; text is looked at too, for
 # messages whose entities were stripped (edits through some clients, forwarded captions).
-_URL = re.compile(r"(?i)(?:\bhttps?://|\bwww\.|\b(?:t|telegram)\.me/|\btg://|\b[a-z0-9-]{2,}\.(?:com|net|org|ru|io|me|xyz|top|info|biz|link|site|online|shop|app|cc)\b)")
+_URL = re.compile(
+    r"(?i)(?:\bhttps?://|\bwww\.|\b(?:t|telegram)\.me/|\btg://|\b[a-z0-9-]{2,}\.(?:com|net|org|ru|io|me|xyz|top|info|biz|link|site|online|shop|app|cc)\b)"
+)
 _INVITE = re.compile(r"(?i)(?:\b(?:t|telegram)\.me/(?:joinchat/|\+)|\btg://join\?|\btelegram\.dog/(?:joinchat/|\+))")
 # Right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo...) and the bidi controls that flip text.
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u200f\u202b\u202e\u2067]")
@@ -67,10 +92,10 @@ ZALGO_RUN = 3  # combining marks stacked on one letter; real scripts rarely stac
 
 @dataclass(frozen=True, slots=True)
 class LockInput:
-    kind: str                               # text, photo, sticker, animation, ...
+    kind: str  # text, photo, sticker, animation, ...
     features: frozenset[str] = frozenset()  # from the intake: "forward", "via_bot", "buttons", ...
-    text: str = ""                          # text or caption
-    link_urls: tuple[str, ...] = ()         # hidden link targets (text_link entities)
+    text: str = ""  # text or caption
+    link_urls: tuple[str, ...] = ()  # hidden link targets (text_link entities)
 
 
 def is_zalgo(text: str) -> bool:

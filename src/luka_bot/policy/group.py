@@ -10,7 +10,6 @@ from luka_bot.moderation.locks import LockScope
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
-
 RULES_TEXT_MAX = 4000
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import AUDIT_MAXLEN, Keys
+from luka_bot.store.redis import fields_to_store, stream_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +25,8 @@ class AuditLog:
 
     async def write(self, chat_id: int, fields: Mapping[str, object]) -> str:
         entry = {"at": repr(time.time()), **{k: "" if v is None else str(v) for k, v in fields.items()}}
-        return str(await self._redis.xadd(self._keys.audit(chat_id), entry, maxlen=AUDIT_MAXLEN, approximate=True))
+        return str(await self._redis.xadd(self._keys.audit(chat_id), fields_to_store(entry), maxlen=AUDIT_MAXLEN, approximate=True))
 
     async def recent(self, chat_id: int, count: int = 50) -> list[AuditEntry]:
         rows = await self._redis.xrevrange(self._keys.audit(chat_id), count=count)
-        return [AuditEntry(entry_id, dict(fields)) for entry_id, fields in rows]
+        return [AuditEntry(entry_id, fields) for entry_id, fields in stream_entries(rows)]

@@ -17,8 +17,9 @@ from luka_bot.store.keys import MEDIA_BLOCKLIST_CAP, Keys
 
 
 class MediaBlocklist:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, cache_seconds: float = 5.0,
-                 cap: int = MEDIA_BLOCKLIST_CAP) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, *, cache_seconds: float = 5.0, cap: int = MEDIA_BLOCKLIST_CAP
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._cache_seconds = cache_seconds

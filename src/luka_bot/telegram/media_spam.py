@@ -46,8 +46,15 @@ class MediaTooLarge(Exception):
 
 
 class MediaSpamGuard:
-    def __init__(self, bot: Bot, blocklist: MediaBlocklist, *, max_distance: int = DEFAULT_MAX_DISTANCE,
-                 max_bytes: int = MEDIA_MAX_BYTES, timeout: float = MEDIA_DOWNLOAD_TIMEOUT) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        blocklist: MediaBlocklist,
+        *,
+        max_distance: int = DEFAULT_MAX_DISTANCE,
+        max_bytes: int = MEDIA_MAX_BYTES,
+        timeout: float = MEDIA_DOWNLOAD_TIMEOUT,
+    ) -> None:
         self._bot = bot
         self.blocklist = blocklist
         self._max_distance = max_distance
@@ -90,8 +97,10 @@ class MediaSpamGuard:
         distance = hashes.nearest(value)
         if distance is None or distance > self._max_distance:
             return None
-        return self._verdict("a copy of media marked as spam by an admin",
-                             (("media.phash_distance", str(distance)), ("media.phash", f"{value:016x}")))
+        return self._verdict(
+            "a copy of media marked as spam by an admin",
+            (("media.phash_distance", str(distance)), ("media.phash", f"{value:016x}")),
+        )
 
     async def _hash(self, file_id: str, known_size: int) -> int:
         if known_size > self._max_bytes:

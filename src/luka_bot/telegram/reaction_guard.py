@@ -34,17 +34,26 @@ from luka_bot.telegram.moderation_jobs import ApprovedMembers
 log = structlog.get_logger(__name__)
 
 NO_REACTIONS = ChatPermissions(
-    can_send_messages=True, can_send_audios=True, can_send_documents=True, can_send_photos=True,
-    can_send_videos=True, can_send_video_notes=True, can_send_voice_notes=True, can_send_polls=True,
-    can_send_other_messages=True, can_add_web_page_previews=True, can_react_to_messages=False,
-    can_invite_users=True)
+    can_send_messages=True,
+    can_send_audios=True,
+    can_send_documents=True,
+    can_send_photos=True,
+    can_send_videos=True,
+    can_send_video_notes=True,
+    can_send_voice_notes=True,
+    can_send_polls=True,
+    can_send_other_messages=True,
+    can_add_web_page_previews=True,
+    can_react_to_messages=False,
+    can_invite_users=True,
+)
 CLEAR_ONE_BY_ONE_MAX = 50
 
 
 @dataclass(frozen=True, slots=True)
 class ReactionPolicy:
-    spree_count: int = 8         # more than this many messages reacted to ...
-    spree_window: float = 60.0   # ... within this many seconds is a spree
+    spree_count: int = 8  # more than this many messages reacted to ...
+    spree_window: float = 60.0  # ... within this many seconds is a spree
     restrict_s: int = 3600
 
 
@@ -56,9 +65,19 @@ def _reaction_keys(reactions: list | None) -> set[str]:
 
 
 class ReactionGuard:
-    def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, group_settings: GroupSettingsRepository,
-                 reputation: ReputationStore, admins: AdminCache, audit: AuditLog,
-                 approved: ApprovedMembers | None, policy: ReactionPolicy) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        group_settings: GroupSettingsRepository,
+        reputation: ReputationStore,
+        admins: AdminCache,
+        audit: AuditLog,
+        approved: ApprovedMembers | None,
+        policy: ReactionPolicy,
+    ) -> None:
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -81,7 +100,8 @@ class ReactionGuard:
         if not settings.moderation_enabled:
             return None
         if await self._admins.is_admin(chat_id, user.id) or (
-                self._approved is not None and await self._approved.is_approved(chat_id, user.id)):
+            self._approved is not None and await self._approved.is_approved(chat_id, user.id)
+        ):
             return None
         now = time.time()
         stats = await self._reputation.stats(chat_id, user.id)
@@ -106,24 +126,32 @@ class ReactionGuard:
         reason = f"reacted to {len(reacted)} messages within {window:g} s"
         return await self._hold(event, "spree", reason, message_ids, settings.dry_run)
 
-    async def _hold(self, event: MessageReactionUpdated, decision: str, reason: str, message_ids: list[int],
-                    dry_run: bool) -> str | None:
+    async def _hold(
+        self, event: MessageReactionUpdated, decision: str, reason: str, message_ids: list[int], dry_run: bool
+    ) -> str | None:
         assert event.user is not None
         chat_id, user = event.chat.id, event.user
         name = user.full_name or user.username or str(user.id)
         held_key = self._keys.reaction_restricted(chat_id, user.id)
         if not await self._redis.set(held_key, "1", nx=True, ex=self.policy.restrict_s):
             return None  # already held: one restriction per burst
-        audit = {"kind": "reaction", "decision": f"reaction_{decision}", "user_id": user.id, "name": name,
-                 "reason": reason, "message_id": event.message_id}
+        audit = {
+            "kind": "reaction",
+            "decision": f"reaction_{decision}",
+            "user_id": user.id,
+            "name": name,
+            "reason": reason,
+            "message_id": event.message_id,
+        }
         if dry_run:
             await self._audit.write(chat_id, {**audit, "actions": "dry_run"})
             return decision
         actions: list[str] = []
         until = int(time.time()) + self.policy.restrict_s
         try:
-            await self._bot.restrict_chat_member(chat_id, user.id, permissions=NO_REACTIONS, until_date=until,
-                                                 use_independent_chat_permissions=True)
+            await self._bot.restrict_chat_member(
+                chat_id, user.id, permissions=NO_REACTIONS, until_date=until, use_independent_chat_permissions=True
+            )
             actions.append(f"no_reactions:{self.policy.restrict_s}")
         except TelegramAPIError as exc:
             # Not held: the next reaction tries again (the marker goes), and the audit says so.

@@ -11,7 +11,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "usage.lock": {
         "en": "Usage: /lock <type> [newcomers] — e.g. /lock sticker, /lock url newcomers, /lock all.\nTypes: {types}",
         "ru": "Использование: /lock <тип> [newcomers] — например /lock sticker, /lock url newcomers, /lock all.\n"
-              "Типы: {types}",
+        "Типы: {types}",
     },
     "usage.unlock": {
         "en": "Usage: /unlock <type> — e.g. /unlock sticker, /unlock all.\nTypes: {types}",

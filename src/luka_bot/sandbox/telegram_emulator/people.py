@@ -182,7 +182,7 @@ class PeopleActions(EmulatorState):
             base = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
         if kind == "photo":
             return kind, [{**base, "width": 1280, "height": 720, "file_size": 120000, **overrides}]
-        extras: dict[str, Any] = {
+        extras_by_kind: dict[str, dict[str, Any]] = {
             "video": {"width": 1280, "height": 720, "duration": 5},
             "document": {"file_name": "file.pdf", "mime_type": "application/pdf"},
             # A premium sticker: {"kind": "sticker", "premium_animation": {...}} or "type": "custom_emoji".
@@ -201,8 +201,8 @@ class PeopleActions(EmulatorState):
             "story": {"chat": {"id": -1009000000001, "type": "channel", "title": "Some channel"}, "id": 7},
             "game": {"title": "Game", "description": "A game",
                      "photo": [{"file_id": f"game-{unique}", "file_unique_id": f"g{unique}", "width": 640, "height": 360}]},
-        }[kind]
-        return kind, {**base, **extras, **overrides}
+        }
+        return kind, {**base, **extras_by_kind[kind], **overrides}
 
     def react(self, body: dict[str, Any]) -> None:
         """A user sets their reactions on a message: {"chat_id", "message_id", "from", "reaction": ["👍"]}

@@ -23,8 +23,9 @@ GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 NEWCOMER_WORDS = frozenset({"newcomers", "newcomer", "new", "новички", "новичкам"})
 
 
-async def _admin_call(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                      admins: AdminCache) -> str | None:
+async def _admin_call(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> str | None:
     """The group's language when an admin sent the command in a group; else says why and None."""
     if message.chat.type not in GROUP_CHATS:
         await message.answer(render(TEXTS, "groups_only", "en"))
@@ -44,8 +45,9 @@ def _with_locks(settings: GroupSettings, locks: dict[str, LockScope]) -> GroupSe
     return settings.model_copy(update={"locks": locks})
 
 
-async def lock(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-               admins: AdminCache) -> None:
+async def lock(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -63,8 +65,9 @@ async def lock(message: Message, command: CommandObject, group_settings: GroupSe
     await message.reply(render(TEXTS, key, lang, names=", ".join(names)))
 
 
-async def unlock(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                 admins: AdminCache) -> None:
+async def unlock(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -75,13 +78,15 @@ async def unlock(message: Message, command: CommandObject, group_settings: Group
     if not names:
         await message.reply(render(TEXTS, "usage.unlock", lang, types=_types()))
         return
-    await group_settings.update(message.chat.id,
-                                lambda s: _with_locks(s, {k: v for k, v in s.locks.items() if k not in names}))
+    await group_settings.update(
+        message.chat.id, lambda s: _with_locks(s, {k: v for k, v in s.locks.items() if k not in names})
+    )
     await message.reply(render(TEXTS, "unlocked", lang, names=", ".join(names)))
 
 
-async def list_locks(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                     admins: AdminCache) -> None:
+async def list_locks(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -91,8 +96,10 @@ async def list_locks(message: Message, command: CommandObject, group_settings: G
         return
     rows = [render(TEXTS, f"list.row.{locks[name].value}", lang, name=name) for name in LOCK_TYPES if name in locks]
     free = ", ".join(name for name in LOCK_TYPES if name not in locks) or "—"
-    await message.reply("\n".join([render(TEXTS, "list.title", lang), *rows, "",
-                                   render(TEXTS, "list.footer", lang, types=free)]), parse_mode="HTML")
+    await message.reply(
+        "\n".join([render(TEXTS, "list.title", lang), *rows, "", render(TEXTS, "list.footer", lang, types=free)]),
+        parse_mode="HTML",
+    )
 
 
 def create_router() -> Router:
