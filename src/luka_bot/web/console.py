@@ -39,6 +39,7 @@ from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.moderation.cascade import Assessment, Band, Cascade
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.moderation.locks import LOCK_TYPES, LockScope
 from luka_bot.moderation.verdict import (
     Action,
     Category,
@@ -46,7 +47,6 @@ from luka_bot.moderation.verdict import (
     ModerationRequest,
     TrustLevel,
 )
-from luka_bot.moderation.locks import LOCK_TYPES, LockScope
 from luka_bot.policy.edit import Operation, PolicyEditError, apply_edit, describe
 from luka_bot.policy.group import RULES_TEXT_MAX, GroupSettings, JudgeMode, Language
 from luka_bot.store.audit import AuditEntry, AuditLog
