@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message
     # A message the offline tiers could not settle waits this long (from its intake) for the judge.
     judge_deadline: float = Field(default=600.0, gt=0)
+    # Media spam: a picture within this many bits (of 64) of one marked /spam is its copy.
+    media_hash_distance: int = Field(default=10, ge=0, le=32)
+    # Largest file downloaded to hash it (getFile's size, checked before fetching).
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
+    # Reaction spam: a newcomer reacting to more than REACTION_SPREE_COUNT messages within
+    # REACTION_SPREE_WINDOW seconds is held from reacting for REACTION_RESTRICT seconds.
+    reaction_spree_count: int = Field(default=8, ge=2, le=1000)
+    reaction_spree_window: float = Field(default=60.0, gt=0, le=86400)
+    reaction_restrict: int = Field(default=3600, ge=30, le=366 * 86400)
     job_max_attempts: int = Field(default=5, ge=1)
     # A worker re-reads its own unfinished jobs at start by this name; give each worker process on
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from luka_bot.moderation.locks import LockScope
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
@@ -40,3 +41,5 @@ class GroupSettings(BaseModel):
     assistant_cooldown: int | None = Field(default=None, ge=0, le=86_400)
     rules: RulesPolicy = Field(default_factory=RulesPolicy)
     ladder: LadderPolicy = Field(default_factory=LadderPolicy)
+    # Content locks (/lock): lock name (moderation/locks.py LOCK_TYPES) -> who it applies to.
+    locks: dict[str, LockScope] = Field(default_factory=dict)

@@ -334,3 +334,32 @@ class Keys:
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:
         return f"{self.prefix}:rl:{scope}"
+
+    # --- media spam (/spam on a photo, sticker, GIF or video) ----------------------------
+    def media_hashes(self, chat_id: int) -> str:
+        """Sorted set: 64-bit perceptual hashes (16 hex digits) of media the admins marked as spam,
+        scored by when; no TTL, capped at MEDIA_BLOCKLIST_CAP members (the oldest leave first)."""
+        return f"{self.prefix}:mediahash:{chat_id}"
+
+    def media_files(self, chat_id: int) -> str:
+        """Sorted set: file_unique_id of media marked as spam (same file, no download), scored by
+        when; no TTL, capped at MEDIA_BLOCKLIST_CAP members."""
+        return f"{self.prefix}:mediafile:{chat_id}"
+
+    # --- reaction spam (message_reaction updates) ------------------------------------------
+    def reaction_activity(self, chat_id: int, user_id: int) -> str:
+        """Sorted set: message ids a member reacted to, scored by when; pruned to
+        REACTION_SPREE_WINDOW and expiring after it."""
+        return f"{self.prefix}:reacts:{chat_id}:{user_id}"
+
+    def reaction_restricted(self, chat_id: int, user_id: int) -> str:
+        """String, set once per restriction (SET NX) so a burst of reaction updates restricts once;
+        TTL REACTION_RESTRICT."""
+        return f"{self.prefix}:reactheld:{chat_id}:{user_id}"
+
+
+# Per group and per list: 5,000 hashes are ~0.6 MB in Redis and a ~5 µs scan in process
+# (bench/bench_media_hash.py); admins mark a few a day, so the cap is years of marks and still
+# bounds a runaway script.
+MEDIA_BLOCKLIST_CAP = 5_000
+
