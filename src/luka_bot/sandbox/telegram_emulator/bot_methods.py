@@ -438,6 +438,8 @@ class BotMethods(EmulatorState):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(timeout, 0.0)
         while True:
+            if self.closing:
+                return []   # the emulator is shutting down: answer now instead of holding the poll
             if generation != self._poll_generation:
                 raise BotApiError(409, CONFLICT)
             ready = [u for u in self.updates if self._is_wanted(u)][: max(1, min(limit, 100))]
