@@ -100,12 +100,12 @@ async def test_llm_down_gives_a_short_apology_not_a_traceback(stack):
 
 async def test_in_a_private_chat_every_message_is_answered(stack):
     c = stack.control
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{ALICE['id']}/start")
+    await c.start_private(ALICE['id'])
     await c.llm_script(contains="private question", reply="A private answer.")
     await c.post("a private question", chat_id=ALICE["id"])
 
     async def answered():
-        texts = [m["text"] for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{ALICE['id']}/messages")]
+        texts = [m["text"] for m in await c.private_messages(ALICE['id'])]
         return "A private answer." in texts
 
     await wait_for(answered, timeout=10)

@@ -25,20 +25,19 @@ def spam() -> str:
 
 
 async def status(c, user: dict, chat_id: int = GROUP) -> str:
-    return (await c._json("GET", f"{c.tg_url}/_emulator/chats/{chat_id}/members/{user['id']}"))["status"]
+    return (await c.member(chat_id, user['id']))["status"]
 
 
 async def set_status(c, user: dict, new: str) -> None:
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{user['id']}", {"status": new})
+    await c.set_member(GROUP, user['id'], new)
 
 
 async def press(c, message: dict, user: dict, label: str, chat_id: int = GROUP) -> dict:
     button = next(b for row in message["reply_markup"]["inline_keyboard"] for b in row if label in b["text"])
-    body = {"chat_id": chat_id, "message_id": message["message_id"], "from": user, "data": button["callback_data"]}
-    callback_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", body))["callback_query_id"]
+    callback_id = await c.press(chat_id, message["message_id"], user, button["callback_data"])
 
     async def answered():
-        answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+        answer = await c.callback_answer(callback_id)
         return answer if answer["answered"] else None
 
     return await wait_for(answered, timeout=5)
@@ -116,7 +115,7 @@ async def _no_sanction(sanctions, user: dict) -> bool:
 
 async def _set_up_log_chat(c) -> None:
     await c.post("admins only", user=OWNER, chat_id=LOG, chat_title="Admin log")
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{LOG}/admins", {"user_id": OWNER["id"]})
+    await c.make_admin(LOG, OWNER["id"])
     await c.post(f"/setlog {LOG}", user=OWNER)
     await bot_text(c, "now go to «Admin log»")
     await bot_text(c, "moderation log of «Test group»", chat_id=LOG)
@@ -179,7 +178,7 @@ async def test_confirm_keeps_the_sanction(stack):
 async def test_a_broken_log_chat_does_not_stop_enforcement(stack):
     c = stack.control
     await _set_up_log_chat(c)
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{LOG}/members/{c.bot_id}", {"status": "left"})
+    await c.set_member(LOG, c.bot_id, "left")
     spam_id = await c.post(spam(), user=BOB)
     await wait_for(lambda: deleted(c, spam_id), timeout=5)
     await bot_text(c, "Bob, this is a warning")
@@ -386,7 +385,7 @@ async def test_texts_follow_the_groups_language(stack):
 
 async def test_an_appeal_from_a_private_notice_reaches_the_admins_in_the_group_without_a_log_chat(stack):
     c = stack.control
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{BOB['id']}/start")
+    await c.start_private(BOB['id'])
     await c.post(spam(), user=BOB)
 
     async def dm():

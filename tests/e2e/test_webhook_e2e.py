@@ -67,8 +67,8 @@ async def hooked(embedded_redis_url: str) -> AsyncIterator[WebhookStack]:
 
 async def test_updates_arrive_by_webhook_and_go_through_the_same_intake(hooked):
     c = hooked.control
-    webhook = await c._json("GET", f"{c.tg_url}/bot123456:test-token/getWebhookInfo")
-    assert webhook["result"]["url"] == hooked.url
+    webhook = await c.bot_api("getWebhookInfo")
+    assert webhook["url"] == hooked.url
 
     question = await c.post(f"@{BOT_USERNAME} what is a webhook?", user=ALICE)
 
@@ -84,7 +84,7 @@ async def test_updates_arrive_by_webhook_and_go_through_the_same_intake(hooked):
         return any(m["message_id"] == spam_id and m["deleted_at"] for m in await c.messages())
 
     await wait_for(removed, timeout=15)
-    deliveries = await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries")
+    deliveries = await c.webhook_deliveries()
     assert deliveries and all(d["status"] == 200 for d in deliveries)
     assert not [x for x in await c.calls("getUpdates") if x["ok"]], "no polling in webhook mode"
 
@@ -108,6 +108,6 @@ async def test_stopping_deletes_the_webhook(hooked):
     c = hooked.control
     hooked.app.request_stop()
     await asyncio.wait_for(hooked.task, timeout=20)
-    info = await c._json("GET", f"{c.tg_url}/bot123456:test-token/getWebhookInfo")
-    assert info["result"]["url"] == ""
+    info = await c.bot_api("getWebhookInfo")
+    assert info["url"] == ""
     assert [x["ok"] for x in await c.calls("deleteWebhook")] == [True]
