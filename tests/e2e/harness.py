@@ -73,3 +73,49 @@ async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role:
     return app, task
 
 
+
+
+def sample(stack: Stack, name: str, **labels: str) -> float:
+    """The value of one Prometheus sample of the bot under test (0 when it was never set)."""
+    return stack.app.metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+async def audit_entry(stack: Stack, message_id: int, *, chat_id: int = GROUP,
+                      revision: int | None = None) -> dict[str, str] | None:
+    """The audit record of the moderation decision on a message (its newest, or that revision's).
+
+    Every judged message gets one, "allow" included, so a test waits for it before asserting that
+    nothing happened: without it, a slow worker would pass such an assertion by not having run yet."""
+    for entry in await stack.app.audit.recent(chat_id, count=1000):
+        fields = entry.fields
+        if fields.get("message_id") == str(message_id) and (revision is None or fields.get("revision") == str(revision)):
+            return fields
+    return None
+
+
+async def settled(stack: Stack | App) -> bool:
+    """Every moderation job and every notice taken in so far is finished (acked jobs are deleted
+    from their stream). With `jobs_taken_in` or an audit record first, it proves that whatever a
+    message would cause (a deletion, a notice, an announcement) has happened by now."""
+    app = stack.app if isinstance(stack, Stack) else stack
+    for queue in (app.queue, app.notice_queue):
+        backlog = await queue.backlog()
+        if backlog.length or backlog.delayed:
+            return False
+    return True
+
+
+def jobs_taken_in(stack: Stack) -> float:
+    """Moderation jobs intake wrote so far (one per group message or edit, whatever it decides)."""
+    return sample(stack, "luka_jobs_enqueued_total")
+
+
+def replies_ended(stack: Stack) -> float:
+    """Assistant replies over, whatever their outcome (counted after the reply's last message)."""
+    return sum(sample(stack, "luka_assistant_replies_total", outcome=o)
+               for o in ("completed", "truncated", "interrupted", "removed", "failed"))
+
+
+def handlers_idle(stack: Stack) -> bool:
+    """No fetched update is still in its handlers (with polling; the tests' default)."""
+    return stack.app.poller.in_flight == 0

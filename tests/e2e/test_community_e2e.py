@@ -3,7 +3,6 @@ chat, member commands and achievements, through the Telegram emulator over real 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 from luka_bot.policy.group import Language
@@ -12,7 +11,7 @@ from luka_bot.store.moderation_state import RedisSampleStore
 from luka_bot.moderation.learning import SampleLabel
 from luka_bot.telegram.durations import ACCEPTED_FORMATS
 
-from .harness import ALICE, BOB, GROUP, OWNER, wait_for
+from .harness import ALICE, BOB, GROUP, OWNER, audit_entry, settled, wait_for
 
 LOG = -1001000000777
 _variants = itertools.count(1)
@@ -95,7 +94,8 @@ async def test_the_ladder_warns_mutes_bans_and_respects_an_unban_in_telegram(sta
     await set_status(c, BOB, "member")
     await wait_for(lambda: _no_sanction(sanctions, BOB), timeout=5)
     clean = await c.post("sorry everyone, it will not happen again", user=BOB)
-    await asyncio.sleep(1.0)
+    await wait_for(lambda: audit_entry(stack, clean), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)
     assert await status(c, BOB) == "member" and not await deleted(c, clean)
     assert await successful_bans(c) == 1, "no ban on a stale flag"
 
@@ -103,7 +103,7 @@ async def test_the_ladder_warns_mutes_bans_and_respects_an_unban_in_telegram(sta
     fourth = await c.post(spam(), user=BOB)
     await wait_for(lambda: deleted(c, fourth), timeout=5)
     await wait_status(c, BOB, "kicked")
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: settled(stack), timeout=10)  # the fourth message's job is done
     assert await successful_bans(c) == 2
 
 
@@ -339,13 +339,10 @@ async def test_an_achievement_is_announced_once(stack):
         await reputation.record_message(GROUP, ALICE["id"], policy=policy)
     await c.post("my hundredth message, what a journey", user=ALICE)
     await bot_text(c, "Alice earned 💬 100 Messages", timeout=10)
-    await c.post("and one more", user=ALICE)
-
-    async def counted():
-        return (await reputation.stats(GROUP, ALICE["id"])).messages >= 101
-
-    await wait_for(counted, timeout=10)
-    await asyncio.sleep(0.5)
+    one_more = await c.post("and one more", user=ALICE)
+    await wait_for(lambda: audit_entry(stack, one_more), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)  # its job, and any announcement it queued, are done
+    assert (await reputation.stats(GROUP, ALICE["id"])).messages == 101
     announcements = [m for m in await c.bot_messages() if "100 Messages" in m["text"]]
     assert len(announcements) == 1
     assert "hundred_messages" in await reputation.earned(GROUP, ALICE["id"])
@@ -359,13 +356,10 @@ async def test_achievements_are_awarded_silently_when_announcements_are_off(stac
     reputation = stack.app.dispatcher["reputation"]
     for _ in range(99):
         await reputation.record_message(GROUP, BOB["id"], policy=settings.ladder)
-    await c.post("my hundredth message", user=BOB)
-
-    async def awarded():
-        return "hundred_messages" in await reputation.earned(GROUP, BOB["id"])
-
-    await wait_for(awarded, timeout=10)
-    await asyncio.sleep(0.5)
+    hundredth = await c.post("my hundredth message", user=BOB)
+    await wait_for(lambda: audit_entry(stack, hundredth), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)  # its job, and any announcement it queued, are done
+    assert "hundred_messages" in await reputation.earned(GROUP, BOB["id"])
     assert not [m for m in await c.bot_messages() if "100" in m["text"]]
 
 

@@ -152,7 +152,7 @@ async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_onc
     poster = asyncio.create_task(post_steadily())
     try:
         # Few enough violations that the group's notice pacing (20 a minute) does not slow them.
-        await wait_for(lambda: asyncio.sleep(0, len(posted) >= 6), timeout=20)
+        await wait_for(lambda: len(posted) >= 6, timeout=20)
         await redis_server.kill()
         phase = "outage"
         body = await wait_for(lambda: _unhealthy_because(c, app, "/healthz", "storage"), timeout=15)
@@ -160,11 +160,11 @@ async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_onc
         ready = await wait_for(lambda: _unhealthy_because(c, app, "/readyz", "storage"), timeout=15)
         assert ready["ready"] is False
         assert await metric(c, app, "luka_storage_up") == 0
-        await wait_for(lambda: asyncio.sleep(0, sum(1 for p in posted if p[2] == "outage") >= 16), timeout=30)
+        await wait_for(lambda: sum(1 for p in posted if p[2] == "outage") >= 16, timeout=30)
         phase = "after"
         await redis_server.start()
         await wait_for(lambda: _healthy(c, app), timeout=30)
-        await wait_for(lambda: asyncio.sleep(0, sum(1 for p in posted if p[2] == "after") >= 4), timeout=20)
+        await wait_for(lambda: sum(1 for p in posted if p[2] == "after") >= 4, timeout=20)
         posting = False
         await poster
 

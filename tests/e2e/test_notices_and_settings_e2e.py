@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from luka_bot.texts import render
 from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
 
-from .harness import ALICE, BOB, GROUP, OWNER, wait_for
+from .harness import ALICE, BOB, GROUP, OWNER, jobs_taken_in, settled, wait_for
 
 SPAM = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
 
@@ -48,7 +46,7 @@ async def test_a_member_who_started_the_bot_is_told_privately(stack):
     notice = (await wait_for(dm, timeout=10))[0]
     assert "Test group" in notice
     assert by_id_deleted(await c.messages(), message)
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: settled(stack), timeout=10)  # every notice of that message is sent
     assert not [m for m in await c.bot_messages() if "Bob" in m["text"]], "no public notice when a DM was sent"
 
 
@@ -85,8 +83,10 @@ async def test_settings_menu_is_for_admins_only(stack):
 
     await wait_for(switched_off, timeout=5)
     assert not (await stack.app.dispatcher["group_settings"].get(GROUP)).moderation_enabled
+    taken_in = jobs_taken_in(stack)
     spam = await c.post(SPAM, user=BOB)
-    await asyncio.sleep(1.0)
+    # Its job is written and done: with moderation off it decides nothing (and audits nothing).
+    await wait_for(lambda: jobs_taken_in(stack) > taken_in and settled(stack), timeout=10)
     assert not by_id_deleted(await c.messages(), spam), "moderation off: nothing is removed"
 
 
@@ -125,7 +125,8 @@ async def test_a_member_promoted_in_telegram_is_an_admin_at_once(stack):
 
     await wait_for(refusal, timeout=5)
     await c.make_admin(GROUP, ALICE["id"])
-    await asyncio.sleep(0.3)  # the chat_member update drops the cached list
+    # The chat_member update drops the cached admin list: then ALICE reads as an admin.
+    await wait_for(lambda: stack.app.dispatcher["admins"].is_admin(GROUP, ALICE["id"]), timeout=5)
     await c.post("/settings", user=ALICE)
 
     async def menu():

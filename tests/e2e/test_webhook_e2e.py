@@ -53,7 +53,7 @@ async def hooked(embedded_redis_url: str) -> AsyncIterator[WebhookStack]:
     app = await build_app(settings, Role.ALL)
     task = asyncio.create_task(app.run())
     session = aiohttp.ClientSession()
-    await wait_for(lambda: asyncio.sleep(0, app.health.is_ready()), timeout=15)
+    await wait_for(lambda: app.health.is_ready(), timeout=15)
     try:
         yield WebhookStack(Control(session, tg_url, llm_url), app, task, url)
     finally:
