@@ -448,10 +448,13 @@ class BotMethods(EmulatorState):
             if ready or remaining <= 0:
                 return copy.deepcopy(ready)
             event = self._update_event
+            self.polls_waiting += 1
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 pass
+            finally:
+                self.polls_waiting -= 1
 
     def _is_wanted(self, update: dict[str, Any]) -> bool:
         kind = next((key for key in update if key != "update_id"), None)

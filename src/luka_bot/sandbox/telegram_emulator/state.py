@@ -160,6 +160,7 @@ class EmulatorState:
         # Set on shutdown: a held getUpdates answers at once, so the server need not wait out its
         # shutdown_timeout for the bot's long poll (that wait was over a second per test).
         self.closing = False
+        self.polls_waiting = 0   # getUpdates calls holding for updates now (tests wait on it)
         # Update ids only grow, across resets too: a polling bot's offset must never skip new ones.
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
