@@ -10,7 +10,7 @@ from typing import Any
 
 
 async def wait_for(check: Callable[[], Awaitable[Any] | Any], *, timeout: float = 10.0,
-                   interval: float = 0.02) -> Any:
+                   interval: float = 0.05) -> Any:
     """Poll `check` (sync or async) until it returns something truthy and return that; fail with
     the last value seen. The one way tests wait for an event they cannot subscribe to: a fixed
     sleep either wastes time or, under load, passes before the event happened."""

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from luka_bot.app import App, build_app
-from luka_bot.sandbox.llm_emulator import start_llm_emulator
-from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.sandbox.control_client import EmulatorClient
 from luka_bot.settings import Role, load_settings
 from tests.helpers import wait_for
