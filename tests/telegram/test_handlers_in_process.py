@@ -7,6 +7,7 @@ the end-to-end suite needs the emulators and a polling bot.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -228,7 +229,10 @@ def callback(user: dict[str, Any], data: str) -> Update:
                "from": BOT.model_dump(), "text": "settings"}
     query = {"id": f"cb{user['id']}{data}", "from": {"is_bot": False, **user}, "chat_instance": "ci",
              "message": message, "data": data}
-    return Update.model_validate({"update_id": 900_000 + hash(data) % 1000, "callback_query": query})
+    return Update.model_validate({"update_id": next(_callback_updates), "callback_query": query})
+
+
+_callback_updates = itertools.count(900_000)  # each press a new update, as Telegram sends it
 
 
 def _as_reply(message: Message | None) -> dict[str, Any]:
