@@ -9,9 +9,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
+
+from luka_bot.sandbox.control_client import EmulatorClient
 
 ROOT = Path(__file__).resolve().parents[1]
 ALICE = {"id": 1001, "first_name": "Alice"}
@@ -36,23 +37,11 @@ def summary(values: list[float]) -> dict[str, float]:
             "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
 
 
-class Http:
-    def __init__(self, session: aiohttp.ClientSession, tg_url: str, llm_url: str) -> None:
-        self.session, self.tg_url, self.llm_url = session, tg_url, llm_url
-
-    async def json(self, method: str, url: str, body: Any = None) -> Any:
-        async with self.session.request(method, url, json=body) as response:
-            payload = await response.json()
-            if response.status >= 400:
-                raise RuntimeError(f"{method} {url}: {response.status} {payload}")
-            return payload
+class Http(EmulatorClient):
+    """The emulators' control client (shared with the tests), with the benchmarks' way to post."""
 
     async def post(self, chat_id: int, user: dict, text: str) -> dict:
-        return await self.json("POST", f"{self.tg_url}/_emulator/messages",
-                               {"chat_id": chat_id, "chat_title": f"Bench {chat_id}", "from": user, "text": text})
-
-    async def messages(self, chat_id: int) -> list[dict]:
-        return await self.json("GET", f"{self.tg_url}/_emulator/chats/{chat_id}/messages")
+        return await self.send(chat_id, user, text, chat_title=f"Bench {chat_id}")
 
 
 async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tuple[asyncio.subprocess.Process, int]:

@@ -97,12 +97,12 @@ async def main() -> None:
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
         for batch in batches:
-            await http.json("POST", f"{http.llm_url}/_llm/reset", {})
-            await http.json("POST", f"{http.llm_url}/_llm/config", {"judge_delay": args.judge, "slots": 1})
+            await http.llm_reset()
+            await http.llm_config(judge_delay=args.judge, slots=1)
             # Enough messages that the server never runs dry within the window.
             messages = int(args.window / args.judge * batch * 1.5) + 8
             row = await run_case(http, redis, valkey.url, tmp, batch=batch, messages=messages, window=args.window)
-            requests = await http.json("GET", f"{http.llm_url}/_llm/requests")
+            requests = await http.llm_requests()
             row["llm_calls"] = len(requests)
             results.append(row)
     await redis.aclose()

@@ -35,18 +35,18 @@ OWNER = {"id": 1000, "first_name": "Olga"}
 async def one_run(http: Http, redis, joins: int, seconds: float, run: int) -> dict:
     chat_id = GROUP - run
     await http.post(chat_id, OWNER, "the group opens")
-    await http.json("POST", f"{http.tg_url}/_emulator/chats/{chat_id}/admins", {"user_id": OWNER["id"]})
+    await http.make_admin(chat_id, OWNER["id"])
     await redis.set(f"luka:group:{chat_id}:gate", json.dumps({"captcha_enabled": True}))
     raiders = [{"id": 10_000_000 + run * 100_000 + i, "first_name": f"Raider {i}"} for i in range(joins)]
-    calls_before = len(await http.json("GET", f"{http.tg_url}/_emulator/calls"))
+    calls_before = len(await http.calls())
     started = time.monotonic()
     for raider in raiders:
-        await http.json("POST", f"{http.tg_url}/_emulator/chats/{chat_id}/join", {"from": raider})
-        await http.json("POST", f"{http.tg_url}/_emulator/clock", {"advance": seconds / joins})
+        await http.join(chat_id, raider)
+        await http.advance_clock(seconds / joins)
     sent = time.monotonic() - started
     ids = {r["id"] for r in raiders}
     while True:
-        members = await http.json("GET", f"{http.tg_url}/_emulator/chats/{chat_id}/members")
+        members = await http.members(chat_id)
         free = [m for m in members if m["user_id"] in ids and m["status"] == "member"]
         if not free or time.monotonic() - started > 120:
             break
@@ -59,7 +59,7 @@ async def one_run(http: Http, redis, joins: int, seconds: float, run: int) -> di
     joins_before_raid = len([d for d in decisions[:raid_at] if d in ("held", "admitted")]) if raid_at is not None else None
     messages = await http.messages(chat_id)
     visible = [m for m in messages if m["from"]["is_bot"] and not m["deleted_at"]]
-    calls = (await http.json("GET", f"{http.tg_url}/_emulator/calls"))[calls_before:]
+    calls = (await http.calls())[calls_before:]
     by_method: dict[str, int] = {}
     for call in calls:
         by_method[call["method"]] = by_method.get(call["method"], 0) + 1

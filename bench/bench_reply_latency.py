@@ -100,9 +100,8 @@ async def main() -> None:
     _llm, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        await http.json("POST", f"{http.llm_url}/_llm/config",
-                        {"first_token_delay": args.first_token, "token_delay": 0.02, "judge_delay": args.judge})
-        await http.json("POST", f"{http.llm_url}/_llm/script", {"contains": "benchspam", "verdict": SPAM_VERDICT})
+        await http.llm_config(first_token_delay=args.first_token, token_delay=0.02, judge_delay=args.judge)
+        await http.llm_script(contains="benchspam", verdict=SPAM_VERDICT)
         results = {}
         for label, moderation, base in (("moderation_off", False, -1002000000000), ("moderation_on", True, -1003000000000)):
             await redis.flushall()  # each case starts with an empty job stream

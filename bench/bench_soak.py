@@ -108,7 +108,7 @@ async def main() -> None:
            "JOB_RECLAIM_IDLE": "10"}
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        await http.json("POST", f"{http.llm_url}/_llm/script", {"contains": "plutocoin", "verdict": SPAM_VERDICT})
+        await http.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
         bot, web_port = await start_bot(http, env, tmp / "data")
         started = time.monotonic()
         end = started + args.minutes * 60
@@ -137,14 +137,12 @@ async def main() -> None:
                 if args.faults and rng.random() < 0.5:
                     if rng.random() < 0.5:
                         kills["429"] += 1
-                        await http.json("POST", f"{http.tg_url}/_emulator/faults", {
-                            "method": "deleteMessages", "error_code": 429, "retry_after": rng.randint(1, 5),
-                            "times": rng.randint(3, 10)})
+                        await http.fault("deleteMessages", 429, retry_after=rng.randint(1, 5),
+                                         times=rng.randint(3, 10))
                     else:
                         kills["llm"] += 1
                         fault = rng.choice(["500", "timeout", "garbage_verdict"])
-                        await http.json("POST", f"{http.llm_url}/_llm/config",
-                                        {"fault": fault, "fault_times": rng.randint(3, 10)})
+                        await http.llm_config(fault=fault, fault_times=rng.randint(3, 10))
                 elif rng.random() < 0.5:
                     bot.kill()
                     await bot.wait()
@@ -186,7 +184,7 @@ async def main() -> None:
         drain_s = time.monotonic() - drained_at
         rss.append((time.monotonic() - started, vm_rss_mib(bot.pid)))
         sampler.cancel()
-        calls = await http.json("GET", f"{http.tg_url}/_emulator/calls")
+        calls = await http.calls()
         bot.terminate()
         await bot.wait()
         await client.aclose()

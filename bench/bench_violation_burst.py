@@ -34,7 +34,7 @@ async def main(violations: int, timeout: float) -> None:
     _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        await http.json("POST", f"{http.llm_url}/_llm/script", {"contains": "burstcoin", "verdict": VERDICT})
+        await http.llm_script(contains="burstcoin", verdict=VERDICT)
         with tempfile.TemporaryDirectory() as data_dir:
             process, _ = await start_bot(http, {"LLM_JUDGE": "all"}, Path(data_dir))
             try:
@@ -47,7 +47,7 @@ async def main(violations: int, timeout: float) -> None:
                         if message["message_id"] in posted and message["deleted_at"] and message["message_id"] not in deleted_after:
                             deleted_after[message["message_id"]] = time.monotonic() - started
                     await asyncio.sleep(0.1)
-                calls = await http.json("GET", f"{http.tg_url}/_emulator/calls")
+                calls = await http.calls()
                 per_message: dict[int, int] = {}
                 for call in calls:
                     if call["ok"] and call["method"] in ("deleteMessage", "deleteMessages"):

@@ -213,6 +213,10 @@ class App:
                     # nothing, so the updates it sees are delivered again to the polling loop.
                     await self.bot(RawGetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
                     self.health.mark_polled()
+                    # Startup handlers (the command menus) ran under start_polling; the own poller
+                    # must emit them itself, as webhook mode does.
+                    await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher,
+                                                       **self.dispatcher.workflow_data)
                     tasks.append(asyncio.create_task(self.poller.run(bots=[self.bot]), name="polling"))
                 log.info("bot.started", username=me.username, role=self.role.value,
                          updates="webhook" if self.webhook_mode else "polling")

@@ -26,7 +26,7 @@ async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> Asyn
     # OWNER opens the group and is made its admin (as an admin would be in Telegram); the tests'
     # other members are plain members.
     await control.post("Welcome to the test group!", user=OWNER, chat_id=GROUP)
-    await control._json("POST", f"{tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": OWNER["id"]})
+    await control.make_admin(GROUP, OWNER["id"])
     try:
         yield Stack(control, app, overrides)
     finally:

@@ -7,16 +7,14 @@ with a key prefix of its own.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
-
 from luka_bot.app import App, build_app
+from luka_bot.sandbox.control_client import EmulatorClient
 from luka_bot.settings import Role, load_settings
+from tests.helpers import wait_for
 
 GROUP = -1001000000001
 OWNER = {"id": 1000, "first_name": "Olga", "username": "owner"}  # made an admin of the test group
@@ -25,70 +23,28 @@ BOB = {"id": 1002, "first_name": "Bob", "username": "bob"}
 BOT_USERNAME = "luka_test_bot"
 
 
-@dataclass
-class Control:
-    """The emulators' control APIs, as a test drives them."""
-
-    session: aiohttp.ClientSession
-    tg_url: str
-    llm_url: str
-    bot_id: int = 123456
-
-    async def _json(self, method: str, url: str, body: Any = None) -> Any:
-        async with self.session.request(method, url, json=body) as response:
-            payload = await response.json()
-            if response.status >= 400:
-                raise AssertionError(f"{method} {url} -> {response.status}: {payload}")
-            return payload
+class Control(EmulatorClient):
+    """The shared control-API client with this suite's defaults: ALICE writes in GROUP."""
 
     async def post(self, text: str, *, user: dict = ALICE, chat_id: int = GROUP, reply_to: int | None = None,
                    **extra: Any) -> int:
-        body = {"chat_id": chat_id, "chat_title": "Test group", "from": user, "text": text, **extra}
-        if reply_to is not None:
-            body["reply_to_message_id"] = reply_to
-        return (await self._json("POST", f"{self.tg_url}/_emulator/messages", body))["message_id"]
+        extra.setdefault("chat_title", "Test group")
+        sent = await self.send(chat_id, user, text, reply_to=reply_to, **extra)
+        return int(sent["message_id"])
 
-    async def edit(self, message_id: int, text: str, *, chat_id: int = GROUP) -> None:
-        await self._json("POST", f"{self.tg_url}/_emulator/messages/edit",
-                         {"chat_id": chat_id, "message_id": message_id, "text": text})
+    async def edit(self, message_id: int, text: str, *, chat_id: int = GROUP) -> None:  # type: ignore[override]
+        await super().edit(chat_id, message_id, text)
 
     async def messages(self, chat_id: int = GROUP) -> list[dict]:
-        return await self._json("GET", f"{self.tg_url}/_emulator/chats/{chat_id}/messages")
+        return await super().messages(chat_id)
 
     async def bot_messages(self, chat_id: int = GROUP, reply_to: int | None = None) -> list[dict]:
         return [m for m in await self.messages(chat_id) if m["from"]["is_bot"]
                 and (reply_to is None or m["reply_to_message_id"] == reply_to)]
 
-    async def calls(self, method: str | None = None) -> list[dict]:
-        calls = await self._json("GET", f"{self.tg_url}/_emulator/calls")
-        return [c for c in calls if method is None or c["method"] == method]
-
-    async def fault(self, method: str, error_code: int, times: int = 1, retry_after: int | None = None) -> None:
-        body: dict[str, Any] = {"method": method, "error_code": error_code, "times": times}
-        if retry_after is not None:
-            body["retry_after"] = retry_after
-        await self._json("POST", f"{self.tg_url}/_emulator/faults", body)
-
-    async def llm_config(self, **config: Any) -> None:
-        await self._json("POST", f"{self.llm_url}/_llm/config", config)
-
-    async def llm_script(self, **rule: Any) -> None:
-        await self._json("POST", f"{self.llm_url}/_llm/script", rule)
-
-    async def llm_requests(self) -> list[dict]:
-        return await self._json("GET", f"{self.llm_url}/_llm/requests")
-
-
-async def wait_for(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy; fail with the last value seen."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+    async def status(self, user: dict, chat_id: int = GROUP) -> str:
+        """The member's status in the chat: "member", "restricted", "kicked", ..."""
+        return str((await self.member(chat_id, user["id"]))["status"])
 
 
 @dataclass
@@ -113,7 +69,53 @@ async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role:
     app = await build_app(settings, role)
     task = asyncio.create_task(app.run())
     ready = (lambda: app.health.worker_running) if role is Role.WORKER else app.health.is_ready
-    await wait_for(lambda: asyncio.sleep(0, ready()), timeout=15)
+    await wait_for(ready, timeout=15)
     return app, task
 
 
+
+
+def sample(stack: Stack, name: str, **labels: str) -> float:
+    """The value of one Prometheus sample of the bot under test (0 when it was never set)."""
+    return stack.app.metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+async def audit_entry(stack: Stack, message_id: int, *, chat_id: int = GROUP,
+                      revision: int | None = None) -> dict[str, str] | None:
+    """The audit record of the moderation decision on a message (its newest, or that revision's).
+
+    Every judged message gets one, "allow" included, so a test waits for it before asserting that
+    nothing happened: without it, a slow worker would pass such an assertion by not having run yet."""
+    for entry in await stack.app.audit.recent(chat_id, count=1000):
+        fields = entry.fields
+        if fields.get("message_id") == str(message_id) and (revision is None or fields.get("revision") == str(revision)):
+            return fields
+    return None
+
+
+async def settled(stack: Stack | App) -> bool:
+    """Every moderation job and every notice taken in so far is finished (acked jobs are deleted
+    from their stream). With `jobs_taken_in` or an audit record first, it proves that whatever a
+    message would cause (a deletion, a notice, an announcement) has happened by now."""
+    app = stack.app if isinstance(stack, Stack) else stack
+    for queue in (app.queue, app.notice_queue):
+        backlog = await queue.backlog()
+        if backlog.length or backlog.delayed:
+            return False
+    return True
+
+
+def jobs_taken_in(stack: Stack) -> float:
+    """Moderation jobs intake wrote so far (one per group message or edit, whatever it decides)."""
+    return sample(stack, "luka_jobs_enqueued_total")
+
+
+def replies_ended(stack: Stack) -> float:
+    """Assistant replies over, whatever their outcome (counted after the reply's last message)."""
+    return sum(sample(stack, "luka_assistant_replies_total", outcome=o)
+               for o in ("completed", "truncated", "interrupted", "removed", "failed"))
+
+
+def handlers_idle(stack: Stack) -> bool:
+    """No fetched update is still in its handlers (with polling; the tests' default)."""
+    return stack.app.poller.in_flight == 0

@@ -51,7 +51,7 @@ async def _request_with(c, needle: str) -> dict:
 
 
 async def _private_texts(c, user_id: int) -> list[str]:
-    return [m["text"] for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{user_id}/messages")]
+    return [m["text"] for m in await c.private_messages(user_id)]
 
 
 # --- context hygiene ----------------------------------------------------------------------------
@@ -81,7 +81,7 @@ async def test_a_chat_title_and_a_name_carrying_instructions_stay_inside_the_dat
 async def test_a_private_conversation_and_another_group_never_enter_a_groups_prompt(stack):
     c = stack.control
     await c.post("hello everyone")                       # Alice is a member: she may ask in private
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{ALICE['id']}/start")
+    await c.start_private(ALICE["id"])
     await c.llm_script(contains="pineapple", reply="Noted.")
     await c.post("my bank pin is pineapple-4242, remember it", chat_id=ALICE["id"])
     await wait_for(lambda: _contains(_private_texts(c, ALICE["id"]), "Noted."), timeout=15)
@@ -241,7 +241,7 @@ async def test_a_summary_leaves_out_a_deleted_spam_and_goes_private_when_started
     assert lines[1]["text"] == "Let's meet on Friday at the <library>"
     assert "casino" not in json.dumps(request["messages"]) and "/summary" not in json.dumps(lines)
     # Alice has started the bot: her summary comes in private, the group gets one line.
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{ALICE['id']}/start")
+    await c.start_private(ALICE["id"])
     mine = await c.post("/summary 30m", user=ALICE)
     assert [m["text"] for m in await _answered(c, mine)] == [render(TEXTS, "summary.sent_private", "en")]
     await wait_for(lambda: _contains(_private_texts(c, ALICE["id"]), "Alice and Bob agreed to meet on Friday."))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from luka_bot.policy.group import Language
 from luka_bot.texts import render
 from luka_bot.texts.assistant import TEXTS
 
-from .harness import ALICE, BOB, BOT_USERNAME, GROUP, wait_for
+from .harness import ALICE, BOB, BOT_USERNAME, GROUP, audit_entry, handlers_idle, replies_ended, sample, wait_for
 
 
 async def final_reply(control, question_id: int, expected: str, timeout: float = 15.0) -> list[dict]:
@@ -56,7 +54,10 @@ async def test_ask_command_and_unaddressed_messages(stack):
     ignored = await c.post("just chatting with friends, two plus two")
     asked = await c.post("/ask two plus two?")
     await final_reply(c, asked, "Four.")
-    await asyncio.sleep(0.3)
+    # Its moderation job proves the unaddressed message was taken in; no handler is left running.
+    await wait_for(lambda: audit_entry(stack, ignored), timeout=10)
+    await wait_for(lambda: handlers_idle(stack), timeout=10)
+    assert replies_ended(stack) == 1, "only /ask was answered"
     assert await c.bot_messages(reply_to=ignored) == []
 
 
@@ -102,12 +103,12 @@ async def test_in_a_private_chat_every_message_is_answered(stack):
     c = stack.control
     # By default private use is for members of a group the bot serves: Alice posted in one.
     await c.post("hello everyone")
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{ALICE['id']}/start")
+    await c.start_private(ALICE['id'])
     await c.llm_script(contains="private question", reply="A private answer.")
     await c.post("a private question", chat_id=ALICE["id"])
 
     async def answered():
-        texts = [m["text"] for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{ALICE['id']}/messages")]
+        texts = [m["text"] for m in await c.private_messages(ALICE['id'])]
         return "A private answer." in texts
 
     await wait_for(answered, timeout=10)
@@ -121,7 +122,7 @@ async def test_shutdown_lets_a_streaming_answer_finish(stack):
     question = await c.post(f"@{BOT_USERNAME} tell me a long story")
     await wait_for(lambda: c.bot_messages(reply_to=question), timeout=5)
     stack.app.request_stop()  # SIGTERM in the middle of the answer
-    await asyncio.sleep(4)
+    await wait_for(lambda: replies_ended(stack), timeout=15)
     replies = await c.bot_messages(reply_to=question)
     assert [m["text"] for m in replies] == [answer]
 
@@ -136,10 +137,6 @@ async def test_an_empty_ask_gets_a_usage_hint_that_is_tracked_like_a_reply(stack
 
 # --- answers that end early: how the chat shows it ---------------------------------------------
 
-def _sample(stack, name: str, **labels: str) -> float:
-    return stack.app.metrics.registry.get_sample_value(name, labels) or 0.0
-
-
 async def test_a_stream_the_server_cuts_short_is_marked_interrupted_and_counted(stack):
     # What llama-cpp-python's server does when another request arrives: half the answer, then a
     # bare [DONE] with no finish_reason. It must not be shown (or logged) as a finished answer.
@@ -151,10 +148,10 @@ async def test_a_stream_the_server_cuts_short_is_marked_interrupted_and_counted(
     mark = render(TEXTS, "llm_interrupted", "en")
     replies = await wait_for(lambda: _ending_with(c, question, mark), timeout=15)
     assert replies[0]["text"] == " ".join(f"word{n}" for n in range(10)) + "\n\n" + mark
-    assert _sample(stack, "luka_llm_failures_total", purpose="assistant", reason="interrupted") == 1
-    assert _sample(stack, "luka_llm_stream_endings_total", ending="interrupted") == 1
-    await wait_for(lambda: asyncio.sleep(0, _sample(stack, "luka_assistant_replies_total", outcome="interrupted")))
-    assert _sample(stack, "luka_assistant_replies_total", outcome="completed") == 0
+    assert sample(stack, "luka_llm_failures_total", purpose="assistant", reason="interrupted") == 1
+    assert sample(stack, "luka_llm_stream_endings_total", ending="interrupted") == 1
+    await wait_for(lambda: sample(stack, "luka_assistant_replies_total", outcome="interrupted"))
+    assert sample(stack, "luka_assistant_replies_total", outcome="completed") == 0
 
 
 @pytest.mark.parametrize("stack", [{"assistant_max_tokens": 16}], indirect=True)
@@ -169,7 +166,7 @@ async def test_an_answer_that_reaches_max_tokens_is_marked_truncated_in_russian(
     assert replies[0]["text"] == " ".join(f"слово{n}" for n in range(16)) + "\n\n" + mark
     sent = [r for r in await c.llm_requests() if r.get("stream")]
     assert sent[-1]["max_tokens"] == 16
-    assert _sample(stack, "luka_llm_stream_endings_total", ending="truncated") == 1
+    assert sample(stack, "luka_llm_stream_endings_total", ending="truncated") == 1
 
 
 async def _ending_with(c, question: int, mark: str) -> list[dict] | None:
@@ -203,7 +200,7 @@ async def test_when_telegram_fails_every_send_for_a_while_an_apology_follows_whe
     replies = await wait_for(lambda: c.bot_messages(reply_to=question), timeout=30)
     assert [m["text"] for m in replies] == [apology]
     assert [s["error_code"] for s in await c.calls("sendMessage") if not s["ok"]] == [502] * 5
-    await wait_for(lambda: asyncio.sleep(0, _sample(stack, "luka_assistant_failures_total", reason="delivery")))
+    await wait_for(lambda: sample(stack, "luka_assistant_failures_total", reason="delivery"))
 
 
 async def test_a_429_storm_on_edits_is_waited_out_and_the_reply_finished(stack):

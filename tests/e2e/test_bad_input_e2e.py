@@ -91,7 +91,7 @@ async def test_a_channel_posting_spam_as_itself_is_barred_as_a_sender_chat(stack
             "chat_id": GROUP, "from": BOB, "text": "still here", "sender_chat": brand}) as response:
         assert response.status == 403
     # Bob himself is not sanctioned for what the channel posted.
-    assert (await c._json("GET", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{BOB['id']}"))["status"] == "member"
+    assert (await c.member(GROUP, BOB['id']))["status"] == "member"
 
 
 async def _deleted(c, message_id: int) -> bool:

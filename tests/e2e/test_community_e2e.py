@@ -3,7 +3,6 @@ chat, member commands and achievements, through the Telegram emulator over real 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 from luka_bot.moderation.learning import SampleLabel
@@ -12,7 +11,7 @@ from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.moderation_state import RedisSampleStore
 from luka_bot.telegram.durations import ACCEPTED_FORMATS
 
-from .harness import ALICE, BOB, GROUP, OWNER, wait_for
+from .harness import ALICE, BOB, GROUP, OWNER, audit_entry, settled, wait_for
 
 LOG = -1001000000777
 _variants = itertools.count(1)
@@ -25,20 +24,19 @@ def spam() -> str:
 
 
 async def status(c, user: dict, chat_id: int = GROUP) -> str:
-    return (await c._json("GET", f"{c.tg_url}/_emulator/chats/{chat_id}/members/{user['id']}"))["status"]
+    return (await c.member(chat_id, user['id']))["status"]
 
 
 async def set_status(c, user: dict, new: str) -> None:
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{user['id']}", {"status": new})
+    await c.set_member(GROUP, user['id'], new)
 
 
 async def press(c, message: dict, user: dict, label: str, chat_id: int = GROUP) -> dict:
     button = next(b for row in message["reply_markup"]["inline_keyboard"] for b in row if label in b["text"])
-    body = {"chat_id": chat_id, "message_id": message["message_id"], "from": user, "data": button["callback_data"]}
-    callback_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", body))["callback_query_id"]
+    callback_id = await c.press(chat_id, message["message_id"], user, button["callback_data"])
 
     async def answered():
-        answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+        answer = await c.callback_answer(callback_id)
         return answer if answer["answered"] else None
 
     return await wait_for(answered, timeout=5)
@@ -96,7 +94,8 @@ async def test_the_ladder_warns_mutes_bans_and_respects_an_unban_in_telegram(sta
     await set_status(c, BOB, "member")
     await wait_for(lambda: _no_sanction(sanctions, BOB), timeout=5)
     clean = await c.post("sorry everyone, it will not happen again", user=BOB)
-    await asyncio.sleep(1.0)
+    await wait_for(lambda: audit_entry(stack, clean), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)
     assert await status(c, BOB) == "member" and not await deleted(c, clean)
     assert await successful_bans(c) == 1, "no ban on a stale flag"
 
@@ -104,7 +103,7 @@ async def test_the_ladder_warns_mutes_bans_and_respects_an_unban_in_telegram(sta
     fourth = await c.post(spam(), user=BOB)
     await wait_for(lambda: deleted(c, fourth), timeout=5)
     await wait_status(c, BOB, "kicked")
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: settled(stack), timeout=10)  # the fourth message's job is done
     assert await successful_bans(c) == 2
 
 
@@ -116,7 +115,7 @@ async def _no_sanction(sanctions, user: dict) -> bool:
 
 async def _set_up_log_chat(c) -> None:
     await c.post("admins only", user=OWNER, chat_id=LOG, chat_title="Admin log")
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{LOG}/admins", {"user_id": OWNER["id"]})
+    await c.make_admin(LOG, OWNER["id"])
     await c.post(f"/setlog {LOG}", user=OWNER)
     await bot_text(c, "now go to «Admin log»")
     await bot_text(c, "moderation log of «Test group»", chat_id=LOG)
@@ -179,7 +178,7 @@ async def test_confirm_keeps_the_sanction(stack):
 async def test_a_broken_log_chat_does_not_stop_enforcement(stack):
     c = stack.control
     await _set_up_log_chat(c)
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{LOG}/members/{c.bot_id}", {"status": "left"})
+    await c.set_member(LOG, c.bot_id, "left")
     spam_id = await c.post(spam(), user=BOB)
     await wait_for(lambda: deleted(c, spam_id), timeout=5)
     await bot_text(c, "Bob, this is a warning")
@@ -340,13 +339,10 @@ async def test_an_achievement_is_announced_once(stack):
         await reputation.record_message(GROUP, ALICE["id"], policy=policy)
     await c.post("my hundredth message, what a journey", user=ALICE)
     await bot_text(c, "Alice earned 💬 100 Messages", timeout=10)
-    await c.post("and one more", user=ALICE)
-
-    async def counted():
-        return (await reputation.stats(GROUP, ALICE["id"])).messages >= 101
-
-    await wait_for(counted, timeout=10)
-    await asyncio.sleep(0.5)
+    one_more = await c.post("and one more", user=ALICE)
+    await wait_for(lambda: audit_entry(stack, one_more), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)  # its job, and any announcement it queued, are done
+    assert (await reputation.stats(GROUP, ALICE["id"])).messages == 101
     announcements = [m for m in await c.bot_messages() if "100 Messages" in m["text"]]
     assert len(announcements) == 1
     assert "hundred_messages" in await reputation.earned(GROUP, ALICE["id"])
@@ -360,13 +356,10 @@ async def test_achievements_are_awarded_silently_when_announcements_are_off(stac
     reputation = stack.app.dispatcher["reputation"]
     for _ in range(99):
         await reputation.record_message(GROUP, BOB["id"], policy=settings.ladder)
-    await c.post("my hundredth message", user=BOB)
-
-    async def awarded():
-        return "hundred_messages" in await reputation.earned(GROUP, BOB["id"])
-
-    await wait_for(awarded, timeout=10)
-    await asyncio.sleep(0.5)
+    hundredth = await c.post("my hundredth message", user=BOB)
+    await wait_for(lambda: audit_entry(stack, hundredth), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)  # its job, and any announcement it queued, are done
+    assert "hundred_messages" in await reputation.earned(GROUP, BOB["id"])
     assert not [m for m in await c.bot_messages() if "100" in m["text"]]
 
 
@@ -386,7 +379,7 @@ async def test_texts_follow_the_groups_language(stack):
 
 async def test_an_appeal_from_a_private_notice_reaches_the_admins_in_the_group_without_a_log_chat(stack):
     c = stack.control
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{BOB['id']}/start")
+    await c.start_private(BOB['id'])
     await c.post(spam(), user=BOB)
 
     async def dm():

@@ -48,7 +48,7 @@ async def browser_context():
 async def console_link(c, user: dict) -> str:
     """What an admin does: /console to the bot in private; the link from its answer."""
     async def from_bot() -> list[dict]:
-        return await c._json("GET", f"{c.tg_url}/_emulator/users/{user['id']}/messages")
+        return await c.private_messages(user["id"])
 
     before = len(await from_bot())
     await c.post("/console", user=user, chat_id=user["id"])
@@ -184,7 +184,7 @@ async def test_forged_forms_other_groups_and_dead_links_are_refused(stack, brows
     assert (await stack.app.group_settings.get(GROUP)).moderation_enabled
 
     # Demoted in Telegram: the pages and the changes are refused from then on.
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{OWNER['id']}", {"status": "member"})
+    await c.request("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{OWNER['id']}", {"status": "member"})
     change = {"csrf": csrf, "moderation_enabled": "", "llm_judge": "off", "language": "en", "rules_text": "",
               "llm_daily_budget": "0"}
     refused = await page.request.post(f"{base}/{GROUP}/settings", form=change)
@@ -205,7 +205,7 @@ async def test_forged_forms_other_groups_and_dead_links_are_refused(stack, brows
     assert (await stack.app.group_settings.get(GROUP)).moderation_enabled
 
     # An expired link: refused.
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": OWNER["id"]})
+    await c.request("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": OWNER["id"]})
     await stack.app.redis.client.delete(keys.admins(GROUP))
     stale = await console_link(c, OWNER)
     token = stale.rsplit("=", 1)[1]

@@ -18,7 +18,7 @@ from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.settings import Role
 
-from .harness import BOB, BOT_USERNAME, Control, start_bot, wait_for
+from .harness import BOB, BOT_USERNAME, Control, settled, start_bot, wait_for
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 
@@ -125,7 +125,7 @@ async def test_two_workers_on_one_redis_never_act_twice_visibly(emulators, embed
             return all(messages[i]["deleted_at"] for i in spam_ids)
 
         await wait_for(all_deleted, timeout=30)
-        await asyncio.sleep(1.0)
+        await wait_for(lambda: settled(gateway), timeout=15)  # both bots share the queues: all notices are sent
         notices = [m for m in await c.bot_messages() if m["reply_to_message_id"] is None and "Member" in m["text"]]
         named = sorted(m["text"].split(" ")[1] for m in notices)
         assert len(notices) == 20 and len(set(named)) == 20, "one notice per member, none twice"

@@ -175,8 +175,7 @@ async def test_a_lost_delete_right_is_audited_as_such_and_the_admins_are_told(st
     c = stack.control
     await c.llm_script(contains="rightcoin", verdict=SPAM_VERDICT)
     # An admin takes the bot's right to delete messages away.
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{c.bot_id}",
-                  {"status": "administrator", "rights": {"can_delete_messages": False}})
+    await c.set_member(GROUP, c.bot_id, "administrator", rights={"can_delete_messages": False})
     spam = await c.post("rightcoin presale, join now", user=BOB)
 
     async def hint() -> list:
@@ -201,7 +200,7 @@ async def test_a_message_past_the_48_hour_window_is_audited_as_expired(stack):
     await c.llm_config(judge_delay=1.0)
     spam = await c.post("oldcoin giveaway, write me", user=ALICE)
     # The verdict arrives when the message is already 49 hours old (a backlog after an outage).
-    await c._json("POST", f"{c.tg_url}/_emulator/clock", {"advance": 49 * 3600})
+    await c.advance_clock(49 * 3600)
 
     async def hint() -> list:
         return [m for m in await c.bot_messages() if "48 hours" in m["text"]]
@@ -243,7 +242,7 @@ async def test_a_claim_left_by_a_killed_process_delays_the_action_until_its_leas
     next_id = max(m["message_id"] for m in await c.messages()) + 1
     claim = stack.app.keys.action_claim(GROUP, next_id, 0)
     await stack.app.redis.client.set(claim, "a-process-that-died", px=2000)
-    claimed_at = (await c._json("GET", f"{c.tg_url}/_emulator/clock"))["now"]
+    claimed_at = await c.now()
     spam = await c.post("leasecoin presale, 100x", user=BOB)
     assert spam == next_id
     await wait_for(lambda: message_deleted(c, spam), timeout=15)

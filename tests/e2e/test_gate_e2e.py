@@ -15,19 +15,18 @@ NEWBIE = {"id": 2001, "first_name": "Nina", "username": "nina"}
 
 
 async def status(c, user: dict, chat_id: int = GROUP) -> str:
-    return (await c._json("GET", f"{c.tg_url}/_emulator/chats/{chat_id}/members/{user['id']}"))["status"]
+    return (await c.member(chat_id, user['id']))["status"]
 
 
 async def join(c, user: dict, chat_id: int = GROUP) -> int:
-    return (await c._json("POST", f"{c.tg_url}/_emulator/chats/{chat_id}/join", {"from": user}))["message_id"]
+    return await c.join(chat_id, user)
 
 
 async def press(c, message: dict, user: dict, data: str) -> dict:
-    body = {"chat_id": GROUP, "message_id": message["message_id"], "from": user, "data": data}
-    callback_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", body))["callback_query_id"]
+    callback_id = await c.press(GROUP, message["message_id"], user, data)
 
     async def answered():
-        answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+        answer = await c.callback_answer(callback_id)
         return answer if answer["answered"] else None
 
     return await wait_for(answered, timeout=10)
@@ -80,7 +79,7 @@ async def test_an_approved_member_is_exempt_from_automated_moderation_but_not_fr
     assert await stack.app.gatekeeper.repo.is_approved(GROUP, ALICE["id"])
     before = skipped_jobs(stack)
     spam = await c.post(SPAM, user=ALICE)
-    await wait_for(lambda: asyncio.sleep(0, skipped_jobs(stack) > before), timeout=10)
+    await wait_for(lambda: skipped_jobs(stack) > before, timeout=10)
     messages = {m["message_id"]: m for m in await c.messages()}
     assert not messages[spam]["deleted_at"], "an approved member's message stays"
     # The same text from a member who is not approved is removed.
@@ -198,7 +197,7 @@ async def test_a_pending_challenge_survives_a_restart(stack, embedded_redis_url)
     await join(c, NEWBIE)
     await prompt(c)
     stack.app.request_stop()
-    await wait_for(lambda: asyncio.sleep(0, not stack.app.health.worker_running), timeout=10)
+    await wait_for(lambda: not stack.app.health.worker_running, timeout=10)
     assert await status(c, NEWBIE) == "restricted", "the first bot stopped before the deadline"
     # A second bot (same Redis, same prefix) knows nothing in memory of the challenge.
     app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url,
@@ -218,10 +217,10 @@ async def test_a_raid_of_200_joins_in_10_s_is_held_and_the_chat_stays_readable(s
     raiders = [{"id": 300000 + i, "first_name": f"Raider {i}"} for i in range(200)]
     for raider in raiders:
         await join(c, raider)
-        await c._json("POST", f"{c.tg_url}/_emulator/clock", {"advance": 0.05})  # 200 joins over 10 s
+        await c.advance_clock(0.05)  # 200 joins over 10 s
 
     async def all_held():
-        members = await c._json("GET", f"{c.tg_url}/_emulator/chats/{GROUP}/members")
+        members = await c.members(GROUP)
         by_id = {m["user_id"]: m["status"] for m in members}
         free = [r["id"] for r in raiders if by_id.get(r["id"]) == "member"]
         return not free
@@ -284,18 +283,15 @@ APPLICANT = {"id": 5001, "first_name": "Pavel", "username": "pavel"}
 
 
 async def request_join(c, user: dict, bio: str | None = None) -> None:
-    body: dict = {"from": user}
-    if bio is not None:
-        body["bio"] = bio
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/join_requests", body)
+    await c.request_join(GROUP, user, **({"bio": bio} if bio is not None else {}))
 
 
 async def open_requests(c) -> list[int]:
-    return [r["user_id"] for r in await c._json("GET", f"{c.tg_url}/_emulator/chats/{GROUP}/join_requests")]
+    return [r["user_id"] for r in await c.join_requests(GROUP)]
 
 
 async def private_texts(c, user: dict) -> list[str]:
-    return [m["text"] or "" for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{user['id']}/messages")]
+    return [m["text"] or "" for m in await c.private_messages(user['id'])]
 
 
 async def test_join_requests_are_left_to_admins_by_default(stack):
@@ -388,16 +384,16 @@ async def test_cas_listed_applicants_and_joiners_are_kept_out_and_a_slow_cas_nev
     app = stack.app
     app.gatekeeper._cas = CasLookup(app.redis.client, app.keys, f"{c.tg_url}/cas")
     await gate_settings(stack, join_requests="screen", cas_enabled=True)
-    await c._json("POST", f"{c.tg_url}/_emulator/cas", {"user_id": APPLICANT["id"], "listed": True})
+    await c.set_cas(user_id=APPLICANT["id"], listed=True)
     await request_join(c, APPLICANT)
     await wait_for(lambda: _audit_has(stack, APPLICANT, "request_declined"), timeout=10)
     assert await app.redis.client.get(app.keys.cas(APPLICANT["id"])) == "1", "cached"
     listed_joiner = {"id": 5006, "first_name": "Listed"}
-    await c._json("POST", f"{c.tg_url}/_emulator/cas", {"user_id": listed_joiner["id"], "listed": True})
+    await c.set_cas(user_id=listed_joiner["id"], listed=True)
     await join(c, listed_joiner)
     await wait_for(lambda: _member_status_is(c, listed_joiner, "kicked"), timeout=10)
     # A CAS that takes 5 s: the decision comes within about a second, and says the lookup failed.
-    await c._json("POST", f"{c.tg_url}/_emulator/cas", {"delay": 5})
+    await c.set_cas(delay=5)
     slow = {"id": 5007, "first_name": "Slow"}
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -411,7 +407,7 @@ async def test_a_spam_ban_spreads_to_linked_groups_and_an_unban_lifts_it_there_o
     c = stack.control
     other_group = -1001000000002
     await c.post("Second group opens", user=OWNER, chat_id=other_group)
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{other_group}/admins", {"user_id": OWNER["id"]})
+    await c.make_admin(other_group, OWNER["id"])
     await c.post(f"/linkgroup {other_group}", user=OWNER)
     offer = await wait_for(lambda: _bot_text_full(c, "/linkgroup confirm"), timeout=10)
     code = offer.split("confirm ")[1].split()[0]
@@ -436,7 +432,7 @@ async def test_a_spam_ban_spreads_to_linked_groups_and_an_unban_lifts_it_there_o
     assert await _audit_in(stack, other_group, "linked_ban")
     assert await stack.app.gatekeeper.linked_banned(other_group, BOB["id"])
     # The other group's admin unbans: lifted there only.
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{other_group}/members/{BOB['id']}", {"status": "left"})
+    await c.set_member(other_group, BOB['id'], "left")
     await wait_for(lambda: _audit_in(stack, other_group, "linked_ban_lifted"), timeout=10)
     assert await status(c, BOB) == "kicked", "still banned where the spam was"
     assert await status(c, BOB, other_group) == "left"
@@ -496,7 +492,7 @@ async def test_during_a_raid_a_silent_old_member_is_still_a_newcomer_for_links_a
     sleeper = {"id": 6001, "first_name": "Sleeper"}
     first = await c.post("hello", user=sleeper)
     await wait_for(lambda: _judged(stack, first), timeout=10)
-    await c._json("POST", f"{c.tg_url}/_emulator/clock", {"advance": 400 * 86400})  # joined long ago, silent since
+    await c.advance_clock(400 * 86400)  # joined long ago, silent since
     regular = []
     for text in ("good morning", "anyone tried the new release?", "thanks, that helped"):
         regular.append(await c.post(text, user=BOB))
@@ -516,7 +512,7 @@ async def test_during_a_raid_a_silent_old_member_is_still_a_newcomer_for_links_a
     await wait_for(lambda: _judged(stack, kept), timeout=10)
     skipped = skipped_jobs(stack)
     approved = await c.post("https://example.org/alice", user=ALICE)
-    await wait_for(lambda: asyncio.sleep(0, skipped_jobs(stack) > skipped), timeout=10)  # its job was taken
+    await wait_for(lambda: skipped_jobs(stack) > skipped, timeout=10)  # its job was taken
     messages = {m["message_id"]: m for m in await c.messages()}
     assert not messages[kept]["deleted_at"] and not messages[approved]["deleted_at"]
     # Plain text from the sleeper is not locked.
@@ -559,14 +555,13 @@ async def test_a_declined_applicant_appeals_and_an_admin_lets_them_in(stack):
     await gate_settings(stack, join_requests="screen")
     await request_join(c, APPLICANT, bio="Заработок без вложений, пиши + в лс")
     await wait_for(lambda: _private_with(c, APPLICANT, "declined"), timeout=10)
-    declined = next(m for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{APPLICANT['id']}/messages")
+    declined = next(m for m in await c.private_messages(APPLICANT['id'])
                     if "declined" in (m["text"] or ""))
     appeal_data = declined["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    body = {"chat_id": APPLICANT["id"], "message_id": declined["message_id"], "from": APPLICANT, "data": appeal_data}
-    callback_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", body))["callback_query_id"]
+    callback_id = await c.press(APPLICANT["id"], declined["message_id"], APPLICANT, appeal_data)
 
     async def answered():
-        answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+        answer = await c.callback_answer(callback_id)
         return answer if answer["answered"] else None
 
     assert "sent to the admins" in (await wait_for(answered, timeout=10))["text"]

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from .harness import BOB, BOT_USERNAME, GROUP, wait_for
+from .harness import BOB, BOT_USERNAME, GROUP, audit_entry, replies_ended, sample, settled, wait_for
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 JUDGE_ALL = {"llm_judge": "all"}
@@ -42,7 +42,8 @@ async def test_verdict_before_the_reply_means_the_reply_is_never_visible(stack):
     await c.llm_config(judge_delay=0.5, first_token_delay=2.0)
     question = await c.post(f"@{BOT_USERNAME} qwertcoin giveaway, who wants it?")
     await wait_for(lambda: deleted(c, question), timeout=10)
-    await asyncio.sleep(2.5)  # the model's first token arrives after the verdict
+    # The assistant's reply is over (its first token came after the verdict) and counted as removed.
+    await wait_for(lambda: sample(stack, "luka_assistant_replies_total", outcome="removed"), timeout=15)
     # Not filtered by reply_to (a reply to a deleted question carries none), and deleted messages
     # count too: the answer must never have been sent, not merely deleted afterwards.
     assert [m for m in await c.bot_messages() if "[emulated" in m["text"]] == []
@@ -59,9 +60,18 @@ async def test_every_part_of_a_multi_part_reply_is_deleted(stack):
     question = await c.post(f"@{BOT_USERNAME} explain the mega-pump signals channel")
     parts = await wait_for(lambda: _at_least(c, question, 3), timeout=10)
     await wait_for(lambda: deleted(c, question), timeout=15)
-    await asyncio.sleep(0.5)
-    remaining = [m for m in await c.bot_messages(reply_to=question) if m["deleted_at"] is None]
-    assert len(parts) >= 3 and remaining == []
+    # The reply is over (no part comes after this), then every part it posted goes.
+    await wait_for(lambda: replies_ended(stack), timeout=15)
+
+    async def remaining() -> list[dict]:
+        return [m for m in await c.bot_messages(reply_to=question) if m["deleted_at"] is None]
+
+    await wait_for(lambda: _none_left(remaining), timeout=15)
+    assert len(parts) >= 3
+
+
+async def _none_left(remaining) -> bool:
+    return await remaining() == []
 
 
 async def _at_least(c, question: int, n: int):
@@ -74,10 +84,12 @@ async def test_obvious_spam_is_removed_inline_before_the_bot_answers(stack):
     spam = f"@{BOT_USERNAME} 💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
     question = await c.post(spam, user=BOB)
     await wait_for(lambda: deleted(c, question), timeout=10)
-    await asyncio.sleep(1.0)
+    decision = await wait_for(lambda: audit_entry(stack, question), timeout=10)
+    await wait_for(lambda: settled(stack), timeout=10)
+    assert decision["tier"] in ("rules", "classifier") and decision["action"] == "delete"
     assert [m for m in await c.bot_messages(reply_to=question) if m["deleted_at"] is None] == []
-    assert (await c.llm_requests()) == [] or all(
-        "json_schema" not in str(r.get("response_format")) for r in await c.llm_requests()), "no LLM was needed"
+    judge_calls = [r for r in await c.llm_requests() if r["model"] == "emulated-judge"]
+    assert judge_calls == [], "no LLM judge was needed"
 
 
 @pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
@@ -85,8 +97,8 @@ async def test_an_edited_message_is_judged_again(stack):
     c = stack.control
     await c.llm_script(contains="fliptoken", verdict=SPAM_VERDICT)
     message = await c.post("hello everyone, nice to meet you")
-    await asyncio.sleep(1.0)
-    assert not await deleted(c, message)
+    first = await wait_for(lambda: audit_entry(stack, message), timeout=10)
+    assert first["action"] == "allow" and not await deleted(c, message)
     await c.edit(message, "hello everyone, buy fliptoken now")
     await wait_for(lambda: deleted(c, message), timeout=10)
 
@@ -96,7 +108,7 @@ async def test_a_second_edit_within_the_same_second_is_judged_too(stack):
     c = stack.control
     await c.llm_script(contains="snapcoin", verdict=SPAM_VERDICT)
     message = await c.post("hello everyone")
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: audit_entry(stack, message), timeout=10)
     await c.edit(message, "hello everyone, and welcome")
     await asyncio.sleep(0.2)  # well inside one second: edit_date alone would not tell the two apart
     await c.edit(message, "hello everyone, buy snapcoin now")
@@ -120,8 +132,8 @@ async def test_garbage_from_the_llm_means_no_action_and_a_metric(stack):
     await c.llm_config(fault="garbage_verdict")
     message = await c.post("a perfectly ordinary message about the weather")
     await wait_for(lambda: _metric(stack, "luka_llm_failures_total", 'purpose="judge"'), timeout=10)
-    await asyncio.sleep(0.5)
-    assert not await deleted(c, message)
+    decision = await wait_for(lambda: audit_entry(stack, message), timeout=15)
+    assert decision["action"] == "allow" and not await deleted(c, message)
 
 
 async def _metric(stack, name: str, label: str) -> float:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from luka_bot.texts import render
 from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
 
-from .harness import ALICE, BOB, GROUP, OWNER, wait_for
+from .harness import ALICE, BOB, GROUP, OWNER, jobs_taken_in, settled, wait_for
 
 SPAM = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
 
@@ -37,18 +35,18 @@ async def _deleted(c, message_id: int) -> bool:
 
 async def test_a_member_who_started_the_bot_is_told_privately(stack):
     c = stack.control
-    await c._json("POST", f"{c.tg_url}/_emulator/users/{BOB['id']}/start")
-    await wait_for(lambda: c._json("GET", f"{c.tg_url}/_emulator/users/{BOB['id']}/messages"), timeout=5)
+    await c.start_private(BOB['id'])
+    await wait_for(lambda: c.private_messages(BOB['id']), timeout=5)
     message = await c.post(SPAM, user=BOB)
 
     async def dm():
-        texts = [m["text"] for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{BOB['id']}/messages")]
+        texts = [m["text"] for m in await c.private_messages(BOB['id'])]
         return [t for t in texts if "removed" in t]
 
     notice = (await wait_for(dm, timeout=10))[0]
     assert "Test group" in notice
     assert by_id_deleted(await c.messages(), message)
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: settled(stack), timeout=10)  # every notice of that message is sent
     assert not [m for m in await c.bot_messages() if "Bob" in m["text"]], "no public notice when a DM was sent"
 
 
@@ -71,15 +69,13 @@ async def test_settings_menu_is_for_admins_only(stack):
     assert moderation["text"].startswith("🛡️✅")
 
     # A member presses the admin's button: refused, nothing changes.
-    press = {"chat_id": GROUP, "message_id": panel["message_id"], "from": ALICE, "data": moderation["callback_data"]}
-    answer_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", press))["callback_query_id"]
+    answer_id = await c.press(GROUP, panel["message_id"], ALICE, moderation["callback_data"])
     answer = await wait_for(lambda: _answered(c, answer_id), timeout=5)
     assert answer["text"] == render(SETTINGS_TEXTS, "not_admin", "en")
     assert (await stack.app.dispatcher["group_settings"].get(GROUP)).moderation_enabled
 
     # The admin turns moderation off: saved, and the menu shows it.
-    owner_press = {**press, "from": OWNER}
-    await c._json("POST", f"{c.tg_url}/_emulator/callback", owner_press)
+    await c.press(GROUP, panel["message_id"], OWNER, moderation["callback_data"])
 
     async def switched_off():
         current = next(m for m in await c.bot_messages() if m["message_id"] == panel["message_id"])
@@ -87,13 +83,15 @@ async def test_settings_menu_is_for_admins_only(stack):
 
     await wait_for(switched_off, timeout=5)
     assert not (await stack.app.dispatcher["group_settings"].get(GROUP)).moderation_enabled
+    taken_in = jobs_taken_in(stack)
     spam = await c.post(SPAM, user=BOB)
-    await asyncio.sleep(1.0)
+    # Its job is written and done: with moderation off it decides nothing (and audits nothing).
+    await wait_for(lambda: jobs_taken_in(stack) > taken_in and settled(stack), timeout=10)
     assert not by_id_deleted(await c.messages(), spam), "moderation off: nothing is removed"
 
 
 async def _answered(c, callback_id: str):
-    answer = await c._json("GET", f"{c.tg_url}/_emulator/callbacks/{callback_id}")
+    answer = await c.callback_answer(callback_id)
     return answer if answer.get("answered") else None
 
 
@@ -126,8 +124,9 @@ async def test_a_member_promoted_in_telegram_is_an_admin_at_once(stack):
         return [m for m in await c.bot_messages() if m["text"] == render(SETTINGS_TEXTS, "not_admin", "en")]
 
     await wait_for(refusal, timeout=5)
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/admins", {"user_id": ALICE["id"]})
-    await asyncio.sleep(0.3)  # the chat_member update drops the cached list
+    await c.make_admin(GROUP, ALICE["id"])
+    # The chat_member update drops the cached admin list: then ALICE reads as an admin.
+    await wait_for(lambda: stack.app.dispatcher["admins"].is_admin(GROUP, ALICE["id"]), timeout=5)
     await c.post("/settings", user=ALICE)
 
     async def menu():

@@ -13,7 +13,7 @@ TOKEN = "123456:test-token"
 
 
 async def _bot_status(c, chat_id: int, body: dict) -> None:
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{chat_id}/members/{BOT_ID}", body)
+    await c.set_member(chat_id, BOT_ID, **body)
 
 
 async def test_a_right_taken_away_is_reported_with_the_fix(stack):
@@ -43,7 +43,7 @@ async def test_added_as_a_plain_member_with_privacy_on_says_both(stack):
     other = -1001000000555
     await c.post("hello", user=ALICE, chat_id=other)
     await _bot_status(c, other, {"status": "left"})       # removed: nothing to say, nobody to tell
-    await c._json("POST", f"{c.tg_url}/_emulator/bot", {"can_read_all_group_messages": False})
+    await c.set_privacy_off(False)
     await _bot_status(c, other, {"status": "member"})     # added back, without admin rights
     report = (await bot_text(c, "cannot fully protect this group", chat_id=other))["text"]
     assert "I am not an admin" in report and "Privacy mode is on" in report and "/setprivacy" in report
@@ -55,8 +55,7 @@ async def test_command_menus_per_scope_and_language(stack):
 
     async def menu(scope: str, lang: str | None) -> list[str]:
         body = {"scope": {"type": scope}, **({"language_code": lang} if lang else {})}
-        answer = await c._json("POST", f"{c.tg_url}/bot{TOKEN}/getMyCommands", body)
-        return [f"{x['command']}: {x['description']}" for x in answer["result"]]
+        return [f"{x['command']}: {x['description']}" for x in await c.bot_api("getMyCommands", body)]
 
     admins_ru = await wait_for(lambda: menu("all_chat_administrators", "ru"), timeout=10)
     assert "spam: ответом: удалить как спам и запомнить" in admins_ru and any(x.startswith("ask:") for x in admins_ru)

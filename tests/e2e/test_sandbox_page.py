@@ -122,7 +122,7 @@ async def test_an_admin_can_be_demoted_and_make_admin_is_not_offered_to_admins(p
                                  timeout=10_000)
     assert await status.inner_text() == "member"
     assert await page.locator("#make-admin").is_visible() and await page.locator("#demote-admin").is_hidden()
-    members = await stack.control._json("GET", f"{stack.control.tg_url}/_emulator/chats/-1001000000001/members/1000")
+    members = await stack.control.member(-1001000000001, 1000)
     assert members["status"] == "member"
 
 

@@ -53,7 +53,7 @@ async def hooked(embedded_redis_url: str) -> AsyncIterator[WebhookStack]:
     app = await build_app(settings, Role.ALL)
     task = asyncio.create_task(app.run())
     session = aiohttp.ClientSession()
-    await wait_for(lambda: asyncio.sleep(0, app.health.is_ready()), timeout=15)
+    await wait_for(lambda: app.health.is_ready(), timeout=15)
     try:
         yield WebhookStack(Control(session, tg_url, llm_url), app, task, url)
     finally:
@@ -67,8 +67,8 @@ async def hooked(embedded_redis_url: str) -> AsyncIterator[WebhookStack]:
 
 async def test_updates_arrive_by_webhook_and_go_through_the_same_intake(hooked):
     c = hooked.control
-    webhook = await c._json("GET", f"{c.tg_url}/bot123456:test-token/getWebhookInfo")
-    assert webhook["result"]["url"] == hooked.url
+    webhook = await c.bot_api("getWebhookInfo")
+    assert webhook["url"] == hooked.url
 
     question = await c.post(f"@{BOT_USERNAME} what is a webhook?", user=ALICE)
 
@@ -84,7 +84,7 @@ async def test_updates_arrive_by_webhook_and_go_through_the_same_intake(hooked):
         return any(m["message_id"] == spam_id and m["deleted_at"] for m in await c.messages())
 
     await wait_for(removed, timeout=15)
-    deliveries = await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries")
+    deliveries = await c.webhook_deliveries()
     assert deliveries and all(d["status"] == 200 for d in deliveries)
     assert not [x for x in await c.calls("getUpdates") if x["ok"]], "no polling in webhook mode"
 
@@ -108,8 +108,8 @@ async def test_stopping_deletes_the_webhook(hooked):
     c = hooked.control
     hooked.app.request_stop()
     await asyncio.wait_for(hooked.task, timeout=20)
-    info = await c._json("GET", f"{c.tg_url}/bot123456:test-token/getWebhookInfo")
-    assert info["result"]["url"] == ""
+    info = await c.bot_api("getWebhookInfo")
+    assert info["url"] == ""
     assert [x["ok"] for x in await c.calls("deleteWebhook")] == [True]
 
 
@@ -120,14 +120,14 @@ async def test_an_update_that_cannot_be_stored_is_refused_and_delivered_again(ho
 
     c = hooked.control
     admin = aioredis.from_url(embedded_redis_url, decode_responses=True)
-    before = len(await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))
+    before = len(await c.webhook_deliveries())
     await admin.config_set("maxmemory", "1")  # noeviction: every write is refused with OOM
     try:
         spam_id = await c.post("💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM",
                                user=BOB)
 
         async def refused():
-            deliveries = (await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))[before:]
+            deliveries = (await c.webhook_deliveries())[before:]
             return [d for d in deliveries if d["status"] == 500]
 
         await wait_for(refused, timeout=15)
@@ -139,6 +139,6 @@ async def test_an_update_that_cannot_be_stored_is_refused_and_delivered_again(ho
         return any(m["message_id"] == spam_id and m["deleted_at"] for m in await c.messages())
 
     await wait_for(removed, timeout=20)  # the redelivered update went through the intake
-    deliveries = (await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))[before:]
+    deliveries = (await c.webhook_deliveries())[before:]
     statuses = [d["status"] for d in deliveries]
     assert 500 in statuses and statuses[-1] == 200, statuses

@@ -14,22 +14,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from luka_bot.jobs import Job, JobQueue, Retry, Worker
 from luka_bot.metrics import Metrics
+from tests.helpers import wait_for
 
 WAIT_S = 10.0  # upper bound for a condition to become true; never a speed assertion
 
 
 async def eventually(condition: Callable[[], Awaitable[bool] | bool], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + WAIT_S
-    while True:
-        value = condition()
-        if not isinstance(value, bool):
-            value = await value
-        if value:
-            return
-        if loop.time() > give_up:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.01)
+    try:
+        await wait_for(condition, timeout=WAIT_S, interval=0.01)
+    except AssertionError:
+        raise AssertionError(f"never happened: {what}") from None
 
 
 def fast_worker(queue: JobQueue, handler, **overrides) -> Worker:

@@ -7,7 +7,6 @@ complete or marked, counted, recovered), never on what the answer says.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import openai
@@ -16,7 +15,7 @@ import pytest
 from luka_bot.policy.group import Language
 from luka_bot.texts import render
 from luka_bot.texts.assistant import TEXTS
-from tests.e2e.harness import BOT_USERNAME, GROUP, Stack, wait_for
+from tests.e2e.harness import BOT_USERNAME, GROUP, Stack, replies_ended, sample, wait_for
 
 from .conftest import MODEL, RealServer, real_stack
 
@@ -33,18 +32,9 @@ async def stack(real_server: RealServer, embedded_redis_url: str, request: pytes
         yield s
 
 
-def sample(stack: Stack, name: str, **labels: str) -> float:
-    return stack.app.metrics.registry.get_sample_value(name, labels) or 0.0
-
-
-def replies_ended(stack: Stack) -> float:
-    return sum(sample(stack, "luka_assistant_replies_total", outcome=o)
-               for o in ("completed", "truncated", "interrupted", "removed", "failed"))
-
-
 async def settled(stack: Stack, count: int = 1) -> None:
     """Wait until the bot has finished `count` replies (the metric is written after the last edit)."""
-    await wait_for(lambda: asyncio.sleep(0, replies_ended(stack) >= count), timeout=REPLY_TIMEOUT, interval=0.2)
+    await wait_for(lambda: replies_ended(stack) >= count, timeout=REPLY_TIMEOUT, interval=0.2)
 
 
 async def reply_text(stack: Stack, question: int) -> str:

@@ -36,6 +36,7 @@ from aiogram.types import (
 
 from luka_bot.sandbox.telegram_emulator import TelegramEmulator, start_emulator
 from luka_bot.sandbox.telegram_emulator.app import STATIC_DIR
+from tests.helpers import wait_for
 
 GROUP = -1001234567890
 ALICE = {"id": 111, "first_name": "Alice", "username": "alice"}
@@ -109,9 +110,9 @@ async def test_get_me_reports_the_bot_behind_the_token(bot: Bot, control: Contro
     assert (config["bot_id"], config["bot_username"]) == (BOT_ID, "luka_test_bot")
 
 
-async def test_long_poll_wakes_up_when_a_user_writes_and_offset_confirms(bot: Bot, control: Control) -> None:
+async def test_long_poll_wakes_up_when_a_user_writes_and_offset_confirms(server, bot: Bot, control: Control) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=30))
-    await asyncio.sleep(0.2)
+    await wait_for(lambda: server[0].polls_waiting == 1, timeout=5)  # the poll is held, empty
     assert not poll.done()
     await control.say(ALICE, "hello there")
     updates = await asyncio.wait_for(poll, 5)  # far below the 30 s poll: it woke on the message
@@ -123,9 +124,9 @@ async def test_long_poll_wakes_up_when_a_user_writes_and_offset_confirms(bot: Bo
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == []
 
 
-async def test_a_second_poller_ends_the_first_with_conflict(bot: Bot) -> None:
+async def test_a_second_poller_ends_the_first_with_conflict(server, bot: Bot) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=30))
-    await asyncio.sleep(0.2)
+    await wait_for(lambda: server[0].polls_waiting == 1, timeout=5)
     assert await bot.get_updates(timeout=0) == []
     with pytest.raises(TelegramConflictError):
         await asyncio.wait_for(first, 5)
@@ -141,12 +142,12 @@ async def test_aiogram_dispatcher_polls_and_replies_through_the_emulator(bot: Bo
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=5))
     try:
         asked = await control.say(ALICE, "ping")
-        for _ in range(100):
+
+        async def answered() -> list[dict]:
             messages = await control.get(f"/_emulator/chats/{GROUP}/messages")
-            if len(messages) > 1:
-                break
-            await asyncio.sleep(0.05)
-        reply = messages[-1]
+            return messages if len(messages) > 1 else []
+
+        reply = (await wait_for(answered, timeout=5))[-1]
         assert (reply["text"], reply["reply_to_message_id"], reply["from"]["is_bot"]) == ("echo ping", asked, True)
     finally:
         await dispatcher.stop_polling()

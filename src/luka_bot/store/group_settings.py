@@ -29,6 +29,10 @@ class GroupSettingsRepository:
         self._default_judge = JudgeMode(default_judge)
         self._cache_seconds = cache_seconds
         self._cache: dict[int, tuple[float, GroupSettings]] = {}
+        # Writes through this repository, counted: a read that began before the latest write of
+        # its chat must not cache what it read over the newer settings (the write cached them).
+        self._writes = 0
+        self._written_at: dict[int, int] = {}
 
     def defaults(self) -> GroupSettings:
         return GroupSettings(llm_judge=self._default_judge)
@@ -44,7 +48,19 @@ class GroupSettingsRepository:
             log.warning("group_settings.invalid", chat_id=chat_id, error=str(exc).splitlines()[0])
             return self.defaults()
 
-    def remember(self, chat_id: int, settings: GroupSettings) -> None:
+    def read_token(self) -> int:
+        """Taken before reading the settings from Redis; pass it to `remember` with what was read."""
+        return self._writes
+
+    def remember(self, chat_id: int, settings: GroupSettings, *, read_token: int | None = None) -> None:
+        """Cache `settings`. With `read_token` they are what a read begun then saw: kept only when
+        no write of this chat came since (else they may be older than what that write cached)."""
+        if read_token is not None:
+            if self._written_at.get(chat_id, 0) > read_token:
+                return
+        else:
+            self._writes += 1
+            self._written_at[chat_id] = self._writes
         self._cache[chat_id] = (time.monotonic() + self._cache_seconds, settings)
 
     def forget(self, chat_id: int) -> None:
@@ -61,8 +77,9 @@ class GroupSettingsRepository:
         cached = self.cached(chat_id)
         if cached is not None:
             return cached
+        token = self.read_token()
         settings = self.parse(chat_id, optional_text(await self._redis.get(self._keys.group_settings(chat_id))))
-        self.remember(chat_id, settings)
+        self.remember(chat_id, settings, read_token=token)
         return settings
 
     async def update(self, chat_id: int, change: Callable[[GroupSettings], GroupSettings]) -> GroupSettings:

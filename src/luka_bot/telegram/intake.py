@@ -278,6 +278,7 @@ class IntakeMiddleware(BaseMiddleware):
             date=float(job["date"]), reply_to=reply_to, is_bot=False, revision=revision)
         chat_id = message.chat.id
         settings = self._group_settings.cached(chat_id)
+        read_token = self._group_settings.read_token()
         async with data["redis"].pipeline(transaction=True) as pipe:
             slot = self._queue.intake(pipe, update_id=event.update_id,
                                       record_key=self._keys.message(chat_id, message.message_id),
@@ -304,7 +305,7 @@ class IntakeMiddleware(BaseMiddleware):
         self._metrics.jobs_enqueued.inc()
         if settings is None:
             settings = self._group_settings.parse(chat_id, results[-1])
-            self._group_settings.remember(chat_id, settings)
+            self._group_settings.remember(chat_id, settings, read_token=read_token)
         if self._fast_tier is not None and settings.moderation_enabled:
             member = standing.member(results, settings.ladder, time.time())
             if await self._fast_tier.check(job, settings, member):

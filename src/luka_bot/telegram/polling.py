@@ -91,6 +91,11 @@ class Poller:
     def stop(self) -> None:
         self._stopping.set()
 
+    @property
+    def in_flight(self) -> int:
+        """Updates fetched whose handlers have not finished yet (health and tests read it)."""
+        return len(self._tasks)
+
     async def run(self, **data: Any) -> None:
         """Poll until `stop()`; `data` goes to every handler (as start_polling's kwargs did)."""
         failures = 0

@@ -122,6 +122,11 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     async def _stop_delivery(_: web.Application) -> None:
         await emulator.stop_webhook_delivery()
 
+    async def _wake_polls(_: web.Application) -> None:
+        emulator.close()
+
+    # on_shutdown runs before the server waits for in-flight handlers: a held getUpdates ends now.
+    app.on_shutdown.append(_wake_polls)
     app.on_cleanup.append(_stop_delivery)
     return app
 

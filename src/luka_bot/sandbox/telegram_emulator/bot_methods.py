@@ -470,6 +470,8 @@ class BotMethods(EmulatorState):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(timeout, 0.0)
         while True:
+            if self.closing:
+                return []   # the emulator is shutting down: answer now instead of holding the poll
             if generation != self._poll_generation:
                 raise BotApiError(409, CONFLICT)
             ready = [u for u in self.updates if self._is_wanted(u)][: max(1, min(limit, 100))]
@@ -478,10 +480,13 @@ class BotMethods(EmulatorState):
             if ready or remaining <= 0:
                 return copy.deepcopy(ready)
             event = self._update_event
+            self.polls_waiting += 1
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 pass
+            finally:
+                self.polls_waiting -= 1
 
     def _is_wanted(self, update: dict[str, Any]) -> bool:
         kind = next((key for key in update if key != "update_id"), None)

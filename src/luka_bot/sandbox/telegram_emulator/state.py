@@ -161,6 +161,10 @@ class EmulatorState:
         self.files: dict[str, dict[str, Any]] = {}
         self._update_event = asyncio.Event()
         self._poll_generation = 0
+        # Set on shutdown: a held getUpdates answers at once, so the server need not wait out its
+        # shutdown_timeout for the bot's long poll (that wait was over a second per test).
+        self.closing = False
+        self.polls_waiting = 0   # getUpdates calls holding for updates now (tests wait on it)
         # Update ids only grow, across resets too: a polling bot's offset must never skip new ones.
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -190,6 +194,11 @@ class EmulatorState:
     def reset(self) -> None:
         """Forgets chats, users, pending updates, calls, faults, limits and the clock offset."""
         self._clear()
+        self._notify()
+
+    def close(self) -> None:
+        """Ends every waiting long poll with an empty answer; later polls answer at once too."""
+        self.closing = True
         self._notify()
 
     def now(self) -> float:
