@@ -26,16 +26,27 @@ from _stack import Http, rss_mib, start_bot, stop_bot
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 
-PHRASES = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
-           "привет всем, как дела?", "кто идёт на встречу в субботу?", "thanks, that helped a lot",
-           "I pushed the fix to the main branch", "погода сегодня отличная", "see you tomorrow"]
+PHRASES = [
+    "good morning everyone",
+    "does anyone know a good dentist downtown?",
+    "the meetup is at 7 pm",
+    "привет всем, как дела?",
+    "кто идёт на встречу в субботу?",
+    "thanks, that helped a lot",
+    "I pushed the fix to the main branch",
+    "погода сегодня отличная",
+    "see you tomorrow",
+]
 
 
 async def jobs_done(http: Http, port: int) -> float:
     async with http.session.get(f"http://127.0.0.1:{port}/metrics") as response:
         text = await response.text()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line)
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line
+    )
 
 
 async def main() -> None:

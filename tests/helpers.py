@@ -9,8 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 
-async def wait_for(check: Callable[[], Awaitable[Any] | Any], *, timeout: float = 10.0,
-                   interval: float = 0.05) -> Any:
+async def wait_for(check: Callable[[], Awaitable[Any] | Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
     """Poll `check` (sync or async) until it returns something truthy and return that; fail with
     the last value seen. The one way tests wait for an event they cannot subscribe to: a fixed
     sleep either wastes time or, under load, passes before the event happened."""

@@ -163,7 +163,7 @@ async def test_forgive_takes_back_exactly_the_named_violation(reputation: Reputa
     assert [v.violation_id for v in stats.violations] == ["m1", "m3"]
     assert stats.points == -25 - 10 and stats.last_violation_at == clock.now
     assert await reputation.forgive(CHAT, USER, Category.ABUSE, "m2") is None  # twice is harmless
-    assert await reputation.forgive(CHAT, USER, Category.SPAM, "m3") is None   # wrong category: not it
+    assert await reputation.forgive(CHAT, USER, Category.SPAM, "m3") is None  # wrong category: not it
 
 
 async def test_unwarn_with_nothing_to_remove(reputation: ReputationStore):
@@ -220,9 +220,7 @@ async def test_concurrent_mixed_updates_lose_none(any_reputation: ReputationStor
     for n in range(N):
         updates.append(any_reputation.record_message(CHAT, USER, policy=POLICY))
         updates.append(any_reputation.record_helpful(CHAT, USER, quality=None, policy=POLICY))
-        updates.append(
-            any_reputation.record_violation(CHAT, USER, Category.FLOOD, policy=POLICY, violation_id=f"v{n}")
-        )
+        updates.append(any_reputation.record_violation(CHAT, USER, Category.FLOOD, policy=POLICY, violation_id=f"v{n}"))
     results = await asyncio.gather(*updates)
     stats = await any_reputation.stats(CHAT, USER)
     assert (stats.messages, stats.helpful, len(stats.violations)) == (N, N, N)

@@ -26,8 +26,9 @@ BOT_USERNAME = "luka_test_bot"
 class Control(EmulatorClient):
     """The shared control-API client with this suite's defaults: ALICE writes in GROUP."""
 
-    async def post(self, text: str, *, user: dict = ALICE, chat_id: int = GROUP, reply_to: int | None = None,
-                   **extra: Any) -> int:
+    async def post(
+        self, text: str, *, user: dict = ALICE, chat_id: int = GROUP, reply_to: int | None = None, **extra: Any
+    ) -> int:
         extra.setdefault("chat_title", "Test group")
         sent = await self.send(chat_id, user, text, reply_to=reply_to, **extra)
         return int(sent["message_id"])
@@ -39,8 +40,11 @@ class Control(EmulatorClient):
         return await super().messages(chat_id)
 
     async def bot_messages(self, chat_id: int = GROUP, reply_to: int | None = None) -> list[dict]:
-        return [m for m in await self.messages(chat_id) if m["from"]["is_bot"]
-                and (reply_to is None or m["reply_to_message_id"] == reply_to)]
+        return [
+            m
+            for m in await self.messages(chat_id)
+            if m["from"]["is_bot"] and (reply_to is None or m["reply_to_message_id"] == reply_to)
+        ]
 
     async def status(self, user: dict, chat_id: int = GROUP) -> str:
         """The member's status in the chat: "member", "restricted", "kicked", ..."""
@@ -54,18 +58,30 @@ class Stack:
     settings_overrides: dict[str, Any] = field(default_factory=dict)
 
 
-async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role: Role = Role.ALL,
-                    **overrides: Any) -> tuple[App, asyncio.Task]:
+async def start_bot(
+    embedded_redis_url: str, tg_url: str, llm_url: str, *, role: Role = Role.ALL, **overrides: Any
+) -> tuple[App, asyncio.Task]:
     overrides.setdefault("redis_key_prefix", f"e2e{uuid.uuid4().hex[:8]}")
     # Defaults for the emulated LLM; the real-LLM tests override them.
-    for name, value in (("assistant_model", "emulated-assistant"), ("moderation_model", "emulated-judge"),
-                        ("stream_edit_interval", 0.2), ("llm_timeout", 5), ("judge_timeout", 5),
-                        # Tests ask in quick succession; the cooldown has tests of its own.
-                        ("assistant_cooldown", 0)):
+    for name, value in (
+        ("assistant_model", "emulated-assistant"),
+        ("moderation_model", "emulated-judge"),
+        ("stream_edit_interval", 0.2),
+        ("llm_timeout", 5),
+        ("judge_timeout", 5),
+        # Tests ask in quick succession; the cooldown has tests of its own.
+        ("assistant_cooldown", 0),
+    ):
         overrides.setdefault(name, value)
     settings = load_settings(
-        bot_token="123456:test-token", telegram_api_url=tg_url, redis_url=embedded_redis_url,
-        llm_base_url=f"{llm_url}/v1", web_port=0, log_format="console", **overrides)
+        bot_token="123456:test-token",
+        telegram_api_url=tg_url,
+        redis_url=embedded_redis_url,
+        llm_base_url=f"{llm_url}/v1",
+        web_port=0,
+        log_format="console",
+        **overrides,
+    )
     app = await build_app(settings, role)
     task = asyncio.create_task(app.run())
     ready = (lambda: app.health.worker_running) if role is Role.WORKER else app.health.is_ready
@@ -73,22 +89,23 @@ async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role:
     return app, task
 
 
-
-
 def sample(stack: Stack, name: str, **labels: str) -> float:
     """The value of one Prometheus sample of the bot under test (0 when it was never set)."""
     return stack.app.metrics.registry.get_sample_value(name, labels) or 0.0
 
 
-async def audit_entry(stack: Stack, message_id: int, *, chat_id: int = GROUP,
-                      revision: int | None = None) -> dict[str, str] | None:
+async def audit_entry(
+    stack: Stack, message_id: int, *, chat_id: int = GROUP, revision: int | None = None
+) -> dict[str, str] | None:
     """The audit record of the moderation decision on a message (its newest, or that revision's).
 
     Every judged message gets one, "allow" included, so a test waits for it before asserting that
     nothing happened: without it, a slow worker would pass such an assertion by not having run yet."""
     for entry in await stack.app.audit.recent(chat_id, count=1000):
         fields = entry.fields
-        if fields.get("message_id") == str(message_id) and (revision is None or fields.get("revision") == str(revision)):
+        if fields.get("message_id") == str(message_id) and (
+            revision is None or fields.get("revision") == str(revision)
+        ):
             return fields
     return None
 
@@ -112,8 +129,10 @@ def jobs_taken_in(stack: Stack) -> float:
 
 def replies_ended(stack: Stack) -> float:
     """Assistant replies over, whatever their outcome (counted after the reply's last message)."""
-    return sum(sample(stack, "luka_assistant_replies_total", outcome=o)
-               for o in ("completed", "truncated", "interrupted", "removed", "failed"))
+    return sum(
+        sample(stack, "luka_assistant_replies_total", outcome=o)
+        for o in ("completed", "truncated", "interrupted", "removed", "failed")
+    )
 
 
 def handlers_idle(stack: Stack) -> bool:

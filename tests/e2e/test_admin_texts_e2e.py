@@ -88,7 +88,7 @@ async def test_a_dry_run_still_shows_the_log_chat_what_would_have_happened(stack
 async def test_the_private_greeting_and_help_speak_the_users_language(stack):
     c = stack.control
     ivan = {"id": 2001, "first_name": "Иван", "language_code": "ru"}
-    await c.start_private(ivan['id'], **ivan)
+    await c.start_private(ivan["id"], **ivan)
 
     async def greeting():
         found = [m for m in await c.messages(ivan["id"]) if m["from"]["is_bot"]]

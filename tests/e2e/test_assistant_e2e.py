@@ -14,7 +14,14 @@ from .harness import ALICE, BOB, BOT_USERNAME, GROUP, audit_entry, handlers_idle
 async def final_reply(control, question_id: int, expected: str, timeout: float = 15.0) -> list[dict]:
     async def done():
         replies = await control.bot_messages(reply_to=question_id)
-        return replies if replies and "".join(m["text"] for m in replies).replace("\n", "").replace(" ", "") == expected.replace("\n", "").replace(" ", "") else None
+        return (
+            replies
+            if replies
+            and "".join(m["text"] for m in replies).replace("\n", "").replace(" ", "")
+            == expected.replace("\n", "").replace(" ", "")
+            else None
+        )
+
     return await wait_for(done, timeout=timeout)
 
 
@@ -103,12 +110,12 @@ async def test_in_a_private_chat_every_message_is_answered(stack):
     c = stack.control
     # By default private use is for members of a group the bot serves: Alice posted in one.
     await c.post("hello everyone")
-    await c.start_private(ALICE['id'])
+    await c.start_private(ALICE["id"])
     await c.llm_script(contains="private question", reply="A private answer.")
     await c.post("a private question", chat_id=ALICE["id"])
 
     async def answered():
-        texts = [m["text"] for m in await c.private_messages(ALICE['id'])]
+        texts = [m["text"] for m in await c.private_messages(ALICE["id"])]
         return "A private answer." in texts
 
     await wait_for(answered, timeout=10)
@@ -136,6 +143,7 @@ async def test_an_empty_ask_gets_a_usage_hint_that_is_tracked_like_a_reply(stack
 
 
 # --- answers that end early: how the chat shows it ---------------------------------------------
+
 
 async def test_a_stream_the_server_cuts_short_is_marked_interrupted_and_counted(stack):
     # What llama-cpp-python's server does when another request arrives: half the answer, then a
@@ -175,6 +183,7 @@ async def _ending_with(c, question: int, mark: str) -> list[dict] | None:
 
 
 # --- Telegram faults while answering (issue 8) --------------------------------------------------
+
 
 async def test_a_single_502_on_send_message_does_not_lose_the_reply(stack):
     c = stack.control

@@ -24,11 +24,11 @@ def spam() -> str:
 
 
 async def status(c, user: dict, chat_id: int = GROUP) -> str:
-    return (await c.member(chat_id, user['id']))["status"]
+    return (await c.member(chat_id, user["id"]))["status"]
 
 
 async def set_status(c, user: dict, new: str) -> None:
-    await c.set_member(GROUP, user['id'], new)
+    await c.set_member(GROUP, user["id"], new)
 
 
 async def press(c, message: dict, user: dict, label: str, chat_id: int = GROUP) -> dict:
@@ -65,6 +65,7 @@ async def successful_bans(c) -> int:
 
 
 # --- the ladder --------------------------------------------------------------------------------
+
 
 async def test_the_ladder_warns_mutes_bans_and_respects_an_unban_in_telegram(stack):
     c = stack.control
@@ -112,6 +113,7 @@ async def _no_sanction(sanctions, user: dict) -> bool:
 
 
 # --- appeals and the log chat --------------------------------------------------------------------
+
 
 async def _set_up_log_chat(c) -> None:
     await c.post("admins only", user=OWNER, chat_id=LOG, chat_title="Admin log")
@@ -185,6 +187,7 @@ async def test_a_broken_log_chat_does_not_stop_enforcement(stack):
 
 
 # --- admin commands and their misuse ---------------------------------------------------------------
+
 
 async def test_admin_command_misuse_gets_clear_answers(stack):
     c = stack.control
@@ -281,6 +284,7 @@ async def test_not_spam_on_a_notice_restores_and_adds_a_ham_sample(stack):
 
 # --- member commands ---------------------------------------------------------------------------
 
+
 async def test_rep_and_top(stack):
     c = stack.control
     reputation = stack.app.dispatcher["reputation"]
@@ -331,6 +335,7 @@ async def test_setlog_misuse(stack):
 
 # --- achievements --------------------------------------------------------------------------------
 
+
 async def test_an_achievement_is_announced_once(stack):
     c = stack.control
     reputation = stack.app.dispatcher["reputation"]
@@ -379,7 +384,7 @@ async def test_texts_follow_the_groups_language(stack):
 
 async def test_an_appeal_from_a_private_notice_reaches_the_admins_in_the_group_without_a_log_chat(stack):
     c = stack.control
-    await c.start_private(BOB['id'])
+    await c.start_private(BOB["id"])
     await c.post(spam(), user=BOB)
 
     async def dm():

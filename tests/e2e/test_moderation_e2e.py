@@ -178,4 +178,6 @@ async def test_dry_run_judges_and_logs_but_acts_on_nothing(stack):
     entries = await wait_for(logged, timeout=10)
     assert entries[0].fields["actions"] == "dry_run" and entries[0].fields["category"] in ("spam", "scam")
     assert not await deleted(c, message)
-    assert [x for x in await c.calls() if x["method"] in ("deleteMessages", "restrictChatMember", "banChatMember")] == []
+    assert [
+        x for x in await c.calls() if x["method"] in ("deleteMessages", "restrictChatMember", "banChatMember")
+    ] == []

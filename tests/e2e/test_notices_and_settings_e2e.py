@@ -35,12 +35,12 @@ async def _deleted(c, message_id: int) -> bool:
 
 async def test_a_member_who_started_the_bot_is_told_privately(stack):
     c = stack.control
-    await c.start_private(BOB['id'])
-    await wait_for(lambda: c.private_messages(BOB['id']), timeout=5)
+    await c.start_private(BOB["id"])
+    await wait_for(lambda: c.private_messages(BOB["id"]), timeout=5)
     message = await c.post(SPAM, user=BOB)
 
     async def dm():
-        texts = [m["text"] for m in await c.private_messages(BOB['id'])]
+        texts = [m["text"] for m in await c.private_messages(BOB["id"])]
         return [t for t in texts if "removed" in t]
 
     notice = (await wait_for(dm, timeout=10))[0]

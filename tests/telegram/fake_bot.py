@@ -44,12 +44,23 @@ class FakeSession(BaseSession):
 
     def _sent(self, call: SendMessage) -> Message:
         chat_type = "private" if isinstance(call.chat_id, int) and call.chat_id > 0 else "supergroup"
-        return Message(message_id=next(self._message_ids), date=datetime.now(UTC),
-                       chat=Chat(id=int(call.chat_id), type=chat_type), from_user=BOT, text=call.text,
-                       reply_markup=call.reply_markup)
+        return Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=int(call.chat_id), type=chat_type),
+            from_user=BOT,
+            text=call.text,
+            reply_markup=call.reply_markup,
+        )
 
-    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
-                             chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
         raise NotImplementedError("no downloads in handler tests")
         yield b""  # pragma: no cover - makes this an async generator
 
@@ -67,14 +78,25 @@ _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
 
 
-def group_message(text: str, *, user: dict[str, Any], chat_id: int = -1001000000001, title: str = "Test group",
-                  reply_to: dict[str, Any] | None = None, update_id: int | None = None,
-                  **extra: Any) -> Update:
+def group_message(
+    text: str,
+    *,
+    user: dict[str, Any],
+    chat_id: int = -1001000000001,
+    title: str = "Test group",
+    reply_to: dict[str, Any] | None = None,
+    update_id: int | None = None,
+    **extra: Any,
+) -> Update:
     """An update carrying a message in a supergroup, as Telegram sends it (with command entities)."""
     message: dict[str, Any] = {
-        "message_id": next(_message_ids), "date": int(datetime.now(UTC).timestamp()),
+        "message_id": next(_message_ids),
+        "date": int(datetime.now(UTC).timestamp()),
         "chat": {"id": chat_id, "type": "supergroup", "title": title},
-        "from": {"is_bot": False, **user}, "text": text, **extra}
+        "from": {"is_bot": False, **user},
+        "text": text,
+        **extra,
+    }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     if reply_to is not None:
@@ -83,7 +105,11 @@ def group_message(text: str, *, user: dict[str, Any], chat_id: int = -1001000000
 
 
 def private_message(text: str, *, user: dict[str, Any]) -> Update:
-    message = {"message_id": next(_message_ids), "date": int(datetime.now(UTC).timestamp()),
-               "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
-               "from": {"is_bot": False, **user}, "text": text}
+    message = {
+        "message_id": next(_message_ids),
+        "date": int(datetime.now(UTC).timestamp()),
+        "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+        "from": {"is_bot": False, **user},
+        "text": text,
+    }
     return Update.model_validate({"update_id": next(_update_ids), "message": message})

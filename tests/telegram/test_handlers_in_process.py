@@ -63,8 +63,9 @@ class Rig:
 async def rig(redis, keys) -> AsyncIterator[Rig]:
     bot, session = fake_bot()
     # OWNER is the group's only admin, as getChatAdministrators tells the admin cache.
-    session.answer(GetChatAdministrators, lambda call: [
-        ChatMemberOwner(user=User(is_bot=False, **OWNER), is_anonymous=False)])
+    session.answer(
+        GetChatAdministrators, lambda call: [ChatMemberOwner(user=User(is_bot=False, **OWNER), is_anonymous=False)]
+    )
     metrics = Metrics()
     queue = JobQueue(redis, keys)
     await queue.ensure_group()
@@ -72,9 +73,17 @@ async def rig(redis, keys) -> AsyncIterator[Rig]:
     reputation = ReputationStore(redis, keys)
     conversation = ConversationStore(redis, keys)
     dispatcher = Dispatcher(
-        group_settings=group_settings, admins=AdminCache(bot, redis, keys), reputation=reputation,
-        sanctions=SanctionStore(redis, keys), cases=CaseStore(redis, keys), conversation=conversation,
-        redis=redis, keys=keys, metrics=metrics, me=BOT)
+        group_settings=group_settings,
+        admins=AdminCache(bot, redis, keys),
+        reputation=reputation,
+        sanctions=SanctionStore(redis, keys),
+        cases=CaseStore(redis, keys),
+        conversation=conversation,
+        redis=redis,
+        keys=keys,
+        metrics=metrics,
+        me=BOT,
+    )
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None))
     dispatcher.include_routers(settings_menu.create_router(), community.create_router())
     handled: list[Update] = []
@@ -100,6 +109,7 @@ async def jobs(rig: Rig) -> list[dict[str, str]]:
 
 # --- intake ---------------------------------------------------------------------------------------
 
+
 async def test_a_group_message_becomes_one_moderation_job_before_any_handler(rig: Rig) -> None:
     update = group_message("hello everyone", user=ALICE)
     await rig.feed(update)
@@ -120,8 +130,11 @@ async def test_an_edit_is_a_new_revision_named_by_its_update_id(rig: Rig) -> Non
     original = group_message("hello", user=ALICE)
     await rig.feed(original)
     assert original.message is not None
-    edited = {**original.message.model_dump(mode="json", by_alias=True, exclude_none=True),
-              "text": "hello, buy coins", "edit_date": int(original.message.date.timestamp()) + 1}
+    edited = {
+        **original.message.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "text": "hello, buy coins",
+        "edit_date": int(original.message.date.timestamp()) + 1,
+    }
     await rig.feed(Update.model_validate({"update_id": original.update_id + 1000, "edited_message": edited}))
     revisions = sorted(job["revision"] for job in await jobs(rig))
     assert revisions == sorted(["0", str(original.update_id + 1000)])
@@ -143,6 +156,7 @@ async def test_the_group_settings_read_in_intake_are_cached_for_the_next_message
 
 
 # --- the settings router --------------------------------------------------------------------------
+
 
 async def test_settings_refuses_a_member_in_the_groups_language(rig: Rig) -> None:
     await rig.feed(group_message("/settings", user=ALICE))
@@ -187,6 +201,7 @@ async def test_settings_in_private_says_it_is_for_groups(rig: Rig) -> None:
 
 # --- the community router -------------------------------------------------------------------------
 
+
 async def test_warn_by_a_member_is_refused(rig: Rig) -> None:
     target = group_message("spam", user=BOB).message
     await rig.feed(group_message("/warn", user=ALICE, reply_to=_as_reply(target)))
@@ -224,12 +239,23 @@ async def test_rep_shows_the_members_own_card(rig: Rig) -> None:
 
 # --- helpers --------------------------------------------------------------------------------------
 
+
 def callback(user: dict[str, Any], data: str) -> Update:
     """A press on a button of a bot message in GROUP."""
-    message = {"message_id": 77, "date": 0, "chat": {"id": GROUP, "type": "supergroup", "title": "Test group"},
-               "from": BOT.model_dump(), "text": "settings"}
-    query = {"id": f"cb{user['id']}{data}", "from": {"is_bot": False, **user}, "chat_instance": "ci",
-             "message": message, "data": data}
+    message = {
+        "message_id": 77,
+        "date": 0,
+        "chat": {"id": GROUP, "type": "supergroup", "title": "Test group"},
+        "from": BOT.model_dump(),
+        "text": "settings",
+    }
+    query = {
+        "id": f"cb{user['id']}{data}",
+        "from": {"is_bot": False, **user},
+        "chat_instance": "ci",
+        "message": message,
+        "data": data,
+    }
     return Update.model_validate({"update_id": next(_callback_updates), "callback_query": query})
 
 
@@ -239,5 +265,3 @@ _callback_updates = itertools.count(900_000)  # each press a new update, as Tele
 def _as_reply(message: Message | None) -> dict[str, Any]:
     assert message is not None
     return message.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-

@@ -19,8 +19,15 @@ class ControlError(RuntimeError):
 class EmulatorClient:
     """Drives the Telegram emulator at `tg_url` and the LLM emulator at `llm_url`."""
 
-    def __init__(self, session: aiohttp.ClientSession, tg_url: str, llm_url: str = "",
-                 *, bot_id: int = 123456, bot_token: str = "123456:test-token") -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        tg_url: str,
+        llm_url: str = "",
+        *,
+        bot_id: int = 123456,
+        bot_token: str = "123456:test-token",
+    ) -> None:
         self.session, self.tg_url, self.llm_url = session, tg_url, llm_url
         self.bot_id, self.bot_token = bot_id, bot_token
 
@@ -39,8 +46,16 @@ class EmulatorClient:
         return await self.request(method, f"{self.llm_url}/_llm/{path}", body)
 
     # --- people in the chats --------------------------------------------------------------------
-    async def send(self, chat_id: int, user: dict[str, Any], text: str, *, chat_title: str | None = None,
-                   reply_to: int | None = None, **extra: Any) -> dict[str, Any]:
+    async def send(
+        self,
+        chat_id: int,
+        user: dict[str, Any],
+        text: str,
+        *,
+        chat_title: str | None = None,
+        reply_to: int | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         """`user` writes `text` in `chat_id` (chat_id == user id: in private); returns
         `{"message_id", "date"}`. `extra`: entities, media, caption, forward_from_chat, ..."""
         body: dict[str, Any] = {"chat_id": chat_id, "from": user, "text": text, **extra}
@@ -109,8 +124,9 @@ class EmulatorClient:
 
     async def set_member(self, chat_id: int, user_id: int, status: str, **extra: Any) -> dict[str, Any]:
         """Changes a member's status (user_id == the bot's id: the bot's own, with `rights`)."""
-        result: dict[str, Any] = await self._tg("POST", f"chats/{chat_id}/members/{user_id}",
-                                                {"status": status, **extra})
+        result: dict[str, Any] = await self._tg(
+            "POST", f"chats/{chat_id}/members/{user_id}", {"status": status, **extra}
+        )
         return result
 
     # --- the emulator itself -------------------------------------------------------------------
@@ -119,8 +135,9 @@ class EmulatorClient:
         calls: list[dict[str, Any]] = await self._tg("GET", "calls")
         return [c for c in calls if method is None or c["method"] == method]
 
-    async def fault(self, method: str, error_code: int, times: int = 1, retry_after: int | None = None,
-                    **extra: Any) -> None:
+    async def fault(
+        self, method: str, error_code: int, times: int = 1, retry_after: int | None = None, **extra: Any
+    ) -> None:
         body: dict[str, Any] = {"method": method, "error_code": error_code, "times": times, **extra}
         if retry_after is not None:
             body["retry_after"] = retry_after

@@ -25,7 +25,11 @@ class AuditLog:
 
     async def write(self, chat_id: int, fields: Mapping[str, object]) -> str:
         entry = {"at": repr(time.time()), **{k: "" if v is None else str(v) for k, v in fields.items()}}
-        return str(await self._redis.xadd(self._keys.audit(chat_id), fields_to_store(entry), maxlen=AUDIT_MAXLEN, approximate=True))
+        return str(
+            await self._redis.xadd(
+                self._keys.audit(chat_id), fields_to_store(entry), maxlen=AUDIT_MAXLEN, approximate=True
+            )
+        )
 
     async def recent(self, chat_id: int, count: int = 50) -> list[AuditEntry]:
         rows = await self._redis.xrevrange(self._keys.audit(chat_id), count=count)

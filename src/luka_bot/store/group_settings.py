@@ -22,8 +22,9 @@ log = structlog.get_logger(__name__)
 
 
 class GroupSettingsRepository:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, default_judge: str = "uncertain",
-                 cache_seconds: float = 5.0) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, *, default_judge: str = "uncertain", cache_seconds: float = 5.0
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._default_judge = JudgeMode(default_judge)

@@ -29,10 +29,14 @@ class TelegramReplySink:
         await self._limiter.take(self._chat_id)
         try:
             sent = await self._bot.send_message(
-                self._chat_id, text,
+                self._chat_id,
+                text,
                 # If the question is deleted before we answer, Telegram still takes the reply.
-                reply_parameters=(None if self._reply_to is None else
-                                  ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)),
+                reply_parameters=(
+                    None
+                    if self._reply_to is None
+                    else ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)
+                ),
             )
         except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
             raise _unavailable(exc) from exc
