@@ -51,3 +51,26 @@ async def test_the_app_client_sends_through_the_lean_connection(embedded_redis_u
             assert await pipe.execute() == [True, "1"]
     finally:
         await handle.close()
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec"])
+async def test_the_embedded_valkey_runs_with_the_chosen_fsync_and_keeps_data(tmp_path, fsync: str) -> None:
+    handle = await open_redis(None, tmp_path, fsync)
+    try:
+        assert (await handle.client.config_get("appendfsync"))["appendfsync"] == fsync
+        await handle.client.set("kept", "yes")
+        # A clean stop and a new start on the same DATA_DIR bring the write back from the AOF.
+    finally:
+        await handle.close()
+    handle = await open_redis(None, tmp_path, fsync)
+    try:
+        assert await handle.client.get("kept") == "yes"
+    finally:
+        await handle.close()
+
+
+def test_an_unknown_fsync_mode_is_refused_with_its_name(tmp_path) -> None:
+    from luka_bot.store.redis import EmbeddedValkey, StorageError
+
+    with pytest.raises(StorageError, match="REDIS_FSYNC"):
+        EmbeddedValkey(tmp_path, "never")

