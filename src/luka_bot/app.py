@@ -356,7 +356,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
                                    achievements=AchievementAnnouncer(notices, reputation),
-                                   judge_deadline=settings.judge_deadline, approved=gate_repo)
+                                   judge_deadline=settings.judge_deadline, approved=gate_repo,
+                                   redis=redis.client)
     worker = Worker(queue, MigratingJobs(handler, migration), consumer=settings.worker_name,
                     concurrency=settings.worker_concurrency,
                     reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,

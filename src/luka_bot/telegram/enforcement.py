@@ -183,6 +183,10 @@ class Enforcer:
     async def already_done(self, target: Target) -> bool:
         return bool(await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision)))
 
+    def queue_done_check(self, pipe: Any, target: Target) -> None:
+        """`already_done` queued on a caller's pipeline (one EXISTS), to share its round trip."""
+        pipe.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
+
     async def enforce(self, target: Target, verdict: Verdict, settings: GroupSettings, *,
                       message_date: float, timings: dict[str, float] | None = None,
                       redo: bool = False, wait_busy_s: float = 0.0) -> Enforcement:
