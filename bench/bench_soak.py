@@ -34,7 +34,8 @@ from _stack import Http, free_port, start_bot  # noqa: E402
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
 from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
-from luka_bot.store.keys import Keys  # noqa: E402
+from luka_bot.store.audit import AuditLog  # noqa: E402
+from luka_bot.store.keys import AUDIT_MAXLEN, Keys  # noqa: E402
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 CLEAN = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
@@ -175,8 +176,8 @@ async def main() -> None:
             audited: set[tuple[int, int]] = set()
             try:
                 for chat in chats:
-                    for _, fields in await client.xrange(keys.audit(chat)):
-                        audited.add((chat, int(fields["message_id"])))
+                    for entry in await AuditLog(client, keys).recent(chat, count=AUDIT_MAXLEN):
+                        audited.add((chat, int(entry.fields["message_id"])))
             except Exception as exc:  # noqa: BLE001 - Redis restarting: try again
                 print(f"drain: {exc}", file=sys.stderr)
             missing = set(posted) - audited
