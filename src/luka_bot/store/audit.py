@@ -41,14 +41,20 @@ class AuditLog:
         self._redis = redis
         self._keys = keys
 
-    async def write(self, chat_id: int, fields: Mapping[str, object]) -> str:
+    def prepare(self, chat_id: int, fields: Mapping[str, object]) -> tuple[str, str, str]:
+        """(key, entry as stored, entry id) for a caller that writes the entry in a script of its
+        own (enforcement writes it in one step with the done marker): LPUSH, LTRIM to
+        AUDIT_MAXLEN - 1, EXPIRE AUDIT_TTL, as `write` does."""
         now = time.time()
         entry_id = f"{int(now * 1000)}-{secrets.token_hex(3)}"
         entry = {"_id": entry_id, "at": repr(now), **{k: "" if v is None else str(v) for k, v in fields.items()}}
-        key = self._keys.audit(chat_id)
+        return self._keys.audit(chat_id), json.dumps(entry, ensure_ascii=False), entry_id
+
+    async def write(self, chat_id: int, fields: Mapping[str, object]) -> str:
+        key, payload, entry_id = self.prepare(chat_id, fields)
         # One MULTI: the entry, the cap (AUDIT_MAXLEN newest) and the idle lifetime come together.
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(key, json.dumps(entry, ensure_ascii=False))
+            pipe.lpush(key, payload)
             pipe.ltrim(key, 0, AUDIT_MAXLEN - 1)
             pipe.expire(key, AUDIT_TTL)
             await pipe.execute()

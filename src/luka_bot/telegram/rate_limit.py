@@ -41,6 +41,32 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
 return tostring(wait)
 """
 
+# The group's bucket, then (only when it had a token) the global one, as two _TAKE calls would,
+# in one script. KEYS: group bucket, global bucket; ARGV: group capacity, group rate, now, cost,
+# global capacity, global rate. A group token taken while the global bucket is empty stays taken,
+# exactly as with two calls (at most one send of the group's minute is wasted).
+_TAKE_BOTH = """
+local function take(key, capacity, rate, now, cost)
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(state[1]) or capacity
+  local ts = tonumber(state[2]) or now
+  tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+  local wait = 0
+  if tokens >= cost then
+    tokens = tokens - cost
+  else
+    wait = (cost - tokens) / rate
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(capacity / rate) + 60)
+  return wait
+end
+local now, cost = tonumber(ARGV[3]), tonumber(ARGV[4])
+local wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now, cost)
+if wait > 0 then return tostring(wait) end
+return tostring(take(KEYS[2], tonumber(ARGV[5]), tonumber(ARGV[6]), now, cost))
+"""
+
 # A reservation: like _TAKE, but the tokens may go below zero, so each caller is given its own
 # future slot and waits exactly until then (no herd of waiters retrying for the same token).
 # Returns the seconds until the caller's slot (0: now).
@@ -69,20 +95,22 @@ class OutboundLimiter:
         self._keys = keys
         self._take = redis.register_script(_TAKE)
         self._reserve = redis.register_script(_RESERVE)
+        self._take_both = redis.register_script(_TAKE_BOTH)
         self._group_capacity = group_per_minute
         self._group_rate = group_per_minute / 60.0
         self._global_capacity = global_per_second
         self._global_rate = float(global_per_second)
 
     async def try_take(self, chat_id: int) -> float:
-        """Take one send for `chat_id` if available; returns 0, or seconds to wait (nothing taken)."""
+        """Take one send for `chat_id` if available; returns 0, or seconds to wait (nothing taken).
+
+        A group's send takes its minute bucket and the global one in one script (one round trip;
+        the reply path sends under background traffic and each round trip waits on fsync)."""
         now = time.time()
-        if chat_id < 0:  # groups and channels: the per-chat minute budget
-            wait = float(await self._take(
-                keys=[self._keys.rate_limit(f"chat:{chat_id}")],
-                args=[self._group_capacity, self._group_rate, now, 1]))
-            if wait > 0:
-                return wait
+        if chat_id < 0:  # groups and channels: the per-chat minute budget, then the global one
+            return float(await self._take_both(
+                keys=[self._keys.rate_limit(f"chat:{chat_id}"), self._keys.rate_limit("global")],
+                args=[self._group_capacity, self._group_rate, now, 1, self._global_capacity, self._global_rate]))
         return float(await self._take(
             keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, now, 1]))
 
