@@ -79,10 +79,13 @@ async def answer(
     chain = await _chain(message, me, conversation)
     prompt = build_messages(chain, bot_name=me.first_name, chat_title=message.chat.title or "",
                             persona=group.persona_prompt)
-    sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id)
+    # In a group each send checks the question's verdict in the rate limiter's round trip.
+    removed_key = conversation.verdict_key(chat_id, message.message_id) if chat_id < 0 else None
+    sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id, removed_key=removed_key)
     guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
     streamer = ReplyStreamer(sink, guard, edit_interval=app_settings.stream_edit_interval,
-                             delivery_deadline=app_settings.assistant_delivery_deadline)
+                             delivery_deadline=app_settings.assistant_delivery_deadline,
+                             sink_checks_removal=removed_key is not None)
     stream = llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens)
     result = await streamer.run(
         stream,
