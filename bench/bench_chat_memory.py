@@ -20,11 +20,11 @@ import aiohttp
 import redis.asyncio as aioredis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, start_bot, stop_bot  # noqa: E402
-from bench_throughput import jobs_done  # noqa: E402
+from _stack import Http, start_bot, stop_bot
+from bench_throughput import jobs_done
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
 
 
 def rss_now_kib(pid: int) -> int:

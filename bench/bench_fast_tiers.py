@@ -42,11 +42,8 @@ def measure(label: str, texts: list[str], run, rounds: int, best_of: bool = Fals
             started = time.perf_counter()
             run(request)
             per_message[i].append((time.perf_counter() - started) * 1000)
-    if best_of:
-        # Each message's fastest round: its own cost, without the scheduler's pauses on a busy machine.
-        times = [min(t) for t in per_message]
-    else:
-        times = [t for ts in per_message for t in ts]
+    # best_of: each message's fastest round, its own cost without the scheduler's pauses on a busy machine.
+    times = [min(t) for t in per_message] if best_of else [t for ts in per_message for t in ts]
     times.sort()
     p50 = statistics.median(times)
     p99 = times[min(len(times) - 1, int(0.99 * len(times)))]

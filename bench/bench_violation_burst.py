@@ -20,10 +20,10 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, percentile, start_bot, stop_bot  # noqa: E402
+from _stack import Http, percentile, start_bot, stop_bot
 
-from luka_bot.sandbox.llm_emulator import start_llm_emulator  # noqa: E402
-from luka_bot.sandbox.telegram_emulator import start_emulator  # noqa: E402
+from luka_bot.sandbox.llm_emulator import start_llm_emulator
+from luka_bot.sandbox.telegram_emulator import start_emulator
 
 GROUP = -1007000000001
 VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}

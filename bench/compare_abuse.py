@@ -124,8 +124,8 @@ def main(paths: list[str]) -> int:
     detectors.update(optional_libraries())
     for path in paths:
         lines = [(e.label, e.text) for e in read_examples(Path(path)) if e.label in ("ok", "abuse")]
-        print(f"\n{Path(path).name}: {sum(1 for l, _ in lines if l == 'abuse')} abuse, "
-              f"{sum(1 for l, _ in lines if l == 'ok')} ok")
+        print(f"\n{Path(path).name}: {sum(1 for label, _ in lines if label == 'abuse')} abuse, "
+              f"{sum(1 for label, _ in lines if label == 'ok')} ok")
         print("| detector | abuse flagged | ok flagged | p50 ms | p99 ms |\n|---|---|---|---|---|")
         for name, detect in detectors.items():
             print(measure(name, detect, lines))

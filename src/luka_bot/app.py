@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from luka_bot.community.reputation import ReputationStore
@@ -63,11 +62,14 @@ from luka_bot.telegram.routers import (
     onboarding,
     private,
 )
+from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
+from luka_bot.web.console import Console, ConsoleDeps, ConsoleLinks
 from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
+from luka_bot.web.webhook import IntakeFirstWebhook
 
 log = structlog.get_logger(__name__)
 
@@ -96,6 +98,7 @@ class App:
     audit: AuditLog
     in_flight: InFlightUpdates
     poller: Poller
+    console: ConsoleDeps
     # The assistant's provider chain (`llm`, then LLM_FALLBACK_*), for the streaming side to use.
     assistant_llm: ProviderChain | None = None
     # Clients made besides `llm` (the judge's own server, the fallback): closed with the app.
@@ -111,11 +114,14 @@ class App:
                              metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
         add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
                       queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        Console(self.console).register(app)
         if self.webhook_mode:
             self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
             # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
-            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed.
-            SimpleRequestHandler(self.dispatcher, self.bot, secret_token=self._webhook_secret).register(
+            # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed. Telegram
+            # gets its 200 only once the update is stored, so a crash never loses one.
+            IntakeFirstWebhook(self.dispatcher, self.bot, secret_token=self._webhook_secret,
+                               concurrency=self.settings.gateway_concurrency).register(
                 app, path=urlsplit(self.settings.webhook_url).path or "/")
         runner = web.AppRunner(app)
         await runner.setup()
@@ -128,6 +134,7 @@ class App:
             raise StartupError(web_bind_error(host, port, exc)) from None
         self._web_runner = runner
         self.web_port = runner.addresses[0][1]
+        self.console.base_url = self.settings.console_url or f"http://{host}:{self.web_port}"
         log.info("web.started", port=self.web_port)
 
     @property
@@ -138,7 +145,6 @@ class App:
         await self.bot.set_webhook(self.settings.webhook_url, secret_token=self._webhook_secret,
                                    allowed_updates=ALLOWED_UPDATES)
         self.health.mark_polled()
-        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data)
         log.info("bot.webhook_set", url=self.settings.webhook_url)
 
     async def _watch_webhook(self) -> None:
@@ -182,6 +188,10 @@ class App:
             if self.role is not Role.WORKER:
                 me = await self.bot.me()
                 self.dispatcher["me"] = me
+                # Startup handlers (command menus per scope and language): our own poller and the
+                # webhook both bypass aiogram's start_polling, which would otherwise emit this.
+                await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher,
+                                                   **self.dispatcher.workflow_data)
                 if self.webhook_mode:
                     await self._start_webhook()
                     tasks.append(asyncio.create_task(self._watch_webhook(), name="webhook"))
@@ -243,7 +253,7 @@ class App:
         while True:
             try:
                 await self.enforcer.delete_due_notices()
-            except Exception as exc:  # the edge of a background loop: log, keep sweeping
+            except Exception as exc:  # noqa: BLE001 - the edge of a background loop: log, keep sweeping
                 log.warning("notices.sweep_failed", error=str(exc))
             await asyncio.sleep(1.0)
 
@@ -372,6 +382,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
         gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper),
     )
+    console = ConsoleDeps(redis=redis.client, keys=keys, group_settings=group_settings, audit=audit, cases=cases,
+                          admins=admins, bot=bot, cascade=cascade, learning=learning, reputation=reputation,
+                          sanctions=sanctions, operator_token=settings.dashboard_token)
+    dispatcher["console_links"] = ConsoleLinks(console)
     inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo)
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
@@ -386,11 +400,11 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
-                               onboarding.create_router(),
+                               onboarding.create_router(), console_command.create_router(),
                                community.create_router(), appeals.create_router(), assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
                notice_worker=notice_worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight, poller=poller,
+               group_settings=group_settings, audit=audit, in_flight=in_flight, poller=poller, console=console,
                assistant_llm=assistant_llm, gatekeeper=gatekeeper,
                extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])

@@ -191,7 +191,7 @@ async def _sandbox(settings: Settings, port: int | None, open_browser: bool) -> 
 
 async def _announce(app: App, url: str, open_browser: bool) -> None:
     """Prints the page URL and the health port once both listen (either may have been chosen free)."""
-    while app.web_port is None:
+    while app.web_port is None:  # noqa: ASYNC110 - App.start sets it once; an Event on App for one print is not worth it
         await asyncio.sleep(0.05)
     host = app.settings.web_host
     print(f"luka-bot sandbox: open {url}  (health and metrics: http://{host}:{app.web_port}/healthz)", flush=True)

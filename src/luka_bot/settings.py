@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     assistant_max_tokens: int = Field(default=1024, ge=1, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
     dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
+    # The admin console's public address (where /console links point), e.g. https://bot.example.org;
+    # empty: http://WEB_HOST:WEB_PORT, which suits a console reached on this host or a tunnel.
+    console_url: str = ""
     # /metrics names groups' traffic; where WEB_HOST is reachable from outside, ask for the token.
     metrics_require_token: bool = False
     # Webhook mode (`run --webhook URL` or WEBHOOK_URL): Telegram POSTs updates to this public URL,
@@ -115,6 +118,13 @@ class Settings(BaseSettings):
             raise ValueError("must look like 123456:ABC-token (the bot's numeric id, a colon, the secret) "
                              "as @BotFather gives it")
         return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the console's address starting with https:// or http://")
+        return value.rstrip("/")
 
     @field_validator("webhook_url")
     @classmethod

@@ -9,15 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
 from luka_bot.app import App, build_app
-from luka_bot.sandbox.llm_emulator import start_llm_emulator
-from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.settings import Role, load_settings
 
 GROUP = -1001000000001

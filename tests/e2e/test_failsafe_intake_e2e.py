@@ -68,7 +68,7 @@ class RedisServer:
             client = aioredis.from_url(self.url)
             try:
                 return bool(await client.ping())
-            except Exception:  # noqa: BLE001 - not up yet
+            except Exception:  # not up yet
                 return False
             finally:
                 await client.aclose()
@@ -211,7 +211,7 @@ async def _healthy(c: Control, app: App) -> bool:
 async def _all_audited(app: App, ids: set[int]) -> bool:
     try:
         return ids <= await audited(app, GROUP)
-    except Exception:  # noqa: BLE001 - storage may still be reconnecting
+    except Exception:  # storage may still be reconnecting
         return False
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from .harness import ALICE, BOB, BOT_USERNAME, GROUP, wait_for
+from .harness import BOB, BOT_USERNAME, GROUP, wait_for
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 JUDGE_ALL = {"llm_judge": "all"}

@@ -111,3 +111,34 @@ async def test_stopping_deletes_the_webhook(hooked):
     info = await c._json("GET", f"{c.tg_url}/bot123456:test-token/getWebhookInfo")
     assert info["result"]["url"] == ""
     assert [x["ok"] for x in await c.calls("deleteWebhook")] == [True]
+
+
+async def test_an_update_that_cannot_be_stored_is_refused_and_delivered_again(hooked, embedded_redis_url):
+    """Telegram is answered only once the update is stored: with Redis refusing writes the webhook
+    answers 500, the emulator (as Telegram does) delivers again, and the message is judged then."""
+    import redis.asyncio as aioredis
+
+    c = hooked.control
+    admin = aioredis.from_url(embedded_redis_url, decode_responses=True)
+    before = len(await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))
+    await admin.config_set("maxmemory", "1")  # noeviction: every write is refused with OOM
+    try:
+        spam_id = await c.post("💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM",
+                               user=BOB)
+
+        async def refused():
+            deliveries = (await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))[before:]
+            return [d for d in deliveries if d["status"] == 500]
+
+        await wait_for(refused, timeout=15)
+    finally:
+        await admin.config_set("maxmemory", "0")
+        await admin.aclose()
+
+    async def removed():
+        return any(m["message_id"] == spam_id and m["deleted_at"] for m in await c.messages())
+
+    await wait_for(removed, timeout=20)  # the redelivered update went through the intake
+    deliveries = (await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))[before:]
+    statuses = [d["status"] for d in deliveries]
+    assert 500 in statuses and statuses[-1] == 200, statuses

@@ -13,8 +13,7 @@ from pydantic import ValidationError
 
 from luka_bot.llm import LlmClient, LlmUnavailable
 from luka_bot.moderation.judge import MAX_REASON_CHARS, MAX_TEXT_CHARS, LlmJudge, LlmVerdict
-from luka_bot.moderation.verdict import (
-    Action, Category, MemberContext, ModerationRequest, Signals, Tier, TrustLevel)
+from luka_bot.moderation.verdict import Action, Category, MemberContext, ModerationRequest, Signals, Tier, TrustLevel
 
 BLOCK = re.compile(r"<message_data>(.*?)</message_data>", re.DOTALL)
 

@@ -104,7 +104,7 @@ async def test_a_stream_goes_to_the_fallback_only_before_its_first_piece(
     # A stream that broke after its first piece is not restarted elsewhere (it would repeat itself).
     await llm_server.control("/_llm/config", {"fault": "malformed_json", "fault_times": 1})
     pieces = []
-    with pytest.raises(Exception):  # noqa: B017 - the stream's own typed error
+    with pytest.raises(Exception):  # the stream's own typed error
         async for piece in chain.stream_chat("emulated-assistant", QUESTION):
             pieces.append(piece)
     assert pieces and len(await fallback_server.requests()) == 1

@@ -72,7 +72,7 @@ def test_training_learns_and_platt_orders_scores() -> None:
     weights, bias = fit_logistic(data, epochs=30)
     model = SpamClassifier(weights, bias, (1.0, 0.0))
     assert model.score(normalize("money money")).probability > model.score(normalize("lunch at the build")).probability
-    a, b = fit_platt([-2.0, -1.0, 1.0, 2.0], [0, 0, 1, 1])
+    a, _ = fit_platt([-2.0, -1.0, 1.0, 2.0], [0, 0, 1, 1])
     assert a > 0
 
 

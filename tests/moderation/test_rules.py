@@ -8,6 +8,7 @@ import pytest
 
 from luka_bot.moderation.normalize import normalize
 from luka_bot.moderation.rules import RuleHit, RuleInput, run_checks
+from luka_bot.moderation.rules.abuse import is_abusive
 from luka_bot.moderation.rules.caps import is_caps_flood
 from luka_bot.moderation.rules.channel_sender import is_sent_as_channel
 from luka_bot.moderation.rules.contact import is_contact_only, is_external_reply
@@ -19,7 +20,6 @@ from luka_bot.moderation.rules.lines import is_line_flood
 from luka_bot.moderation.rules.links import has_denied_link, has_newcomer_link, has_shortener_link, has_telegram_invite
 from luka_bot.moderation.rules.mentions import is_mention_flood
 from luka_bot.moderation.rules.rate import is_message_rate_flood
-from luka_bot.moderation.rules.abuse import is_abusive
 from luka_bot.moderation.rules.stop_words import is_stop_word_hit
 from luka_bot.moderation.verdict import ABUSE_CATEGORIES, Category, ModerationRequest, Signals
 from luka_bot.policy.rules import RulesPolicy

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -22,7 +22,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import (
     BotCommand,
-    Message,
     ChatMemberAdministrator,
     ChatMemberBanned,
     ChatMemberMember,
@@ -31,6 +30,7 @@ from aiogram.types import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     ReplyParameters,
 )
 

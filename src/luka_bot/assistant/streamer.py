@@ -129,8 +129,9 @@ class ReplyStreamer:
         self._next_edit_at = 0.0                   # no intermediate edit before this (pacing, retry_after)
         self._first_at: float | None = None
 
-    async def run(self, deltas: AsyncIterator[str], *, apology: str, interrupted: str,
-                  truncated: str | None = None) -> StreamResult:
+    async def run(  # noqa: C901 - to be split (issue 12, long functions)
+        self, deltas: AsyncIterator[str], *, apology: str, interrupted: str, truncated: str | None = None
+    ) -> StreamResult:
         """Stream `deltas` into the chat. `deltas` may report how it ended (`ending`, a
         `StreamEnding`, as `llm.ChatStream` does); a plain iterator that ends without an error
         counts as complete."""
@@ -153,7 +154,7 @@ class ReplyStreamer:
                         await self._deliver(text, final=False)
             except (_Removed, DeliveryError):
                 raise
-            except Exception as exc:  # the model's failure (typed LlmError or a broken stream)
+            except Exception as exc:  # noqa: BLE001 - the model's failure (typed LlmError or a broken stream)
                 model_error = exc
             finally:
                 typing.cancel()
@@ -298,7 +299,7 @@ class ReplyStreamer:
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
         except DeliveryTimedOut:
             return await self._post_late(apology, text, Outcome.FAILED, error=error)
-        except Exception as apology_exc:  # Telegram refused the apology for good: nothing more to say
+        except Exception as apology_exc:  # noqa: BLE001 - Telegram refused the apology for good: nothing more to say
             log.warning("assistant.apology_failed", error=str(apology_exc)[:200])
         return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error=error)
 
@@ -311,7 +312,7 @@ class ReplyStreamer:
         except _Removed:
             await self._delete_all()
             return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
-        except Exception as notice_exc:  # still no Telegram after all that patience: log it, say so in metrics
+        except Exception as notice_exc:  # noqa: BLE001 - still no Telegram after all that patience: log it, say so in metrics
             log.warning("assistant.late_notice_failed", outcome=outcome.value, error=str(notice_exc)[:200])
         return StreamResult(outcome, list(self._parts), text, self._first_at, error=error)
 

@@ -8,7 +8,7 @@ come from JSON a group admin supplied and still only ever compare numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Literal, Protocol, Union
+from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
@@ -47,13 +47,13 @@ class AllOf(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["all_of"] = "all_of"
-    conditions: tuple["Condition", ...] = Field(min_length=1, max_length=10)
+    conditions: tuple[Condition, ...] = Field(min_length=1, max_length=10)
 
     def is_met(self, stats: MemberStats, now: float) -> bool:
         return all(condition.is_met(stats, now) for condition in self.conditions)
 
 
-Condition = Annotated[Union[Threshold, NoViolationFor, AllOf], Field(discriminator="kind")]
+Condition = Annotated[Threshold | NoViolationFor | AllOf, Field(discriminator="kind")]
 AllOf.model_rebuild()
 
 

@@ -21,6 +21,7 @@ from luka_bot.community.stats import MemberStats, ViolationRecord
 from luka_bot.moderation.verdict import Category, Verdict
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.keys import COMMUNITY_EVENT_TTL, Keys
+from luka_bot.store.redis import scored, text_set
 
 log = structlog.get_logger(__name__)
 
@@ -377,9 +378,9 @@ class ReputationStore:
         if positive_only:
             rows = await self._redis.zrevrangebyscore(self._keys.leaderboard(chat_id), "+inf", "(0",
                                                       start=0, num=limit, withscores=True)
-            return [(int(member), int(score)) for member, score in rows]
+            return [(int(member), int(score)) for member, score in scored(rows)]
         rows = await self._redis.zrevrange(self._keys.leaderboard(chat_id), 0, limit - 1, withscores=True)
-        return [(int(member), int(score)) for member, score in rows]
+        return [(int(member), int(score)) for member, score in scored(rows)]
 
     async def award(self, chat_id: int, user_id: int, achievement_id: str, *, reward_points: int = 0) -> bool:
         """Awards an achievement; True only the first time, so it is announced once."""
@@ -394,4 +395,4 @@ class ReputationStore:
         return bool(awarded)
 
     async def earned(self, chat_id: int, user_id: int) -> set[str]:
-        return set(await self._redis.smembers(self._keys.achievements(chat_id, user_id)))
+        return text_set(await self._redis.smembers(self._keys.achievements(chat_id, user_id)))

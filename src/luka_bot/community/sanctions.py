@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.keys import Keys
+from luka_bot.store.redis import text_fields
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +63,7 @@ class SanctionStore:
 
     async def active_sanction(self, chat_id: int, user_id: int, now: float | None = None) -> ActiveSanction | None:
         now = self._clock() if now is None else now
-        fields = await self._redis.hgetall(self._keys.sanction(chat_id, user_id))
+        fields = text_fields(await self._redis.hgetall(self._keys.sanction(chat_id, user_id)))
         if not fields:
             return None
         until = float(fields["until"]) if fields.get("until") else None

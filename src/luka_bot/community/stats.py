@@ -26,7 +26,7 @@ class ViolationRecord:
     violation_id: str
 
     @classmethod
-    def from_member(cls, member: str, score: float) -> "ViolationRecord":
+    def from_member(cls, member: str, score: float) -> ViolationRecord:
         """Parses a history entry `category:violation-id` (the id may itself contain colons)."""
         raw_category, _, violation_id = member.partition(":")
         try:
@@ -75,7 +75,7 @@ class MemberStats:
         user_id: int,
         fields: Mapping[str, str],
         history: Iterable[tuple[str, float]],
-    ) -> "MemberStats":
+    ) -> MemberStats:
         def number(name: str) -> int:
             return int(fields.get(name) or 0)
 

@@ -40,6 +40,7 @@ from luka_bot.store.keys import (
     Keys,
     QueueNames,
 )
+from luka_bot.store.redis import fields_to_store, stream_entries, text, text_fields
 
 log = structlog.get_logger(__name__)
 
@@ -190,15 +191,7 @@ class IntakeSlot:
             raise raw
         if raw is None:
             return IntakeResult(duplicate=True, job_id=None)
-        return IntakeResult(duplicate=False, job_id=_text(raw))
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _fields(raw: Mapping[Any, Any] | None) -> dict[str, str]:
-    return {_text(k): _text(v) for k, v in (raw or {}).items()}
+        return IntakeResult(duplicate=False, job_id=text(raw))
 
 
 def _flat(pairs: Mapping[str, Any]) -> list[str]:
@@ -219,7 +212,7 @@ def _stream_entries(reply: Any) -> list[tuple[str, dict[str, str] | None]]:
         batches = [b[0] if b and isinstance(b[0], list) else b for b in streams]
     else:
         batches = [item[1] for item in reply]
-    return [(_text(entry_id), _fields(fields) if fields else None) for batch in batches for entry_id, fields in batch]
+    return [(text(entry_id), text_fields(fields) if fields else None) for batch in batches for entry_id, fields in batch]
 
 
 class JobQueue:
@@ -299,7 +292,7 @@ class JobQueue:
             raise ValueError("a job needs at least one field")
         entry_id = await self._redis.xadd(
             self._names.stream, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True)
-        return _text(entry_id)
+        return text(entry_id)
 
     async def enqueue_once(self, marker_key: str, marker_field: str, marker_ttl: int, job: Mapping[str, Any]) -> bool:
         """Enqueue `job` unless `marker_field` of hash `marker_key` says it was enqueued before
@@ -347,10 +340,10 @@ class JobQueue:
             reply = await self._redis.xautoclaim(
                 self._names.stream, self._names.group, consumer, min_idle_ms,
                 start_id=cursor, count=count - len(claimed))
-            cursor = _text(reply[0])
+            cursor = text(reply[0])
             for entry_id, fields in reply[1]:
                 if fields:
-                    claimed.append((_text(entry_id), _fields(fields)))
+                    claimed.append((text(entry_id), text_fields(fields)))
             if cursor == "0-0":
                 break
         return await self._with_attempts(claimed)
@@ -364,8 +357,8 @@ class JobQueue:
             pipe.xclaim(self._names.stream, self._names.group, consumer, min_idle_ms, [job.id])
             pipe.xpending_range(self._names.stream, self._names.group, job.id, job.id, 1)
             claimed, pending = await pipe.execute()
-        entries = [(_text(i), _fields(f)) for i, f in claimed or [] if f]
-        if not entries or not pending or _text(pending[0]["consumer"]) != consumer:
+        entries = [(text(i), text_fields(f)) for i, f in claimed or [] if f]
+        if not entries or not pending or text(pending[0]["consumer"]) != consumer:
             return None
         return _job(entries[0][0], entries[0][1], int(pending[0]["times_delivered"]))
 
@@ -420,7 +413,7 @@ class JobQueue:
     async def delayed(self, count: int = 100) -> list[tuple[float, dict[str, str]]]:
         """The deferred jobs that are due first: (due, fields), for the dashboard and tests."""
         entries: list[Any] = await self._redis.zrange(self._names.delayed, 0, count - 1, withscores=True)
-        return [(float(entry[1]), json.loads(_text(entry[0]))) for entry in entries]
+        return [(float(entry[1]), json.loads(text(entry[0]))) for entry in entries]
 
     async def dead_letter(self, job: Job, error: str) -> None:
         """Move a job that failed for good to the dead-letter stream, in one MULTI with its ack,
@@ -433,7 +426,7 @@ class JobQueue:
             "failed_at": f"{time.time():.3f}",
         }
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._names.dead_letter, record, maxlen=DEAD_LETTER_MAXLEN, approximate=True)
+            pipe.xadd(self._names.dead_letter, fields_to_store(record), maxlen=DEAD_LETTER_MAXLEN, approximate=True)
             pipe.xack(self._names.stream, self._names.group, job.id)
             pipe.xdel(self._names.stream, job.id)
             await pipe.execute()
@@ -442,7 +435,7 @@ class JobQueue:
     async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The most recent dead letters, newest first (for the dashboard and for tests)."""
         entries = await self._redis.xrevrange(self._names.dead_letter, count=count)
-        return [{"id": _text(entry_id), **_fields(fields)} for entry_id, fields in entries]
+        return [{"id": entry_id, **fields} for entry_id, fields in stream_entries(entries)]
 
     async def backlog(self) -> QueueStats:
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -453,7 +446,7 @@ class JobQueue:
             length, groups, dead, delayed = await pipe.execute(raise_on_error=False)
         if isinstance(groups, Exception):  # no stream yet: nothing was ever enqueued
             groups = []
-        group = next((g for g in groups if _text(g.get("name")) == self._names.group), None)
+        group = next((g for g in groups if text(g.get("name")) == self._names.group), None)
         pending = int(group["pending"]) if group else 0
         length = 0 if isinstance(length, Exception) else int(length)
         lag = group.get("lag") if group else None

@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncGenerator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import openai
 import structlog
@@ -20,6 +20,9 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 from luka_bot.llm.errors import LlmBadOutput, LlmError, LlmFormatRefused, LlmTimeout, LlmUnavailable
 from luka_bot.llm.streaming import ChatStream, StreamEnding, ending_for
 from luka_bot.metrics import Metrics
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +71,7 @@ class LlmClient:
         extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         try:
             stream = cast("openai.AsyncStream[Any]", await self._openai.chat.completions.create(
-                model=model, messages=messages, temperature=temperature, stream=True, **extra))  # type: ignore[arg-type]
+                model=model, messages=_params(messages), temperature=temperature, stream=True, **extra))
         except _CALL_FAILURES as exc:
             self._stream_ended(out, StreamEnding.FAILED)
             raise self._failure(ASSISTANT, exc) from exc
@@ -183,7 +186,7 @@ class LlmClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await self._openai.chat.completions.create(
-                    model=model, messages=messages, temperature=temperature, stream=False,  # type: ignore[arg-type]
+                    model=model, messages=_params(messages), temperature=temperature, stream=False,
                     timeout=timeout, **extra)
         except openai.APIStatusError as exc:
             if fmt != FORMAT_PROMPT and is_format_refusal(exc.status_code, _status_text(exc)):
@@ -267,6 +270,11 @@ def is_format_refusal(status_code: int, text: str) -> bool:
     """Whether an error answer refuses the request's `response_format` rather than failing."""
     lowered = text.lower()
     return status_code in _REFUSAL_STATUSES and any(word in lowered for word in _REFUSAL_WORDS)
+
+
+def _params(messages: list[dict[str, Any]]) -> list[ChatCompletionMessageParam]:
+    """Our messages as the SDK's typed params: the same dicts ({"role", "content"}), built by our code."""
+    return cast("list[ChatCompletionMessageParam]", messages)
 
 
 def _status_text(exc: openai.APIStatusError) -> str:

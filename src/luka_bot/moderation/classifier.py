@@ -9,6 +9,7 @@ JSON; Platt scaling, fitted on out-of-fold scores, turns the raw score into a pr
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -38,7 +39,7 @@ def features(text: NormalizedText) -> list[str]:
     tokens = [_DIGITS.sub(lambda m: "0" * min(len(m.group(0)), 5), t) for t in _TOKEN.findall(text.folded)]
     tokens = tokens[:_MAX_TOKENS]
     out = ["w:" + t for t in tokens]
-    out += ["b:" + a + " " + b for a, b in zip(tokens, tokens[1:])]
+    out += ["b:" + a + " " + b for a, b in itertools.pairwise(tokens)]
     for token in tokens:
         if len(token) < 3:
             continue
@@ -87,7 +88,7 @@ class SpamClassifier:
         self._platt_a, self._platt_b = platt
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> "SpamClassifier":
+    def load(cls, path: Path = MODEL_FILE) -> SpamClassifier:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(data["weights"], float(data["bias"]), (float(data["platt"][0]), float(data["platt"][1])))
 
@@ -154,7 +155,7 @@ def fit_logistic(
 
 def fit_platt(scores: Iterable[float], labels: Iterable[int], *, steps: int = 3000) -> tuple[float, float]:
     """Fit P(spam) = sigmoid(a*s + b) by gradient descent on log loss, with Platt's smoothed targets."""
-    pairs = list(zip(scores, labels))
+    pairs = list(zip(scores, labels, strict=True))
     positives = sum(label for _, label in pairs)
     negatives = len(pairs) - positives
     hi = (positives + 1) / (positives + 2)

@@ -19,8 +19,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -210,7 +210,7 @@ class LlmVerdict(BaseModel):
         return value if len(value) <= MAX_REASON_CHARS else value[: MAX_REASON_CHARS - 1] + "\u2026"
 
     @model_validator(mode="after")
-    def _action_and_category_agree(self) -> "LlmVerdict":
+    def _action_and_category_agree(self) -> LlmVerdict:
         # A "ban" for category "none" (a violation of nothing) or an "allow" of "spam" contradicts
         # itself: acting on either half would be a guess.
         if self.action is Action.ALLOW and self.category is not Category.NONE:
@@ -358,7 +358,7 @@ class LlmJudge:
                 await self._judge_one(batch[0])
             else:
                 await self._judge_batch(batch)
-        except Exception as exc:  # noqa: BLE001 - a broken provider adapter must not stop moderation
+        except Exception as exc:  # a broken provider adapter must not stop moderation
             log.exception("moderation.llm_judge_crashed", messages=len(batch))
             for item in batch:
                 self._fail(item, "unexpected", type(exc).__name__, counted=False)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # Telegram caps a message at 4096 characters and a caption at 1024; anything longer is not a

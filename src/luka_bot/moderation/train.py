@@ -11,12 +11,24 @@ import argparse
 import json
 import random
 from pathlib import Path
+from typing import TypedDict
 
-from luka_bot.moderation.classifier import MODEL_FILE, features, fit_logistic, fit_platt, _sigmoid
+from luka_bot.moderation.classifier import MODEL_FILE, _sigmoid, features, fit_logistic, fit_platt
 from luka_bot.moderation.normalize import normalize
 
 DATA_DIR = Path(__file__).with_name("data")
 FOLDS = 5
+
+
+class ModelFile(TypedDict):
+    """What data/model.json holds (SpamClassifier.load reads it)."""
+
+    version: int
+    samples: int
+    bias: float
+    platt: list[float]
+    weights: dict[str, float]
+    cv: dict[str, float]
 
 
 def read_samples(data_dir: Path = DATA_DIR) -> list[tuple[str, int]]:
@@ -29,7 +41,7 @@ def read_samples(data_dir: Path = DATA_DIR) -> list[tuple[str, int]]:
     return samples
 
 
-def train(samples: list[tuple[str, int]], *, seed: int = 7) -> dict[str, object]:
+def train(samples: list[tuple[str, int]], *, seed: int = 7) -> ModelFile:
     featurized = [(features(normalize(text)), label) for text, label in samples]
     order = list(range(len(featurized)))
     random.Random(seed).shuffle(order)

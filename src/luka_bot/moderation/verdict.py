@@ -114,5 +114,5 @@ class Verdict:
         return self.action is not Action.ALLOW and self.category is not Category.NONE
 
     @classmethod
-    def allow(cls, tier: Tier, reason: str = "", confidence: float = 1.0, **kw: object) -> "Verdict":
+    def allow(cls, tier: Tier, reason: str = "", confidence: float = 1.0, **kw: object) -> Verdict:
         return cls(Action.ALLOW, Category.NONE, confidence, reason, tier, **kw)  # type: ignore[arg-type]

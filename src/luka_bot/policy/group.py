@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
-
 RULES_TEXT_MAX = 4000
 
 

@@ -36,7 +36,7 @@ class LadderStep(BaseModel):
     duration_s: int | None = None
 
     @model_validator(mode="after")
-    def _duration_fits_kind(self) -> "LadderStep":
+    def _duration_fits_kind(self) -> LadderStep:
         if self.kind is SanctionKind.WARN and self.duration_s is not None:
             raise ValueError("a warning has no duration")
         if self.duration_s is not None and not MIN_SANCTION_S <= self.duration_s <= MAX_SANCTION_S:

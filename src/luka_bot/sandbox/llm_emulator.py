@@ -229,7 +229,7 @@ def heuristic_verdict(text: str) -> dict[str, Any]:
         return _verdict("delete", "scam", 0.92, "asks for wallet secrets or promises profit")
     spam_hits = [marker for marker in _SPAM_MARKERS if marker in lowered]
     has_link = any(marker in lowered for marker in _LINK_MARKERS)
-    if spam_hits and has_link or len(spam_hits) >= 2:
+    if (spam_hits and has_link) or len(spam_hits) >= 2:
         return _verdict("delete", "spam", 0.93, "advertising with a link or several spam phrases")
     if spam_hits or has_link:
         return _verdict("delete", "spam", 0.75, "looks like advertising")

@@ -20,6 +20,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import AUDIT_MAXLEN, AUDIT_TTL, Keys
+from luka_bot.store.redis import stream_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,5 +69,5 @@ class AuditLog:
             rows, legacy = await pipe.execute(raise_on_error=False)
         entries = [e for e in (_entry(row) for row in (rows if isinstance(rows, list) else [])) if e is not None]
         if len(entries) < count and isinstance(legacy, list):
-            entries += [AuditEntry(str(entry_id), dict(fields)) for entry_id, fields in legacy[:count - len(entries)]]
+            entries += [AuditEntry(entry_id, fields) for entry_id, fields in stream_entries(legacy[:count - len(entries)])]
         return entries

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import MESSAGE_TTL, REPLIES_TTL, VERDICT_TTL, Keys
+from luka_bot.store.redis import fields_to_store, text_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +73,12 @@ class ConversationStore:
     async def record(self, chat_id: int, message_id: int, record: Mapping[str, str]) -> None:
         key = self._keys.message(chat_id, message_id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=dict(record))
+            pipe.hset(key, mapping=fields_to_store(record))
             pipe.expire(key, MESSAGE_TTL)
             await pipe.execute()
 
     async def get(self, chat_id: int, message_id: int) -> StoredMessage | None:
-        raw = await self._redis.hgetall(self._keys.message(chat_id, message_id))
+        raw = text_fields(await self._redis.hgetall(self._keys.message(chat_id, message_id)))
         if not raw:
             return None
         return StoredMessage(

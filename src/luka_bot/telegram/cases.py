@@ -20,6 +20,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from luka_bot.moderation.verdict import Category
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.keys import APPEAL_TTL, Keys
+from luka_bot.store.redis import fields_to_store, text_fields
 from luka_bot.texts import render
 from luka_bot.texts.commands import TEXTS
 from luka_bot.texts.community import category_label, format_duration
@@ -79,7 +80,7 @@ class Case:
         }
 
     @classmethod
-    def from_fields(cls, fields: dict[str, str]) -> "Case":
+    def from_fields(cls, fields: dict[str, str]) -> Case:
         return cls(
             chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]),
             revision=int(fields.get("revision") or 0), user_id=int(fields["user_id"]), name=fields.get("name", ""),
@@ -124,12 +125,12 @@ class CaseStore:
         key = self._keys.notice(case.chat_id, case.message_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
-            pipe.hset(key, mapping=case.fields())
+            pipe.hset(key, mapping=fields_to_store(case.fields()))
             pipe.expire(key, APPEAL_TTL)
             await pipe.execute()
 
     async def get(self, chat_id: int, message_id: int) -> Case | None:
-        fields = await self._redis.hgetall(self._keys.notice(chat_id, message_id))
+        fields = text_fields(await self._redis.hgetall(self._keys.notice(chat_id, message_id)))
         if not fields:
             return None
         try:

@@ -54,12 +54,13 @@ from luka_bot.store.keys import (
     RIGHTS_HINT_TTL,
     Keys,
 )
+from luka_bot.store.redis import text
 from luka_bot.telegram.cases import Case, CaseStore
 from luka_bot.telegram.notices import NoticeKind, Notices
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.texts import render
-from luka_bot.texts.community import category_label, sanction_notice
 from luka_bot.texts.commands import TEXTS as COMMAND_TEXTS
+from luka_bot.texts.community import category_label, sanction_notice
 from luka_bot.texts.moderation import TEXTS
 
 log = structlog.get_logger(__name__)
@@ -225,7 +226,7 @@ class Enforcer:
             self._metrics.enforcement_claims.labels("taken").inc()
             result, audit_fields = await self._enforce_claimed(
                 # A redo (an admin's word) starts afresh: what an earlier verdict did or failed is past.
-                target, verdict, settings, progress={} if redo else {_s(k): _s(v) for k, v in progress.items()},
+                target, verdict, settings, progress={} if redo else {text(k): text(v) for k, v in progress.items()},
                 message_date=message_date, timings=timings)
             audit_key, audit_entry, _ = self._audit.prepare(target.chat_id, audit_fields)
             await self._finish(keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision),
@@ -461,14 +462,10 @@ class Enforcer:
         now = time.time() if now is None else now
         due: list[Any] = await self._redis.zrangebyscore(self._keys.scheduled_deletions, "-inf", now, start=0, num=100)
         for member in due:
-            chat_id, message_id = (int(part) for part in _s(member).split(":"))
+            chat_id, message_id = (int(part) for part in text(member).split(":"))
             try:
                 await self._bot.delete_message(chat_id, message_id)
             except (TelegramBadRequest, TelegramForbiddenError):
                 pass  # already gone or too old: nothing left to do
             await self._redis.zrem(self._keys.scheduled_deletions, member)
         return len(due)
-
-
-def _s(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

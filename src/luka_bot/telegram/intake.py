@@ -109,6 +109,14 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
     )
 
 
+async def _proceed(handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
+                   data: dict[str, Any]) -> Any:
+    """The intake is done with this update: what fails from here is a handler's fault, which a
+    redelivery would not mend, so the webhook may answer 200 before the handler runs."""
+    mark_taken_in(data)
+    return await handler(event, data)
+
+
 class FastTier(Protocol):
     """The inline part of moderation: certain rule hits, acted on before any handler runs."""
 
@@ -158,23 +166,22 @@ class IntakeMiddleware(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
-            return await handler(event, data)
+            return await _proceed(handler, event, data)
         message = event.message or event.edited_message
         if message is None:
-            return await handler(event, data)
+            return await _proceed(handler, event, data)
         if message.chat.type == ChatType.PRIVATE and event.message is not None and message.from_user is not None:
             # Private chats are not moderated; the text is kept so replies carry the conversation.
             reply_to = message.reply_to_message.message_id if message.reply_to_message else None
             await data["conversation"].record(message.chat.id, message.message_id, message_record(
                 user_id=message.from_user.id, name=display_name(message), text=(message.text or message.caption or "")[:MAX_TEXT],
                 kind=message_kind(message), date=message.date.timestamp(), reply_to=reply_to, is_bot=False))
-            mark_taken_in(data)
-            return await handler(event, data)
+            return await _proceed(handler, event, data)
         if message.chat.type not in GROUP_TYPES:
-            return await handler(event, data)
+            return await _proceed(handler, event, data)
         me = data.get("me")
         if me is not None and message.from_user is not None and message.from_user.id == me.id:
-            return await handler(event, data)
+            return await _proceed(handler, event, data)
         # An edit is a new revision, judged again. Its update id names it: edit_date has one-second
         # resolution, and two edits within a second must not share a revision (the second would be
         # taken for done and never judged).
@@ -197,8 +204,7 @@ class IntakeMiddleware(BaseMiddleware):
                 pipe.get(self._keys.group_settings(chat_id))
             results = await pipe.execute()
         outcome = slot.read(results)
-        # Written (or written before): from here on Telegram may forget the update.
-        mark_taken_in(data)
+        mark_taken_in(data)  # stored (or seen before): polling may confirm it, a webhook may answer 200
         if outcome.duplicate:
             log.info("intake.duplicate_update", update_id=event.update_id, chat_id=chat_id)
             return None
@@ -210,4 +216,4 @@ class IntakeMiddleware(BaseMiddleware):
             member = standing.member(results, settings.ladder, time.time())
             if await self._fast_tier.check(job, settings, member):
                 return None  # removed before any reply: the assistant never sees it
-        return await handler(event, data)
+        return await _proceed(handler, event, data)

@@ -36,6 +36,7 @@ from luka_bot.jobs.queue import Job
 from luka_bot.metrics import Metrics
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
+from luka_bot.store.redis import text
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
@@ -136,7 +137,7 @@ class ChatMigration:
         self._known[old] = new
         pairs: list[str] = []
         async for key in self._redis.scan_iter(match=f"{self._keys.prefix}:*{old}*", count=1000):
-            name = key.decode() if isinstance(key, bytes) else str(key)
+            name = text(key)
             target = renamed(name, old, new)
             if target != name and name != self._keys.chat_migrated(old):
                 pairs.extend((name, target))

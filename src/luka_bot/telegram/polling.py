@@ -54,7 +54,7 @@ _TRANSIENT_REPLIES = ("LOADING", "READONLY", "MISCONF", "OOM", "MASTERDOWN", "NO
 class RawGetUpdates(GetUpdates):
     """getUpdates with its result left as JSON objects, so each update is parsed on its own."""
 
-    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
+    __returning__ = list[dict[str, Any]]
 
 
 def mark_taken_in(data: dict[str, Any]) -> None:
@@ -215,7 +215,7 @@ class Poller:
     async def _handle(self, update: Update, taken_in: asyncio.Future[None], data: dict[str, Any]) -> None:
         try:
             await self._dispatcher.feed_update(self._bot, update, **data, **{TAKEN_IN: taken_in})
-        except Exception as exc:  # noqa: BLE001 - the edge of one update: the poller decides what it means
+        except Exception as exc:  # the edge of one update: the poller decides what it means
             fault = is_storage_fault(exc)
             # A bug gets its traceback; a storage fault is expected and says enough in one line.
             log.error("polling.update_failed", update_id=update.update_id, storage_fault=fault,

@@ -35,6 +35,7 @@ NOUNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "setting": {"en": ("setting", "settings"), "ru": ("настройка", "настройки", "настроек")},
     "point": {"en": ("point", "points"), "ru": ("балл", "балла", "баллов")},
     "message": {"en": ("message", "messages"), "ru": ("сообщение", "сообщения", "сообщений")},
+    "group": {"en": ("group", "groups"), "ru": ("группа", "группы", "групп")},
 }
 
 

@@ -30,6 +30,8 @@ ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("unban", {"en": "reply: lift a ban", "ru": "ответом: снять бан"}),
     ("pardon", {"en": "reply: forgive all violations", "ru": "ответом: простить все нарушения"}),
     ("setpersona", {"en": "the assistant's voice in this group", "ru": "образ ассистента в группе"}),
+    ("console", {"en": "in a private chat with me: a sign-in link to the admin console",
+                 "ru": "в личном чате со мной: ссылка для входа в консоль администратора"}),
 )
 
 TEXTS: dict[str, dict[str, str]] = {

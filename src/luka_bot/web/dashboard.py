@@ -19,6 +19,7 @@ from luka_bot.jobs.queue import JobQueue
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.redis import optional_text, text_fields
 
 COOKIE = "luka_dashboard"
 STYLE = """body{font:14px system-ui,sans-serif;margin:24px;color:#1d2733}table{border-collapse:collapse;width:100%}
@@ -28,7 +29,7 @@ code{background:#f4f6f9;padding:1px 4px;border-radius:3px}"""
 
 
 class _Pages(Protocol):
-    async def __call__(self, request: web.Request) -> web.Response: ...
+    async def __call__(self, request: web.Request, /) -> web.Response: ...
 
 
 def _page(title: str, body: str) -> web.Response:
@@ -58,7 +59,7 @@ def add_dashboard(app: web.Application, *, token: str, redis: aioredis.Redis, ke
 
     async def overview(_: web.Request) -> web.Response:
         stats = await queue.backlog()
-        groups = await redis.hgetall(keys.groups)
+        groups = text_fields(await redis.hgetall(keys.groups))
         dead = await queue.dead_letters(20)
         rows = "".join(
             f"<tr><td><a href='/groups/{int(chat_id)}'>{escape(title or chat_id)}</a></td>"
@@ -85,7 +86,7 @@ def add_dashboard(app: web.Application, *, token: str, redis: aioredis.Redis, ke
             raise web.HTTPNotFound() from None
         settings = await group_settings.get(chat_id)
         entries = await audit.recent(chat_id, count=100)
-        title = (await redis.hget(keys.groups, str(chat_id))) or str(chat_id)
+        title = optional_text(await redis.hget(keys.groups, str(chat_id))) or str(chat_id)
         flags = ", ".join(f"{name}: <code>{escape(str(value))}</code>" for name, value in (
             ("moderation", settings.moderation_enabled), ("dry run", settings.dry_run),
             ("assistant", settings.assistant_enabled), ("LLM judge", settings.llm_judge.value),

@@ -32,11 +32,11 @@ class RuleHit:
     weight: float = 0.0
 
     @classmethod
-    def certain_hit(cls, check: str, category: Category, detail: str) -> "RuleHit":
+    def certain_hit(cls, check: str, category: Category, detail: str) -> RuleHit:
         return cls(check, category, detail, certain=True)
 
     @classmethod
-    def suspicion(cls, check: str, detail: str, weight: float, category: Category = Category.SPAM) -> "RuleHit":
+    def suspicion(cls, check: str, detail: str, weight: float, category: Category = Category.SPAM) -> RuleHit:
         return cls(check, category, detail, certain=False, weight=weight)
 
 

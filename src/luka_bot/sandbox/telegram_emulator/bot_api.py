@@ -7,6 +7,7 @@ real API. Method names are case-insensitive there, so they are here.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -74,7 +75,8 @@ class Params:
         value = self.raw.get(name)
         return None if value is None else str(value)
 
-    def float(self, name: str, default: float = 0.0) -> float:
+    # `str` below is the method above; the annotation means the type.
+    def float(self, name: builtins.str, default: float = 0.0) -> float:
         value = self.raw.get(name)
         try:
             return float(value) if value not in (None, "") else default

@@ -35,7 +35,6 @@ from .state import (
     bad_request,
 )
 
-
 KNOWN_UPDATE_TYPES = DEFAULT_UPDATE_TYPES | {"chat_member", "message_reaction", "message_reaction_count"}
 
 
@@ -276,7 +275,8 @@ class BotMethods(EmulatorState):
         chat = self._chat_for_bot(chat_id)
         if not chat.is_group:
             raise bad_request("there are no administrators in the private chat")
-        ids = [uid for uid in chat.members if self.member(chat, uid).status in ("creator", "administrator")]
+        ids = [uid for uid in chat.members
+               if (member := self.member(chat, uid)) is not None and member.status in ("creator", "administrator")]
         if chat.bot_member is not None and chat.bot_member.status == "administrator":
             ids.append(self.bot_id)
         return [self.member_api(chat, uid) for uid in ids]
@@ -285,7 +285,8 @@ class BotMethods(EmulatorState):
         chat = self._chat_for_bot(chat_id)
         if not chat.is_group:
             return 2
-        present = [uid for uid in chat.members if self.member(chat, uid).status not in ("left", "kicked")]
+        present = [uid for uid in chat.members
+                   if (member := self.member(chat, uid)) is not None and member.status not in ("left", "kicked")]
         return len(present) + (1 if self._bot_receives(chat) else 0)
 
     def _group_for_restriction(self, chat_id: Any, user_id: Any, not_enough: str) -> tuple[Chat, int]:

@@ -46,7 +46,7 @@ class GateSide(PeopleActions):
         chat = self._control_chat(chat_id)
         if not chat.is_group:
             raise ControlError(400, "only groups take join requests")
-        user = self.remember_user(body.get("from"))  # type: ignore[arg-type]  # it refuses a missing "from"
+        user = self.remember_user(body.get("from"))  # it refuses a missing "from"
         if "bio" in body:
             self.set_profile(user["id"], {"bio": body["bio"]})
         current = self.member(chat, user["id"])

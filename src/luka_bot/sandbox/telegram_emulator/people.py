@@ -145,13 +145,13 @@ class PeopleActions(EmulatorState):
         base: dict[str, Any] = {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
         if kind == "photo":
             return kind, [{**base, "width": 1280, "height": 720, "file_size": 120000, **overrides}]
-        extras = {
+        extras_by_kind: dict[str, dict[str, Any]] = {
             "video": {"width": 1280, "height": 720, "duration": 5},
             "document": {"file_name": "file.pdf", "mime_type": "application/pdf"},
             "sticker": {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "🙂"},
             "voice": {"duration": 3, "mime_type": "audio/ogg"},
-        }[kind]
-        return kind, {**base, **extras, **overrides}
+        }
+        return kind, {**base, **extras_by_kind[kind], **overrides}
 
     def edit_user_message(self, chat_id: Any, message_id: Any, text: Any) -> StoredMessage:
         chat = self._control_chat(chat_id)

@@ -51,9 +51,10 @@ ADMIN_RIGHTS = {
     "can_delete_stories": False, "can_send_welcome_messages": False, "can_pin_messages": True,
     "can_manage_topics": False,
 }
-GROUP_OWNER = {"id": 1, "is_bot": False, "first_name": "Group owner", "username": "group_owner"}
+GROUP_OWNER_ID = 1
+GROUP_OWNER: dict[str, Any] = {"id": GROUP_OWNER_ID, "is_bot": False, "first_name": "Group owner", "username": "group_owner"}
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
-CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+CHANNEL_BOT: dict[str, Any] = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -200,7 +201,7 @@ class EmulatorState:
     def bot_user(self) -> dict[str, Any]:
         return {"id": self.bot_id, "is_bot": True, "first_name": self.bot_first_name, "username": self.bot_username}
 
-    def remember_user(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def remember_user(self, raw: object) -> dict[str, Any]:
         """Stores (or refreshes) a human user given as {"id", "first_name", "username"?}."""
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), int) or raw["id"] <= 0:
             raise ControlError(400, '"from" must be an object with a positive integer "id"')
@@ -237,11 +238,11 @@ class EmulatorState:
             chat.bot_member = Member(self.bot_id, "administrator", rights=dict(ADMIN_RIGHTS))
             # The group belongs to an owner who never posts; whoever posts first is a plain member,
             # so moderation applies to every poster until the control API makes someone an admin.
-            self.users.setdefault(GROUP_OWNER["id"], dict(GROUP_OWNER))
-            chat.creator_id = GROUP_OWNER["id"]
-            chat.members[GROUP_OWNER["id"]] = Member(GROUP_OWNER["id"], "creator")
+            self.users.setdefault(GROUP_OWNER_ID, dict(GROUP_OWNER))
+            chat.creator_id = GROUP_OWNER_ID
+            chat.members[GROUP_OWNER_ID] = Member(GROUP_OWNER_ID, "creator")
             self.chats[chat_id] = chat
-            log.info("emulator.group_created", chat_id=chat_id, creator_id=GROUP_OWNER["id"], first_poster=first_poster)
+            log.info("emulator.group_created", chat_id=chat_id, creator_id=GROUP_OWNER_ID, first_poster=first_poster)
         elif title:
             chat.title = title
         return chat
@@ -296,9 +297,8 @@ class EmulatorState:
         if chat_id > 0:
             if chat_id not in self.users:
                 raise bad_request("chat not found")
-            if chat_id not in self.started_users:
-                if sending:
-                    raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            if chat_id not in self.started_users and sending:
+                raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return chat or Chat(id=chat_id, type="private")  # not stored: nothing was said yet
         if chat is None:
             raise bad_request("chat not found")

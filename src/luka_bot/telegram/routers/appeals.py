@@ -21,7 +21,7 @@ from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseAction, CaseCallback, CaseStatus, CaseStore, post_to_log
-from luka_bot.telegram.routers.community import GROUP_CHATS, group_invocation, require_admin, member_name
+from luka_bot.telegram.routers.community import GROUP_CHATS, group_invocation, member_name, require_admin
 from luka_bot.telegram.sanctioning import lift
 from luka_bot.texts import render
 from luka_bot.texts.commands import TEXTS

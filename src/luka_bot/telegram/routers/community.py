@@ -27,10 +27,10 @@ from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
-from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
 from luka_bot.telegram.sanctioning import impose, lift
 from luka_bot.texts import count, render

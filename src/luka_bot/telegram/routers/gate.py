@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 
 from luka_bot.gate.applicant import Applicant
-from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion
+from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion, GateSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.durations import parse_duration
@@ -268,7 +268,7 @@ async def set_question(message: Message, command: CommandObject, gatekeeper: Gat
         return
     field = f"text_{which.lower()}"
 
-    def change(settings):  # type: ignore[no-untyped-def]
+    def change(settings: GateSettings) -> GateSettings:
         question = settings.question.model_copy(update={field: parts[0], "answers": answers})
         return settings.model_copy(update={"question": question})
 

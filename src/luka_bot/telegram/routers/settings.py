@@ -18,17 +18,17 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from luka_bot.policy.group import RULES_TEXT_MAX as RULES_MAX
 from luka_bot.policy.edit import Operation, PolicyEditError, apply_edit, describe
+from luka_bot.policy.group import RULES_TEXT_MAX as RULES_MAX
 from luka_bot.policy.group import GroupSettings, JudgeMode, Language
 from luka_bot.policy.rules import RulesPolicy
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.texts import count, render
-from luka_bot.texts.settings import TEXTS
-from luka_bot.texts.gate import TEXTS as GATE_TEXTS
 from luka_bot.telegram.gate_menu import gate_menu
 from luka_bot.telegram.gatekeeper import Gatekeeper
+from luka_bot.texts import count, render
+from luka_bot.texts.gate import TEXTS as GATE_TEXTS
+from luka_bot.texts.settings import TEXTS
 
 GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
