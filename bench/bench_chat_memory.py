@@ -82,8 +82,10 @@ async def main() -> None:
     await llm_runner.cleanup()
     await tg_runner.cleanup()
     print(f"{args.chats} chats, one message each, then idle (LLM_JUDGE=off)")
-    print(f"bot RSS growth per chat: {(rss1 - rss0) * 1024 / args.chats:.0f} bytes "
-          f"({rss0 / 1024:.0f} -> {rss1 / 1024:.0f} MiB)")
+    print(
+        f"bot RSS growth per chat: {(rss1 - rss0) * 1024 / args.chats:.0f} bytes "
+        f"({rss0 / 1024:.0f} -> {rss1 / 1024:.0f} MiB)"
+    )
     print(f"Valkey used_memory growth per chat: {(used1 - used0) / args.chats:.0f} bytes; {keys} keys in all")
 
 

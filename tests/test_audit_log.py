@@ -35,6 +35,7 @@ async def test_a_stream_written_before_the_upgrade_is_still_read_after_new_entri
 
 
 async def test_one_entry_costs_a_few_hundred_bytes_not_a_stream_node(any_redis, keys) -> None:
-    await AuditLog(any_redis, keys).write(CHAT, {"message_id": 7, "decision": "allow", "tier": "rules",
-                                                 "user_id": 10001, "name": "Member"})
+    await AuditLog(any_redis, keys).write(
+        CHAT, {"message_id": 7, "decision": "allow", "tier": "rules", "user_id": 10001, "name": "Member"}
+    )
     assert await any_redis.memory_usage(keys.audit(CHAT)) < 1024
