@@ -16,6 +16,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
+from luka_bot.assistant.knowledge import KnowledgeIndex
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.gate.cas import CasLookup
@@ -34,19 +35,23 @@ from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.store.moderation_state import (
     RedisLlmBudget,
     RedisSampleStore,
     RedisVerdictCache,
 )
+from luka_bot.store.notes import NotesStore
 from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.store.signals import SignalStore
+from luka_bot.store.usage import UsageStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.intake import IntakeMiddleware
+from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
 from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
@@ -54,13 +59,17 @@ from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.raid_lock import RaidLock
 from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.reaction_guard import ReactionGuard, ReactionPolicy
 from luka_bot.telegram.routers import (
     appeals,
     assistant,
     community,
+    knowledge,
+    locks,
     members,
     onboarding,
     private,
+    reactions,
 )
 from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import gate as gate_router
@@ -74,7 +83,10 @@ from luka_bot.web.webhook import IntakeFirstWebhook
 log = structlog.get_logger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member",
-                   "chat_join_request"]
+                   "chat_join_request",
+                   # Reaction sprees and the `reaction` lock (telegram/reaction_guard.py); Telegram
+                   # sends these only to admin bots, and only when listed here.
+                   "message_reaction"]
 STORAGE_PING_TIMEOUT = 2.0
 
 
@@ -362,11 +374,13 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
         meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    media_spam = MediaSpamGuard(bot, MediaBlocklist(redis.client, keys), max_distance=settings.media_hash_distance,
+                                max_bytes=settings.media_max_bytes)
     handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
                                    reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
                                    metrics=metrics,
                                    achievements=AchievementAnnouncer(notices, reputation),
-                                   judge_deadline=settings.judge_deadline, approved=gate_repo,
+                                   judge_deadline=settings.judge_deadline, approved=gate_repo, media=media_spam,
                                    redis=redis.client)
     worker = Worker(queue, MigratingJobs(handler, migration), consumer=settings.worker_name,
                     concurrency=settings.worker_concurrency,
@@ -380,13 +394,21 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         app_settings=settings, llm=assistant_llm, conversation=conversation, group_settings=group_settings,
         limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
         reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
-        gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper),
+        gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper), media_spam=media_spam,
+        reaction_guard=ReactionGuard(
+            bot, redis.client, keys, group_settings=group_settings, reputation=reputation, admins=admins,
+            audit=audit, approved=gate_repo,
+            policy=ReactionPolicy(spree_count=settings.reaction_spree_count,
+                                  spree_window=settings.reaction_spree_window,
+                                  restrict_s=settings.reaction_restrict)),
+        usage=UsageStore(redis.client, keys), notes=NotesStore(redis.client, keys), knowledge=KnowledgeIndex(),
     )
     console = ConsoleDeps(redis=redis.client, keys=keys, group_settings=group_settings, audit=audit, cases=cases,
                           admins=admins, bot=bot, cascade=cascade, learning=learning, reputation=reputation,
                           sanctions=sanctions, operator_token=settings.dashboard_token)
     dispatcher["console_links"] = ConsoleLinks(console)
-    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo)
+    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo,
+                              media=media_spam)
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
@@ -400,8 +422,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())
     dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
+                               locks.create_router(), reactions.create_router(),
                                onboarding.create_router(), console_command.create_router(),
-                               community.create_router(), appeals.create_router(), assistant.create_router())
+                               community.create_router(), appeals.create_router(), knowledge.create_router(),
+                               assistant.create_router())
     return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
                bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
                notice_worker=notice_worker, enforcer=enforcer,

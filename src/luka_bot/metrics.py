@@ -118,3 +118,15 @@ class Metrics:
         self.assistant_replies = Counter(
             "luka_assistant_replies_total",
             "Assistant replies by outcome: completed, truncated, interrupted, removed, failed", ["outcome"], registry=r)
+        self.assistant_tokens = Counter(
+            "luka_assistant_tokens_total",
+            "Tokens the assistant spent, by group (chat id; \"private\" for private chats), purpose "
+            "(answer, summary) and source (reported by the server, or estimated)",
+            ["chat", "purpose", "source"], registry=r)
+        self.assistant_refusals = Counter(
+            "luka_assistant_refusals_total",
+            "Questions not sent to the model, by reason: cooldown, member_budget, group_budget, private, sanctioned",
+            ["reason"], registry=r)
+        self.assistant_summaries = Counter(
+            "luka_assistant_summaries_total", "/summary requests by outcome (completed, failed, empty, ...)",
+            ["outcome"], registry=r)

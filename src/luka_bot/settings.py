@@ -30,6 +30,14 @@ _TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
 
 
+class PrivateAccess(StrEnum):
+    """Who may talk to the assistant in a private chat."""
+
+    ANYONE = "anyone"
+    MEMBERS = "members"    # someone the bot saw post in a group it serves (last 30 days)
+    NOBODY = "nobody"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -74,6 +82,13 @@ class Settings(BaseSettings):
     # start (set it when several gateways share one webhook behind a load balancer).
     webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     llm_judge: JudgeMode = JudgeMode.UNCERTAIN
+    # Assistant budgets (tokens per UTC day, as the server reports them or estimated at 4
+    # characters a token; 0: unlimited). Groups can override them with /budget.
+    assistant_member_daily_tokens: int = Field(default=20_000, ge=0)
+    assistant_group_daily_tokens: int = Field(default=200_000, ge=0)
+    # Seconds a member waits between two questions (0: no cooldown).
+    assistant_cooldown: float = Field(default=5.0, ge=0, le=86_400)
+    assistant_private_access: PrivateAccess = PrivateAccess.MEMBERS
     log_format: str = Field(default="json", pattern="^(json|console)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     # Timeouts and pacing: seconds unless named otherwise.
@@ -94,6 +109,15 @@ class Settings(BaseSettings):
     judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message
     # A message the offline tiers could not settle waits this long (from its intake) for the judge.
     judge_deadline: float = Field(default=600.0, gt=0)
+    # Media spam: a picture within this many bits (of 64) of one marked /spam is its copy.
+    media_hash_distance: int = Field(default=10, ge=0, le=32)
+    # Largest file downloaded to hash it (getFile's size, checked before fetching).
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
+    # Reaction spam: a newcomer reacting to more than REACTION_SPREE_COUNT messages within
+    # REACTION_SPREE_WINDOW seconds is held from reacting for REACTION_RESTRICT seconds.
+    reaction_spree_count: int = Field(default=8, ge=2, le=1000)
+    reaction_spree_window: float = Field(default=60.0, gt=0, le=86400)
+    reaction_restrict: int = Field(default=3600, ge=30, le=366 * 86400)
     job_max_attempts: int = Field(default=5, ge=1)
     # A worker re-reads its own unfinished jobs at start by this name; give each worker process on
     # one host its own name. Jobs of a consumer silent for `job_reclaim_idle` s go to another.

@@ -103,7 +103,9 @@ async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role:
     overrides.setdefault("redis_key_prefix", f"e2e{uuid.uuid4().hex[:8]}")
     # Defaults for the emulated LLM; the real-LLM tests override them.
     for name, value in (("assistant_model", "emulated-assistant"), ("moderation_model", "emulated-judge"),
-                        ("stream_edit_interval", 0.2), ("llm_timeout", 5), ("judge_timeout", 5)):
+                        ("stream_edit_interval", 0.2), ("llm_timeout", 5), ("judge_timeout", 5),
+                        # Tests ask in quick succession; the cooldown has tests of its own.
+                        ("assistant_cooldown", 0)):
         overrides.setdefault(name, value)
     settings = load_settings(
         bot_token="123456:test-token", telegram_api_url=tg_url, redis_url=embedded_redis_url,

@@ -100,6 +100,8 @@ async def test_llm_down_gives_a_short_apology_not_a_traceback(stack):
 
 async def test_in_a_private_chat_every_message_is_answered(stack):
     c = stack.control
+    # By default private use is for members of a group the bot serves: Alice posted in one.
+    await c.post("hello everyone")
     await c._json("POST", f"{c.tg_url}/_emulator/users/{ALICE['id']}/start")
     await c.llm_script(contains="private question", reply="A private answer.")
     await c.post("a private question", chat_id=ALICE["id"])

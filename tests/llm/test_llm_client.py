@@ -201,3 +201,28 @@ async def test_a_relaying_stream_keeps_the_ending_of_the_stream_it_relays(llm_se
     outer.bind(outer.relay(llm_client.stream_chat("emulated-assistant", QUESTION)))
     assert "".join([piece async for piece in outer])
     assert outer.ending is StreamEnding.INTERRUPTED and outer.finish_reason is None
+
+
+async def test_a_stream_reports_the_servers_token_count(llm_server, llm_client: LlmClient) -> None:
+    stream = llm_client.stream_chat("emulated-assistant", QUESTION)
+    text = "".join([piece async for piece in stream])
+    sent = (await llm_server.requests())[0]
+    assert sent["stream_options"] == {"include_usage": True}
+    assert stream.usage is not None
+    prompt, completion = stream.usage
+    assert prompt == len(QUESTION[0]["content"]) // 4 and completion == len(text) // 4
+
+
+async def test_a_server_that_rejects_stream_options_is_asked_again_without_and_never_again(
+        llm_server, llm_client: LlmClient) -> None:
+    await llm_server.control("/_llm/config", {"reject_stream_options": True})
+    first = llm_client.stream_chat("emulated-assistant", QUESTION)
+    assert (await _drain(first)).startswith(EMULATED_PREFIX) and first.usage is None
+    assert first.ending is StreamEnding.COMPLETE
+    await _collect(llm_client)
+    asked = [("stream_options" in r) for r in await llm_server.requests()]
+    assert asked == [True, False, False]
+
+
+async def _drain(stream: ChatStream) -> str:
+    return "".join([piece async for piece in stream])

@@ -56,6 +56,9 @@ class LlmClient:
         # Retries are the caller's decision (the job queue retries, the assistant apologises).
         self._openai = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0)
+        # Ask streams for the server's token count (budgets read it); a server that refuses the
+        # option is asked once more without it, and never again.
+        self._stream_usage = True
 
     def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
                     max_tokens: int | None = None) -> ChatStream:
@@ -70,14 +73,24 @@ class LlmClient:
         started = time.monotonic()
         extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         try:
-            stream = cast("openai.AsyncStream[Any]", await self._openai.chat.completions.create(
-                model=model, messages=_params(messages), temperature=temperature, stream=True, **extra))
+            try:
+                stream = await self._create_stream(model, messages, temperature, extra)
+            except openai.BadRequestError as exc:
+                if not (self._stream_usage and "stream_options" in str(exc.message) + str(exc.body)):
+                    raise
+                log.info("llm.stream_usage_unsupported", base_url=self.base_url)
+                self._stream_usage = False
+                stream = await self._create_stream(model, messages, temperature, extra)
         except _CALL_FAILURES as exc:
             self._stream_ended(out, StreamEnding.FAILED)
             raise self._failure(ASSISTANT, exc) from exc
         pieces = 0
         try:
             async for chunk in stream:
+                usage = getattr(chunk, "usage", None)
+                if usage is not None:
+                    out.usage = (int(getattr(usage, "prompt_tokens", 0) or 0),
+                                 int(getattr(usage, "completion_tokens", 0) or 0))
                 for choice in getattr(chunk, "choices", None) or ():
                     content = getattr(getattr(choice, "delta", None), "content", None)
                     if content:
@@ -104,6 +117,13 @@ class LlmClient:
         elif ending is StreamEnding.TRUNCATED:
             log.info("llm.stream_truncated", purpose=ASSISTANT, max_tokens=max_tokens, pieces=pieces)
         self._observe(ASSISTANT, started)
+
+    async def _create_stream(self, model: str, messages: list[dict[str, Any]], temperature: float,
+                             extra: dict[str, Any]) -> openai.AsyncStream[Any]:
+        if self._stream_usage:
+            extra = {**extra, "stream_options": {"include_usage": True}}
+        return cast("openai.AsyncStream[Any]", await self._openai.chat.completions.create(
+            model=model, messages=_params(messages), temperature=temperature, stream=True, **extra))
 
     def _stream_ended(self, out: ChatStream, ending: StreamEnding) -> None:
         out.ending = ending

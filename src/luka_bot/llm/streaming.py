@@ -38,6 +38,9 @@ class ChatStream:
     def __init__(self) -> None:
         self.ending: StreamEnding | None = None
         self.finish_reason: str | None = None
+        # (prompt_tokens, completion_tokens) as the server reported them (`stream_options.include_usage`);
+        # None when it reported nothing, and the caller estimates.
+        self.usage: tuple[int, int] | None = None
         self._pieces: AsyncGenerator[str, None] | None = None
 
     def bind(self, pieces: AsyncGenerator[str, None]) -> ChatStream:
@@ -71,3 +74,4 @@ class ChatStream:
                 yield piece
         finally:
             self.ending, self.finish_reason = inner.ending, inner.finish_reason
+            self.usage = inner.usage

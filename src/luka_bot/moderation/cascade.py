@@ -29,6 +29,7 @@ import structlog
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.greeting import is_greeting
 from luka_bot.moderation.learning import EMPTY_GROUP_MODEL, GroupLearning, GroupModel, SampleLabel
+from luka_bot.moderation.locks import LockInput, LockScope, locked_by
 from luka_bot.moderation.normalize import NormalizedText, normalize
 from luka_bot.moderation.rules import RuleHit, RuleInput, run_checks
 from luka_bot.moderation.verdict import (
@@ -109,6 +110,19 @@ def cache_key(text: NormalizedText, settings: GroupSettings) -> str:
     return digest.hexdigest()[:32]
 
 
+def lock_verdict(request: ModerationRequest, settings: GroupSettings, newcomer: bool) -> Verdict | None:
+    """A locked kind of content: as certain as a rule hit, so the inline tier removes it on sight."""
+    if not settings.locks:
+        return None
+    name = locked_by(LockInput(request.kind, request.features, request.text, request.link_urls),
+                     settings.locks, newcomer=newcomer)
+    if name is None:
+        return None
+    scope = settings.locks[name]
+    reason = f"locked: {name}" + (" (newcomers)" if scope is LockScope.NEWCOMERS else "")
+    return _delete(Category.LOCKED, 1.0, reason, Tier.RULES, (("lock", name), ("lock.scope", scope.value)))
+
+
 def _hit_details(hits: tuple[RuleHit, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((hit.check, hit.detail) for hit in hits)
 
@@ -146,8 +160,11 @@ class Cascade:
         started = time.perf_counter()
         if self._exempt(request, settings) is not None:
             return None
-        text = normalize(request.text, request.link_urls)
         newcomer = is_newcomer(request, settings.rules)
+        locked = lock_verdict(request, settings, newcomer)
+        if locked is not None:
+            return dataclasses.replace(locked, elapsed_ms=(time.perf_counter() - started) * 1000)
+        text = normalize(request.text, request.link_urls)
         hits = run_checks(RuleInput(request, text, settings.rules, newcomer))
         verdict = self._rule_verdict(hits)
         if verdict is None:
@@ -167,8 +184,11 @@ class Cascade:
         if exempt is not None:
             return Assessment(Band.SKIPPED, exempt)
         policy = settings.rules
-        text = normalize(request.text, request.link_urls)
         newcomer = is_newcomer(request, policy)
+        locked = lock_verdict(request, settings, newcomer)
+        if locked is not None:
+            return Assessment(Band.RULE, locked, None, (), None, newcomer)
+        text = normalize(request.text, request.link_urls)
         hits = run_checks(RuleInput(request, text, policy, newcomer))
         rule_verdict = self._rule_verdict(hits)
         if rule_verdict is not None:

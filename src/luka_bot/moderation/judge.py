@@ -37,6 +37,9 @@ from luka_bot.llm.errors import LlmError, LlmTimeout
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import Action, Category, ModerationRequest, Tier, Verdict
 
+# What the model may answer: every category but `locked`, which only an admin's lock decides.
+JUDGE_CATEGORIES = tuple(c for c in Category if c is not Category.LOCKED)
+
 log = structlog.get_logger(__name__)
 
 PURPOSE = "judge"
@@ -54,7 +57,7 @@ _DEADLINE_GRACE_SECONDS = 1.0
 
 _VERDICT_PROPERTIES: dict[str, Any] = {
     "action": {"type": "string", "enum": [a.value for a in Action]},
-    "category": {"type": "string", "enum": [c.value for c in Category]},
+    "category": {"type": "string", "enum": [c.value for c in JUDGE_CATEGORIES]},
     # No "minimum"/"maximum": not every strict-schema server takes them; pydantic checks the range.
     "confidence": {"type": "number", "description": "0 to 1"},
     "reason": {"type": "string", "description": "one short sentence"},
@@ -217,6 +220,8 @@ class LlmVerdict(BaseModel):
             raise ValueError(f"action allow with category {self.category.value}: allow goes with none")
         if self.action is not Action.ALLOW and self.category is Category.NONE:
             raise ValueError(f"action {self.action.value} with category none: which violation?")
+        if self.category not in JUDGE_CATEGORIES:  # only an admin's /lock decides "locked"
+            raise ValueError(f"category {self.category.value} is not the judge's to give")
         return self
 
 

@@ -25,6 +25,7 @@ class Category(StrEnum):
     FLOOD = "flood"
     OFF_TOPIC = "off_topic"
     OTHER = "other"
+    LOCKED = "locked"          # a kind of content the group locked (/lock): moderation/locks.py
 
 
 class Tier(StrEnum):
@@ -88,6 +89,9 @@ class ModerationRequest:
     has_contact: bool = False
     external_reply: bool = False
     link_urls: tuple[str, ...] = ()        # URLs from entities (text_link etc.) the text alone hides
+    # What the locks look at beyond text and kind: "forward", "forward:channel", "via_bot",
+    # "buttons", "custom_emoji", "sticker_premium", "story", ... (telegram/intake.py).
+    features: frozenset[str] = frozenset()
     member: MemberContext = field(default_factory=MemberContext)
     signals: Signals = field(default_factory=Signals)
     language: str = "en"

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from luka_bot.moderation.locks import LockScope
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
@@ -39,5 +40,11 @@ class GroupSettings(BaseModel):
     persona_prompt: str = Field(default="", max_length=4000)
     announce_achievements: bool = True
     llm_daily_budget: int = Field(default=2000, ge=0)
+    # Assistant budgets for this group (/budget); None: the deployment's default (env).
+    assistant_member_daily_tokens: int | None = Field(default=None, ge=0)
+    assistant_group_daily_tokens: int | None = Field(default=None, ge=0)
+    assistant_cooldown: int | None = Field(default=None, ge=0, le=86_400)
     rules: RulesPolicy = Field(default_factory=RulesPolicy)
     ladder: LadderPolicy = Field(default_factory=LadderPolicy)
+    # Content locks (/lock): lock name (moderation/locks.py LOCK_TYPES) -> who it applies to.
+    locks: dict[str, LockScope] = Field(default_factory=dict)

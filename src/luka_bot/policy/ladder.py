@@ -66,6 +66,7 @@ def _default_penalties() -> dict[Category, int]:
         Category.FLOOD: 10,
         Category.OFF_TOPIC: 5,
         Category.OTHER: 10,
+        Category.LOCKED: 5,   # a locked kind of content: usually an honest slip, not an attack
     }
 
 

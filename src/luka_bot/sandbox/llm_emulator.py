@@ -11,7 +11,7 @@ slows the model down, injects faults and shows every request the bot sent.
 |---|---|
 | `GET /v1/models` | the model names it plays (any name is accepted in calls) |
 | `POST /v1/chat/completions` | OpenAI chat completion; `stream: true` answers SSE chunks and `data: [DONE]` |
-| `GET /_llm/config`, `POST /_llm/config` | `{"first_token_delay", "token_delay", "judge_delay", "reply_length", "fault", "fault_times", "structured_output", "slots"}` (any subset) → the whole config |
+| `GET /_llm/config`, `POST /_llm/config` | `{"first_token_delay", "token_delay", "judge_delay", "reply_length", "fault", "fault_times", "structured_output", "slots", "reject_stream_options"}` (any subset) → the whole config |
 | `POST /_llm/script` | `{"contains", "verdict": {...}}` or `{"contains", "reply": "..."}` → `{"scripts": n}` |
 | `GET /_llm/requests` | every chat-completion body received, oldest first |
 | `POST /_llm/reset` | forget config, scripts and requests; release held requests |
@@ -37,6 +37,9 @@ llama-cpp-python 0.3 does (HTTP 500, "Input should be 'text' or 'json_object'") 
 answers judge calls in prose with the JSON inside ("Sure! Here is my verdict: {...}").
 `slots` N > 0 serves at most N chat completions at a time, the rest wait in line (llama.cpp's
 one-slot server); 0 serves all at once. `judge_delay` is the time each judge call takes.
+A stream asked for `stream_options: {"include_usage": true}` ends with a usage chunk (4
+characters a token), unless `reject_stream_options` plays a server that refuses the option
+with a 400.
 """
 
 from __future__ import annotations
@@ -98,6 +101,8 @@ class EmulatorConfig:
     fault_times: int = 0                # 0 = the fault stays until cleared
     structured_output: str = "json_schema"
     slots: int = 0                      # chat completions served at once; 0 = no limit
+    # Play an older server that answers 400 to `stream_options` (clients must retry without it).
+    reject_stream_options: bool = False
 
 
 @dataclass
@@ -133,24 +138,23 @@ class LlmEmulator:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise ValueError("reply_length must be a non-negative integer or null")
             current["reply_length"] = value
+        if "reject_stream_options" in changes:
+            if not isinstance(changes["reject_stream_options"], bool):
+                raise ValueError("reject_stream_options must be true or false")
+            current["reject_stream_options"] = changes["reject_stream_options"]
         if "fault" in changes:
             fault = changes["fault"]
             if fault is not None and fault not in FAULTS:
                 raise ValueError(f"fault must be null or one of {sorted(FAULTS)}")
             current["fault"] = fault
         if "fault_times" in changes:
-            times = changes["fault_times"]
-            if not isinstance(times, int) or isinstance(times, bool) or times < 0:
-                raise ValueError("fault_times must be a non-negative integer")
-            current["fault_times"] = times
+            current["fault_times"] = _non_negative_int("fault_times", changes["fault_times"])
         if "structured_output" in changes:
             if changes["structured_output"] not in STRUCTURED_OUTPUTS:
                 raise ValueError(f"structured_output must be one of {list(STRUCTURED_OUTPUTS)}")
             current["structured_output"] = changes["structured_output"]
         if "slots" in changes:
-            slots = changes["slots"]
-            if not isinstance(slots, int) or isinstance(slots, bool) or slots < 0:
-                raise ValueError("slots must be a non-negative integer")
+            slots = _non_negative_int("slots", changes["slots"])
             current["slots"] = slots
             self.slot_gate = asyncio.Semaphore(slots) if slots else None
         self.config = EmulatorConfig(**current)
@@ -319,6 +323,8 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
 
 
 async def _complete(request: web.Request, emulator: LlmEmulator, body: dict[str, Any]) -> web.StreamResponse:
+    if emulator.config.reject_stream_options and "stream_options" in body:
+        return _openai_error(400, "Unrecognized request argument supplied: stream_options", "invalid_request_error")
     model = str(body.get("model") or PLAYED_MODELS[0])
     refusal = _format_refusal(emulator.config.structured_output, body.get("response_format"))
     if refusal is not None:
@@ -415,7 +421,7 @@ async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, A
         if isinstance(stream_options, dict) and stream_options.get("include_usage"):
             await response.write(b"data: " + json.dumps({
                 "id": completion_id, "object": "chat.completion.chunk", "created": created,
-                "model": model, "choices": [], "usage": _usage({}, "".join(tokens))}).encode() + b"\n\n")
+                "model": model, "choices": [], "usage": _usage(body, "".join(tokens))}).encode() + b"\n\n")
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
     except ConnectionError:
@@ -570,6 +576,12 @@ def _block_text(data: dict[str, Any]) -> str:
 
 def _verdict(action: str, category: str, confidence: float, reason: str) -> dict[str, Any]:
     return {"action": action, "category": category, "confidence": confidence, "reason": reason}
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer")
+    return value
 
 
 def _non_negative_number(name: str, value: Any) -> float:

@@ -26,6 +26,7 @@ class StoredMessage:
     text: str
     is_bot: bool
     reply_to: int | None
+    date: float = 0.0
 
 
 def message_record(*, user_id: int, name: str, text: str, kind: str, date: float, reply_to: int | None,
@@ -88,7 +89,31 @@ class ConversationStore:
             text=raw.get("text", ""),
             is_bot=raw.get("is_bot") == "1",
             reply_to=int(raw["reply_to"]) if raw.get("reply_to") else None,
+            date=_float(raw.get("date")),
         )
+
+    async def recent(self, chat_id: int, *, since: float | None = None, limit: int = 50) -> list[StoredMessage]:
+        """Members' recent messages in a group, oldest first, from the index the intake keeps.
+        A message moderation removed (its verdict is set) is left out, whatever its text."""
+        index = self._keys.recent_messages(chat_id)
+        low = "-inf" if since is None else repr(since)
+        ids = [int(str(m)) for m in await self._redis.zrevrangebyscore(index, "+inf", low, start=0, num=limit)]
+        if not ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for message_id in ids:
+                pipe.exists(self._keys.verdict(chat_id, message_id))
+            removed = await pipe.execute()
+        kept: list[StoredMessage] = []
+        for message_id, gone in zip(ids, removed, strict=True):
+            if gone:
+                continue
+            stored = await self.get(chat_id, message_id)
+            if stored is None or stored.is_bot or not stored.text.strip():
+                continue
+            kept.append(stored)
+        kept.reverse()
+        return kept
 
     async def chain(self, chat_id: int, message_id: int, limit: int) -> list[StoredMessage]:
         """The reply chain ending at `message_id`, oldest first."""
@@ -104,3 +129,10 @@ class ConversationStore:
             current = stored.reply_to
         chain.reverse()
         return chain
+
+
+def _float(value: object) -> float:
+    try:
+        return float(str(value or 0))
+    except ValueError:
+        return 0.0

@@ -57,6 +57,13 @@ CAS_CACHE_TTL = 6 * HOUR          # a CAS answer; a listed account rarely leaves
 GATE_LINK_OFFER_TTL = DAY         # an unconfirmed /linkgroup offer
 GATE_APPEAL_TTL = 7 * DAY         # a declined applicant may appeal within a week
 
+# Assistant budgets: daily counters are kept a week past their day, for /usage.
+USAGE_TTL = 8 * DAY
+# Whom the bot saw post in a group it serves (private use by "members" only); refreshed per message.
+KNOWN_MEMBER_TTL = 30 * DAY
+# Recent group messages indexed for /summary; the texts themselves live MESSAGE_TTL.
+RECENT_MESSAGES_MAX = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class QueueNames:
@@ -306,6 +313,64 @@ class Keys:
         """String (JSON): a signed-in console session (user, groups, CSRF token); CONSOLE_SESSION_TTL."""
         return f"{self.prefix}:console:session:{session_id}"
 
+    # --- assistant: budgets, knowledge, summaries ----------------------------------------
+    def usage(self, chat_id: int, day: str) -> str:
+        """Hash: tokens spent in a chat on one UTC day: `total`, `u:<user id>`, `p:<purpose>`; USAGE_TTL."""
+        return f"{self.prefix}:usage:{chat_id}:{day}"
+
+    def usage_names(self, chat_id: int) -> str:
+        """Hash: user id -> display name of whoever spent tokens in a chat (for /usage); USAGE_TTL."""
+        return f"{self.prefix}:usagenames:{chat_id}"
+
+    def assistant_cooldown(self, chat_id: int, user_id: int) -> str:
+        """String with a TTL: the member asked recently; set by the admission script."""
+        return f"{self.prefix}:acool:{chat_id}:{user_id}"
+
+    def assistant_notice(self, chat_id: int, user_id: int, reason: str, period: str) -> str:
+        """String: the member was told once in this period why they are not answered."""
+        return f"{self.prefix}:anotice:{chat_id}:{user_id}:{reason}:{period}"
+
+    def known_member(self, user_id: int) -> str:
+        """String: the user posted in a group the bot serves within KNOWN_MEMBER_TTL."""
+        return f"{self.prefix}:member:{user_id}"
+
+    def recent_messages(self, chat_id: int) -> str:
+        """Sorted set: ids of a group's recent messages scored by date, at most RECENT_MESSAGES_MAX."""
+        return f"{self.prefix}:recent:{chat_id}"
+
+    def notes(self, chat_id: int) -> str:
+        """Hash: a group's notes, name -> text (/save, /get, #name)."""
+        return f"{self.prefix}:notes:{chat_id}"
+
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:
         return f"{self.prefix}:rl:{scope}"
+
+    # --- media spam (/spam on a photo, sticker, GIF or video) ----------------------------
+    def media_hashes(self, chat_id: int) -> str:
+        """Sorted set: 64-bit perceptual hashes (16 hex digits) of media the admins marked as spam,
+        scored by when; no TTL, capped at MEDIA_BLOCKLIST_CAP members (the oldest leave first)."""
+        return f"{self.prefix}:mediahash:{chat_id}"
+
+    def media_files(self, chat_id: int) -> str:
+        """Sorted set: file_unique_id of media marked as spam (same file, no download), scored by
+        when; no TTL, capped at MEDIA_BLOCKLIST_CAP members."""
+        return f"{self.prefix}:mediafile:{chat_id}"
+
+    # --- reaction spam (message_reaction updates) ------------------------------------------
+    def reaction_activity(self, chat_id: int, user_id: int) -> str:
+        """Sorted set: message ids a member reacted to, scored by when; pruned to
+        REACTION_SPREE_WINDOW and expiring after it."""
+        return f"{self.prefix}:reacts:{chat_id}:{user_id}"
+
+    def reaction_restricted(self, chat_id: int, user_id: int) -> str:
+        """String, set once per restriction (SET NX) so a burst of reaction updates restricts once;
+        TTL REACTION_RESTRICT."""
+        return f"{self.prefix}:reactheld:{chat_id}:{user_id}"
+
+
+# Per group and per list: 5,000 hashes are ~0.6 MB in Redis and a ~5 µs scan in process
+# (bench/bench_media_hash.py); admins mark a few a day, so the cap is years of marks and still
+# bounds a runaway script.
+MEDIA_BLOCKLIST_CAP = 5_000
+

@@ -23,14 +23,14 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import MESSAGE_TTL, Keys
+from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_MAX, Keys
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
 
 GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 MEDIA_KINDS = ("photo", "video", "animation", "document", "sticker", "voice", "video_note", "audio",
-               "contact", "location", "poll", "dice", "story")
+               "contact", "location", "poll", "dice", "story", "game", "venue")
 MAX_TEXT = 16_384  # far above Telegram's own limits; a bound against malformed updates
 
 
@@ -52,9 +52,85 @@ def display_name(message: Message) -> str:
     return user.full_name or user.username or str(user.id)
 
 
+def _buttons(message: Message) -> list[Any]:
+    markup = message.reply_markup
+    return [button for row in (markup.inline_keyboard if markup is not None else []) for button in row][:100]
+
+
 def _link_urls(message: Message) -> list[str]:
     entities = (message.entities or []) + (message.caption_entities or [])
-    return [entity.url for entity in entities if entity.type == "text_link" and entity.url][:20]
+    urls = [entity.url for entity in entities if entity.type == "text_link" and entity.url]
+    # Links behind inline buttons (messages sent via bots) are links the text alone hides too.
+    urls += [button.url for button in _buttons(message) if getattr(button, "url", None)]
+    return urls[:20]
+
+
+def button_text(message: Message) -> str:
+    """The labels of the message's inline buttons: spam drawn on a button is judged as text."""
+    return "\n".join(str(button.text) for button in _buttons(message) if button.text)[:1000]
+
+
+def message_features(message: Message) -> list[str]:
+    """What the content locks (moderation/locks.py) look at beyond text and kind."""
+    features: list[str] = []
+    origin = message.forward_origin
+    if origin is not None:
+        features += ["forward", f"forward:{origin.type}"]
+    if message.story is not None or message.reply_to_story is not None:
+        features.append("story")
+        if origin is not None or message.story is not None:
+            # A story shared into a chat is always someone's story passed on: Telegram shows it forwarded.
+            features.append("forward_story")
+    if message.via_bot is not None:
+        features.append("via_bot")
+    markup = message.reply_markup
+    if markup is not None and any(row for row in markup.inline_keyboard or []):
+        features.append("buttons")
+    entities = (message.entities or []) + (message.caption_entities or [])
+    if any(entity.type in ("url", "text_link") for entity in entities):
+        features.append("url")
+    if any(entity.type == "custom_emoji" for entity in entities):
+        features.append("custom_emoji")
+    sticker = message.sticker
+    if sticker is not None:
+        if sticker.premium_animation is not None:
+            features.append("sticker_premium")
+        if sticker.type == "custom_emoji" or sticker.custom_emoji_id:
+            features += ["sticker_premium", "custom_emoji"]
+    if message.venue is not None:
+        features.append("kind:location")  # a venue is a location with a name
+    if message.sender_chat is not None and message.sender_chat.id != message.chat.id and not message.is_automatic_forward:
+        features.append("anon_channel")
+    return list(dict.fromkeys(features))
+
+
+# Media an admin can mark with /spam; near-duplicates of them are removed on sight.
+HASHED_KINDS = ("photo", "sticker", "animation", "video")
+HASH_MIN_SIDE = 320  # pHash looks at 32x32: a mid-size rendition hashes as well as the original
+
+
+def media_ref(message: Message) -> dict[str, str]:
+    """The media's identity (file_unique_id: the same file however often re-sent) and the file to
+    download for its perceptual hash (a still picture: the photo, a static sticker, else a thumbnail)."""
+    photo_sizes = message.photo
+    if photo_sizes:
+        largest = max(photo_sizes, key=lambda size: size.width * size.height)
+        enough = [size for size in photo_sizes if max(size.width, size.height) >= HASH_MIN_SIDE]
+        picture = min(enough, key=lambda size: size.width * size.height) if enough else largest
+        return {"media_unique_id": largest.file_unique_id, "media_hash_file": picture.file_id,
+                "media_hash_size": str(picture.file_size or 0)}
+    media = message.sticker or message.animation or message.video
+    if media is None:
+        return {}
+    thumbnail = getattr(media, "thumbnail", None)
+    still = message.sticker is not None and not (message.sticker.is_animated or message.sticker.is_video)
+    if still:
+        file_id, size = media.file_id, media.file_size
+    elif thumbnail is not None:
+        file_id, size = thumbnail.file_id, thumbnail.file_size
+    else:  # a video without a thumbnail: only the identical file can match
+        file_id, size = "", 0
+    return {"media_unique_id": media.file_unique_id, "media_hash_file": file_id, "media_hash_size": str(size or 0)}
 
 
 def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
@@ -86,6 +162,9 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "has_contact": "1" if message.contact is not None else "0",
         "external_reply": "1" if message.external_reply is not None else "0",
         "link_urls": json.dumps(_link_urls(message)),
+        "features": json.dumps(message_features(message)),
+        **media_ref(message),
+        **({"button_text": labels} if (labels := button_text(message)) else {}),
         # Whom a reply answers (members only), so a thank-you can credit their helpful answer.
         "reply_to_user_id": str(replied.id) if replied is not None and not replied.is_bot else "",
         "reply_to_name": (replied.full_name or replied.username or "") if replied is not None else "",
@@ -99,12 +178,18 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
         links = tuple(str(u) for u in json.loads(fields.get("link_urls") or "[]"))
     except ValueError:
         links = ()
+    try:
+        features = frozenset(str(f) for f in json.loads(fields.get("features") or "[]"))
+    except (ValueError, TypeError):
+        features = frozenset()
     return ModerationRequest(
         chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]), user_id=int(fields["user_id"]),
-        text=fields.get("text", ""), kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
+        text="\n".join(filter(None, (fields.get("text", ""), fields.get("button_text", "")))),
+        kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
         is_forward=fields.get("is_forward") == "1", forwarded_from_channel=fields.get("forwarded_from_channel") == "1",
         sent_as_channel=fields.get("sent_as_channel") == "1", has_contact=fields.get("has_contact") == "1",
         external_reply=fields.get("external_reply") == "1", link_urls=links, member=member, language=language,
+        features=features,
         **extra,
     )
 
@@ -199,6 +284,14 @@ class IntakeMiddleware(BaseMiddleware):
                                       record=record, record_ttl=MESSAGE_TTL, job=job)
             # The inline tier judges the member by their real standing, read in this round trip.
             standing = StandingRead(pipe, self._keys, chat_id, int(job["user_id"]))
+            # The assistant's /summary reads the group's recent messages from this bounded index;
+            # private use "by members" asks whether the user posted in a group we serve.
+            recent = self._keys.recent_messages(chat_id)
+            pipe.zadd(recent, {str(message.message_id): float(job["date"])})
+            pipe.zremrangebyrank(recent, 0, -(RECENT_MESSAGES_MAX + 1))
+            pipe.expire(recent, MESSAGE_TTL)
+            if message.from_user is not None and message.sender_chat is None:
+                pipe.set(self._keys.known_member(message.from_user.id), "1", ex=KNOWN_MEMBER_TTL)
             if settings is None:  # at most every few seconds per chat: remember the group, read its settings
                 pipe.hset(self._keys.groups, str(chat_id), message.chat.title or "")
                 pipe.get(self._keys.group_settings(chat_id))

@@ -103,8 +103,9 @@ class ModerationJobHandler:
                  achievements: AchievementAnnouncer | None = None,
                  judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S, judge_retry_base: float = JUDGE_RETRY_BASE_S,
                  judge_retry_max: float = JUDGE_RETRY_MAX_S, approved: ApprovedMembers | None = None,
-                 redis: aioredis.Redis | None = None) -> None:
+                 media: MediaCheck | None = None, redis: aioredis.Redis | None = None) -> None:
         self._approved = approved
+        self._media = media
         self._redis = redis  # for the first look in one round trip; None: one read after another
         self._decider = decider
         self._enforcer = enforcer
@@ -157,8 +158,10 @@ class ModerationJobHandler:
         request = request_from_job(fields, member=member, language=settings.language.value, signals=Signals(
             messages_last_minute=counts.messages_last_minute, same_text_senders=counts.same_text_senders,
             same_text_chats=counts.same_text_chats, same_text_senders_here=counts.same_text_senders_here))
+        # Media the admins marked as spam (or a near copy): as certain as a rule, before the cascade.
+        media_verdict = await self._media.verdict(fields, job.deferrals) if self._media is not None else None
         try:
-            verdict = await self._decider.decide(request, settings)
+            verdict = media_verdict or await self._decider.decide(request, settings)
         except JudgeUnavailable as exc:
             verdict = self._unjudged_or_retry(job, target, exc, first_intake)
         verdict_at = time.time()
@@ -231,6 +234,12 @@ class ModerationJobHandler:
             await self._achievements.after_message(stats, fields.get("reply_to_name", ""), settings)
 
 
+class MediaCheck(Protocol):
+    async def file_verdict(self, fields: dict[str, str]) -> Verdict | None: ...
+
+    async def verdict(self, fields: dict[str, str], deferrals: int = 0) -> Verdict | None: ...
+
+
 class FastDecider(Protocol):
     def fast_verdict(self, request: ModerationRequest, settings: GroupSettings) -> Verdict | None: ...
 
@@ -239,8 +248,9 @@ class InlineModeration:
     """The gateway's fast tier: a certain rule hit removes the message before any reply exists."""
 
     def __init__(self, *, decider: FastDecider, enforcer: Enforcer, admins: AdminCache, metrics: Metrics,
-                 approved: ApprovedMembers | None = None) -> None:
+                 approved: ApprovedMembers | None = None, media: MediaCheck | None = None) -> None:
         self._approved = approved
+        self._media = media
         self._decider = decider
         self._enforcer = enforcer
         self._admins = admins
@@ -254,6 +264,8 @@ class InlineModeration:
             return False
         request = request_from_job(fields, member=member or INLINE_MEMBER, language=settings.language.value)
         verdict = self._decider.fast_verdict(request, settings)
+        if verdict is None and self._media is not None and fields.get("media_unique_id") and not request.member.is_admin:
+            verdict = await self._media.file_verdict(fields)  # the very file an admin marked: one read
         if verdict is None or not verdict.removes_message:
             return False
         target = target_from_job(fields)

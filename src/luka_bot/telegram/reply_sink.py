@@ -19,7 +19,7 @@ from luka_bot.telegram.rate_limit import OutboundLimiter
 
 
 class TelegramReplySink:
-    def __init__(self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int,
+    def __init__(self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int | None,
                  removed_key: str | None = None) -> None:
         self._bot = bot
         self._limiter = limiter
@@ -36,7 +36,8 @@ class TelegramReplySink:
             sent = await self._bot.send_message(
                 self._chat_id, text,
                 # If the question is deleted before we answer, Telegram still takes the reply.
-                reply_parameters=ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True),
+                reply_parameters=(None if self._reply_to is None else
+                                  ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)),
             )
         except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
             raise _unavailable(exc) from exc

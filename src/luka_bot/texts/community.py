@@ -58,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "category.flood": {"en": "flooding", "ru": "флуд"},
     "category.off_topic": {"en": "off-topic", "ru": "не по теме"},
     "category.other": {"en": "rule violation", "ru": "нарушение правил"},
+    "category.locked": {"en": "content locked in this group", "ru": "такой контент в группе запрещён"},
     "trust.newcomer": {"en": "newcomer", "ru": "новичок"},
     "trust.member": {"en": "member", "ru": "участник"},
     "trust.trusted": {"en": "trusted", "ru": "доверенный"},

@@ -14,6 +14,9 @@ MEMBER_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("rep", {"en": "your reputation in this group", "ru": "ваша репутация в группе"}),
     ("top", {"en": "the group's best members", "ru": "лучшие участники группы"}),
     ("report", {"en": "reply to a message to flag it for the admins", "ru": "ответом на сообщение: пожаловаться админам"}),
+    ("summary", {"en": "catch up: /summary, /summary 100, /summary 2h", "ru": "пересказ беседы: /summary, /summary 100, /summary 2h"}),
+    ("notes", {"en": "the group's notes (read one: #name)", "ru": "заметки группы (прочитать: #имя)"}),
+    ("get", {"en": "a note: /get name", "ru": "заметка: /get имя"}),
     ("help", {"en": "what I do and my commands", "ru": "что я умею и мои команды"}),
 )
 ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -22,6 +25,9 @@ ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("policy", {"en": "moderation checks: summary, sections, changes", "ru": "проверки модерации: сводка, разделы, изменения"}),
     ("setlog", {"en": "where moderation records go", "ru": "куда отправлять журнал модерации"}),
     ("spam", {"en": "reply: remove as spam and learn it", "ru": "ответом: удалить как спам и запомнить"}),
+    ("lock", {"en": "lock a kind of content, e.g. /lock sticker newcomers", "ru": "запретить вид контента, напр. /lock sticker newcomers"}),
+    ("unlock", {"en": "lift a lock, e.g. /unlock sticker", "ru": "снять запрет, напр. /unlock sticker"}),
+    ("locks", {"en": "the group's locks", "ru": "запреты группы"}),
     ("warn", {"en": "reply: warn the member", "ru": "ответом: предупредить участника"}),
     ("unwarn", {"en": "reply: take back the last violation", "ru": "ответом: снять последнее нарушение"}),
     ("mute", {"en": "reply: mute, e.g. /mute 1h", "ru": "ответом: запретить писать, напр. /mute 1h"}),
@@ -32,6 +38,10 @@ ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("setpersona", {"en": "the assistant's voice in this group", "ru": "образ ассистента в группе"}),
     ("console", {"en": "in a private chat with me: a sign-in link to the admin console",
                  "ru": "в личном чате со мной: ссылка для входа в консоль администратора"}),
+    ("save", {"en": "keep a note: /save name text", "ru": "сохранить заметку: /save имя текст"}),
+    ("clear", {"en": "delete a note: /clear name", "ru": "удалить заметку: /clear имя"}),
+    ("usage", {"en": "the assistant's spend and top users", "ru": "расход ассистента и кто больше всех"}),
+    ("budget", {"en": "the assistant's limits: /budget member N", "ru": "лимиты ассистента: /budget member N"}),
 )
 
 TEXTS: dict[str, dict[str, str]] = {

@@ -39,6 +39,7 @@ from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.moderation.cascade import Assessment, Band, Cascade
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.moderation.locks import LOCK_TYPES, LockScope
 from luka_bot.moderation.verdict import (
     Action,
     Category,
@@ -150,6 +151,16 @@ def settings_from_form(current: GroupSettings, form: dict[str, str]) -> GroupSet
     if budget is None:
         raise ValueError("LLM calls per day must be a whole number")
     update["llm_daily_budget"] = budget
+    if any(key.startswith("lock.") for key in form):
+        # Content locks (moderation/locks.py): one choice per type, off / all / newcomers.
+        locks: dict[str, str] = {}
+        for name in LOCK_TYPES:
+            choice = form.get(f"lock.{name}", "off")
+            if choice not in ("off", *(scope.value for scope in LockScope)):
+                raise ValueError("unknown choice")
+            if choice != "off":
+                locks[name] = choice
+        update["locks"] = locks
     try:
         return GroupSettings.model_validate({**current.model_dump(mode="json"), **{
             k: (v.value if hasattr(v, "value") else v) for k, v in update.items()}})
@@ -315,6 +326,7 @@ class Console:
         settings = await self.d.group_settings.get(chat_id)
         response = await self._group_page("settings.html", session, chat_id, "settings", settings=settings,
                                           flags=_FLAGS, judge_modes=list(JudgeMode), languages=list(Language),
+                                          lock_types=LOCK_TYPES,
                                           policy_rows=describe(settings.rules), operations=list(Operation),
                                           notice=notice, error=error)
         response.set_status(status)

@@ -19,10 +19,12 @@ refusals are 400/403/404 with {"error": "..."})
 -----------------------------------------------------------------------------------------------
 | call | body → answer |
 |---|---|
-| `POST /_emulator/messages` | `{"chat_id", "chat_title"?, "from": {"id", "first_name", "username"?}, "text", "reply_to_message_id"?, "entities"?, "media"? ("photo"/"video"/"document"/"sticker"/"voice" or `{"kind", ...}`; text becomes the caption), "caption"?, "forward_from_chat"? `{"id", "title"}`, "sender_chat"? `{"id", "title"}`, "contact"? `{"phone_number", "first_name"}`, "external_reply"?, "via_bot"?}` → `{"message_id", "date"}`; chat_id == from.id is a private message; muted/banned users → 403 |
+| `POST /_emulator/messages` | `{"chat_id", "chat_title"?, "from": {"id", "first_name", "username"?}, "text", "reply_to_message_id"?, "entities"?, "media"? ("photo"/"video"/"document"/"sticker"/"voice"/"animation"/"video_note"/"audio"/"poll"/"dice"/"location"/"story"/"game" or `{"kind", "content_base64"?, ...}`; text becomes the caption; with content the file is served by getFile and `/file/bot<token>/<path>`), "forward_origin"? (any MessageOrigin), "reply_markup"? (inline keyboard), "caption"?, "forward_from_chat"? `{"id", "title"}`, "sender_chat"? `{"id", "title"}`, "contact"? `{"phone_number", "first_name"}`, "external_reply"?, "via_bot"?}` → `{"message_id", "date"}`; chat_id == from.id is a private message; muted/banned users → 403 |
 | `POST /_emulator/raw_updates` | `{"update": {...}}` → `{"update_id"}`; queued as it is (`update_id` added when missing), for updates the bot may fail to parse |
 | `POST /_emulator/chats/{chat_id}/migrate` | → `{"new_chat_id"}`; the group becomes a supergroup: `migrate_to_chat_id` / `migrate_from_chat_id` service messages, members and history move, Bot API calls naming the old id answer 400 with `parameters.migrate_to_chat_id` |
 | `POST /_emulator/messages/edit` | `{"chat_id", "message_id", "text"}` → `{"ok": true}`; queues `edited_message` |
+| `POST /_emulator/reactions` | `{"chat_id", "message_id", "from", "reaction": ["👍"]}` → `{"ok": true}`; queues `message_reaction` (old and new); 403 for a member without `can_react_to_messages` |
+| `GET /_emulator/chats/{chat_id}/reactions/{user_id}` | `{"message_ids"}`: the messages the user still has reactions on |
 | `POST /_emulator/callback` | `{"chat_id", "message_id", "from", "data"}` → `{"callback_query_id"}` |
 | `GET /_emulator/callbacks/{callback_query_id}` | `{"answered", "text", "show_alert", "url"}` |
 | `GET /_emulator/chats` | `[{"chat_id", "title", "type"}]` |
@@ -78,7 +80,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from .bot_api import EMULATOR_KEY, handle_bot_api
+from .bot_api import EMULATOR_KEY, handle_bot_api, handle_file_download
 from .control import control_errors, routes
 from .emulator import TelegramEmulator
 from .gate_control import routes as gate_routes
@@ -111,6 +113,7 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     app = web.Application(middlewares=[control_errors], client_max_size=60 * 1024 * 1024)
     app[EMULATOR_KEY] = emulator
     app.router.add_route("*", "/bot{token}/{method}", handle_bot_api)
+    app.router.add_get("/file/bot{token}/{path:.+}", handle_file_download)
     app.router.add_routes(routes)
     app.router.add_routes(gate_routes)
     app.router.add_get("/", _chat_page)

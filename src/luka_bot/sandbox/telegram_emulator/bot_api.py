@@ -224,6 +224,29 @@ async def _delete_my_commands(emu: TelegramEmulator, p: Params, bot_id: int) -> 
     return emu.delete_my_commands(p.get("scope"), p.str("language_code"))
 
 
+async def _delete_message_reaction(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.delete_message_reaction(p.chat_id(), p.int("message_id"), p.int("user_id"))
+
+
+async def _delete_all_message_reactions(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.delete_all_message_reactions(p.chat_id(), p.int("user_id"))
+
+
+async def _get_file(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
+    return emu.get_file(p.str("file_id"))
+
+
+async def handle_file_download(request: web.Request) -> web.Response:
+    """GET /file/bot<token>/<file_path>: the bytes of a file getFile named."""
+    emulator: TelegramEmulator = request.app[EMULATOR_KEY]
+    if _TOKEN_RE.match(request.match_info["token"]) is None:
+        return web.Response(status=401, text="Unauthorized")
+    content = emulator.file_content(request.match_info["path"])
+    if content is None:
+        return web.Response(status=404, text="Not Found")
+    return web.Response(body=content, content_type="application/octet-stream")
+
+
 async def _true(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     return True
 
@@ -246,6 +269,9 @@ METHODS: dict[str, Handler] = {
         "deleteMessages": _delete_messages,
         "sendChatAction": _send_chat_action,
         "getChat": _get_chat,
+        "getFile": _get_file,
+        "deleteMessageReaction": _delete_message_reaction,
+        "deleteAllMessageReactions": _delete_all_message_reactions,
         "getChatMember": _get_chat_member,
         "getChatAdministrators": _get_chat_administrators,
         "getChatMemberCount": _get_chat_member_count,

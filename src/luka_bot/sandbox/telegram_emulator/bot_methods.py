@@ -199,6 +199,37 @@ class BotMethods(EmulatorState):
             return "message can't be deleted for everyone"
         return None
 
+    def delete_message_reaction(self, chat_id: Any, message_id: Any, user_id: Any) -> bool:
+        chat = self._chat_for_bot(chat_id)
+        message = chat.messages.get(message_id) if isinstance(message_id, int) else None
+        if message is None:
+            raise bad_request("message to delete reaction not found")
+        message.extra.get("_reactions", {}).pop(user_id, None)
+        return True
+
+    def delete_all_message_reactions(self, chat_id: Any, user_id: Any) -> bool:
+        chat = self._chat_for_bot(chat_id)
+        for message in chat.messages.values():
+            message.extra.get("_reactions", {}).pop(user_id, None)
+        return True
+
+    def reactions_of(self, chat_id: int, user_id: int) -> list[int]:
+        """Message ids the user currently has reactions on (control API)."""
+        chat = self.chats.get(chat_id)
+        return [] if chat is None else [m.message_id for m in chat.messages.values()
+                                        if user_id in m.extra.get("_reactions", {})]
+
+    def get_file(self, file_id: Any) -> dict[str, Any]:
+        stored = self.files.get(file_id) if isinstance(file_id, str) else None
+        if stored is None:
+            raise bad_request("wrong file_id or the file is temporarily unavailable")
+        return {"file_id": file_id, "file_unique_id": stored["file_unique_id"],
+                "file_size": len(stored["content"]), "file_path": f"files/{file_id}"}
+
+    def file_content(self, path: str) -> bytes | None:
+        stored = self.files.get(path.removeprefix("files/"))
+        return None if stored is None else stored["content"]
+
     def delete_message(self, chat_id: Any, message_id: Any) -> bool:
         chat, message = self._bot_message(chat_id, message_id, "message to delete not found")
         reason = self._deletable(chat, message)

@@ -60,7 +60,10 @@ async def control_errors(request: web.Request, handler):
 async def post_message(request: web.Request) -> web.Response:
     """A user writes a message. Body: {"chat_id", "chat_title"?, "from": {"id", "first_name",
     "username"?}, "text", "reply_to_message_id"?, "entities"?, "media"? ("photo" | "video" |
-    "document" | "sticker" | "voice" or {"kind", ...file fields}; the text becomes its caption),
+    "document" | "sticker" | "voice" | "animation" | "video_note" | "audio" | "poll" | "dice" | "location" |
+    "story" | "game" or {"kind", ...fields, e.g. "premium_animation" or "type": "custom_emoji" for a
+    sticker}; the text becomes its caption), "forward_origin"? (any MessageOrigin: user, hidden_user,
+    chat, channel), "reply_markup"? {"inline_keyboard": [[...]]},
     "caption"?, "forward_from_chat"? {"id", "title"} (a forward from a channel),
     "sender_chat"? {"id", "title"} (posted on behalf of a channel), "contact"? {"phone_number",
     "first_name"}, "external_reply"? (ExternalReplyInfo), "via_bot"? (username or User)}.
@@ -69,6 +72,22 @@ async def post_message(request: web.Request) -> web.Response:
     Answer: {"message_id", "date"}."""
     message = _emulator(request).post_user_message(await _body(request))
     return web.json_response({"message_id": message.message_id, "date": message.date})
+
+
+@routes.post("/_emulator/reactions")
+async def react(request: web.Request) -> web.Response:
+    """A user sets their reactions on a message: {"chat_id", "message_id", "from", "reaction": ["👍", ...]}
+    ([] takes them back) → {"ok": true}; queues a message_reaction update (old and new reactions).
+    403 when the user is banned or restricted without can_react_to_messages."""
+    _emulator(request).react(await _body(request))
+    return web.json_response({"ok": True})
+
+
+@routes.get("/_emulator/chats/{chat_id}/reactions/{user_id}")
+async def reactions_of(request: web.Request) -> web.Response:
+    """{"message_ids": [...]}: the messages the user currently has reactions on."""
+    ids = _emulator(request).reactions_of(_int(request, "chat_id"), _int(request, "user_id"))
+    return web.json_response({"message_ids": ids})
 
 
 @routes.post("/_emulator/messages/edit")

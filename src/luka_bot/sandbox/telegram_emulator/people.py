@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from collections import deque
 from typing import Any
@@ -106,6 +108,27 @@ class PeopleActions(EmulatorState):
                 "message_id": int(body.get("forward_from_message_id", 1)),
                 "date": int(self.now()) - 60,
             }
+        origin = body.get("forward_origin")
+        if origin is not None:
+            # Any MessageOrigin: {"type": "user", "sender_user": {...}} | {"type": "hidden_user",
+            # "sender_user_name"} | {"type": "chat", "sender_chat"} | {"type": "channel", "chat"}.
+            if not isinstance(origin, dict) or origin.get("type") not in ("user", "hidden_user", "chat", "channel"):
+                raise ControlError(400, '"forward_origin" must be a MessageOrigin with type user, hidden_user, chat or channel')
+            origin = {"date": int(self.now()) - 60, **origin}
+            defaults = {"user": ("sender_user", {"id": 555000001, "is_bot": False, "first_name": "Someone"}),
+                        "hidden_user": ("sender_user_name", "Hidden"),
+                        "chat": ("sender_chat", {"id": -1009000000002, "type": "supergroup", "title": "Other group"}),
+                        "channel": ("chat", {"id": -1009000000003, "type": "channel", "title": "Some channel"})}
+            field_name, default = defaults[origin["type"]]
+            origin.setdefault(field_name, default)
+            if origin["type"] == "channel":
+                origin.setdefault("message_id", 1)
+            message.extra["forward_origin"] = origin
+        markup = body.get("reply_markup")
+        if markup is not None:
+            if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+                raise ControlError(400, '"reply_markup" must be an InlineKeyboardMarkup {"inline_keyboard": [[...]]}')
+            message.reply_markup = markup
         sender_chat = body.get("sender_chat")
         if sender_chat is not None:
             message.extra["sender_chat"] = self._channel(sender_chat, "sender_chat")
@@ -132,7 +155,10 @@ class PeopleActions(EmulatorState):
         return {"id": raw["id"], "type": "channel", "title": str(raw.get("title") or f"Channel {raw['id']}"),
                 **({"username": raw["username"]} if raw.get("username") else {})}
 
-    _MEDIA_KINDS = ("photo", "video", "document", "sticker", "voice")
+    _MEDIA_KINDS = ("photo", "video", "document", "sticker", "voice", "animation", "video_note", "audio",
+                    "poll", "dice", "location", "story", "game")
+    # Kinds that are no file: no file_id/file_unique_id.
+    _NOT_FILES = frozenset({"poll", "dice", "location", "story", "game"})
 
     def _media(self, raw: Any) -> tuple[str | None, Any]:
         if raw is None:
@@ -140,18 +166,70 @@ class PeopleActions(EmulatorState):
         kind = raw if isinstance(raw, str) else raw.get("kind") if isinstance(raw, dict) else None
         if kind not in self._MEDIA_KINDS:
             raise ControlError(400, f'"media" must be one of {list(self._MEDIA_KINDS)} or {{"kind": ...}}')
-        overrides = {k: v for k, v in raw.items() if k != "kind"} if isinstance(raw, dict) else {}
+        overrides = {k: v for k, v in raw.items() if k not in ("kind", "content_base64")} if isinstance(raw, dict) else {}
         unique = hashlib.sha1(f"{kind}{self.now()}{len(self.updates)}".encode()).hexdigest()[:16]
-        base: dict[str, Any] = {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
+        base: dict[str, Any] = {} if kind in self._NOT_FILES else {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
+        content = raw.get("content_base64") if isinstance(raw, dict) else None
+        if content is not None and kind not in self._NOT_FILES:
+            # A real file: the same bytes get the same file_unique_id, as in Telegram; each post a new file_id.
+            try:
+                data = base64.b64decode(content, validate=True)
+            except (binascii.Error, TypeError, ValueError) as exc:
+                raise ControlError(400, '"content_base64" must be base64') from exc
+            unique = hashlib.sha1(data).hexdigest()[:16]
+            file_id = f"{kind}-{unique}-{len(self.files)}"
+            self.files[file_id] = {"file_unique_id": unique, "content": data}
+            base = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
         if kind == "photo":
             return kind, [{**base, "width": 1280, "height": 720, "file_size": 120000, **overrides}]
         extras_by_kind: dict[str, dict[str, Any]] = {
             "video": {"width": 1280, "height": 720, "duration": 5},
             "document": {"file_name": "file.pdf", "mime_type": "application/pdf"},
+            # A premium sticker: {"kind": "sticker", "premium_animation": {...}} or "type": "custom_emoji".
             "sticker": {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "🙂"},
             "voice": {"duration": 3, "mime_type": "audio/ogg"},
+            "animation": {"width": 480, "height": 270, "duration": 3, "file_name": "a.gif.mp4", "mime_type": "video/mp4"},
+            "video_note": {"length": 240, "duration": 5},
+            "audio": {"duration": 30, "mime_type": "audio/mpeg", "title": "Track"},
+            "poll": {"id": unique, "question": "?",
+                     "options": [{"text": "yes", "voter_count": 0, "persistent_id": "0"},
+                                 {"text": "no", "voter_count": 0, "persistent_id": "1"}],
+                     "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                     "allows_multiple_answers": False, "allows_revoting": False, "members_only": False},
+            "dice": {"emoji": "🎲", "value": 3},
+            "location": {"latitude": 55.75, "longitude": 37.62},
+            "story": {"chat": {"id": -1009000000001, "type": "channel", "title": "Some channel"}, "id": 7},
+            "game": {"title": "Game", "description": "A game",
+                     "photo": [{"file_id": f"game-{unique}", "file_unique_id": f"g{unique}", "width": 640, "height": 360}]},
         }
         return kind, {**base, **extras_by_kind[kind], **overrides}
+
+    def react(self, body: dict[str, Any]) -> None:
+        """A user sets their reactions on a message: {"chat_id", "message_id", "from", "reaction": ["👍"]}
+        (an empty list takes them back). Queues a message_reaction update with old and new reactions."""
+        chat = self._control_chat(body.get("chat_id"))
+        message_id = body.get("message_id")
+        message = chat.messages.get(message_id) if isinstance(message_id, int) else None
+        if message is None or message.deleted_at is not None:
+            raise ControlError(404, f"message {message_id} not found in chat {chat.id} (or deleted)")
+        user = self.remember_user(body.get("from"))
+        emojis = body.get("reaction", [])
+        if not isinstance(emojis, list) or not all(isinstance(e, str) and e for e in emojis):
+            raise ControlError(400, '"reaction" must be a list of emoji strings')
+        member = self.member(chat, user["id"])
+        if member is not None and member.status == "kicked":
+            raise ControlError(403, f"user {user['id']} is banned in chat {chat.id} and cannot react")
+        if member is not None and member.status == "restricted" and not (member.permissions or {}).get("can_react_to_messages"):
+            raise ControlError(403, f"user {user['id']} may not react in chat {chat.id}")
+        reactions: dict[int, list[str]] = message.extra.setdefault("_reactions", {})
+        old = reactions.get(user["id"], [])
+        reactions[user["id"]] = list(emojis)
+        if not reactions[user["id"]]:
+            del reactions[user["id"]]
+        self.queue_update("message_reaction", {
+            "chat": self.chat_api(chat), "message_id": message.message_id, "user": user, "date": int(self.now()),
+            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+            "new_reaction": [{"type": "emoji", "emoji": e} for e in emojis]})
 
     def edit_user_message(self, chat_id: Any, message_id: Any, text: Any) -> StoredMessage:
         chat = self._control_chat(chat_id)

@@ -156,6 +156,9 @@ class EmulatorState:
         self.bot_id = DEFAULT_BOT_ID
         # getMe's privacy-mode flag (BotFather's /setprivacy); reported only, delivery is unchanged.
         self.can_read_all_group_messages = True
+        # Files users posted with content (media "content_base64"): file_id -> unique id and bytes,
+        # served by getFile and /file/bot<token>/files/<file_id>.
+        self.files: dict[str, dict[str, Any]] = {}
         self._update_event = asyncio.Event()
         self._poll_generation = 0
         # Update ids only grow, across resets too: a polling bot's offset must never skip new ones.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from aiogram import Bot, F, Router
@@ -27,11 +28,13 @@ from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS, Keys
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
 from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
+from luka_bot.telegram.intake import media_ref
+from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.sanctioning import impose, lift
 from luka_bot.texts import count, render
 from luka_bot.texts.commands import TEXTS
@@ -297,7 +300,8 @@ async def pardon(message: Message, command: CommandObject, group_settings: Group
 
 
 async def spam(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-               admins: AdminCache, enforcer: Enforcer, learning: GroupLearning, me: User) -> None:
+               admins: AdminCache, enforcer: Enforcer, learning: GroupLearning, me: User,
+               media_spam: MediaSpamGuard | None = None, redis: Any = None, keys: Keys | None = None) -> None:
     """Removes the replied message as spam, sanctions per the ladder and teaches the classifier."""
     found = await _admin_target(message, command, group_settings, admins, me)
     if found is None:
@@ -316,6 +320,11 @@ async def spam(message: Message, command: CommandObject, bot: Bot, group_setting
         redo=True, wait_busy_s=ACTION_CLAIM_TTL_MS / 1000)
     if text.strip():
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
+    if media_spam is not None and media_ref(reply):
+        # Its copies go too, here and in the groups linked with this one (/linkgroup).
+        linked = await redis.smembers(keys.linked_groups(call.chat_id)) if redis is not None and keys is not None else set()
+        chats = [call.chat_id, *(int(c) for c in linked if str(c).lstrip("-").isdigit())]
+        await media_spam.mark(chats, reply)
     try:
         await bot.delete_message(call.chat_id, message.message_id)  # the command has done its job
     except TelegramAPIError:

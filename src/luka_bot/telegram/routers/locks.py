@@ -1,0 +1,110 @@
+"""/lock, /unlock and /locks: the group's content locks (moderation/locks.py decides what breaks one).
+
+The locks live in the group's settings, so both the inline tier and the worker read them with the
+settings they already load; a change is seen here at once and by other processes within the
+settings cache's few seconds.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from luka_bot.moderation.locks import LOCK_TYPES, LockScope, parse_lock_names
+from luka_bot.policy.group import GroupSettings
+from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram.admins import AdminCache
+from luka_bot.texts import render
+from luka_bot.texts.locks import TEXTS
+
+GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
+NEWCOMER_WORDS = frozenset({"newcomers", "newcomer", "new", "новички", "новичкам"})
+
+
+async def _admin_call(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> str | None:
+    """The group's language when an admin sent the command in a group; else says why and None."""
+    if message.chat.type not in GROUP_CHATS:
+        await message.answer(render(TEXTS, "groups_only", "en"))
+        return None
+    lang = (await group_settings.get(message.chat.id)).language.value
+    if not await admins.sent_by_admin(message):
+        await message.reply(render(TEXTS, "not_admin", lang, command=command.command))
+        return None
+    return lang
+
+
+def _types() -> str:
+    return ", ".join(LOCK_TYPES)
+
+
+def _with_locks(settings: GroupSettings, locks: dict[str, LockScope]) -> GroupSettings:
+    return settings.model_copy(update={"locks": locks})
+
+
+async def lock(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
+    lang = await _admin_call(message, command, group_settings, admins)
+    if lang is None:
+        return
+    words = (command.args or "").split()[:40]
+    scope = LockScope.NEWCOMERS if any(w.lower() in NEWCOMER_WORDS for w in words) else LockScope.ALL
+    names, unknown = parse_lock_names(w for w in words if w.lower() not in NEWCOMER_WORDS)
+    if unknown:
+        await message.reply(render(TEXTS, "unknown", lang, words=", ".join(unknown), types=_types()))
+        return
+    if not names:
+        await message.reply(render(TEXTS, "usage.lock", lang, types=_types()))
+        return
+    await group_settings.update(message.chat.id, lambda s: _with_locks(s, {**s.locks, **{n: scope for n in names}}))
+    key = "locked.newcomers" if scope is LockScope.NEWCOMERS else "locked.all"
+    await message.reply(render(TEXTS, key, lang, names=", ".join(names)))
+
+
+async def unlock(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
+    lang = await _admin_call(message, command, group_settings, admins)
+    if lang is None:
+        return
+    names, unknown = parse_lock_names((command.args or "").split()[:40])
+    if unknown:
+        await message.reply(render(TEXTS, "unknown", lang, words=", ".join(unknown), types=_types()))
+        return
+    if not names:
+        await message.reply(render(TEXTS, "usage.unlock", lang, types=_types()))
+        return
+    await group_settings.update(
+        message.chat.id, lambda s: _with_locks(s, {k: v for k, v in s.locks.items() if k not in names})
+    )
+    await message.reply(render(TEXTS, "unlocked", lang, names=", ".join(names)))
+
+
+async def list_locks(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
+    lang = await _admin_call(message, command, group_settings, admins)
+    if lang is None:
+        return
+    locks = (await group_settings.get(message.chat.id)).locks
+    if not locks:
+        await message.reply(render(TEXTS, "list.none", lang))
+        return
+    rows = [render(TEXTS, f"list.row.{locks[name].value}", lang, name=name) for name in LOCK_TYPES if name in locks]
+    free = ", ".join(name for name in LOCK_TYPES if name not in locks) or "—"
+    await message.reply(
+        "\n".join([render(TEXTS, "list.title", lang), *rows, "", render(TEXTS, "list.footer", lang, types=free)]),
+        parse_mode="HTML",
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="locks")
+    router.message.register(lock, Command("lock"))
+    router.message.register(unlock, Command("unlock"))
+    router.message.register(list_locks, Command("locks"))
+    return router

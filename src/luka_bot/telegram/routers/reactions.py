@@ -1,0 +1,22 @@
+"""message_reaction updates: reaction sprees and the `reaction` lock (telegram/reaction_guard.py)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.enums import ChatType
+from aiogram.types import MessageReactionUpdated
+
+from luka_bot.telegram.reaction_guard import ReactionGuard
+
+GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+async def reaction_changed(event: MessageReactionUpdated, reaction_guard: ReactionGuard) -> None:
+    if event.chat.type in GROUP_CHATS:
+        await reaction_guard.on_reaction(event)
+
+
+def create_router() -> Router:
+    router = Router(name="reactions")
+    router.message_reaction.register(reaction_changed)
+    return router
