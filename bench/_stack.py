@@ -32,8 +32,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50_ms": percentile(values, 50) * 1000, "p99_ms": percentile(values, 99) * 1000,
-            "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
+    return {
+        "n": len(values),
+        "p50_ms": percentile(values, 50) * 1000,
+        "p99_ms": percentile(values, 99) * 1000,
+        "mean_ms": statistics.fmean(values) * 1000 if values else float("nan"),
+    }
 
 
 class Http:
@@ -48,8 +52,11 @@ class Http:
             return payload
 
     async def post(self, chat_id: int, user: dict, text: str) -> dict:
-        return await self.json("POST", f"{self.tg_url}/_emulator/messages",
-                               {"chat_id": chat_id, "chat_title": f"Bench {chat_id}", "from": user, "text": text})
+        return await self.json(
+            "POST",
+            f"{self.tg_url}/_emulator/messages",
+            {"chat_id": chat_id, "chat_title": f"Bench {chat_id}", "from": user, "text": text},
+        )
 
     async def messages(self, chat_id: int) -> list[dict]:
         return await self.json("GET", f"{self.tg_url}/_emulator/chats/{chat_id}/messages")
@@ -58,12 +65,27 @@ class Http:
 async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tuple[asyncio.subprocess.Process, int]:
     web_port = free_port()
     env = dict(os.environ)
-    env.update(BOT_TOKEN="123456:bench-token", TELEGRAM_API_URL=http.tg_url, LLM_BASE_URL=f"{http.llm_url}/v1",
-               ASSISTANT_MODEL="emulated-assistant", MODERATION_MODEL="emulated-judge", WEB_PORT=str(web_port),
-               DATA_DIR=str(data_dir), LOG_LEVEL="WARNING", WORKER_NAME=f"bench-{web_port}")
+    env.update(
+        BOT_TOKEN="123456:bench-token",
+        TELEGRAM_API_URL=http.tg_url,
+        LLM_BASE_URL=f"{http.llm_url}/v1",
+        ASSISTANT_MODEL="emulated-assistant",
+        MODERATION_MODEL="emulated-judge",
+        WEB_PORT=str(web_port),
+        DATA_DIR=str(data_dir),
+        LOG_LEVEL="WARNING",
+        WORKER_NAME=f"bench-{web_port}",
+    )
     env.update(env_extra)
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "luka_bot", "run", env=env,
-                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "luka_bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

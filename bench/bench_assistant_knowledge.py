@@ -37,8 +37,10 @@ def make_notes(n: int) -> dict[str, str]:
     notes = {"wifi": "The wifi network is LukaNet and the wifi password is lemon42; ask Olga if it changes."}
     for i in range(n - 1):
         topic = TOPICS[i % len(TOPICS)]
-        notes[f"{topic}{i}"] = (f"About {topic} number {i}: the {topic} rules are posted on the board; "
-                                f"contact the {topic} volunteer before the weekend.")
+        notes[f"{topic}{i}"] = (
+            f"About {topic} number {i}: the {topic} rules are posted on the board; "
+            f"contact the {topic} volunteer before the weekend."
+        )
     return notes
 
 
@@ -78,20 +80,26 @@ async def main() -> None:
     started = time.monotonic()
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        await http.json("POST", f"{http.llm_url}/_llm/config", {"first_token_delay": args.first_token, "token_delay": 0.0})
+        await http.json(
+            "POST", f"{http.llm_url}/_llm/config", {"first_token_delay": args.first_token, "token_delay": 0.0}
+        )
         cases = {"without_notes": -1005000000000, "with_notes": -1006000000000}
         for base in cases.values():
             for i in range(args.chats):
                 await redis.set(f"luka:group:{base - i}:settings", json.dumps({"moderation_enabled": False}))
         for i in range(args.chats):
             await redis.hset(f"luka:notes:{cases['with_notes'] - i}", mapping=notes)
-        env = {"REDIS_URL": valkey.url, "ASSISTANT_COOLDOWN": "0", "ASSISTANT_MEMBER_DAILY_TOKENS": "0",
-               "ASSISTANT_GROUP_DAILY_TOKENS": "0"}
+        env = {
+            "REDIS_URL": valkey.url,
+            "ASSISTANT_COOLDOWN": "0",
+            "ASSISTANT_MEMBER_DAILY_TOKENS": "0",
+            "ASSISTANT_GROUP_DAILY_TOKENS": "0",
+        }
         process, _ = await start_bot(http, env, tmp / "bot")
         latencies: dict[str, dict[int, list[float]]] = {name: {1: [], 2: []} for name in cases}
         for round_no in (1, 2):
             for i in range(args.chats):
-                for name, base in cases.items():   # interleaved, so load drifts hit both alike
+                for name, base in cases.items():  # interleaved, so load drifts hit both alike
                     latencies[name][round_no].append(await ask(http, base - i, round_no))
         await stop_bot(process)
         day = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -106,15 +114,19 @@ async def main() -> None:
     await tg_runner.cleanup()
     valkey.stop()
 
-    print(f"{args.chats} groups per case, {args.notes} notes per group with notes, LLM first token "
-          f"{args.first_token * 1000:.0f} ms; {len(with_notes)} requests carried notes; {time.monotonic() - started:.0f} s")
+    print(
+        f"{args.chats} groups per case, {args.notes} notes per group with notes, LLM first token "
+        f"{args.first_token * 1000:.0f} ms; {len(with_notes)} requests carried notes; {time.monotonic() - started:.0f} s"
+    )
     print(f"{'case':<40}{'n':>5}{'p50 ms':>10}{'p99 ms':>10}")
     rows = {}
     for round_no, label in ((1, "cold index"), (2, "warm index")):
         for name in cases:
             row = rows[(name, round_no)] = summary(latencies[name][round_no])
-            print(f"{'first message, ' + name.replace('_', ' ') + ', ' + label:<40}{row['n']:>5}"
-                  f"{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}")
+            print(
+                f"{'first message, ' + name.replace('_', ' ') + ', ' + label:<40}{row['n']:>5}"
+                f"{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}"
+            )
     for round_no, label in ((1, "cold"), (2, "warm")):
         extra = rows[("with_notes", round_no)]["p50_ms"] - rows[("without_notes", round_no)]["p50_ms"]
         print(f"retrieval cost, {label}: p50 {extra:+.1f} ms (goal <= +10 ms)")
@@ -131,10 +143,14 @@ async def main() -> None:
         index.match(i, question, notes, "No spam. Be kind.")
         cold.append(t1 - t0)
         warm.append(time.perf_counter() - t1)
-    print(f"retrieval step alone, {args.notes} notes: cold (index build) p50 {summary(cold)['p50_ms']:.2f} ms, "
-          f"warm p50 {summary(warm)['p50_ms']:.3f} ms, p99 {summary(warm)['p99_ms']:.3f} ms")
-    print(f"tokens per answer: without notes {tokens['without_notes']:.0f}, with notes {tokens['with_notes']:.0f} "
-          f"(+{tokens['with_notes'] - tokens['without_notes']:.0f})")
+    print(
+        f"retrieval step alone, {args.notes} notes: cold (index build) p50 {summary(cold)['p50_ms']:.2f} ms, "
+        f"warm p50 {summary(warm)['p50_ms']:.3f} ms, p99 {summary(warm)['p99_ms']:.3f} ms"
+    )
+    print(
+        f"tokens per answer: without notes {tokens['without_notes']:.0f}, with notes {tokens['with_notes']:.0f} "
+        f"(+{tokens['with_notes'] - tokens['without_notes']:.0f})"
+    )
 
 
 if __name__ == "__main__":

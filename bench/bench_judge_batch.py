@@ -45,13 +45,31 @@ async def judged(redis, keys: Keys, since: float) -> list[float]:
     return [float(fields["at"]) for _, fields in rows if fields.get("tier") == "llm" and float(fields["at"]) >= since]
 
 
-async def run_case(http: Http, redis, valkey_url: str, tmp: Path, *, batch: int, messages: int, window: float,
-                   ) -> dict[str, float]:
+async def run_case(
+    http: Http,
+    redis,
+    valkey_url: str,
+    tmp: Path,
+    *,
+    batch: int,
+    messages: int,
+    window: float,
+) -> dict[str, float]:
     await redis.flushall()
     prefix = f"b{batch}"
-    process, _ = await start_bot(http, {
-        "REDIS_URL": valkey_url, "REDIS_KEY_PREFIX": prefix, "LLM_JUDGE": "all", "JUDGE_BATCH": str(batch),
-        "WORKER_CONCURRENCY": "64", "JUDGE_CONCURRENCY": "8", "JUDGE_TIMEOUT": "20"}, tmp / prefix)
+    process, _ = await start_bot(
+        http,
+        {
+            "REDIS_URL": valkey_url,
+            "REDIS_KEY_PREFIX": prefix,
+            "LLM_JUDGE": "all",
+            "JUDGE_BATCH": str(batch),
+            "WORKER_CONCURRENCY": "64",
+            "JUDGE_CONCURRENCY": "8",
+            "JUDGE_TIMEOUT": "20",
+        },
+        tmp / prefix,
+    )
     keys = Keys(prefix=prefix)
     try:
         started = time.time()
@@ -73,8 +91,13 @@ async def run_case(http: Http, redis, valkey_url: str, tmp: Path, *, batch: int,
     finally:
         await stop_bot(process)
     elapsed = (max(times) - started) if times else window
-    return {"batch": batch, "posted": messages, "judged": len(times), "seconds": round(elapsed, 2),
-            "per_second": round(len(times) / elapsed, 3) if elapsed > 0 else 0.0}
+    return {
+        "batch": batch,
+        "posted": messages,
+        "judged": len(times),
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(times) / elapsed, 3) if elapsed > 0 else 0.0,
+    }
 
 
 async def main() -> None:
@@ -113,11 +136,15 @@ async def main() -> None:
     print(f"LLM emulator: {args.judge:.1f} s per call, one call at a time; LLM_JUDGE=all; window {args.window:.0f} s")
     print(f"{'JUDGE_BATCH':>11}{'posted':>8}{'judged':>8}{'seconds':>9}{'msg/s':>8}{'LLM calls':>11}")
     for row in results:
-        print(f"{row['batch']:>11}{row['posted']:>8}{row['judged']:>8}{row['seconds']:>9.1f}"
-              f"{row['per_second']:>8.2f}{row['llm_calls']:>11}")
+        print(
+            f"{row['batch']:>11}{row['posted']:>8}{row['judged']:>8}{row['seconds']:>9.1f}"
+            f"{row['per_second']:>8.2f}{row['llm_calls']:>11}"
+        )
     if len(results) >= 2 and results[0]["per_second"]:
-        print(f"speed-up batch {results[-1]['batch']} vs {results[0]['batch']}: "
-              f"{results[-1]['per_second'] / results[0]['per_second']:.1f}x (goal >= 10x)")
+        print(
+            f"speed-up batch {results[-1]['batch']} vs {results[0]['batch']}: "
+            f"{results[-1]['per_second'] / results[0]['per_second']:.1f}x (goal >= 10x)"
+        )
     print(json.dumps(results))
 
 

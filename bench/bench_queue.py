@@ -66,9 +66,9 @@ async def bench(args: argparse.Namespace) -> None:
     args.jobs = total
 
     started = time.perf_counter()
-    await asyncio.gather(*(
-        _produce(queue, keys, first=p + 1, count=per_producer, step=args.producers)
-        for p in range(args.producers)))
+    await asyncio.gather(
+        *(_produce(queue, keys, first=p + 1, count=per_producer, step=args.producers) for p in range(args.producers))
+    )
     intake_s = time.perf_counter() - started
     backlog_after_intake = await queue.backlog()
     await asyncio.wait_for(all_done.wait(), timeout=600)
@@ -97,8 +97,10 @@ async def bench(args: argparse.Namespace) -> None:
     print(f"jobs               {total}  (producers {args.producers}, worker concurrency {args.concurrency})")
     print(f"intake             {total / intake_s:,.0f} updates/s  ({intake_s:.2f} s)")
     print(f"end to end         {total / total_s:,.0f} jobs/s  ({total_s:.2f} s, first intake to last ack)")
-    print(f"backlog at end of intake  undelivered={backlog_after_intake.undelivered} "
-          f"pending={backlog_after_intake.pending}")
+    print(
+        f"backlog at end of intake  undelivered={backlog_after_intake.undelivered} "
+        f"pending={backlog_after_intake.pending}"
+    )
     print(f"worker drain       {total / drain_s:,.0f} jobs/s  ({drain_s:.2f} s for a backlog of {total})")
     print(f"after drain        length={stats.length} pending={stats.pending} dead={stats.dead_letters}")
     print(f"process peak RSS   {_rss_mib():.1f} MiB")

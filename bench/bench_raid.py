@@ -56,17 +56,25 @@ async def one_run(http: Http, redis, joins: int, seconds: float, run: int) -> di
     audit = await redis.xrange(f"luka:audit:{chat_id}")
     decisions = [fields.get("decision") for _, fields in audit if fields.get("kind") == "gate"]
     raid_at = decisions.index("raid_on") if "raid_on" in decisions else None
-    joins_before_raid = len([d for d in decisions[:raid_at] if d in ("held", "admitted")]) if raid_at is not None else None
+    joins_before_raid = (
+        len([d for d in decisions[:raid_at] if d in ("held", "admitted")]) if raid_at is not None else None
+    )
     messages = await http.messages(chat_id)
     visible = [m for m in messages if m["from"]["is_bot"] and not m["deleted_at"]]
     calls = (await http.json("GET", f"{http.tg_url}/_emulator/calls"))[calls_before:]
     by_method: dict[str, int] = {}
     for call in calls:
         by_method[call["method"]] = by_method.get(call["method"], 0) + 1
-    return {"joins": joins, "joins_before_raid_on": joins_before_raid, "join_requests_sent_s": round(sent, 2),
-            "all_held_after_s": round(held_after, 2), "free_raiders": len(free),
-            "bot_messages_visible": len(visible), "bot_api_calls": len(calls),
-            "calls_by_method": dict(sorted(by_method.items(), key=lambda kv: -kv[1]))}
+    return {
+        "joins": joins,
+        "joins_before_raid_on": joins_before_raid,
+        "join_requests_sent_s": round(sent, 2),
+        "all_held_after_s": round(held_after, 2),
+        "free_raiders": len(free),
+        "bot_messages_visible": len(visible),
+        "bot_api_calls": len(calls),
+        "calls_by_method": dict(sorted(by_method.items(), key=lambda kv: -kv[1])),
+    }
 
 
 async def main() -> None:

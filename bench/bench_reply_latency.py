@@ -42,7 +42,9 @@ async def wait_bot_message(http: Http, chat_id: int, timeout: float = 30.0) -> d
 
 
 async def set_group(redis, chat_id: int, moderation: bool) -> None:
-    await redis.set(f"luka:group:{chat_id}:settings", json.dumps({"moderation_enabled": moderation, "llm_judge": "all"}))
+    await redis.set(
+        f"luka:group:{chat_id}:settings", json.dumps({"moderation_enabled": moderation, "llm_judge": "all"})
+    )
 
 
 async def mention_latencies(http: Http, redis, *, n: int, moderation: bool, base: int) -> list[float]:
@@ -71,8 +73,12 @@ async def deletion_latencies(http: Http, redis, *, n: int, base: int, spacing: f
         deadline = loop.time() + 60
         while loop.time() < deadline:
             messages = await http.messages(chat_id)
-            mine = [m for m in messages if m["message_id"] == sent["message_id"] or
-                    (m["from"]["is_bot"] and m["reply_to_message_id"] == sent["message_id"])]
+            mine = [
+                m
+                for m in messages
+                if m["message_id"] == sent["message_id"]
+                or (m["from"]["is_bot"] and m["reply_to_message_id"] == sent["message_id"])
+            ]
             if len(mine) >= 2 and all(m["deleted_at"] for m in mine):
                 latencies.append(max(m["deleted_at"] for m in mine) - sent["date"])
                 break
@@ -100,20 +106,29 @@ async def main() -> None:
     _llm, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        await http.json("POST", f"{http.llm_url}/_llm/config",
-                        {"first_token_delay": args.first_token, "token_delay": 0.02, "judge_delay": args.judge})
+        await http.json(
+            "POST",
+            f"{http.llm_url}/_llm/config",
+            {"first_token_delay": args.first_token, "token_delay": 0.02, "judge_delay": args.judge},
+        )
         await http.json("POST", f"{http.llm_url}/_llm/script", {"contains": "benchspam", "verdict": SPAM_VERDICT})
         results = {}
-        for label, moderation, base in (("moderation_off", False, -1002000000000), ("moderation_on", True, -1003000000000)):
+        for label, moderation, base in (
+            ("moderation_off", False, -1002000000000),
+            ("moderation_on", True, -1003000000000),
+        ):
             await redis.flushall()  # each case starts with an empty job stream
             process, _ = await start_bot(http, {"REDIS_URL": valkey.url, "LLM_JUDGE": "all"}, tmp / label)
             await mention_latencies(http, redis, n=5, moderation=moderation, base=base + 900_000)  # warm-up
-            results[label] = summary(await mention_latencies(http, redis, n=args.mentions, moderation=moderation, base=base))
+            results[label] = summary(
+                await mention_latencies(http, redis, n=args.mentions, moderation=moderation, base=base)
+            )
             await stop_bot(process)
         await redis.flushall()  # not the judge backlog the mention case left behind
         process, _ = await start_bot(http, {"REDIS_URL": valkey.url, "LLM_JUDGE": "all"}, tmp / "deletion")
         results["deletion_with_reply"] = summary(
-            await deletion_latencies(http, redis, n=args.deletions, base=-1004000000000, spacing=0.5))
+            await deletion_latencies(http, redis, n=args.deletions, base=-1004000000000, spacing=0.5)
+        )
         await stop_bot(process)
     await redis.aclose()
     await llm_runner.cleanup()
@@ -123,10 +138,15 @@ async def main() -> None:
     off, on, deletion = results["moderation_off"], results["moderation_on"], results["deletion_with_reply"]
     print(f"LLM emulator: first token {args.first_token * 1000:.0f} ms, judge {args.judge * 1000:.0f} ms")
     print(f"{'case':<34}{'n':>5}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, row in (("mention -> first reply, mod. off", off), ("mention -> first reply, mod. on", on),
-                      ("message -> message+reply deleted", deletion)):
+    for name, row in (
+        ("mention -> first reply, mod. off", off),
+        ("mention -> first reply, mod. on", on),
+        ("message -> message+reply deleted", deletion),
+    ):
         print(f"{name:<34}{row['n']:>5}{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}")
-    print(f"ratio on/off: p50 {on['p50_ms'] / off['p50_ms']:.3f}, p99 {on['p99_ms'] / off['p99_ms']:.3f} (goal <= 1.05)")
+    print(
+        f"ratio on/off: p50 {on['p50_ms'] / off['p50_ms']:.3f}, p99 {on['p99_ms'] / off['p99_ms']:.3f} (goal <= 1.05)"
+    )
     print(f"deletion p99 - judge: {deletion['p99_ms'] - args.judge * 1000:.0f} ms (goal <= 300)")
     print(json.dumps(results))
 

@@ -38,8 +38,14 @@ from luka_bot.store.audit import AuditLog
 from luka_bot.store.keys import AUDIT_MAXLEN, Keys
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
-CLEAN = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
-         "привет всем, как дела?", "кто идёт на встречу в субботу?", "thanks, that helped a lot"]
+CLEAN = [
+    "good morning everyone",
+    "does anyone know a good dentist downtown?",
+    "the meetup is at 7 pm",
+    "привет всем, как дела?",
+    "кто идёт на встречу в субботу?",
+    "thanks, that helped a lot",
+]
 
 
 class RedisServer:
@@ -54,9 +60,22 @@ class RedisServer:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            str(get_binary_path()), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.data_dir),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            str(get_binary_path()),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            str(self.data_dir),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         client = aioredis.from_url(self.url)
         try:
             for _ in range(200):
@@ -102,11 +121,10 @@ async def main() -> None:
     _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0)
     _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     chats = [-1007000000000 - n for n in range(args.chats)]
-    posted: dict[tuple[int, int], bool] = {}   # (chat, message id) -> is spam
+    posted: dict[tuple[int, int], bool] = {}  # (chat, message id) -> is spam
     kills = {"bot": 0, "redis": 0, "429": 0, "llm": 0}
     rss: list[tuple[float, float]] = []
-    env = {"REDIS_URL": redis_server.url, "LLM_JUDGE": "all", "WORKER_NAME": "soak-worker",
-           "JOB_RECLAIM_IDLE": "10"}
+    env = {"REDIS_URL": redis_server.url, "LLM_JUDGE": "all", "WORKER_NAME": "soak-worker", "JOB_RECLAIM_IDLE": "10"}
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
         await http.json("POST", f"{http.llm_url}/_llm/script", {"contains": "plutocoin", "verdict": SPAM_VERDICT})
@@ -138,14 +156,22 @@ async def main() -> None:
                 if args.faults and rng.random() < 0.5:
                     if rng.random() < 0.5:
                         kills["429"] += 1
-                        await http.json("POST", f"{http.tg_url}/_emulator/faults", {
-                            "method": "deleteMessages", "error_code": 429, "retry_after": rng.randint(1, 5),
-                            "times": rng.randint(3, 10)})
+                        await http.json(
+                            "POST",
+                            f"{http.tg_url}/_emulator/faults",
+                            {
+                                "method": "deleteMessages",
+                                "error_code": 429,
+                                "retry_after": rng.randint(1, 5),
+                                "times": rng.randint(3, 10),
+                            },
+                        )
                     else:
                         kills["llm"] += 1
                         fault = rng.choice(["500", "timeout", "garbage_verdict"])
-                        await http.json("POST", f"{http.llm_url}/_llm/config",
-                                        {"fault": fault, "fault_times": rng.randint(3, 10)})
+                        await http.json(
+                            "POST", f"{http.llm_url}/_llm/config", {"fault": fault, "fault_times": rng.randint(3, 10)}
+                        )
                 elif rng.random() < 0.5:
                     bot.kill()
                     await bot.wait()
@@ -207,11 +233,15 @@ async def main() -> None:
             notices += 1
     spam = [key for key, is_spam in posted.items() if is_spam]
     clean = [key for key, is_spam in posted.items() if not is_spam]
-    print(f"soak: {args.minutes:g} min at {args.rate:g} msg/s over {args.chats} chats; "
-          f"kill -9: bot {kills['bot']}x, redis {kills['redis']}x; 429 storms {kills['429']}x, "
-          f"LLM fault bursts {kills['llm']}x (seed {args.seed})")
-    print(f"posted {len(posted)} messages in {posting_s:.0f} s; drained in {drain_s:.0f} s; "
-          f"not audited at the end: {len(missing)}")
+    print(
+        f"soak: {args.minutes:g} min at {args.rate:g} msg/s over {args.chats} chats; "
+        f"kill -9: bot {kills['bot']}x, redis {kills['redis']}x; 429 storms {kills['429']}x, "
+        f"LLM fault bursts {kills['llm']}x (seed {args.seed})"
+    )
+    print(
+        f"posted {len(posted)} messages in {posting_s:.0f} s; drained in {drain_s:.0f} s; "
+        f"not audited at the end: {len(missing)}"
+    )
     print(f"violations received:   {len(spam)}")
     print(f"deleted exactly once:  {sum(1 for k in spam if deleted.get(k, 0) == 1)}")
     print(f"deleted twice or more: {sum(1 for k in spam if deleted.get(k, 0) > 1)}")

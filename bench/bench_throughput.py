@@ -26,16 +26,27 @@ from _stack import Http, child_pid, cpu_seconds, rss_mib, start_bot, stop_bot
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 
-PHRASES = ["good morning everyone", "does anyone know a good dentist downtown?", "the meetup is at 7 pm",
-           "привет всем, как дела?", "кто идёт на встречу в субботу?", "thanks, that helped a lot",
-           "I pushed the fix to the main branch", "погода сегодня отличная", "see you tomorrow"]
+PHRASES = [
+    "good morning everyone",
+    "does anyone know a good dentist downtown?",
+    "the meetup is at 7 pm",
+    "привет всем, как дела?",
+    "кто идёт на встречу в субботу?",
+    "thanks, that helped a lot",
+    "I pushed the fix to the main branch",
+    "погода сегодня отличная",
+    "see you tomorrow",
+]
 
 
 async def jobs_done(http: Http, port: int) -> float:
     async with http.session.get(f"http://127.0.0.1:{port}/metrics") as response:
         text = await response.text()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line)
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line
+    )
 
 
 async def main() -> None:
@@ -80,12 +91,16 @@ async def main() -> None:
         exit_code = await stop_bot(process)
     await llm_runner.cleanup()
     await tg_runner.cleanup()
-    print(f"{args.messages} messages in {args.chats} chats, {args.posters} concurrent posters, LLM_JUDGE=off, REDIS_FSYNC={args.fsync}")
+    print(
+        f"{args.messages} messages in {args.chats} chats, {args.posters} concurrent posters, LLM_JUDGE=off, REDIS_FSYNC={args.fsync}"
+    )
     print(f"posting took {posted_in:.1f} s ({args.messages / posted_in:.0f} msg/s offered)")
     print(f"intake -> every job acknowledged: {elapsed:.1f} s = {args.messages / elapsed:.0f} msg/s sustained")
     # CPU time per message is the comparable figure on a shared machine (wall rates are not).
-    print(f"bot CPU per message (gateway + worker): {bot_cpu / args.messages * 1e6:.0f} us; "
-          f"Valkey CPU per message: {valkey_cpu / args.messages * 1e6:.0f} us")
+    print(
+        f"bot CPU per message (gateway + worker): {bot_cpu / args.messages * 1e6:.0f} us; "
+        f"Valkey CPU per message: {valkey_cpu / args.messages * 1e6:.0f} us"
+    )
     print(f"bot process peak RSS: {peak:.0f} MiB; exit code after SIGTERM: {exit_code}")
 
 

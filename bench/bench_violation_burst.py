@@ -39,12 +39,22 @@ async def main(violations: int, timeout: float) -> None:
             process, _ = await start_bot(http, {"LLM_JUDGE": "all"}, Path(data_dir))
             try:
                 started = time.monotonic()
-                posted = [(await http.post(GROUP, {"id": 7000 + n, "first_name": f"Spammer{n}"},
-                                           f"burstcoin offer {n}, write me"))["message_id"] for n in range(violations)]
+                posted = [
+                    (
+                        await http.post(
+                            GROUP, {"id": 7000 + n, "first_name": f"Spammer{n}"}, f"burstcoin offer {n}, write me"
+                        )
+                    )["message_id"]
+                    for n in range(violations)
+                ]
                 deleted_after: dict[int, float] = {}
                 while len(deleted_after) < len(posted) and time.monotonic() - started < timeout:
                     for message in await http.messages(GROUP):
-                        if message["message_id"] in posted and message["deleted_at"] and message["message_id"] not in deleted_after:
+                        if (
+                            message["message_id"] in posted
+                            and message["deleted_at"]
+                            and message["message_id"] not in deleted_after
+                        ):
                             deleted_after[message["message_id"]] = time.monotonic() - started
                     await asyncio.sleep(0.1)
                 calls = await http.json("GET", f"{http.tg_url}/_emulator/calls")
@@ -62,8 +72,10 @@ async def main(violations: int, timeout: float) -> None:
     print(f"{violations} violations in one group, LLM_JUDGE=all, WORKER_CONCURRENCY default")
     print(f"deleted: {len(times)} of {violations}; never deleted within {timeout:.0f} s: {violations - len(times)}")
     print(f"first post -> deletion: p50 {percentile(times, 50):.1f} s, max {max(times, default=float('nan')):.1f} s")
-    print(f"delete calls per message: once {sum(1 for i in posted if per_message.get(i) == 1)}, "
-          f"twice or more {sum(1 for i in posted if per_message.get(i, 0) > 1)}")
+    print(
+        f"delete calls per message: once {sum(1 for i in posted if per_message.get(i) == 1)}, "
+        f"twice or more {sum(1 for i in posted if per_message.get(i, 0) > 1)}"
+    )
     print(f"notices sent during the run: {len(notices)} (the group's budget is 20 a minute); exit code {code}")
 
 

@@ -53,8 +53,11 @@ def ours_reach(text: str) -> bool:
 def ours_trained() -> Detector:
     positives = []
     for path in sorted(DATA_DIR.glob("abuse_*.txt")):
-        positives += [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-                      if line.strip() and not line.startswith("#")]
+        positives += [
+            line.strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
     negatives = [text for text, label in read_samples() if label == 0]
     samples = [(features(normalize(t)), 1) for t in positives] + [(features(normalize(t)), 0) for t in negatives]
     weights, bias = fit_logistic(samples)
@@ -96,7 +99,9 @@ def optional_libraries() -> dict[str, Detector]:
         from obscene_words_filter import get_default_filter  # type: ignore[import-not-found]
 
         words = get_default_filter()
-        found["obscene-words-filter (ru)"] = lambda t: any(True for _ in words.find_bad_word_matches_without_good_words(t))
+        found["obscene-words-filter (ru)"] = lambda t: any(
+            True for _ in words.find_bad_word_matches_without_good_words(t)
+        )
     except ImportError:
         pass
     return found
@@ -113,19 +118,25 @@ def measure(name: str, detect: Detector, lines: list[tuple[str, str]]) -> str:
     n_ok = sum(1 for label, _ in lines if label == "ok") or 1
     times.sort()
     p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-    return (f"| {name} | {flagged['abuse'] / n_abuse:.3f} | {flagged['ok'] / n_ok:.3f} | "
-            f"{statistics.median(times):.3f} | {p99:.3f} |")
+    return (
+        f"| {name} | {flagged['abuse'] / n_abuse:.3f} | {flagged['ok'] / n_ok:.3f} | "
+        f"{statistics.median(times):.3f} | {p99:.3f} |"
+    )
 
 
 def main(paths: list[str]) -> int:
-    detectors: dict[str, Detector] = {"ours: offline (acts alone)": ours_offline,
-                                      "ours: reach (acts or asks the judge)": ours_reach,
-                                      "ours: trained on own samples": ours_trained()}
+    detectors: dict[str, Detector] = {
+        "ours: offline (acts alone)": ours_offline,
+        "ours: reach (acts or asks the judge)": ours_reach,
+        "ours: trained on own samples": ours_trained(),
+    }
     detectors.update(optional_libraries())
     for path in paths:
         lines = [(e.label, e.text) for e in read_examples(Path(path)) if e.label in ("ok", "abuse")]
-        print(f"\n{Path(path).name}: {sum(1 for label, _ in lines if label == 'abuse')} abuse, "
-              f"{sum(1 for label, _ in lines if label == 'ok')} ok")
+        print(
+            f"\n{Path(path).name}: {sum(1 for label, _ in lines if label == 'abuse')} abuse, "
+            f"{sum(1 for label, _ in lines if label == 'ok')} ok"
+        )
         print("| detector | abuse flagged | ok flagged | p50 ms | p99 ms |\n|---|---|---|---|---|")
         for name, detect in detectors.items():
             print(measure(name, detect, lines))

@@ -41,8 +41,9 @@ def davidson(source: Path, n: int, seed: int) -> list[str]:
     ok = [r for r in rows if r["class"] == "2"]
     rng.shuffle(abuse)
     rng.shuffle(ok)
-    return ([f"abuse\t{_clean(html.unescape(r['tweet']))}" for r in abuse[:n]]
-            + [f"ok\t{_clean(html.unescape(r['tweet']))}" for r in ok[:n]])
+    return [f"abuse\t{_clean(html.unescape(r['tweet']))}" for r in abuse[:n]] + [
+        f"ok\t{_clean(html.unescape(r['tweet']))}" for r in ok[:n]
+    ]
 
 
 def ru_distorted(source: Path) -> list[str]:
@@ -71,8 +72,11 @@ def short_spam(source: Path, extra: list[Path], offers: bool = False) -> list[st
         first = _SENTENCE_END.split(line)[0].strip()
         if 20 <= len(first) < 60:
             spam.add(first)
-    ham = [raw.strip() for raw in (source / "ham-samples.txt").read_text(encoding="utf-8").splitlines()
-           if raw.strip() and len(raw.strip()) < 60]
+    ham = [
+        raw.strip()
+        for raw in (source / "ham-samples.txt").read_text(encoding="utf-8").splitlines()
+        if raw.strip() and len(raw.strip()) < 60
+    ]
     if offers:
         spam = {s for s in spam if _OFFER.search(s)}
     return [f"spam\t{_clean(s)}" for s in sorted(spam)] + [f"ok\t{_clean(h)}" for h in ham]

@@ -49,7 +49,9 @@ async def redis(embedded_redis_url: str, keys: Keys) -> AsyncIterator[aioredis.R
 
 
 @pytest.fixture(params=["embedded", "external"])
-async def any_redis(request: pytest.FixtureRequest, embedded_redis_url: str, keys: Keys) -> AsyncIterator[aioredis.Redis]:
+async def any_redis(
+    request: pytest.FixtureRequest, embedded_redis_url: str, keys: Keys
+) -> AsyncIterator[aioredis.Redis]:
     if request.param == "external":
         url = os.environ.get("REDIS_URL")
         if not url:

@@ -18,8 +18,15 @@ async def serve(redis, keys, token: str):
     app = create_web_app(Health(), Metrics())
     queue = JobQueue(redis, keys)
     await queue.ensure_group()
-    add_dashboard(app, token=token, redis=redis, keys=keys, queue=queue, audit=AuditLog(redis, keys),
-                  group_settings=GroupSettingsRepository(redis, keys))
+    add_dashboard(
+        app,
+        token=token,
+        redis=redis,
+        keys=keys,
+        queue=queue,
+        audit=AuditLog(redis, keys),
+        group_settings=GroupSettingsRepository(redis, keys),
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -44,9 +51,19 @@ async def test_off_without_a_token(redis, keys, client):
 
 async def test_refuses_a_wrong_token_and_escapes_member_text(redis, keys, client):
     await redis.hset(keys.groups, "-100", "<b>Group</b>")
-    await AuditLog(redis, keys).write(-100, {"message_id": 7, "name": "<script>x</script>",
-                                             "text": "<img src=x onerror=alert(1)>", "tier": "rules",
-                                             "action": "delete", "category": "spam", "reason": "r", "actions": "delete:1"})
+    await AuditLog(redis, keys).write(
+        -100,
+        {
+            "message_id": 7,
+            "name": "<script>x</script>",
+            "text": "<img src=x onerror=alert(1)>",
+            "tier": "rules",
+            "action": "delete",
+            "category": "spam",
+            "reason": "r",
+            "actions": "delete:1",
+        },
+    )
     runner, url = await serve(redis, keys, token="s3cret")
     async with client.get(url + "/?token=wrong") as response:
         assert response.status == 401

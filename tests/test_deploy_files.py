@@ -19,8 +19,12 @@ SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 def _readme_settings() -> set[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    return {name for row in section.splitlines() if row.startswith("| `")
-            for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+    return {
+        name
+        for row in section.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
+    }
 
 
 @pytest.fixture(scope="module")

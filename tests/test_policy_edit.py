@@ -35,8 +35,19 @@ def test_add_and_remove_list_items_case_insensitively():
         (Operation.REMOVE, "stop_words", "absent", "not in stop_words"),
         (Operation.ADD, "stop_words", "x" * 201, "1 to 200"),
     ],
-    ids=["dunder", "model-config", "nested-dunder", "section", "negative", "out-of-range", "not-a-number",
-         "add-to-scalar", "set-a-list", "remove-missing", "too-long"],
+    ids=[
+        "dunder",
+        "model-config",
+        "nested-dunder",
+        "section",
+        "negative",
+        "out-of-range",
+        "not-a-number",
+        "add-to-scalar",
+        "set-a-list",
+        "remove-missing",
+        "too-long",
+    ],
 )
 def test_refused_edits_say_why_and_change_nothing(operation, path, value, reason):
     policy = RulesPolicy()

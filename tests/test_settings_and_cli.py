@@ -45,8 +45,13 @@ def test_defaults_are_usable(monkeypatch, tmp_path):
 
 
 def _run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "luka_bot", *args], capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "luka_bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
 
 
 def test_run_without_a_token_exits_2_with_one_line(tmp_path):
@@ -67,6 +72,7 @@ def test_run_with_an_unreachable_redis_exits_2(tmp_path):
 
 
 # Start-up mistakes from issue 13: each ends in one line naming the setting and the fix, exit 2.
+
 
 def _one_line_exit_2(result: subprocess.CompletedProcess[str], *names: str) -> str:
     assert result.returncode == 2, result.stderr[-2000:]
@@ -111,9 +117,17 @@ def test_telegram_unreachable_names_telegram_api_url(tmp_path, embedded_redis_ur
     closed = _listening()
     port = closed.getsockname()[1]
     closed.close()  # nothing listens there now
-    result = _run_cli("run", env={"HOME": str(tmp_path), "BOT_TOKEN": "1:x", "REDIS_URL": embedded_redis_url,
-                                  "REDIS_KEY_PREFIX": "clitest", "WEB_PORT": "0",
-                                  "TELEGRAM_API_URL": f"http://127.0.0.1:{port}"})
+    result = _run_cli(
+        "run",
+        env={
+            "HOME": str(tmp_path),
+            "BOT_TOKEN": "1:x",
+            "REDIS_URL": embedded_redis_url,
+            "REDIS_KEY_PREFIX": "clitest",
+            "WEB_PORT": "0",
+            "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+        },
+    )
     assert "cannot reach Telegram" in _one_line_exit_2(result, "TELEGRAM_API_URL")
 
 
@@ -121,8 +135,16 @@ def test_a_busy_web_port_names_web_port(tmp_path, embedded_redis_url):
     busy = _listening()
     port = busy.getsockname()[1]
     try:
-        result = _run_cli("run", env={"HOME": str(tmp_path), "BOT_TOKEN": "1:x", "REDIS_URL": embedded_redis_url,
-                                      "REDIS_KEY_PREFIX": "clitest", "WEB_PORT": str(port)})
+        result = _run_cli(
+            "run",
+            env={
+                "HOME": str(tmp_path),
+                "BOT_TOKEN": "1:x",
+                "REDIS_URL": embedded_redis_url,
+                "REDIS_KEY_PREFIX": "clitest",
+                "WEB_PORT": str(port),
+            },
+        )
     finally:
         busy.close()
     assert "in use" in _one_line_exit_2(result, "WEB_PORT", str(port))
@@ -132,8 +154,15 @@ def test_a_busy_sandbox_port_given_with_port_exits_2(tmp_path):
     busy = _listening()
     port = busy.getsockname()[1]
     try:
-        result = _run_cli("sandbox", "--no-browser", "--port", str(port), "--data-dir", str(tmp_path / "d"),
-                          env={"HOME": str(tmp_path)})
+        result = _run_cli(
+            "sandbox",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "d"),
+            env={"HOME": str(tmp_path)},
+        )
     finally:
         busy.close()
     _one_line_exit_2(result, "--port", str(port))
@@ -158,7 +187,9 @@ def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float =
         lines.append(line)
         if needle in line:
             return line
-    raise AssertionError(f"{needle!r} not printed; got {lines!r}, stderr {process.stderr.read() if process.stderr else ''}")
+    raise AssertionError(
+        f"{needle!r} not printed; got {lines!r}, stderr {process.stderr.read() if process.stderr else ''}"
+    )
 
 
 def _healthy(url: str, timeout: float = 30) -> bool:
@@ -183,8 +214,13 @@ def test_a_second_sandbox_takes_free_ports_instead_of_crashing(tmp_path, explici
         port = free.getsockname()[1]
         free.close()
         args += ["--port", str(port)]
-    process = subprocess.Popen([sys.executable, "-m", "luka_bot", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "luka_bot", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     try:
         line = _wait_for_line(process, "luka-bot sandbox: open")
         page_port, web_port = (int(found) for found in re.findall(r"127\.0\.0\.1:(\d+)/", line))

@@ -60,10 +60,18 @@ def test_a_second_bot_on_the_same_data_dir_is_refused_and_the_first_keeps_its_st
     from luka_bot.store.redis import EmbeddedValkey, StorageError
 
     # The first owner is another process, as a second `luka-bot run` would find it.
-    owner = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from luka_bot.store.redis import EmbeddedValkey;"
-        f"s = EmbeddedValkey(Path({str(tmp_path)!r})); s.start(); print('PORT', s.port, flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from luka_bot.store.redis import EmbeddedValkey;"
+                f"s = EmbeddedValkey(Path({str(tmp_path)!r})); s.start(); print('PORT', s.port, flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = next(int(line.split()[1]) for line in owner.stdout if line.startswith("PORT "))
         with pytest.raises(StorageError, match="in use by another running luka-bot"):

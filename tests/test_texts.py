@@ -45,11 +45,25 @@ def test_unknown_language_falls_back_to_english():
     assert render({"k": {"en": "hi", "ru": "привет"}}, "k", "de") == "hi"
 
 
-@pytest.mark.parametrize(("n", "expected"), [
-    (0, "0 символов"), (1, "1 символ"), (2, "2 символа"), (4, "4 символа"), (5, "5 символов"),
-    (11, "11 символов"), (12, "12 символов"), (14, "14 символов"), (21, "21 символ"), (22, "22 символа"),
-    (44, "44 символа"), (101, "101 символ"), (111, "111 символов"), (1.5, "1.5 символа"),
-])
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, "0 символов"),
+        (1, "1 символ"),
+        (2, "2 символа"),
+        (4, "4 символа"),
+        (5, "5 символов"),
+        (11, "11 символов"),
+        (12, "12 символов"),
+        (14, "14 символов"),
+        (21, "21 символ"),
+        (22, "22 символа"),
+        (44, "44 символа"),
+        (101, "101 символ"),
+        (111, "111 символов"),
+        (1.5, "1.5 символа"),
+    ],
+)
 def test_russian_counts_take_the_right_form(n, expected):
     from luka_bot.texts import count
 
@@ -71,12 +85,14 @@ def test_every_counted_noun_has_both_languages_and_three_russian_forms():
 
 
 def test_no_russian_text_hard_codes_a_plural_after_a_count():
-    """"{n} символов" is wrong for 44; counts go through `count` (a value such as {chars})."""
+    """ "{n} символов" is wrong for 44; counts go through `count` (a value such as {chars})."""
     import re
 
     for name, catalog in CATALOGS.items():
         for key, variants in catalog.items():
-            assert not re.search(r"\{\w+\} (символ|нарушени|дней|дня|день|балл|сообщени)", variants["ru"]), f"{name}.{key}"
+            assert not re.search(r"\{\w+\} (символ|нарушени|дней|дня|день|балл|сообщени)", variants["ru"]), (
+                f"{name}.{key}"
+            )
 
 
 def test_help_lists_the_group_commands_in_the_users_language():

@@ -82,11 +82,17 @@ from luka_bot.web.webhook import IntakeFirstWebhook
 
 log = structlog.get_logger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "chat_member", "my_chat_member",
-                   "chat_join_request",
-                   # Reaction sprees and the `reaction` lock (telegram/reaction_guard.py); Telegram
-                   # sends these only to admin bots, and only when listed here.
-                   "message_reaction"]
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "chat_join_request",
+    # Reaction sprees and the `reaction` lock (telegram/reaction_guard.py); Telegram
+    # sends these only to admin bots, and only when listed here.
+    "message_reaction",
+]
 STORAGE_PING_TIMEOUT = 2.0
 
 
@@ -122,19 +128,33 @@ class App:
     _webhook_secret: str = ""
 
     async def start_web(self) -> None:
-        app = create_web_app(self.health, self.metrics, receives_updates=self.role is not Role.WORKER,
-                             metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "")
-        add_dashboard(app, token=self.settings.dashboard_token, redis=self.redis.client, keys=self.keys,
-                      queue=self.queue, audit=self.audit, group_settings=self.group_settings)
+        app = create_web_app(
+            self.health,
+            self.metrics,
+            receives_updates=self.role is not Role.WORKER,
+            metrics_token=self.settings.dashboard_token if self.settings.metrics_require_token else "",
+        )
+        add_dashboard(
+            app,
+            token=self.settings.dashboard_token,
+            redis=self.redis.client,
+            keys=self.keys,
+            queue=self.queue,
+            audit=self.audit,
+            group_settings=self.group_settings,
+        )
         Console(self.console).register(app)
         if self.webhook_mode:
             self._webhook_secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
             # The same dispatcher, so the same intake middlewares, as polling; a wrong or missing
             # X-Telegram-Bot-Api-Secret-Token is answered 401 before anything is parsed. Telegram
             # gets its 200 only once the update is stored, so a crash never loses one.
-            IntakeFirstWebhook(self.dispatcher, self.bot, secret_token=self._webhook_secret,
-                               concurrency=self.settings.gateway_concurrency).register(
-                app, path=urlsplit(self.settings.webhook_url).path or "/")
+            IntakeFirstWebhook(
+                self.dispatcher,
+                self.bot,
+                secret_token=self._webhook_secret,
+                concurrency=self.settings.gateway_concurrency,
+            ).register(app, path=urlsplit(self.settings.webhook_url).path or "/")
         runner = web.AppRunner(app)
         await runner.setup()
         host, port = self.settings.web_host, self.settings.web_port
@@ -154,8 +174,9 @@ class App:
         return bool(self.settings.webhook_url) and self.role is not Role.WORKER
 
     async def _start_webhook(self) -> None:
-        await self.bot.set_webhook(self.settings.webhook_url, secret_token=self._webhook_secret,
-                                   allowed_updates=ALLOWED_UPDATES)
+        await self.bot.set_webhook(
+            self.settings.webhook_url, secret_token=self._webhook_secret, allowed_updates=ALLOWED_UPDATES
+        )
         self.health.mark_polled()
         log.info("bot.webhook_set", url=self.settings.webhook_url)
 
@@ -190,7 +211,7 @@ class App:
         except StartupError:
             await self.close()  # the storage opened by build_app, the embedded Valkey with it
             raise
-        tasks: list[asyncio.Task[None]] = []         # end by themselves once stopped
+        tasks: list[asyncio.Task[None]] = []  # end by themselves once stopped
         # loop until cancelled: the notice sweeper, the storage watch, the embedded Valkey's supervisor
         background: list[asyncio.Task[None]] = [
             asyncio.create_task(self._watch_storage(), name="storage-watch"),
@@ -202,8 +223,9 @@ class App:
                 self.dispatcher["me"] = me
                 # Startup handlers (command menus per scope and language): our own poller and the
                 # webhook both bypass aiogram's start_polling, which would otherwise emit this.
-                await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher,
-                                                   **self.dispatcher.workflow_data)
+                await self.dispatcher.emit_startup(
+                    bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data
+                )
                 if self.webhook_mode:
                     await self._start_webhook()
                     tasks.append(asyncio.create_task(self._watch_webhook(), name="webhook"))
@@ -214,8 +236,12 @@ class App:
                     await self.bot(RawGetUpdates(timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES))
                     self.health.mark_polled()
                     tasks.append(asyncio.create_task(self.poller.run(bots=[self.bot]), name="polling"))
-                log.info("bot.started", username=me.username, role=self.role.value,
-                         updates="webhook" if self.webhook_mode else "polling")
+                log.info(
+                    "bot.started",
+                    username=me.username,
+                    role=self.role.value,
+                    updates="webhook" if self.webhook_mode else "polling",
+                )
             if self.role is not Role.GATEWAY:
                 await self.queue.ensure_group()
                 await self.notice_queue.ensure_group()
@@ -313,8 +339,11 @@ class App:
         log.info("bot.stopped")
 
 
-def build_judge_llm(settings: Settings, llm: LlmClient, metrics: Metrics | None,
-                    ) -> tuple[ProviderChain, LlmClient | None]:
+def build_judge_llm(
+    settings: Settings,
+    llm: LlmClient,
+    metrics: Metrics | None,
+) -> tuple[ProviderChain, LlmClient | None]:
     """The judge's providers: MODERATION_BASE_URL (default: the assistant's client itself), then
     LLM_FALLBACK_BASE_URL when set. Returns the chain and the fallback client (None when unset)."""
     primary = llm
@@ -323,8 +352,9 @@ def build_judge_llm(settings: Settings, llm: LlmClient, metrics: Metrics | None,
         primary = LlmClient(settings.moderation_base_url, key, timeout=settings.llm_timeout, metrics=metrics)
     fallback = None
     if settings.llm_fallback_base_url:
-        fallback = LlmClient(settings.llm_fallback_base_url, settings.llm_fallback_api_key,
-                             timeout=settings.llm_timeout, metrics=metrics)
+        fallback = LlmClient(
+            settings.llm_fallback_base_url, settings.llm_fallback_api_key, timeout=settings.llm_timeout, metrics=metrics
+        )
     return ProviderChain(primary, fallback, fallback_model=settings.llm_fallback_model, metrics=metrics), fallback
 
 
@@ -349,66 +379,162 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
     cases = CaseStore(redis.client, keys)
-    judge = LlmJudge(judge_llm, settings.moderation_model, timeout=settings.judge_timeout, metrics=metrics,
-                     batch_size=settings.judge_batch, concurrency=settings.judge_concurrency,
-                     max_tokens=settings.judge_max_tokens)
+    judge = LlmJudge(
+        judge_llm,
+        settings.moderation_model,
+        timeout=settings.judge_timeout,
+        metrics=metrics,
+        batch_size=settings.judge_batch,
+        concurrency=settings.judge_concurrency,
+        max_tokens=settings.judge_max_tokens,
+    )
     # No concurrency bound here: the judge bounds (and adapts) its own, and batches waiting calls.
-    cascade = Cascade(SpamClassifier.load(), judge=judge, cache=RedisVerdictCache(redis.client, keys),
-                      budget=RedisLlmBudget(redis.client, keys), learning=learning)
+    cascade = Cascade(
+        SpamClassifier.load(),
+        judge=judge,
+        cache=RedisVerdictCache(redis.client, keys),
+        budget=RedisLlmBudget(redis.client, keys),
+        learning=learning,
+    )
     audit = AuditLog(redis.client, keys)
     gate_repo = GateRepository(redis.client, keys)
-    gatekeeper = Gatekeeper(bot, redis.client, keys, repo=gate_repo, group_settings=group_settings, admins=admins,
-                            audit=audit, cases=cases, limiter=limiter, notice_lifetime=settings.notice_lifetime,
-                            cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout))
+    gatekeeper = Gatekeeper(
+        bot,
+        redis.client,
+        keys,
+        repo=gate_repo,
+        group_settings=group_settings,
+        admins=admins,
+        audit=audit,
+        cases=cases,
+        limiter=limiter,
+        notice_lifetime=settings.notice_lifetime,
+        cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout),
+    )
     # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
     notice_queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts, names=keys.notice_queue)
     notices = Notices(notice_queue, keys)
-    enforcer = Enforcer(bot, redis.client, keys, conversation=conversation, reputation=reputation,
-                        sanctions=sanctions, audit=audit, limiter=limiter, metrics=metrics,
-                        notices=notices, cases=cases,
-                        claim_ttl_ms=int(settings.action_claim_lease * 1000),
-                        after_ban=gatekeeper.spread_ban)
+    enforcer = Enforcer(
+        bot,
+        redis.client,
+        keys,
+        conversation=conversation,
+        reputation=reputation,
+        sanctions=sanctions,
+        audit=audit,
+        limiter=limiter,
+        metrics=metrics,
+        notices=notices,
+        cases=cases,
+        claim_ttl_ms=int(settings.action_claim_lease * 1000),
+        after_ban=gatekeeper.spread_ban,
+    )
     notice_worker = Worker(
-        notice_queue, NoticeSender(bot, redis.client, keys, cases=cases, limiter=limiter, metrics=metrics,
-                                   notice_lifetime=settings.notice_lifetime),
-        consumer=settings.worker_name, concurrency=4, reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
-        meters=metrics.notices, max_defer_age_s=settings.job_defer_max_age)
+        notice_queue,
+        NoticeSender(
+            bot,
+            redis.client,
+            keys,
+            cases=cases,
+            limiter=limiter,
+            metrics=metrics,
+            notice_lifetime=settings.notice_lifetime,
+        ),
+        consumer=settings.worker_name,
+        concurrency=4,
+        reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+        meters=metrics.notices,
+        max_defer_age_s=settings.job_defer_max_age,
+    )
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
-    media_spam = MediaSpamGuard(bot, MediaBlocklist(redis.client, keys), max_distance=settings.media_hash_distance,
-                                max_bytes=settings.media_max_bytes)
-    handler = ModerationJobHandler(decider=cascade, enforcer=enforcer, group_settings=group_settings,
-                                   reputation=reputation, admins=admins, signals=SignalStore(redis.client, keys),
-                                   metrics=metrics,
-                                   achievements=AchievementAnnouncer(notices, reputation),
-                                   judge_deadline=settings.judge_deadline, approved=gate_repo, media=media_spam,
-                                   redis=redis.client)
-    worker = Worker(queue, MigratingJobs(handler, migration), consumer=settings.worker_name,
-                    concurrency=settings.worker_concurrency,
-                    reclaim_idle_ms=int(settings.job_reclaim_idle * 1000), metrics=metrics,
-                    max_defer_age_s=settings.job_defer_max_age)
+    media_spam = MediaSpamGuard(
+        bot,
+        MediaBlocklist(redis.client, keys),
+        max_distance=settings.media_hash_distance,
+        max_bytes=settings.media_max_bytes,
+    )
+    handler = ModerationJobHandler(
+        decider=cascade,
+        enforcer=enforcer,
+        group_settings=group_settings,
+        reputation=reputation,
+        admins=admins,
+        signals=SignalStore(redis.client, keys),
+        metrics=metrics,
+        achievements=AchievementAnnouncer(notices, reputation),
+        judge_deadline=settings.judge_deadline,
+        approved=gate_repo,
+        media=media_spam,
+        redis=redis.client,
+    )
+    worker = Worker(
+        queue,
+        MigratingJobs(handler, migration),
+        consumer=settings.worker_name,
+        concurrency=settings.worker_concurrency,
+        reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+        metrics=metrics,
+        max_defer_age_s=settings.job_defer_max_age,
+    )
 
     # The assistant streams through the provider chain: the fallback takes a reply whose primary
     # failed before its first piece.
     assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
     dispatcher = Dispatcher(
-        app_settings=settings, llm=assistant_llm, conversation=conversation, group_settings=group_settings,
-        limiter=limiter, metrics=metrics, keys=keys, redis=redis.client, admins=admins,
-        reputation=reputation, sanctions=sanctions, learning=learning, enforcer=enforcer, cases=cases,
-        gatekeeper=gatekeeper, join_desk=JoinRequestDesk(gatekeeper), media_spam=media_spam,
+        app_settings=settings,
+        llm=assistant_llm,
+        conversation=conversation,
+        group_settings=group_settings,
+        limiter=limiter,
+        metrics=metrics,
+        keys=keys,
+        redis=redis.client,
+        admins=admins,
+        reputation=reputation,
+        sanctions=sanctions,
+        learning=learning,
+        enforcer=enforcer,
+        cases=cases,
+        gatekeeper=gatekeeper,
+        join_desk=JoinRequestDesk(gatekeeper),
+        media_spam=media_spam,
         reaction_guard=ReactionGuard(
-            bot, redis.client, keys, group_settings=group_settings, reputation=reputation, admins=admins,
-            audit=audit, approved=gate_repo,
-            policy=ReactionPolicy(spree_count=settings.reaction_spree_count,
-                                  spree_window=settings.reaction_spree_window,
-                                  restrict_s=settings.reaction_restrict)),
-        usage=UsageStore(redis.client, keys), notes=NotesStore(redis.client, keys), knowledge=KnowledgeIndex(),
+            bot,
+            redis.client,
+            keys,
+            group_settings=group_settings,
+            reputation=reputation,
+            admins=admins,
+            audit=audit,
+            approved=gate_repo,
+            policy=ReactionPolicy(
+                spree_count=settings.reaction_spree_count,
+                spree_window=settings.reaction_spree_window,
+                restrict_s=settings.reaction_restrict,
+            ),
+        ),
+        usage=UsageStore(redis.client, keys),
+        notes=NotesStore(redis.client, keys),
+        knowledge=KnowledgeIndex(),
     )
-    console = ConsoleDeps(redis=redis.client, keys=keys, group_settings=group_settings, audit=audit, cases=cases,
-                          admins=admins, bot=bot, cascade=cascade, learning=learning, reputation=reputation,
-                          sanctions=sanctions, operator_token=settings.dashboard_token)
+    console = ConsoleDeps(
+        redis=redis.client,
+        keys=keys,
+        group_settings=group_settings,
+        audit=audit,
+        cases=cases,
+        admins=admins,
+        bot=bot,
+        cascade=cascade,
+        learning=learning,
+        reputation=reputation,
+        sanctions=sanctions,
+        operator_token=settings.dashboard_token,
+    )
     dispatcher["console_links"] = ConsoleLinks(console)
-    inline = InlineModeration(decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo,
-                              media=media_spam)
+    inline = InlineModeration(
+        decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
+    )
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ReceivedAt(metrics))
@@ -416,19 +542,52 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # Before intake: a newcomer's link or media during a raid is removed before it is recorded or counted.
     dispatcher.update.outer_middleware(RaidLock(gatekeeper, reputation, group_settings, admins))
     dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
-    poller = Poller(bot, dispatcher, health, metrics, storage_ping=redis.client.ping,
-                    allowed_updates=ALLOWED_UPDATES, polling_timeout=25,
-                    concurrency=settings.gateway_concurrency)
+    poller = Poller(
+        bot,
+        dispatcher,
+        health,
+        metrics,
+        storage_ping=redis.client.ping,
+        allowed_updates=ALLOWED_UPDATES,
+        polling_timeout=25,
+        concurrency=settings.gateway_concurrency,
+    )
     # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
     dispatcher.include_routers(gate_router.create_router())
-    dispatcher.include_routers(settings_menu.create_router(), private.create_router(), members.create_router(),
-                               locks.create_router(), reactions.create_router(),
-                               onboarding.create_router(), console_command.create_router(),
-                               community.create_router(), appeals.create_router(), knowledge.create_router(),
-                               assistant.create_router())
-    return App(settings=settings, role=role, redis=redis, keys=keys, metrics=metrics, health=health,
-               bot=bot, dispatcher=dispatcher, llm=llm, queue=queue, worker=worker, notice_queue=notice_queue,
-               notice_worker=notice_worker, enforcer=enforcer,
-               group_settings=group_settings, audit=audit, in_flight=in_flight, poller=poller, console=console,
-               assistant_llm=assistant_llm, gatekeeper=gatekeeper,
-               extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm])
+    dispatcher.include_routers(
+        settings_menu.create_router(),
+        private.create_router(),
+        members.create_router(),
+        locks.create_router(),
+        reactions.create_router(),
+        onboarding.create_router(),
+        console_command.create_router(),
+        community.create_router(),
+        appeals.create_router(),
+        knowledge.create_router(),
+        assistant.create_router(),
+    )
+    return App(
+        settings=settings,
+        role=role,
+        redis=redis,
+        keys=keys,
+        metrics=metrics,
+        health=health,
+        bot=bot,
+        dispatcher=dispatcher,
+        llm=llm,
+        queue=queue,
+        worker=worker,
+        notice_queue=notice_queue,
+        notice_worker=notice_worker,
+        enforcer=enforcer,
+        group_settings=group_settings,
+        audit=audit,
+        in_flight=in_flight,
+        poller=poller,
+        console=console,
+        assistant_llm=assistant_llm,
+        gatekeeper=gatekeeper,
+        extra_llm_clients=[c for c in {judge_llm.primary, llm_fallback} if c is not None and c is not llm],
+    )

@@ -36,23 +36,34 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="the bot: gateway and moderation worker")
     run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value)
-    run.add_argument("--webhook", metavar="URL", default=None,
-                     help="receive updates by webhook at this public URL instead of long polling (WEBHOOK_URL)")
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        default=None,
+        help="receive updates by webhook at this public URL instead of long polling (WEBHOOK_URL)",
+    )
     emulator = sub.add_parser("emulator", help="the Telegram Bot API emulator alone")
     emulator.add_argument("--port", type=int, default=8081)
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--bot-username", default="luka_test_bot")
     sandbox = sub.add_parser("sandbox", help="emulator + bot + web chat page in one command")
-    sandbox.add_argument("--port", type=int, default=None,
-                         help=f"port of the chat page and emulator (default {SANDBOX_PAGE_PORT}, or a free one when it is busy)")
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port of the chat page and emulator (default {SANDBOX_PAGE_PORT}, or a free one when it is busy)",
+    )
     sandbox.add_argument("--data-dir", type=Path, default=None)
     sandbox.add_argument("--no-browser", action="store_true")
     evaluate = sub.add_parser("eval", help="score the offline moderation tiers on a labelled file")
     from luka_bot.moderation.evaluate import add_arguments as add_eval_arguments
 
     add_eval_arguments(evaluate)
-    evaluate.add_argument("--judge", action="store_true",
-                          help="also ask the configured LLM judge (LLM_*/MODERATION_* settings), as LLM_JUDGE says")
+    evaluate.add_argument(
+        "--judge",
+        action="store_true",
+        help="also ask the configured LLM judge (LLM_*/MODERATION_* settings), as LLM_JUDGE says",
+    )
     return parser
 
 
@@ -99,22 +110,31 @@ def _telegram_start_errors(settings: Settings) -> Iterator[None]:
     try:
         yield
     except TelegramUnauthorizedError:
-        raise StartupError("Telegram refused BOT_TOKEN (401 Unauthorized): copy the token from @BotFather "
-                           "again, or /revoke it there and use the new one") from None
+        raise StartupError(
+            "Telegram refused BOT_TOKEN (401 Unauthorized): copy the token from @BotFather "
+            "again, or /revoke it there and use the new one"
+        ) from None
     except TelegramNetworkError as exc:
-        raise StartupError(f"cannot reach Telegram at TELEGRAM_API_URL={url} ({exc.message}): check the "
-                           f"network, a proxy or the setting") from None
+        raise StartupError(
+            f"cannot reach Telegram at TELEGRAM_API_URL={url} ({exc.message}): check the "
+            f"network, a proxy or the setting"
+        ) from None
     except TelegramBadRequest as exc:
         if "webhook" not in exc.message.lower():
             raise
-        raise StartupError(f"Telegram refused the webhook URL {settings.webhook_url} ({exc.message}): it must be "
-                           f"a public https:// address on port 443, 80, 88 or 8443") from None
+        raise StartupError(
+            f"Telegram refused the webhook URL {settings.webhook_url} ({exc.message}): it must be "
+            f"a public https:// address on port 443, 80, 88 or 8443"
+        ) from None
     except (TelegramNotFound, ClientDecodeError):
-        raise StartupError(f"TELEGRAM_API_URL={url} does not answer as the Bot API: set it to "
-                           f"https://api.telegram.org or your Bot API server") from None
+        raise StartupError(
+            f"TELEGRAM_API_URL={url} does not answer as the Bot API: set it to "
+            f"https://api.telegram.org or your Bot API server"
+        ) from None
     except TelegramConflictError:
-        raise StartupError("another process is taking this bot's updates (409 Conflict): stop it, or run this "
-                           "one with --role worker") from None
+        raise StartupError(
+            "another process is taking this bot's updates (409 Conflict): stop it, or run this one with --role worker"
+        ) from None
 
 
 async def _emulator(host: str, port: int, bot_username: str) -> None:
@@ -167,8 +187,11 @@ async def _sandbox(settings: Settings, port: int | None, open_browser: bool) -> 
     llm_runner = None
     if "llm_base_url" not in settings.model_fields_set:
         _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
-        overrides.update(llm_base_url=f"http://127.0.0.1:{llm_port}/v1",
-                         assistant_model="emulated-assistant", moderation_model="emulated-judge")
+        overrides.update(
+            llm_base_url=f"http://127.0.0.1:{llm_port}/v1",
+            assistant_model="emulated-assistant",
+            moderation_model="emulated-judge",
+        )
         log.info("sandbox.llm_emulated", hint="set LLM_BASE_URL to use a real model")
     bot_settings = settings.model_copy(update=overrides)
     try:
@@ -229,12 +252,22 @@ async def _judge_examples(settings: Settings, examples: list[Example]) -> JudgeE
 
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout)
     chain, fallback = build_judge_llm(settings, llm, None)
-    judge = LlmJudge(chain, settings.moderation_model, timeout=settings.judge_timeout,
-                     batch_size=settings.judge_batch, concurrency=settings.judge_concurrency,
-                     max_tokens=settings.judge_max_tokens)
+    judge = LlmJudge(
+        chain,
+        settings.moderation_model,
+        timeout=settings.judge_timeout,
+        batch_size=settings.judge_batch,
+        concurrency=settings.judge_concurrency,
+        max_tokens=settings.judge_max_tokens,
+    )
     try:
-        return await evaluate_with_judge(examples, Cascade(SpamClassifier.load(), judge=judge), judge,
-                                         mode=settings.llm_judge, model=settings.moderation_model)
+        return await evaluate_with_judge(
+            examples,
+            Cascade(SpamClassifier.load(), judge=judge),
+            judge,
+            mode=settings.llm_judge,
+            model=settings.moderation_model,
+        )
     finally:
         for client in {llm, chain.primary, fallback}:
             if client is not None:
@@ -252,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "sandbox":
-            updates: dict[str, object] = {"log_format": "console"} if "log_format" not in settings.model_fields_set else {}
+            updates: dict[str, object] = (
+                {"log_format": "console"} if "log_format" not in settings.model_fields_set else {}
+            )
             if args.data_dir is not None:
                 updates["data_dir"] = args.data_dir
             settings = settings.model_copy(update=updates)
@@ -261,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = load_settings(webhook_url=args.webhook)
         if args.command == "run":
             if not settings.bot_token:
-                raise SettingsError("setting BOT_TOKEN is missing: get one from @BotFather (any 123:abc works against the emulator)")
+                raise SettingsError(
+                    "setting BOT_TOKEN is missing: get one from @BotFather (any 123:abc works against the emulator)"
+                )
             run_loop(_run(settings, Role(args.role)))
         elif args.command == "emulator":
             asyncio.run(_emulator(args.host, args.port, args.bot_username))

@@ -29,5 +29,7 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
     # aiogram and aiohttp log through the standard library; keep their warnings, drop chatter.
-    logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(numeric, logging.WARNING), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -34,7 +34,7 @@ class PrivateAccess(StrEnum):
     """Who may talk to the assistant in a private chat."""
 
     ANYONE = "anyone"
-    MEMBERS = "members"    # someone the bot saw post in a group it serves (last 30 days)
+    MEMBERS = "members"  # someone the bot saw post in a group it serves (last 30 days)
     NOBODY = "nobody"
 
 
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # Tried per call when the primary server fails or times out; unset: no fallback.
     llm_fallback_base_url: str | None = None
     llm_fallback_api_key: str = ""
-    llm_fallback_model: str | None = None   # unset: the same model name as the primary call
+    llm_fallback_model: str | None = None  # unset: the same model name as the primary call
     assistant_model: str = "qwen2.5:7b-instruct"
     moderation_model: str = "qwen2.5:7b-instruct"
     # Loopback by default: /metrics and the dashboard are not for the open internet. The container
@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # server's context is full. 1024 tokens is about one Telegram message of text.
     assistant_max_tokens: int = Field(default=1024, ge=1, le=131_072)
     web_port: int = Field(default=8090, ge=0, le=65535)
-    dashboard_token: str = ""   # unset: the dashboard is off (it shows members' messages)
+    dashboard_token: str = ""  # unset: the dashboard is off (it shows members' messages)
     # The admin console's public address (where /console links point), e.g. https://bot.example.org;
     # empty: http://WEB_HOST:WEB_PORT, which suits a console reached on this host or a tunnel.
     console_url: str = ""
@@ -98,14 +98,14 @@ class Settings(BaseSettings):
     # How long one send or final edit of an answer retries while Telegram answers 429/5xx; past
     # it the answer is marked interrupted (or, when nothing was sent, an apology follows).
     assistant_delivery_deadline: float = Field(default=60.0, gt=0)
-    notice_lifetime: float = Field(default=60.0, gt=0)   # public moderation notices delete themselves
+    notice_lifetime: float = Field(default=60.0, gt=0)  # public moderation notices delete themselves
     shutdown_deadline: float = Field(default=10.0, ge=0)
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
     # past it, polling waits instead of piling up tasks without bound.
     gateway_concurrency: int = Field(default=512, ge=1, le=100_000)
     worker_concurrency: int = Field(default=16, ge=1, le=256)
-    judge_concurrency: int = Field(default=8, ge=1, le=256)   # most LLM judge calls at once, per process
-    judge_batch: int = Field(default=8, ge=1, le=64)          # most messages judged in one LLM call
+    judge_concurrency: int = Field(default=8, ge=1, le=256)  # most LLM judge calls at once, per process
+    judge_batch: int = Field(default=8, ge=1, le=64)  # most messages judged in one LLM call
     judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message
     # A message the offline tiers could not settle waits this long (from its intake) for the judge.
     judge_deadline: float = Field(default=600.0, gt=0)
@@ -139,8 +139,9 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: str) -> str:
         # The bot's id before the colon is digits; aiogram refuses anything else with a traceback.
         if value and not _TOKEN.fullmatch(value):
-            raise ValueError("must look like 123456:ABC-token (the bot's numeric id, a colon, the secret) "
-                             "as @BotFather gives it")
+            raise ValueError(
+                "must look like 123456:ABC-token (the bot's numeric id, a colon, the secret) as @BotFather gives it"
+            )
         return value
 
     @field_validator("console_url")
@@ -203,8 +204,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _metrics_token(self) -> Settings:
         if self.metrics_require_token and not self.dashboard_token:
-            raise ValueError("METRICS_REQUIRE_TOKEN is on but DASHBOARD_TOKEN is empty; set DASHBOARD_TOKEN "
-                             "(Prometheus sends it as a bearer token)")
+            raise ValueError(
+                "METRICS_REQUIRE_TOKEN is on but DASHBOARD_TOKEN is empty; set DASHBOARD_TOKEN "
+                "(Prometheus sends it as a bearer token)"
+            )
         return self
 
 
@@ -231,6 +234,10 @@ class StartupError(SettingsError):
 def web_bind_error(host: str, port: int, exc: OSError) -> str:
     """The one line for a WEB_HOST/WEB_PORT that cannot be bound."""
     if exc.errno == errno.EADDRINUSE:
-        return (f"WEB_PORT {port} on {host} is already in use by another program: stop it, "
-                f"or set WEB_PORT to a free port (0 picks one)")
-    return f"cannot listen on WEB_HOST {host} port {port} ({exc.strerror or exc}): set WEB_HOST to an address of this host"
+        return (
+            f"WEB_PORT {port} on {host} is already in use by another program: stop it, "
+            f"or set WEB_PORT to a free port (0 picks one)"
+        )
+    return (
+        f"cannot listen on WEB_HOST {host} port {port} ({exc.strerror or exc}): set WEB_HOST to an address of this host"
+    )

@@ -36,8 +36,12 @@ def test_title_speaker_and_text_are_escaped_json_inside_their_blocks() -> None:
 
 
 def test_turns_from_another_chat_never_enter_the_prompt() -> None:
-    chain = [ChainMessage("Alice", "my private secret", False, 42), ChainMessage("Bob", "group B plan", False, -2),
-             ChainMessage("Alice", "the question", False, -1), ChainMessage("Luka", "an answer", True, None)]
+    chain = [
+        ChainMessage("Alice", "my private secret", False, 42),
+        ChainMessage("Bob", "group B plan", False, -2),
+        ChainMessage("Alice", "the question", False, -1),
+        ChainMessage("Luka", "an answer", True, None),
+    ]
     sent = json.dumps(build_messages(chain, bot_name="Luka", chat_title="A", chat_id=-1))
     assert "secret" not in sent and "group B" not in sent and "the question" in sent and "an answer" in sent
 
@@ -53,7 +57,9 @@ def test_language_from_the_asker_else_the_group() -> None:
 
 def test_knowledge_block_names_notes_and_rules() -> None:
     knowledge = [KnowledgeItem("wifi", "password <lemon>"), KnowledgeItem("rules", "no spam", is_rules=True)]
-    system = build_messages([ChainMessage("A", "q", False)], bot_name="L", chat_title="", knowledge=knowledge)[0]["content"]
+    system = build_messages([ChainMessage("A", "q", False)], bot_name="L", chat_title="", knowledge=knowledge)[0][
+        "content"
+    ]
     [block] = _block(system, "group_knowledge")
     assert json.loads(block) == [{"note": "#wifi", "text": "password <lemon>"}, {"rules": "no spam"}]
     assert "say plainly that you do not know" in system
@@ -68,8 +74,11 @@ def test_a_summary_prompt_keeps_the_newest_lines_as_data() -> None:
 
 def test_retrieval_finds_the_matching_note_in_english_and_russian() -> None:
     index = KnowledgeIndex()
-    notes = {"wifi": "The wifi password is lemon42.", "meetup": "We meet every Friday at 7pm.",
-             "оплата": "Взносы платим до пятого числа каждого месяца."}
+    notes = {
+        "wifi": "The wifi password is lemon42.",
+        "meetup": "We meet every Friday at 7pm.",
+        "оплата": "Взносы платим до пятого числа каждого месяца.",
+    }
     assert [i.name for i in index.match(1, "what's the wifi password?", notes)] == ["wifi"]
     assert [i.name for i in index.match(1, "когда платить взносы?", notes)] == ["оплата"]
     assert index.match(1, "tell me a joke", notes) == []

@@ -116,7 +116,7 @@ async def test_verdict_during_streaming_deletes_every_part_of_a_long_answer():
 async def test_long_answer_is_split_in_order_within_telegram_limits():
     chat, guard = FakeChat(), FakeGuard()
     text = "".join(f"line {n} " + "x" * 50 + "\n" for n in range(200))  # ~12k chars
-    pieces = [text[i:i + 37] for i in range(0, len(text), 37)]
+    pieces = [text[i : i + 37] for i in range(0, len(text), 37)]
     result = await streamer(chat, guard).run(tokens(*pieces), apology="sorry", interrupted="cut")
     shown = chat.visible()
     assert len(shown) == 3 and all(utf16_len(part) <= TELEGRAM_TEXT_LIMIT for part in shown)
@@ -133,8 +133,9 @@ async def test_model_failure_before_any_token_posts_the_apology():
 
 async def test_model_failure_mid_answer_keeps_the_text_and_says_it_was_cut():
     chat, guard = FakeChat(), FakeGuard()
-    result = await streamer(chat, guard).run(tokens("partial", " answer", "!", fail_after=2),
-                                             apology="sorry", interrupted="cut")
+    result = await streamer(chat, guard).run(
+        tokens("partial", " answer", "!", fail_after=2), apology="sorry", interrupted="cut"
+    )
     assert result.outcome is Outcome.INTERRUPTED and result.error == "ConnectionError"
     assert chat.visible() == ["partial answer\n\ncut"]
 
@@ -209,6 +210,7 @@ async def test_telegram_refusing_an_edit_is_a_delivery_failure_not_a_model_failu
 
 # --- how the model's stream ended ---------------------------------------------------------------
 
+
 class EndingStream:
     """Pieces, then an `ending` as `llm.ChatStream` reports it."""
 
@@ -231,7 +233,10 @@ async def test_a_stream_cut_without_finish_reason_is_marked_interrupted_not_comp
     chat, guard = FakeChat(), FakeGuard()
     result = await streamer(chat, guard).run(
         EndingStream("half an ", "answer", ending=StreamEnding.INTERRUPTED),
-        apology="sorry", interrupted="cut", truncated="too long")
+        apology="sorry",
+        interrupted="cut",
+        truncated="too long",
+    )
     assert result.outcome is Outcome.INTERRUPTED and result.error == "interrupted"
     assert chat.visible() == ["half an answer\n\ncut"]
 
@@ -240,27 +245,36 @@ async def test_a_stream_that_reached_max_tokens_is_marked_truncated():
     chat, guard = FakeChat(), FakeGuard()
     result = await streamer(chat, guard).run(
         EndingStream("a long ", "answer", ending=StreamEnding.TRUNCATED),
-        apology="sorry", interrupted="cut", truncated="too long")
+        apology="sorry",
+        interrupted="cut",
+        truncated="too long",
+    )
     assert result.outcome is Outcome.TRUNCATED
     assert chat.visible() == ["a long answer\n\ntoo long"]
 
 
 async def test_a_stream_interrupted_before_any_text_gets_the_apology():
     chat, guard = FakeChat(), FakeGuard()
-    result = await streamer(chat, guard).run(EndingStream(ending=StreamEnding.INTERRUPTED),
-                                             apology="sorry", interrupted="cut")
+    result = await streamer(chat, guard).run(
+        EndingStream(ending=StreamEnding.INTERRUPTED), apology="sorry", interrupted="cut"
+    )
     assert result.outcome is Outcome.FAILED and result.error == "interrupted"
     assert chat.visible() == ["sorry"]
 
 
 async def test_a_complete_stream_has_no_mark():
     chat, guard = FakeChat(), FakeGuard()
-    result = await streamer(chat, guard).run(EndingStream("all ", "of it", ending=StreamEnding.COMPLETE),
-                                             apology="sorry", interrupted="cut", truncated="too long")
+    result = await streamer(chat, guard).run(
+        EndingStream("all ", "of it", ending=StreamEnding.COMPLETE),
+        apology="sorry",
+        interrupted="cut",
+        truncated="too long",
+    )
     assert result.outcome is Outcome.COMPLETED and chat.visible() == ["all of it"]
 
 
 # --- Telegram unavailable (429 / 5xx / network) -------------------------------------------------
+
 
 class FlakyChat(FakeChat):
     """Answers `SinkUnavailable` to the next `send_failures` sends and `edit_failures` edits
@@ -291,8 +305,9 @@ class FlakyChat(FakeChat):
 
 
 def patient(chat: FakeChat, guard: FakeGuard, *, deadline: float = 5.0, patience: float = 5.0) -> ReplyStreamer:
-    return ReplyStreamer(chat, guard, edit_interval=0.0, delivery_deadline=deadline,
-                         apology_patience=patience, backoff=0.01)
+    return ReplyStreamer(
+        chat, guard, edit_interval=0.0, delivery_deadline=deadline, apology_patience=patience, backoff=0.01
+    )
 
 
 async def test_one_failed_send_is_retried_and_the_answer_arrives_whole():
@@ -321,8 +336,9 @@ async def test_a_429_storm_on_edits_is_waited_out_and_the_text_finished():
 
 async def test_edits_refused_past_the_deadline_leave_a_visible_interrupted_mark():
     chat, guard = FlakyChat(edit_failures=-1, retry_after=0.02), FakeGuard()
-    result = await patient(chat, guard, deadline=0.1).run(tokens("first", " second", " third"),
-                                                          apology="sorry", interrupted="cut")
+    result = await patient(chat, guard, deadline=0.1).run(
+        tokens("first", " second", " third"), apology="sorry", interrupted="cut"
+    )
     assert result.outcome is Outcome.INTERRUPTED and result.error == "delivery"
     # The first word stays (it cannot be edited), and a message of its own says the answer stopped.
     assert chat.visible() == ["first", "cut"]
@@ -331,8 +347,9 @@ async def test_edits_refused_past_the_deadline_leave_a_visible_interrupted_mark(
 
 async def test_a_retry_after_longer_than_the_deadline_is_not_hammered():
     chat, guard = FlakyChat(edit_failures=-1, retry_after=30.0), FakeGuard()
-    result = await patient(chat, guard, deadline=1.0).run(tokens("first", " second"),
-                                                          apology="sorry", interrupted="cut")
+    result = await patient(chat, guard, deadline=1.0).run(
+        tokens("first", " second"), apology="sorry", interrupted="cut"
+    )
     assert result.outcome is Outcome.INTERRUPTED
     # One intermediate edit was refused with retry_after=30: no other edit was tried before the
     # final one, and the final one gave up at once rather than retrying inside the 30 s.
@@ -344,7 +361,7 @@ async def test_a_question_removed_while_waiting_for_telegram_takes_the_reply_wit
 
     class RemovedDuringStorm(FlakyChat):
         def _refuse(self, what: str) -> None:
-            if len(self.refused) == 3:   # the moderator removes the question while we wait
+            if len(self.refused) == 3:  # the moderator removes the question while we wait
                 guard.removed = True
             super()._refuse(what)
 
@@ -388,7 +405,8 @@ async def test_a_sink_that_checks_the_verdict_saves_the_read_and_a_removed_quest
         yield "Hello"
 
     result = await ReplyStreamer(chat, guard, edit_interval=0.0, sink_checks_removal=True).run(
-        removed_before_first_token(), apology="sorry", interrupted="cut")
+        removed_before_first_token(), apology="sorry", interrupted="cut"
+    )
     assert result.outcome is Outcome.REMOVED
     assert chat.visible() == []
     assert guard.reads == 1  # only the check before the model is asked, none before the send

@@ -163,7 +163,7 @@ async def test_forgive_takes_back_exactly_the_named_violation(reputation: Reputa
     assert [v.violation_id for v in stats.violations] == ["m1", "m3"]
     assert stats.points == -25 - 10 and stats.last_violation_at == clock.now
     assert await reputation.forgive(CHAT, USER, Category.ABUSE, "m2") is None  # twice is harmless
-    assert await reputation.forgive(CHAT, USER, Category.SPAM, "m3") is None   # wrong category: not it
+    assert await reputation.forgive(CHAT, USER, Category.SPAM, "m3") is None  # wrong category: not it
 
 
 async def test_unwarn_with_nothing_to_remove(reputation: ReputationStore):
@@ -220,9 +220,7 @@ async def test_concurrent_mixed_updates_lose_none(any_reputation: ReputationStor
     for n in range(N):
         updates.append(any_reputation.record_message(CHAT, USER, policy=POLICY))
         updates.append(any_reputation.record_helpful(CHAT, USER, quality=None, policy=POLICY))
-        updates.append(
-            any_reputation.record_violation(CHAT, USER, Category.FLOOD, policy=POLICY, violation_id=f"v{n}")
-        )
+        updates.append(any_reputation.record_violation(CHAT, USER, Category.FLOOD, policy=POLICY, violation_id=f"v{n}"))
     results = await asyncio.gather(*updates)
     stats = await any_reputation.stats(CHAT, USER)
     assert (stats.messages, stats.helpful, len(stats.violations)) == (N, N, N)
@@ -268,11 +266,17 @@ async def test_a_group_sets_how_far_a_category_climbs(reputation: ReputationStor
     assert outcome.sanction is not None and outcome.sanction.kind is SanctionKind.BAN
 
 
-async def test_every_key_of_a_members_standing_expires_after_a_year_without_writes(reputation: ReputationStore, redis, keys):
+async def test_every_key_of_a_members_standing_expires_after_a_year_without_writes(
+    reputation: ReputationStore, redis, keys
+):
     from luka_bot.community.reputation import MEMBER_IDLE_TTL
 
     await reputation.record_message(CHAT, USER, policy=POLICY)
     await reputation.record_violation(CHAT, USER, Category.SPAM, policy=POLICY, violation_id="1:11:0")
-    for key in (keys.reputation(CHAT, USER), keys.violations(CHAT, USER), keys.violation_penalties(CHAT, USER),
-                keys.leaderboard(CHAT)):
+    for key in (
+        keys.reputation(CHAT, USER),
+        keys.violations(CHAT, USER),
+        keys.violation_penalties(CHAT, USER),
+        keys.leaderboard(CHAT),
+    ):
         assert MEMBER_IDLE_TTL - 60 < await redis.ttl(key) <= MEMBER_IDLE_TTL, key

@@ -92,12 +92,22 @@ def test_reputation_card():
 
 def test_reputation_card_with_no_achievements():
     card = reputation_card(
-        member="Ann", trust=TrustLevel.NEWCOMER, points=0, messages=1, helpful=0, quality=0,
-        window_days=7, recent_violations=0, achievements=[], lang="en",
+        member="Ann",
+        trust=TrustLevel.NEWCOMER,
+        points=0,
+        messages=1,
+        helpful=0,
+        quality=0,
+        window_days=7,
+        recent_violations=0,
+        achievements=[],
+        lang="en",
     )
     assert "Achievements: none yet" in card
 
 
 def test_leaderboard():
-    assert leaderboard([("Ann", 120), ("<Bob>", 80)], "en") == "🏆 <b>Top members</b>\n1. Ann — 120\n2. &lt;Bob&gt; — 80"
+    assert (
+        leaderboard([("Ann", 120), ("<Bob>", 80)], "en") == "🏆 <b>Top members</b>\n1. Ann — 120\n2. &lt;Bob&gt; — 80"
+    )
     assert leaderboard([], "ru").startswith("Пока никто не заработал репутацию")

@@ -41,23 +41,30 @@ class Control:
                 raise AssertionError(f"{method} {url} -> {response.status}: {payload}")
             return payload
 
-    async def post(self, text: str, *, user: dict = ALICE, chat_id: int = GROUP, reply_to: int | None = None,
-                   **extra: Any) -> int:
+    async def post(
+        self, text: str, *, user: dict = ALICE, chat_id: int = GROUP, reply_to: int | None = None, **extra: Any
+    ) -> int:
         body = {"chat_id": chat_id, "chat_title": "Test group", "from": user, "text": text, **extra}
         if reply_to is not None:
             body["reply_to_message_id"] = reply_to
         return (await self._json("POST", f"{self.tg_url}/_emulator/messages", body))["message_id"]
 
     async def edit(self, message_id: int, text: str, *, chat_id: int = GROUP) -> None:
-        await self._json("POST", f"{self.tg_url}/_emulator/messages/edit",
-                         {"chat_id": chat_id, "message_id": message_id, "text": text})
+        await self._json(
+            "POST",
+            f"{self.tg_url}/_emulator/messages/edit",
+            {"chat_id": chat_id, "message_id": message_id, "text": text},
+        )
 
     async def messages(self, chat_id: int = GROUP) -> list[dict]:
         return await self._json("GET", f"{self.tg_url}/_emulator/chats/{chat_id}/messages")
 
     async def bot_messages(self, chat_id: int = GROUP, reply_to: int | None = None) -> list[dict]:
-        return [m for m in await self.messages(chat_id) if m["from"]["is_bot"]
-                and (reply_to is None or m["reply_to_message_id"] == reply_to)]
+        return [
+            m
+            for m in await self.messages(chat_id)
+            if m["from"]["is_bot"] and (reply_to is None or m["reply_to_message_id"] == reply_to)
+        ]
 
     async def calls(self, method: str | None = None) -> list[dict]:
         calls = await self._json("GET", f"{self.tg_url}/_emulator/calls")
@@ -98,22 +105,32 @@ class Stack:
     settings_overrides: dict[str, Any] = field(default_factory=dict)
 
 
-async def start_bot(embedded_redis_url: str, tg_url: str, llm_url: str, *, role: Role = Role.ALL,
-                    **overrides: Any) -> tuple[App, asyncio.Task]:
+async def start_bot(
+    embedded_redis_url: str, tg_url: str, llm_url: str, *, role: Role = Role.ALL, **overrides: Any
+) -> tuple[App, asyncio.Task]:
     overrides.setdefault("redis_key_prefix", f"e2e{uuid.uuid4().hex[:8]}")
     # Defaults for the emulated LLM; the real-LLM tests override them.
-    for name, value in (("assistant_model", "emulated-assistant"), ("moderation_model", "emulated-judge"),
-                        ("stream_edit_interval", 0.2), ("llm_timeout", 5), ("judge_timeout", 5),
-                        # Tests ask in quick succession; the cooldown has tests of its own.
-                        ("assistant_cooldown", 0)):
+    for name, value in (
+        ("assistant_model", "emulated-assistant"),
+        ("moderation_model", "emulated-judge"),
+        ("stream_edit_interval", 0.2),
+        ("llm_timeout", 5),
+        ("judge_timeout", 5),
+        # Tests ask in quick succession; the cooldown has tests of its own.
+        ("assistant_cooldown", 0),
+    ):
         overrides.setdefault(name, value)
     settings = load_settings(
-        bot_token="123456:test-token", telegram_api_url=tg_url, redis_url=embedded_redis_url,
-        llm_base_url=f"{llm_url}/v1", web_port=0, log_format="console", **overrides)
+        bot_token="123456:test-token",
+        telegram_api_url=tg_url,
+        redis_url=embedded_redis_url,
+        llm_base_url=f"{llm_url}/v1",
+        web_port=0,
+        log_format="console",
+        **overrides,
+    )
     app = await build_app(settings, role)
     task = asyncio.create_task(app.run())
     ready = (lambda: app.health.worker_running) if role is Role.WORKER else app.health.is_ready
     await wait_for(lambda: asyncio.sleep(0, ready()), timeout=15)
     return app, task
-
-

@@ -16,7 +16,14 @@ from .harness import ALICE, BOB, BOT_USERNAME, GROUP, wait_for
 async def final_reply(control, question_id: int, expected: str, timeout: float = 15.0) -> list[dict]:
     async def done():
         replies = await control.bot_messages(reply_to=question_id)
-        return replies if replies and "".join(m["text"] for m in replies).replace("\n", "").replace(" ", "") == expected.replace("\n", "").replace(" ", "") else None
+        return (
+            replies
+            if replies
+            and "".join(m["text"] for m in replies).replace("\n", "").replace(" ", "")
+            == expected.replace("\n", "").replace(" ", "")
+            else None
+        )
+
     return await wait_for(done, timeout=timeout)
 
 
@@ -136,6 +143,7 @@ async def test_an_empty_ask_gets_a_usage_hint_that_is_tracked_like_a_reply(stack
 
 # --- answers that end early: how the chat shows it ---------------------------------------------
 
+
 def _sample(stack, name: str, **labels: str) -> float:
     return stack.app.metrics.registry.get_sample_value(name, labels) or 0.0
 
@@ -178,6 +186,7 @@ async def _ending_with(c, question: int, mark: str) -> list[dict] | None:
 
 
 # --- Telegram faults while answering (issue 8) --------------------------------------------------
+
 
 async def test_a_single_502_on_send_message_does_not_lose_the_reply(stack):
     c = stack.control

@@ -60,16 +60,21 @@ async def test_many_copies_of_one_text_cost_one_llm_call(stack):
     verdict = {"action": "delete", "category": "spam", "confidence": 0.9, "reason": "copy-paste campaign"}
     await c.llm_script(contains="glorbex", verdict=verdict)
     await c.llm_config(judge_delay=0.3)
-    ids = [await c.post("check out glorbex, a new way to stake", user={"id": 3000 + n, "first_name": f"U{n}"})
-           for n in range(12)]
+    ids = [
+        await c.post("check out glorbex, a new way to stake", user={"id": 3000 + n, "first_name": f"U{n}"})
+        for n in range(12)
+    ]
 
     async def all_deleted():
         messages = {m["message_id"]: m for m in await c.messages()}
         return all(messages[i]["deleted_at"] for i in ids)
 
     await wait_for(all_deleted, timeout=20)
-    judge_calls = [r for r in await c.llm_requests() if "json_schema" in str(r.get("response_format"))
-                   and "glorbex" in str(r.get("messages"))]
+    judge_calls = [
+        r
+        for r in await c.llm_requests()
+        if "json_schema" in str(r.get("response_format")) and "glorbex" in str(r.get("messages"))
+    ]
     assert len(judge_calls) == 1
 
 
@@ -87,8 +92,10 @@ async def test_a_channel_posting_spam_as_itself_is_barred_as_a_sender_chat(stack
 
     await wait_for(barred, timeout=10)
     assert await c.calls("banChatMember") == [] and await c.calls("restrictChatMember") == []
-    async with c.session.post(f"{c.tg_url}/_emulator/messages", json={
-            "chat_id": GROUP, "from": BOB, "text": "still here", "sender_chat": brand}) as response:
+    async with c.session.post(
+        f"{c.tg_url}/_emulator/messages",
+        json={"chat_id": GROUP, "from": BOB, "text": "still here", "sender_chat": brand},
+    ) as response:
         assert response.status == 403
     # Bob himself is not sanctioned for what the channel posted.
     assert (await c._json("GET", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{BOB['id']}"))["status"] == "member"

@@ -68,6 +68,7 @@ async def successful_bans(c) -> int:
 
 # --- the ladder --------------------------------------------------------------------------------
 
+
 async def test_the_ladder_warns_mutes_bans_and_respects_an_unban_in_telegram(stack):
     c = stack.control
     sanctions = stack.app.dispatcher["sanctions"]
@@ -113,6 +114,7 @@ async def _no_sanction(sanctions, user: dict) -> bool:
 
 
 # --- appeals and the log chat --------------------------------------------------------------------
+
 
 async def _set_up_log_chat(c) -> None:
     await c.post("admins only", user=OWNER, chat_id=LOG, chat_title="Admin log")
@@ -186,6 +188,7 @@ async def test_a_broken_log_chat_does_not_stop_enforcement(stack):
 
 
 # --- admin commands and their misuse ---------------------------------------------------------------
+
 
 async def test_admin_command_misuse_gets_clear_answers(stack):
     c = stack.control
@@ -282,6 +285,7 @@ async def test_not_spam_on_a_notice_restores_and_adds_a_ham_sample(stack):
 
 # --- member commands ---------------------------------------------------------------------------
 
+
 async def test_rep_and_top(stack):
     c = stack.control
     reputation = stack.app.dispatcher["reputation"]
@@ -331,6 +335,7 @@ async def test_setlog_misuse(stack):
 
 
 # --- achievements --------------------------------------------------------------------------------
+
 
 async def test_an_achievement_is_announced_once(stack):
     c = stack.control

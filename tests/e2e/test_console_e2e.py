@@ -56,8 +56,7 @@ async def test_cases_are_restored_and_confirmed_through_the_bot(stack):
             assert response.status == 200
         assert (await stack.app.console.cases.get(GROUP, second)).status.value == "confirmed"
         # A message id is read under the group of the address: another group's case is not found.
-        async with session.post(f"{base(stack)}/g/{GROUP}/cases",
-                                data={**confirm, "message_id": "999999"}) as response:
+        async with session.post(f"{base(stack)}/g/{GROUP}/cases", data={**confirm, "message_id": "999999"}) as response:
             assert response.status == 404
     finally:
         await session.close()
@@ -65,8 +64,11 @@ async def test_cases_are_restored_and_confirmed_through_the_bot(stack):
 
 async def test_the_operator_sees_every_group_and_member_text_is_escaped(stack):
     c = stack.control
-    await c.post("<script>alert(1)</script> hi", user={"id": 3001, "first_name": "<img src=x onerror=alert(2)>"},
-                 chat_id=OTHER_GROUP)
+    await c.post(
+        "<script>alert(1)</script> hi",
+        user={"id": 3001, "first_name": "<img src=x onerror=alert(2)>"},
+        chat_id=OTHER_GROUP,
+    )
     await audited(stack, 1, OTHER_GROUP)
     async with aiohttp.ClientSession() as session, session.get(f"{base(stack)}?token=wrong") as response:
         assert response.status == 401
@@ -93,23 +95,41 @@ async def test_without_a_session_nothing_is_shown(stack):
     assert (await stack.app.group_settings.get(GROUP)).moderation_enabled
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"llm_daily_budget": "lots"}, "whole number"),
-    ({"llm_daily_budget": "-1"}, "llm_daily_budget"),
-    ({"llm_judge": "__class__"}, "unknown choice"),
-    ({"rules_text": "x" * 4001}, "at most 4000"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"llm_daily_budget": "lots"}, "whole number"),
+        ({"llm_daily_budget": "-1"}, "llm_daily_budget"),
+        ({"llm_judge": "__class__"}, "unknown choice"),
+        ({"rules_text": "x" * 4001}, "at most 4000"),
+    ],
+)
 def test_the_settings_form_is_checked_field_by_field(change, reason):
-    form = {"moderation_enabled": "on", "llm_judge": "uncertain", "language": "ru", "rules_text": "Be kind",
-            "llm_daily_budget": "10", **change}
+    form = {
+        "moderation_enabled": "on",
+        "llm_judge": "uncertain",
+        "language": "ru",
+        "rules_text": "Be kind",
+        "llm_daily_budget": "10",
+        **change,
+    }
     with pytest.raises(ValueError, match=reason):
         settings_from_form(GroupSettings(), form)
 
 
 def test_the_settings_form_sets_exactly_its_fields():
-    new = settings_from_form(GroupSettings(persona_prompt="pirate"), {
-        "dry_run": "on", "llm_judge": "off", "language": "ru", "rules_text": " No ads \r\n", "llm_daily_budget": "7",
-        "persona_prompt": "ignored: not a field of this form", "rules": "ignored"})
+    new = settings_from_form(
+        GroupSettings(persona_prompt="pirate"),
+        {
+            "dry_run": "on",
+            "llm_judge": "off",
+            "language": "ru",
+            "rules_text": " No ads \r\n",
+            "llm_daily_budget": "7",
+            "persona_prompt": "ignored: not a field of this form",
+            "rules": "ignored",
+        },
+    )
     assert new.dry_run and not new.moderation_enabled and new.llm_judge.value == "off"
     assert new.language.value == "ru" and new.rules_text == "No ads" and new.llm_daily_budget == 7
     assert new.persona_prompt == "pirate"

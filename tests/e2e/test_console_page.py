@@ -38,8 +38,15 @@ async def browser_context():
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         yield context
         await browser.close()
@@ -47,6 +54,7 @@ async def browser_context():
 
 async def console_link(c, user: dict) -> str:
     """What an admin does: /console to the bot in private; the link from its answer."""
+
     async def from_bot() -> list[dict]:
         return await c._json("GET", f"{c.tg_url}/_emulator/users/{user['id']}/messages")
 
@@ -169,9 +177,17 @@ async def test_forged_forms_other_groups_and_dead_links_are_refused(stack, brows
     base = f"http://127.0.0.1:{stack.app.web_port}/console/g"
     response = await page.goto(f"{base}/{OTHER_GROUP}")
     assert response.status == 403
-    forged = await page.request.post(f"{base}/{OTHER_GROUP}/settings", form={
-        "csrf": csrf, "moderation_enabled": "", "llm_judge": "off", "language": "en", "rules_text": "",
-        "llm_daily_budget": "0"})  # a valid session and token, the wrong group
+    forged = await page.request.post(
+        f"{base}/{OTHER_GROUP}/settings",
+        form={
+            "csrf": csrf,
+            "moderation_enabled": "",
+            "llm_judge": "off",
+            "language": "en",
+            "rules_text": "",
+            "llm_daily_budget": "0",
+        },
+    )  # a valid session and token, the wrong group
     assert forged.status == 403
     assert (await stack.app.group_settings.get(OTHER_GROUP)).moderation_enabled
 
@@ -185,8 +201,14 @@ async def test_forged_forms_other_groups_and_dead_links_are_refused(stack, brows
 
     # Demoted in Telegram: the pages and the changes are refused from then on.
     await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{OWNER['id']}", {"status": "member"})
-    change = {"csrf": csrf, "moderation_enabled": "", "llm_judge": "off", "language": "en", "rules_text": "",
-              "llm_daily_budget": "0"}
+    change = {
+        "csrf": csrf,
+        "moderation_enabled": "",
+        "llm_judge": "off",
+        "language": "en",
+        "rules_text": "",
+        "llm_daily_budget": "0",
+    }
     refused = await page.request.post(f"{base}/{GROUP}/settings", form=change)
     assert refused.status == 403 and "not an admin" in await refused.text()
     assert (await stack.app.group_settings.get(GROUP)).moderation_enabled

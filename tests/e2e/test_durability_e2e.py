@@ -39,16 +39,33 @@ async def emulators() -> AsyncIterator[Control]:
     await tg_runner.cleanup()
 
 
-async def start_process(control: Control, data_dir: Path, web_port: int, **extra_env: str) -> asyncio.subprocess.Process:
+async def start_process(
+    control: Control, data_dir: Path, web_port: int, **extra_env: str
+) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # the bot's own embedded Valkey
-    env.update(BOT_TOKEN="123456:test-token", TELEGRAM_API_URL=control.tg_url, LLM_BASE_URL=f"{control.llm_url}/v1",
-               ASSISTANT_MODEL="emulated-assistant", MODERATION_MODEL="emulated-judge", DATA_DIR=str(data_dir),
-               WEB_PORT=str(web_port), LLM_JUDGE="all", WORKER_NAME="durability-test", JUDGE_TIMEOUT="60",
-               LOG_FORMAT="json")
+    env.update(
+        BOT_TOKEN="123456:test-token",
+        TELEGRAM_API_URL=control.tg_url,
+        LLM_BASE_URL=f"{control.llm_url}/v1",
+        ASSISTANT_MODEL="emulated-assistant",
+        MODERATION_MODEL="emulated-judge",
+        DATA_DIR=str(data_dir),
+        WEB_PORT=str(web_port),
+        LLM_JUDGE="all",
+        WORKER_NAME="durability-test",
+        JUDGE_TIMEOUT="60",
+        LOG_FORMAT="json",
+    )
     env.update(extra_env)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "luka_bot", "run", env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "luka_bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
     async def healthy() -> bool:
         try:
@@ -74,8 +91,10 @@ async def test_kill_9_while_a_verdict_is_pending_then_restart_deletes_the_messag
     spam = await c.post("plutocoin presale, 100x guaranteed", user=BOB)
 
     async def judging() -> bool:
-        return any("plutocoin" in str(r.get("messages")) and "json_schema" in str(r.get("response_format"))
-                   for r in await c.llm_requests())
+        return any(
+            "plutocoin" in str(r.get("messages")) and "json_schema" in str(r.get("response_format"))
+            for r in await c.llm_requests()
+        )
 
     await wait_for(judging, timeout=15)
     process.send_signal(signal.SIGKILL)
@@ -112,10 +131,24 @@ async def test_two_workers_on_one_redis_never_act_twice_visibly(emulators, embed
     prefix = f"two{uuid.uuid4().hex[:6]}"
     await c.llm_script(contains="dupecoin", verdict=SPAM_VERDICT)
     await c.llm_config(judge_delay=0.2)
-    gateway, gateway_task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, role=Role.ALL,
-                                            redis_key_prefix=prefix, llm_judge="all", worker_name="w-a")
-    extra, extra_task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, role=Role.WORKER,
-                                        redis_key_prefix=prefix, llm_judge="all", worker_name="w-b")
+    gateway, gateway_task = await start_bot(
+        embedded_redis_url,
+        c.tg_url,
+        c.llm_url,
+        role=Role.ALL,
+        redis_key_prefix=prefix,
+        llm_judge="all",
+        worker_name="w-a",
+    )
+    extra, extra_task = await start_bot(
+        embedded_redis_url,
+        c.tg_url,
+        c.llm_url,
+        role=Role.WORKER,
+        redis_key_prefix=prefix,
+        llm_judge="all",
+        worker_name="w-b",
+    )
     try:
         members = [{"id": 2000 + n, "first_name": f"Member{n}"} for n in range(20)]
         spam_ids = [await c.post(f"dupecoin offer number {n}", user=m) for n, m in enumerate(members)]
@@ -142,16 +175,32 @@ async def test_gateway_and_worker_as_separate_roles(emulators, embedded_redis_ur
     prefix = f"roles{uuid.uuid4().hex[:6]}"
     await c.llm_script(contains="rolecoin", verdict=SPAM_VERDICT)
     await c.llm_script(contains="which role", reply="The gateway answers; the worker judges.")
-    gateway, gateway_task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, role=Role.GATEWAY,
-                                            redis_key_prefix=prefix, llm_judge="all", worker_name="g")
-    worker, worker_task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url, role=Role.WORKER,
-                                          redis_key_prefix=prefix, llm_judge="all", worker_name="w")
+    gateway, gateway_task = await start_bot(
+        embedded_redis_url,
+        c.tg_url,
+        c.llm_url,
+        role=Role.GATEWAY,
+        redis_key_prefix=prefix,
+        llm_judge="all",
+        worker_name="g",
+    )
+    worker, worker_task = await start_bot(
+        embedded_redis_url,
+        c.tg_url,
+        c.llm_url,
+        role=Role.WORKER,
+        redis_key_prefix=prefix,
+        llm_judge="all",
+        worker_name="w",
+    )
     try:
         question = await c.post(f"@{BOT_USERNAME} which role does what?", user=BOB)
         spam = await c.post("rolecoin presale now", user=BOB)
 
         async def answered() -> bool:
-            return any(m["text"] == "The gateway answers; the worker judges." for m in await c.bot_messages(reply_to=question))
+            return any(
+                m["text"] == "The gateway answers; the worker judges." for m in await c.bot_messages(reply_to=question)
+            )
 
         await wait_for(answered, timeout=10)
         await wait_for(lambda: message_deleted(c, spam), timeout=10)

@@ -93,8 +93,9 @@ async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulator
         assert not await message_deleted(c, spam)
 
         # Five minutes pass (the wait itself is not what is tested; its durability is).
-        [member_json] = [m for m in await redis.zrange(keys.jobs_delayed, 0, -1)
-                         if json.loads(m).get("message_id") == str(spam)]
+        [member_json] = [
+            m for m in await redis.zrange(keys.jobs_delayed, 0, -1) if json.loads(m).get("message_id") == str(spam)
+        ]
         await redis.zadd(keys.jobs_delayed, {member_json: time.time()})
         await wait_for(lambda: message_deleted(c, spam), timeout=20)
         codes = [call["error_code"] for call in await c.calls("deleteMessage") if call.get("message_id") == spam]
@@ -175,8 +176,11 @@ async def test_a_lost_delete_right_is_audited_as_such_and_the_admins_are_told(st
     c = stack.control
     await c.llm_script(contains="rightcoin", verdict=SPAM_VERDICT)
     # An admin takes the bot's right to delete messages away.
-    await c._json("POST", f"{c.tg_url}/_emulator/chats/{GROUP}/members/{c.bot_id}",
-                  {"status": "administrator", "rights": {"can_delete_messages": False}})
+    await c._json(
+        "POST",
+        f"{c.tg_url}/_emulator/chats/{GROUP}/members/{c.bot_id}",
+        {"status": "administrator", "rights": {"can_delete_messages": False}},
+    )
     spam = await c.post("rightcoin presale, join now", user=BOB)
 
     async def hint() -> list:

@@ -60,9 +60,22 @@ class RedisServer:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            str(get_binary_path()), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.data_dir),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            str(get_binary_path()),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            str(self.data_dir),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
 
         async def answers() -> bool:
             client = aioredis.from_url(self.url)
@@ -127,14 +140,16 @@ async def stop(app: App, task: asyncio.Task[None]) -> None:
 
 # --- 3. no update is lost to a storage outage -------------------------------------------------
 
+
 async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_once(emulators, tmp_path):
     c = emulators
     await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
     redis_server = RedisServer(tmp_path)
     await redis_server.start()
-    app, task = await start_bot(redis_server.url, c.tg_url, c.llm_url, llm_judge="all",
-                                worker_name=f"outage-{uuid.uuid4().hex[:6]}")
-    posted: list[tuple[int, bool, str]] = []   # (message_id, is spam, phase)
+    app, task = await start_bot(
+        redis_server.url, c.tg_url, c.llm_url, llm_judge="all", worker_name=f"outage-{uuid.uuid4().hex[:6]}"
+    )
+    posted: list[tuple[int, bool, str]] = []  # (message_id, is spam, phase)
     phase = "before"
     posting = True
 
@@ -217,12 +232,14 @@ async def _all_audited(app: App, ids: set[int]) -> bool:
 
 # --- 4. poison updates are skipped -----------------------------------------------------------
 
+
 async def test_an_update_aiogram_cannot_parse_is_skipped_and_counted(emulators, embedded_redis_url):
     c = emulators
     app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url)
     try:
-        async with c.session.post(f"{c.tg_url}/_emulator/raw_updates",
-                                  json={"update": {"message": {"message_id": "not a number", "chat": 7}}}) as response:
+        async with c.session.post(
+            f"{c.tg_url}/_emulator/raw_updates", json={"update": {"message": {"message_id": "not a number", "chat": 7}}}
+        ) as response:
             poison_id = (await response.json())["update_id"]
         spam = await c.post(RULE_SPAM, user={"id": 6001, "first_name": "Spammer"}, chat_id=GROUP)
         await wait_for(lambda: _deleted(c, spam), timeout=20)
@@ -238,6 +255,7 @@ async def _deleted(c: Control, message_id: int, chat_id: int = GROUP) -> bool:
 
 
 # --- 2. the embedded Valkey is supervised ----------------------------------------------------
+
 
 async def test_a_killed_embedded_valkey_is_restarted_and_moderation_resumes(emulators, tmp_path):
     c = emulators
@@ -260,6 +278,7 @@ async def test_a_killed_embedded_valkey_is_restarted_and_moderation_resumes(emul
 
 # --- 1. health reflects a stuck worker and failing polling ------------------------------------
 
+
 async def test_readyz_names_what_is_wrong_when_polling_fails(emulators, embedded_redis_url):
     c = emulators
     app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url)
@@ -267,7 +286,10 @@ async def test_readyz_names_what_is_wrong_when_polling_fails(emulators, embedded
         status, body = await wait_for(lambda: _ready(c, app), timeout=15)
         assert status == 200 and body["ready"] is True
         assert {name: check["ok"] for name, check in body["checks"].items()} == {
-            "storage": True, "polling": True, "worker": True}
+            "storage": True,
+            "polling": True,
+            "worker": True,
+        }
         await c.fault("getUpdates", 502, times=1000)
         # the pending long poll ends when a message arrives; the next ones fail
         with contextlib.suppress(AssertionError):
@@ -310,8 +332,9 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_state_and_its_queued_
 
         async def configured() -> bool:
             texts = [m["text"] for m in await c.bot_messages(GROUP)]
-            return any(t.startswith("🛡️ Saved: stop_words") for t in texts) and \
-                bool(await app.redis.client.get(app.keys.log_chat(GROUP)))
+            return any(t.startswith("🛡️ Saved: stop_words") for t in texts) and bool(
+                await app.redis.client.get(app.keys.log_chat(GROUP))
+            )
 
         await wait_for(configured, timeout=15)
         first_spam = await c.post("plutocoin presale, the first", user=BOB_M, chat_id=GROUP)
@@ -319,8 +342,10 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_state_and_its_queued_
         assert await app.redis.client.exists(app.keys.reputation(GROUP, BOB_M["id"]))
 
         await c.llm_config(judge_delay=2.0)
-        spam = [await c.post(f"plutocoin presale number {n}", user={"id": 7100 + n, "first_name": f"S{n}"},
-                             chat_id=GROUP) for n in range(3)]
+        spam = [
+            await c.post(f"plutocoin presale number {n}", user={"id": 7100 + n, "first_name": f"S{n}"}, chat_id=GROUP)
+            for n in range(3)
+        ]
 
         async def judging() -> bool:
             return any("plutocoin presale number" in str(r.get("messages")) for r in await c.llm_requests())

@@ -39,8 +39,12 @@ def visible_bot_messages(messages: list[dict]) -> list[dict]:
 
 async def prompt(c) -> dict:
     async def found():
-        shown = [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
-                 and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)]
+        shown = [
+            m
+            for m in visible_bot_messages(await c.messages())
+            if m["reply_markup"]
+            and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)
+        ]
         return shown[-1] if shown else None
 
     return await wait_for(found, timeout=10)
@@ -54,13 +58,17 @@ async def answer_of(stack) -> str:
 
 async def gate_settings(stack, **changes) -> None:
     await stack.app.gatekeeper.repo.update_settings(
-        GROUP, lambda s: type(s).model_validate({**s.model_dump(), **changes}))
+        GROUP, lambda s: type(s).model_validate({**s.model_dump(), **changes})
+    )
 
 
 async def audit_decisions(stack, user: dict | None = None) -> list[str]:
     entries = await stack.app.audit.recent(GROUP, count=1000)
-    return [e.fields["decision"] for e in entries if e.fields.get("kind") == "gate"
-            and (user is None or e.fields.get("user_id") == str(user["id"]))]
+    return [
+        e.fields["decision"]
+        for e in entries
+        if e.fields.get("kind") == "gate" and (user is None or e.fields.get("user_id") == str(user["id"]))
+    ]
 
 
 def skipped_jobs(stack) -> float:
@@ -71,6 +79,7 @@ def skipped_jobs(stack) -> float:
 
 
 # --- approved members -------------------------------------------------------------------------------
+
 
 async def test_an_approved_member_is_exempt_from_automated_moderation_but_not_from_admins(stack):
     c = stack.control
@@ -116,6 +125,7 @@ async def _not_approved(stack, user: dict) -> bool:
 
 
 # --- captcha ----------------------------------------------------------------------------------------
+
 
 async def test_captcha_passed_lets_the_newcomer_write_and_removes_the_challenge(stack):
     c = stack.control
@@ -163,8 +173,12 @@ async def test_a_wrong_button_fails_the_newcomer_and_only_newcomers_may_press(st
     challenge = await prompt(c)
     assert "+" in challenge["text"]
     right = await answer_of(stack)
-    wrong = next(b["callback_data"] for row in challenge["reply_markup"]["inline_keyboard"] for b in row
-                 if b["callback_data"] != right)
+    wrong = next(
+        b["callback_data"]
+        for row in challenge["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["callback_data"] != right
+    )
     not_yours = await press(c, challenge, ALICE, wrong)
     assert not_yours["show_alert"] and await status(c, ALICE) == "member"
     failed = await press(c, challenge, NEWBIE, wrong)  # a bot pressing at random
@@ -184,7 +198,9 @@ async def test_an_unsolved_challenge_times_out_with_a_kick_and_a_self_deleting_n
     assert "captcha_timeout" in await audit_decisions(stack, NEWBIE)
     await wait_for(lambda: _bot_text(c, "Removed"), timeout=10)
     notice = next(m for m in await c.bot_messages() if "Removed" in (m["text"] or ""))
-    scheduled = await stack.app.redis.client.zscore(stack.app.keys.scheduled_deletions, f"{GROUP}:{notice['message_id']}")
+    scheduled = await stack.app.redis.client.zscore(
+        stack.app.keys.scheduled_deletions, f"{GROUP}:{notice['message_id']}"
+    )
     assert scheduled is not None, "the notice deletes itself"
     await join(c, NEWBIE)  # free to try again
     await wait_for(lambda: _status_is(c, NEWBIE, "restricted"), timeout=10)
@@ -201,8 +217,9 @@ async def test_a_pending_challenge_survives_a_restart(stack, embedded_redis_url)
     await wait_for(lambda: asyncio.sleep(0, not stack.app.health.worker_running), timeout=10)
     assert await status(c, NEWBIE) == "restricted", "the first bot stopped before the deadline"
     # A second bot (same Redis, same prefix) knows nothing in memory of the challenge.
-    app, task = await start_bot(embedded_redis_url, c.tg_url, c.llm_url,
-                                redis_key_prefix=stack.app.settings.redis_key_prefix)
+    app, task = await start_bot(
+        embedded_redis_url, c.tg_url, c.llm_url, redis_key_prefix=stack.app.settings.redis_key_prefix
+    )
     try:
         await wait_for(lambda: _status_is(c, NEWBIE, "left"), timeout=20)
     finally:
@@ -211,6 +228,7 @@ async def test_a_pending_challenge_survives_a_restart(stack, embedded_redis_url)
 
 
 # --- raid mode --------------------------------------------------------------------------------------
+
 
 async def test_a_raid_of_200_joins_in_10_s_is_held_and_the_chat_stays_readable(stack):
     c = stack.control
@@ -242,8 +260,12 @@ async def test_a_raid_of_200_joins_in_10_s_is_held_and_the_chat_stays_readable(s
 
 async def _quiet(c) -> bool:
     """No prompt left for the raiders: every challenge message has gone."""
-    return not [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
-                and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)]
+    return not [
+        m
+        for m in visible_bot_messages(await c.messages())
+        if m["reply_markup"]
+        and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)
+    ]
 
 
 async def test_antiraid_command_and_the_end_button(stack):
@@ -266,8 +288,11 @@ async def test_antiraid_command_and_the_end_button(stack):
     alert = None
 
     async def alert_posted():
-        return [m for m in visible_bot_messages(await c.messages()) if "Raid mode is on" in (m["text"] or "")
-                and m["reply_markup"]]
+        return [
+            m
+            for m in visible_bot_messages(await c.messages())
+            if "Raid mode is on" in (m["text"] or "") and m["reply_markup"]
+        ]
 
     alert = (await wait_for(alert_posted, timeout=10))[-1]
     data = alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -375,11 +400,15 @@ async def test_a_bio_link_asks_before_approval_and_russian_groups_get_russian(st
     await request_join(c, APPLICANT, bio="my shop: https://example.shop/deals")
     asked = await wait_for(lambda: _private_with(c, APPLICANT, "заявку"), timeout=10)
     assert "зачем" in asked.lower()
-    assert "bio_link" in next(e.fields["reason"] for e in await stack.app.audit.recent(GROUP, 50)
-                              if e.fields.get("decision") == "request_asked")
+    assert "bio_link" in next(
+        e.fields["reason"]
+        for e in await stack.app.audit.recent(GROUP, 50)
+        if e.fields.get("decision") == "request_asked"
+    )
 
 
 # --- shared ban lists -------------------------------------------------------------------------------
+
 
 async def test_cas_listed_applicants_and_joiners_are_kept_out_and_a_slow_cas_never_blocks(stack):
     from luka_bot.gate.cas import CasLookup
@@ -428,8 +457,14 @@ async def test_a_spam_ban_spreads_to_linked_groups_and_an_unban_lifts_it_there_o
     from luka_bot.policy.ladder import LadderStep, SanctionKind
 
     repo = stack.app.dispatcher["group_settings"]
-    await repo.update(GROUP, lambda s: s.model_copy(update={"ladder": s.ladder.model_copy(
-        update={"steps": [LadderStep(kind=SanctionKind.BAN, duration_s=86400)]})}))
+    await repo.update(
+        GROUP,
+        lambda s: s.model_copy(
+            update={
+                "ladder": s.ladder.model_copy(update={"steps": [LadderStep(kind=SanctionKind.BAN, duration_s=86400)]})
+            }
+        ),
+    )
     await c.post(SPAM, user=BOB)
     await wait_for(lambda: _member_status_is(c, BOB, "kicked"), timeout=15)
     await wait_for(lambda: _status_in(c, BOB, other_group, "kicked"), timeout=15)
@@ -456,18 +491,24 @@ async def _audit_in(stack, chat_id: int, decision: str) -> bool:
 
 # --- settings ---------------------------------------------------------------------------------------
 
+
 async def test_the_gate_is_set_in_the_settings_menu_by_admins_only(stack):
     c = stack.control
     await c.post("/settings", user=OWNER)
 
     async def menu():
-        found = [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
-                 and "Settings" in (m["text"] or "")]
+        found = [
+            m for m in visible_bot_messages(await c.messages()) if m["reply_markup"] and "Settings" in (m["text"] or "")
+        ]
         return found[-1] if found else None
 
     main = await wait_for(menu, timeout=10)
-    gate_button = next(b["callback_data"] for row in main["reply_markup"]["inline_keyboard"] for b in row
-                       if "Newcomer gate" in b["text"])
+    gate_button = next(
+        b["callback_data"]
+        for row in main["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "Newcomer gate" in b["text"]
+    )
     await press(c, main, OWNER, gate_button)
 
     async def gate_page():
@@ -475,8 +516,9 @@ async def test_the_gate_is_set_in_the_settings_menu_by_admins_only(stack):
         return current if "Newcomer gate" in (current["text"] or "") else None
 
     page = await wait_for(gate_page, timeout=10)
-    captcha = next(b["callback_data"] for row in page["reply_markup"]["inline_keyboard"] for b in row
-                   if "Captcha" in b["text"])
+    captcha = next(
+        b["callback_data"] for row in page["reply_markup"]["inline_keyboard"] for b in row if "Captcha" in b["text"]
+    )
     refused = await press(c, page, ALICE, captcha)
     assert refused["show_alert"] and not (await stack.app.gatekeeper.repo.settings(GROUP)).captcha_enabled
     await press(c, page, OWNER, captcha)
@@ -486,6 +528,7 @@ async def test_the_gate_is_set_in_the_settings_menu_by_admins_only(stack):
 
 
 # --- raid lock and trust by behaviour ---------------------------------------------------------------
+
 
 async def _judged(stack, message_id: int) -> bool:
     return any(e.fields.get("message_id") == str(message_id) for e in await stack.app.audit.recent(GROUP, 200))
@@ -543,8 +586,12 @@ async def test_raid_mode_can_hold_joins_behind_one_challenge_instead_of_removing
     await wait_for(held, timeout=15)
     assert "raid_on" in await audit_decisions(stack)
     held_users = [u for u, s in zip(wave, await statuses(), strict=True) if s == "restricted"]
-    prompts = [m for m in visible_bot_messages(await c.messages()) if m["reply_markup"]
-               and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)]
+    prompts = [
+        m
+        for m in visible_bot_messages(await c.messages())
+        if m["reply_markup"]
+        and any(b["callback_data"].startswith("gc:") for row in m["reply_markup"]["inline_keyboard"] for b in row)
+    ]
     assert len(prompts) == 1, "one challenge serves everyone held"
     answer = await press(c, prompts[0], held_users[0], await answer_of(stack))
     assert "Welcome" in answer["text"]
@@ -559,8 +606,11 @@ async def test_a_declined_applicant_appeals_and_an_admin_lets_them_in(stack):
     await gate_settings(stack, join_requests="screen")
     await request_join(c, APPLICANT, bio="Заработок без вложений, пиши + в лс")
     await wait_for(lambda: _private_with(c, APPLICANT, "declined"), timeout=10)
-    declined = next(m for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{APPLICANT['id']}/messages")
-                    if "declined" in (m["text"] or ""))
+    declined = next(
+        m
+        for m in await c._json("GET", f"{c.tg_url}/_emulator/users/{APPLICANT['id']}/messages")
+        if "declined" in (m["text"] or "")
+    )
     appeal_data = declined["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     body = {"chat_id": APPLICANT["id"], "message_id": declined["message_id"], "from": APPLICANT, "data": appeal_data}
     callback_id = (await c._json("POST", f"{c.tg_url}/_emulator/callback", body))["callback_query_id"]

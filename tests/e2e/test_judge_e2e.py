@@ -11,7 +11,7 @@ import pytest
 from .harness import GROUP, wait_for
 
 BLOCK = re.compile(r"<message_data>(.*?)</message_data>", re.DOTALL)
-SPAM = "zorblax tokens best deal, write me"   # uncertain offline; the emulator is told it is spam
+SPAM = "zorblax tokens best deal, write me"  # uncertain offline; the emulator is told it is spam
 
 
 async def audits(stack) -> dict[str, dict]:
@@ -22,8 +22,9 @@ async def audits(stack) -> dict[str, dict]:
 async def test_messages_waiting_for_a_slow_judge_are_judged_together(stack):
     c = stack.control
     await c.llm_config(judge_delay=1.0, slots=1)
-    await c.llm_script(contains="zorblax", verdict={"action": "delete", "category": "spam", "confidence": 0.9,
-                                                    "reason": "token pitch"})
+    await c.llm_script(
+        contains="zorblax", verdict={"action": "delete", "category": "spam", "confidence": 0.9, "reason": "token pitch"}
+    )
     texts = [f"Does anyone have notes from lecture {i} about rivers?" for i in range(9)] + [SPAM]
     posted = [await c.post(text, user={"id": 3000 + i, "first_name": f"M{i}"}) for i, text in enumerate(texts)]
 
@@ -45,8 +46,9 @@ async def test_messages_waiting_for_a_slow_judge_are_judged_together(stack):
 async def test_a_server_that_refuses_json_schema_still_judges(stack):
     c = stack.control
     await c.llm_config(structured_output="json_object")
-    await c.llm_script(contains="zorblax", verdict={"action": "delete", "category": "spam", "confidence": 0.9,
-                                                    "reason": "token pitch"})
+    await c.llm_script(
+        contains="zorblax", verdict={"action": "delete", "category": "spam", "confidence": 0.9, "reason": "token pitch"}
+    )
     message = await c.post(SPAM)
     entry = await wait_for(lambda: _audit_of(stack, message), timeout=15)
     assert entry["tier"] == "llm" and entry["action"] == "delete"

@@ -8,8 +8,8 @@ import pytest
 
 from .harness import ALICE, GROUP, wait_for
 
-CERTAIN_SPAM = "Earn money from home, message me for details"        # classifier p ~ 0.999, no rule
-UNSETTLED = "Hello everyone, I offer remote job with good pay"        # classifier p ~ 0.35: uncertain
+CERTAIN_SPAM = "Earn money from home, message me for details"  # classifier p ~ 0.999, no rule
+UNSETTLED = "Hello everyone, I offer remote job with good pay"  # classifier p ~ 0.35: uncertain
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.95, "reason": "job scam"}
 
 
@@ -21,8 +21,7 @@ async def audit_of(stack, message_id: int) -> dict | None:
 
 
 async def is_deleted(stack, message_id: int) -> bool:
-    return any(m["message_id"] == message_id and m["deleted_at"] is not None
-               for m in await stack.control.messages())
+    return any(m["message_id"] == message_id and m["deleted_at"] is not None for m in await stack.control.messages())
 
 
 def metric(stack, name: str, labels: dict | None = None) -> float:

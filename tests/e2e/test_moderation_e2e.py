@@ -77,7 +77,8 @@ async def test_obvious_spam_is_removed_inline_before_the_bot_answers(stack):
     await asyncio.sleep(1.0)
     assert [m for m in await c.bot_messages(reply_to=question) if m["deleted_at"] is None] == []
     assert (await c.llm_requests()) == [] or all(
-        "json_schema" not in str(r.get("response_format")) for r in await c.llm_requests()), "no LLM was needed"
+        "json_schema" not in str(r.get("response_format")) for r in await c.llm_requests()
+    ), "no LLM was needed"
 
 
 @pytest.mark.parametrize("stack", [JUDGE_ALL], indirect=True)
@@ -166,4 +167,6 @@ async def test_dry_run_judges_and_logs_but_acts_on_nothing(stack):
     entries = await wait_for(logged, timeout=10)
     assert entries[0].fields["actions"] == "dry_run" and entries[0].fields["category"] in ("spam", "scam")
     assert not await deleted(c, message)
-    assert [x for x in await c.calls() if x["method"] in ("deleteMessages", "restrictChatMember", "banChatMember")] == []
+    assert [
+        x for x in await c.calls() if x["method"] in ("deleteMessages", "restrictChatMember", "banChatMember")
+    ] == []

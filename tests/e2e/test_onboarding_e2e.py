@@ -32,8 +32,9 @@ async def test_the_report_is_in_the_groups_language(stack):
     c = stack.control
     repo = stack.app.dispatcher["group_settings"]
     await repo.save(GROUP, (await repo.get(GROUP)).model_copy(update={"language": Language.RU}))
-    await _bot_status(c, GROUP, {"status": "administrator", "rights": {"can_restrict_members": False,
-                                                                        "can_pin_messages": False}})
+    await _bot_status(
+        c, GROUP, {"status": "administrator", "rights": {"can_restrict_members": False, "can_pin_messages": False}}
+    )
     report = (await bot_text(c, "отобрал у меня нужное право"))["text"]
     assert "Блокировка пользователей" in report and "Закрепление сообщений" in report
 
@@ -42,9 +43,9 @@ async def test_added_as_a_plain_member_with_privacy_on_says_both(stack):
     c = stack.control
     other = -1001000000555
     await c.post("hello", user=ALICE, chat_id=other)
-    await _bot_status(c, other, {"status": "left"})       # removed: nothing to say, nobody to tell
+    await _bot_status(c, other, {"status": "left"})  # removed: nothing to say, nobody to tell
     await c._json("POST", f"{c.tg_url}/_emulator/bot", {"can_read_all_group_messages": False})
-    await _bot_status(c, other, {"status": "member"})     # added back, without admin rights
+    await _bot_status(c, other, {"status": "member"})  # added back, without admin rights
     report = (await bot_text(c, "cannot fully protect this group", chat_id=other))["text"]
     assert "I am not an admin" in report and "Privacy mode is on" in report and "/setprivacy" in report
     assert len([m for m in await c.bot_messages(other)]) == 1

@@ -30,8 +30,15 @@ async def page(stack):
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
         page = await context.new_page()
         errors: list[str] = []
@@ -114,12 +121,12 @@ async def test_typing_shows_while_the_bot_thinks(page, stack):
 async def test_an_admin_can_be_demoted_and_make_admin_is_not_offered_to_admins(page, stack):
     await _post_as(page, 1000)  # Olga is an admin
     status = page.locator("#member-status")
-    await page.wait_for_function("document.getElementById('member-status').dataset.status === 'administrator'",
-                                 timeout=10_000)
+    await page.wait_for_function(
+        "document.getElementById('member-status').dataset.status === 'administrator'", timeout=10_000
+    )
     assert await page.locator("#make-admin").is_hidden()
     await page.click("#demote-admin")
-    await page.wait_for_function("document.getElementById('member-status').dataset.status === 'member'",
-                                 timeout=10_000)
+    await page.wait_for_function("document.getElementById('member-status').dataset.status === 'member'", timeout=10_000)
     assert await status.inner_text() == "member"
     assert await page.locator("#make-admin").is_visible() and await page.locator("#demote-admin").is_hidden()
     members = await stack.control._json("GET", f"{stack.control.tg_url}/_emulator/chats/-1001000000001/members/1000")

@@ -45,11 +45,21 @@ async def hooked(embedded_redis_url: str) -> AsyncIterator[WebhookStack]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     settings = load_settings(
-        bot_token="123456:test-token", telegram_api_url=tg_url, redis_url=embedded_redis_url,
-        redis_key_prefix=f"e2e{uuid.uuid4().hex[:8]}", llm_base_url=f"{llm_url}/v1",
-        assistant_model="emulated-assistant", moderation_model="emulated-judge", web_port=port,
-        webhook_url=url, webhook_secret=SECRET, stream_edit_interval=0.2, llm_timeout=5, judge_timeout=5,
-        log_format="console")
+        bot_token="123456:test-token",
+        telegram_api_url=tg_url,
+        redis_url=embedded_redis_url,
+        redis_key_prefix=f"e2e{uuid.uuid4().hex[:8]}",
+        llm_base_url=f"{llm_url}/v1",
+        assistant_model="emulated-assistant",
+        moderation_model="emulated-judge",
+        web_port=port,
+        webhook_url=url,
+        webhook_secret=SECRET,
+        stream_edit_interval=0.2,
+        llm_timeout=5,
+        judge_timeout=5,
+        log_format="console",
+    )
     app = await build_app(settings, Role.ALL)
     task = asyncio.create_task(app.run())
     session = aiohttp.ClientSession()
@@ -91,9 +101,16 @@ async def test_updates_arrive_by_webhook_and_go_through_the_same_intake(hooked):
 
 async def test_a_wrong_or_missing_secret_is_refused(hooked):
     c = hooked.control
-    forged = {"update_id": 999999, "message": {
-        "message_id": 77, "date": 1, "chat": {"id": GROUP, "type": "supergroup", "title": "Test group"},
-        "from": {"id": 666, "is_bot": False, "first_name": "Mallory"}, "text": f"@{BOT_USERNAME} forged"}}
+    forged = {
+        "update_id": 999999,
+        "message": {
+            "message_id": 77,
+            "date": 1,
+            "chat": {"id": GROUP, "type": "supergroup", "title": "Test group"},
+            "from": {"id": 666, "is_bot": False, "first_name": "Mallory"},
+            "text": f"@{BOT_USERNAME} forged",
+        },
+    }
     for headers in ({"X-Telegram-Bot-Api-Secret-Token": "guess"}, {}):
         async with c.session.post(hooked.url, json=forged, headers=headers) as response:
             assert response.status == 401, headers
@@ -123,8 +140,9 @@ async def test_an_update_that_cannot_be_stored_is_refused_and_delivered_again(ho
     before = len(await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))
     await admin.config_set("maxmemory", "1")  # noeviction: every write is refused with OOM
     try:
-        spam_id = await c.post("💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM",
-                               user=BOB)
+        spam_id = await c.post(
+            "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM", user=BOB
+        )
 
         async def refused():
             deliveries = (await c._json("GET", f"{c.tg_url}/_emulator/webhook/deliveries"))[before:]

@@ -33,8 +33,15 @@ async def eventually(condition: Callable[[], Awaitable[bool] | bool], what: str)
 
 
 def fast_worker(queue: JobQueue, handler, **overrides) -> Worker:
-    options = dict(consumer="w1", concurrency=4, block_ms=50, reclaim_idle_ms=60_000,
-                   retry_base_s=0.01, retry_max_s=0.05, stats_interval_s=0.05)
+    options = dict(
+        consumer="w1",
+        concurrency=4,
+        block_ms=50,
+        reclaim_idle_ms=60_000,
+        retry_base_s=0.01,
+        retry_max_s=0.05,
+        stats_interval_s=0.05,
+    )
     options.update(overrides)
     return Worker(queue, handler, **options)
 
@@ -110,8 +117,9 @@ async def test_a_failing_job_is_retried_then_dead_lettered_with_its_error(queue,
     assert letter["message_id"] == "9"
     stats = await queue.backlog()
     assert (stats.length, stats.pending, stats.dead_letters) == (0, 0, 1)
-    await eventually(lambda: metrics.registry.get_sample_value("luka_jobs_dead_letter") == 1,
-                     "dead letters shown in metrics")
+    await eventually(
+        lambda: metrics.registry.get_sample_value("luka_jobs_dead_letter") == 1, "dead letters shown in metrics"
+    )
     sample = metrics.registry.get_sample_value
     assert sample("luka_jobs_done_total", {"outcome": "retry"}) == 2
     await eventually(lambda: sample("luka_jobs_done_total", {"outcome": "dead_letter"}) == 1, "dead letter counted")
@@ -135,8 +143,10 @@ async def test_a_handler_can_ask_for_a_retry_and_then_succeed(queue, start):
     await queue.enqueue({"n": "1"})
     await eventually(lambda: attempts == [1, 2], "the retry")
     await eventually(lambda: _is_empty(queue), "the retried job acknowledged")
-    await eventually(lambda: metrics.registry.get_sample_value("luka_jobs_done_total", {"outcome": "done"}) == 1,
-                     "the job counted as done")
+    await eventually(
+        lambda: metrics.registry.get_sample_value("luka_jobs_done_total", {"outcome": "done"}) == 1,
+        "the job counted as done",
+    )
     assert (await queue.backlog()).dead_letters == 0
     await stopped(start, worker)
 
@@ -200,8 +210,10 @@ async def test_no_more_jobs_run_at_once_than_the_concurrency_bound(queue, start)
     assert (stats.pending, stats.undelivered) == (bound, 20 - bound)  # it did not read ahead
     release.set()
     await eventually(lambda: _is_empty(queue), "all jobs finished")
-    await eventually(lambda: metrics.registry.get_sample_value("luka_jobs_done_total", {"outcome": "done"}) == 20,
-                     "every job counted as done")
+    await eventually(
+        lambda: metrics.registry.get_sample_value("luka_jobs_done_total", {"outcome": "done"}) == 20,
+        "every job counted as done",
+    )
     assert most == bound
     await stopped(start, worker)
 
@@ -263,6 +275,7 @@ async def test_two_workers_on_one_stream_handle_each_job_exactly_once(queue, sta
             await asyncio.sleep(0)
             handled[job.fields["n"]] += 1
             active.discard(job.id)
+
         return handler
 
     workers = [start(handler_for(name), consumer=name) for name in ("a", "b")]
@@ -293,8 +306,13 @@ async def test_jobs_enqueued_by_intake_reach_the_handler(queue, start, keys):
 
     worker = start(handler)
     for update_id in (1, 1, 2):  # update 1 delivered twice
-        await queue.take_in(update_id=update_id, record_key=keys.message(-1, update_id),
-                            record={"text": "x"}, record_ttl=60, job={"update": str(update_id)})
+        await queue.take_in(
+            update_id=update_id,
+            record_key=keys.message(-1, update_id),
+            record={"text": "x"},
+            record_ttl=60,
+            job={"update": str(update_id)},
+        )
     await eventually(lambda: len(seen) == 2, "both updates judged")
     await eventually(lambda: _is_empty(queue), "all acknowledged")
     assert sorted(s["update"] for s in seen) == ["1", "2"]

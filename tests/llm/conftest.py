@@ -63,8 +63,7 @@ def failure_count(metrics: Metrics) -> Callable[[str, str], float]:
     """How many LLM failures `metrics` counted for (purpose, reason)."""
 
     def count(purpose: str, reason: str) -> float:
-        value = metrics.registry.get_sample_value(
-            "luka_llm_failures_total", {"purpose": purpose, "reason": reason})
+        value = metrics.registry.get_sample_value("luka_llm_failures_total", {"purpose": purpose, "reason": reason})
         return value or 0.0
 
     return count

@@ -50,17 +50,23 @@ async def test_by_default_the_judge_uses_the_assistants_server(servers) -> None:
 
 async def test_moderation_base_url_sends_judging_elsewhere(servers) -> None:
     (assistant, assistant_url), (moderation, moderation_url) = servers
-    verdict, _ = await judge_once(load_settings(llm_base_url=assistant_url, moderation_base_url=moderation_url,
-                                                moderation_model="emulated-judge"))
+    verdict, _ = await judge_once(
+        load_settings(llm_base_url=assistant_url, moderation_base_url=moderation_url, moderation_model="emulated-judge")
+    )
     assert verdict.tier is Tier.LLM
     assert assistant.requests == [] and len(moderation.requests) == 1
 
 
 async def test_the_fallback_takes_over_per_call_with_its_own_model(servers) -> None:
     (backup, backup_url), _ = servers
-    verdict, _ = await judge_once(load_settings(
-        llm_base_url=dead_url(), llm_fallback_base_url=backup_url, llm_fallback_model="backup-judge",
-        moderation_model="emulated-judge"))
+    verdict, _ = await judge_once(
+        load_settings(
+            llm_base_url=dead_url(),
+            llm_fallback_base_url=backup_url,
+            llm_fallback_model="backup-judge",
+            moderation_model="emulated-judge",
+        )
+    )
     assert verdict.tier is Tier.LLM
     (sent,) = backup.requests
     assert sent["model"] == "backup-judge"

@@ -26,8 +26,7 @@ async def test_stream_chat_yields_the_whole_reply(llm_server, llm_client: LlmCli
     assert len(text) == 9000 and text.startswith(EMULATED_PREFIX)
     sent = (await llm_server.requests())[0]
     assert sent["stream"] is True and sent["messages"] == QUESTION
-    assert metrics.registry.get_sample_value(
-        "luka_llm_latency_seconds_count", {"purpose": "assistant"}) == 1
+    assert metrics.registry.get_sample_value("luka_llm_latency_seconds_count", {"purpose": "assistant"}) == 1
 
 
 async def test_stream_chat_passes_max_tokens(llm_server, llm_client: LlmClient) -> None:
@@ -46,12 +45,18 @@ async def test_a_reader_that_stops_early_is_not_a_failure(llm_client: LlmClient,
 
 async def test_complete_json_sends_a_strict_schema_and_parses_the_answer(llm_server, llm_client: LlmClient) -> None:
     answer = await llm_client.complete_json(
-        "emulated-judge", [{"role": "user", "content": "free money https://x.example"}],
-        schema=SCHEMA, schema_name="verdict", timeout=2.0)
+        "emulated-judge",
+        [{"role": "user", "content": "free money https://x.example"}],
+        schema=SCHEMA,
+        schema_name="verdict",
+        timeout=2.0,
+    )
     assert answer["action"] == "delete" and answer["category"] == "spam"
     sent = (await llm_server.requests())[0]
     assert sent["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "verdict", "schema": SCHEMA, "strict": True}}
+        "type": "json_schema",
+        "json_schema": {"name": "verdict", "schema": SCHEMA, "strict": True},
+    }
     assert sent["temperature"] == 0.0 and not sent.get("stream")
 
 
@@ -64,7 +69,8 @@ FAULTS = [
 
 @pytest.mark.parametrize(("fault", "error", "reason"), FAULTS, ids=[f[0] for f in FAULTS])
 async def test_stream_faults_raise_typed_errors(
-        llm_server, metrics, failure_count, fault: str, error: type[LlmError], reason: str) -> None:
+    llm_server, metrics, failure_count, fault: str, error: type[LlmError], reason: str
+) -> None:
     await llm_server.control("/_llm/config", {"fault": fault})
     client = LlmClient(llm_server.base_url, "", timeout=0.3, metrics=metrics)
     try:
@@ -78,7 +84,8 @@ async def test_stream_faults_raise_typed_errors(
 
 @pytest.mark.parametrize(("fault", "error", "reason"), FAULTS, ids=[f[0] for f in FAULTS])
 async def test_json_faults_raise_typed_errors(
-        llm_server, metrics, failure_count, fault: str, error: type[LlmError], reason: str) -> None:
+    llm_server, metrics, failure_count, fault: str, error: type[LlmError], reason: str
+) -> None:
     await llm_server.control("/_llm/config", {"fault": fault})
     client = LlmClient(llm_server.base_url, "", timeout=5.0, metrics=metrics)
     try:
@@ -110,7 +117,7 @@ async def test_an_error_status_keeps_its_code(llm_server, llm_client: LlmClient)
 
 
 async def test_nobody_listening_is_unavailable(failure_count, metrics) -> None:
-    with socket.socket() as probe:     # a port that was free a moment ago
+    with socket.socket() as probe:  # a port that was free a moment ago
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = LlmClient(f"http://127.0.0.1:{port}/v1", "", timeout=2.0, metrics=metrics)
@@ -125,22 +132,28 @@ async def test_nobody_listening_is_unavailable(failure_count, metrics) -> None:
     assert failure_count("judge", "unavailable") == 1
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ('{"action": "allow"}', {"action": "allow"}),
-    ('```json\n{"action": "warn"}\n```', {"action": "warn"}),
-], ids=["bare", "fenced"])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"action": "allow"}', {"action": "allow"}),
+        ('```json\n{"action": "warn"}\n```', {"action": "warn"}),
+    ],
+    ids=["bare", "fenced"],
+)
 def test_parse_json_object_accepts_plain_and_fenced_json(content: str, expected: dict) -> None:
     assert parse_json_object(content) == expected
 
 
-@pytest.mark.parametrize("content", ["", None, "allow", "[1, 2]", '{"action": '],
-                         ids=["empty", "none", "word", "array", "cut-off"])
+@pytest.mark.parametrize(
+    "content", ["", None, "allow", "[1, 2]", '{"action": '], ids=["empty", "none", "word", "array", "cut-off"]
+)
 def test_parse_json_object_rejects_other_answers(content: str | None) -> None:
     with pytest.raises(LlmBadOutput):
         parse_json_object(content)
 
 
 # --- how a stream ended (finish_reason) --------------------------------------------------------
+
 
 def _endings(metrics, ending: str) -> float:
     return metrics.registry.get_sample_value("luka_llm_stream_endings_total", {"ending": ending}) or 0.0
@@ -163,10 +176,11 @@ async def test_a_stream_cut_by_max_tokens_is_truncated_not_complete(llm_client: 
 
 
 async def test_a_bare_done_without_finish_reason_is_interrupted_and_counted(
-        llm_server, llm_client: LlmClient, metrics, failure_count) -> None:
+    llm_server, llm_client: LlmClient, metrics, failure_count
+) -> None:
     await llm_server.control("/_llm/config", {"fault": "interrupt", "reply_length": 400})
     stream = llm_client.stream_chat("emulated-assistant", QUESTION)
-    text = "".join([piece async for piece in stream])   # no exception: the half answer is real text
+    text = "".join([piece async for piece in stream])  # no exception: the half answer is real text
     assert text.startswith(EMULATED_PREFIX) and len(text) < 400
     assert stream.ending is StreamEnding.INTERRUPTED and stream.finish_reason is None
     assert failure_count("assistant", "interrupted") == 1
@@ -174,7 +188,8 @@ async def test_a_bare_done_without_finish_reason_is_interrupted_and_counted(
 
 
 async def test_a_dropped_connection_mid_stream_is_a_typed_failure(
-        llm_server, llm_client: LlmClient, metrics, failure_count) -> None:
+    llm_server, llm_client: LlmClient, metrics, failure_count
+) -> None:
     await llm_server.control("/_llm/config", {"fault": "disconnect", "reply_length": 400})
     stream = llm_client.stream_chat("emulated-assistant", QUESTION)
     received: list[str] = []
@@ -214,7 +229,8 @@ async def test_a_stream_reports_the_servers_token_count(llm_server, llm_client: 
 
 
 async def test_a_server_that_rejects_stream_options_is_asked_again_without_and_never_again(
-        llm_server, llm_client: LlmClient) -> None:
+    llm_server, llm_client: LlmClient
+) -> None:
     await llm_server.control("/_llm/config", {"reject_stream_options": True})
     first = llm_client.stream_chat("emulated-assistant", QUESTION)
     assert (await _drain(first)).startswith(EMULATED_PREFIX) and first.usage is None

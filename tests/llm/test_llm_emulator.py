@@ -24,8 +24,10 @@ async def sdk(llm_server):
 
 async def test_sdk_streams_an_emulated_answer_that_echoes_the_question(sdk: openai.AsyncOpenAI) -> None:
     stream = await sdk.chat.completions.create(
-        model="emulated-assistant", stream=True,
-        messages=[{"role": "system", "content": "be nice"}, {"role": "user", "content": "What is Redis?"}])
+        model="emulated-assistant",
+        stream=True,
+        messages=[{"role": "system", "content": "be nice"}, {"role": "user", "content": "What is Redis?"}],
+    )
     pieces, finish_reasons = [], []
     async for chunk in stream:
         assert chunk.object == "chat.completion.chunk"
@@ -55,52 +57,66 @@ async def test_models_lists_the_played_models(sdk: openai.AsyncOpenAI) -> None:
     assert {"emulated-assistant", "emulated-judge"} <= set(names)
 
 
-async def test_reply_length_makes_a_long_answer_of_that_size(
-        llm_server, sdk: openai.AsyncOpenAI) -> None:
+async def test_reply_length_makes_a_long_answer_of_that_size(llm_server, sdk: openai.AsyncOpenAI) -> None:
     await llm_server.control("/_llm/config", {"reply_length": 9000})
     stream = await sdk.chat.completions.create(
-        model="emulated-assistant", stream=True, messages=[{"role": "user", "content": "write a lot"}])
+        model="emulated-assistant", stream=True, messages=[{"role": "user", "content": "write a lot"}]
+    )
     text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
     assert len(text) == 9000
     assert text.startswith(EMULATED_PREFIX)
 
 
-@pytest.mark.parametrize("text", ["one", "  leading and trailing  ", "a\n\nb  c", ""],
-                         ids=["word", "outer-spaces", "newlines", "empty"])
+@pytest.mark.parametrize(
+    "text", ["one", "  leading and trailing  ", "a\n\nb  c", ""], ids=["word", "outer-spaces", "newlines", "empty"]
+)
 def test_token_pieces_rebuild_the_text_exactly(text: str) -> None:
     assert "".join(split_tokens(text)) == text
 
 
-@pytest.mark.parametrize(("text", "action", "category"), [
-    ("Hi all, how do I configure the bot?", "allow", "none"),
-    ("BUY NOW cheap crypto https://spam.example", "delete", "spam"),
-    ("send me your seed phrase to verify your wallet", "delete", "scam"),
-    ("you are an idiot", "delete", "abuse"),
-], ids=["ham", "spam", "scam", "abuse"])
+@pytest.mark.parametrize(
+    ("text", "action", "category"),
+    [
+        ("Hi all, how do I configure the bot?", "allow", "none"),
+        ("BUY NOW cheap crypto https://spam.example", "delete", "spam"),
+        ("send me your seed phrase to verify your wallet", "delete", "scam"),
+        ("you are an idiot", "delete", "abuse"),
+    ],
+    ids=["ham", "spam", "scam", "abuse"],
+)
 async def test_json_calls_get_a_heuristic_verdict(
-        sdk: openai.AsyncOpenAI, text: str, action: str, category: str) -> None:
+    sdk: openai.AsyncOpenAI, text: str, action: str, category: str
+) -> None:
     answer = await sdk.chat.completions.create(
-        model="emulated-judge", response_format=JSON_FORMAT,  # type: ignore[arg-type]
-        messages=[{"role": "system", "content": "no spam, no abuse"}, {"role": "user", "content": text}])
+        model="emulated-judge",
+        response_format=JSON_FORMAT,  # type: ignore[arg-type]
+        messages=[{"role": "system", "content": "no spam, no abuse"}, {"role": "user", "content": text}],
+    )
     verdict = json.loads(answer.choices[0].message.content or "")
     assert (verdict["action"], verdict["category"]) == (action, category)
     assert 0 <= verdict["confidence"] <= 1 and verdict["reason"]
 
 
 async def test_scripts_override_verdicts_and_replies(llm_server, sdk: openai.AsyncOpenAI) -> None:
-    await llm_server.control("/_llm/script", {
-        "contains": "pineapple", "verdict": {"action": "ban", "category": "other", "confidence": 0.5, "reason": "fruit"}})
+    await llm_server.control(
+        "/_llm/script",
+        {
+            "contains": "pineapple",
+            "verdict": {"action": "ban", "category": "other", "confidence": 0.5, "reason": "fruit"},
+        },
+    )
     await llm_server.control("/_llm/script", {"contains": "weather", "reply": "It is <b>sunny</b>."})
     judged = await sdk.chat.completions.create(
-        model="m", response_format=JSON_FORMAT,  # type: ignore[arg-type]
-        messages=[{"role": "user", "content": "I like Pineapple pizza"}])
+        model="m",
+        response_format=JSON_FORMAT,  # type: ignore[arg-type]
+        messages=[{"role": "user", "content": "I like Pineapple pizza"}],
+    )
     replied = await sdk.chat.completions.create(model="m", messages=[{"role": "user", "content": "weather today?"}])
     assert json.loads(judged.choices[0].message.content or "")["action"] == "ban"
     assert replied.choices[0].message.content == "It is <b>sunny</b>."
 
 
-async def test_requests_are_recorded_and_reset_forgets_everything(
-        llm_server, sdk: openai.AsyncOpenAI) -> None:
+async def test_requests_are_recorded_and_reset_forgets_everything(llm_server, sdk: openai.AsyncOpenAI) -> None:
     await llm_server.control("/_llm/config", {"reply_length": 500})
     await sdk.chat.completions.create(model="m1", messages=[{"role": "user", "content": "first"}])
     await sdk.chat.completions.create(model="m2", messages=[{"role": "user", "content": "second"}], temperature=0.1)
@@ -124,9 +140,16 @@ async def test_fault_times_limits_how_many_calls_fail(llm_server, sdk: openai.As
     assert (await llm_server.control("/_llm/config"))["fault"] is None
 
 
-@pytest.mark.parametrize("body", [
-    {"fault": "explode"}, {"token_delay": -1}, {"reply_length": "long"}, {"colour": "blue"},
-], ids=["unknown-fault", "negative-delay", "non-integer-length", "unknown-key"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"fault": "explode"},
+        {"token_delay": -1},
+        {"reply_length": "long"},
+        {"colour": "blue"},
+    ],
+    ids=["unknown-fault", "negative-delay", "non-integer-length", "unknown-key"],
+)
 async def test_config_rejects_bad_values(llm_server, body: dict) -> None:
     async with llm_server.http.post(f"{llm_server.root}/_llm/config", json=body) as response:
         assert response.status == 400
@@ -137,8 +160,10 @@ async def test_a_held_request_ends_when_the_emulator_is_reset(llm_server) -> Non
     await llm_server.control("/_llm/config", {"fault": "timeout"})
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        held = http.post(f"{llm_server.base_url}/chat/completions",
-                         json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+        held = http.post(
+            f"{llm_server.base_url}/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+        )
         task = asyncio.ensure_future(held)
         while not llm_server.emulator.requests:
             await asyncio.sleep(0.01)

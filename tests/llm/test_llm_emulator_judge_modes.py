@@ -15,9 +15,15 @@ from luka_bot.sandbox.llm_emulator import LLAMA_CPP_REFUSAL, PROSE_PREFIX
 SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "verdict", "schema": {"type": "object"}}}
 OBJECT_FORMAT = {"type": "json_object", "schema": {"type": "object"}}
 ONE = [{"role": "user", "content": '<message_data>\n{"text": "free crypto airdrop"}\n</message_data>'}]
-BATCH = [{"role": "user", "content": "\n".join(
-    f"<message_data>\n{json.dumps({'id': i, 'text': text})}\n</message_data>"
-    for i, text in enumerate(["hello all", "free crypto airdrop, click here"], start=1))}]
+BATCH = [
+    {
+        "role": "user",
+        "content": "\n".join(
+            f"<message_data>\n{json.dumps({'id': i, 'text': text})}\n</message_data>"
+            for i, text in enumerate(["hello all", "free crypto airdrop, click here"], start=1)
+        ),
+    }
+]
 
 
 @pytest.fixture
@@ -70,8 +76,7 @@ async def test_one_slot_serves_calls_one_after_another(llm_server, sdk) -> None:
     assert time.monotonic() - started >= 0.85
 
 
-@pytest.mark.parametrize("body", [{"structured_output": "xml"}, {"slots": -1}, {"slots": True},
-                                  {"fault": "partial"}])
+@pytest.mark.parametrize("body", [{"structured_output": "xml"}, {"slots": -1}, {"slots": True}, {"fault": "partial"}])
 async def test_bad_config_is_refused(llm_server, body: dict) -> None:
     async with llm_server.http.post(f"{llm_server.root}/_llm/config", json=body) as response:
         assert response.status == 400

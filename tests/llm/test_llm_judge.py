@@ -58,7 +58,8 @@ async def test_judge_returns_the_models_verdict(judge: LlmJudge, text: str, acti
 
 
 async def test_judge_calls_without_streaming_at_temperature_zero_with_the_contract_schema(
-        llm_server, judge: LlmJudge) -> None:
+    llm_server, judge: LlmJudge
+) -> None:
     await judge.judge(request("hello"))
     (sent,) = await llm_server.requests()
     assert sent["model"] == "emulated-judge" and sent["temperature"] == 0 and not sent.get("stream")
@@ -71,19 +72,31 @@ async def test_judge_calls_without_streaming_at_temperature_zero_with_the_contra
 
 
 async def test_member_context_travels_as_data(llm_server, judge: LlmJudge) -> None:
-    await judge.judge(request(
-        "check my channel", kind="photo", is_forward=True, forwarded_from_channel=True,
-        link_urls=("https://hidden.example",),
-        member=MemberContext(trust=TrustLevel.NEWCOMER, is_first_message=True, messages_in_group=0,
-                             recent_violations=2),
-        signals=Signals(messages_last_minute=4, same_text_senders=3)))
+    await judge.judge(
+        request(
+            "check my channel",
+            kind="photo",
+            is_forward=True,
+            forwarded_from_channel=True,
+            link_urls=("https://hidden.example",),
+            member=MemberContext(
+                trust=TrustLevel.NEWCOMER, is_first_message=True, messages_in_group=0, recent_violations=2
+            ),
+            signals=Signals(messages_last_minute=4, same_text_senders=3),
+        )
+    )
     _, user = await sent_turns(llm_server)
     data = block_data(user)
     assert data["text"] == "check my channel" and data["kind"] == "photo"
     assert data["is_forward"] and data["forwarded_from_channel"]
     assert data["link_urls"] == ["https://hidden.example"]
-    assert data["author"] == {"trust": "newcomer", "is_first_message": True, "messages_in_group": 0,
-                              "recent_violations": 2, "is_admin": False}
+    assert data["author"] == {
+        "trust": "newcomer",
+        "is_first_message": True,
+        "messages_in_group": 0,
+        "recent_violations": 2,
+        "is_admin": False,
+    }
     assert data["signals"]["messages_last_minute"] == 4 and data["signals"]["same_text_senders"] == 3
 
 
@@ -95,8 +108,7 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize("text", INJECTIONS, ids=["ignore-instructions", "closing-delimiter", "delimiter-variants"])
-async def test_member_text_reaches_the_model_only_inside_the_data_block(
-        llm_server, judge: LlmJudge, text: str) -> None:
+async def test_member_text_reaches_the_model_only_inside_the_data_block(llm_server, judge: LlmJudge, text: str) -> None:
     await judge.judge(request(text), rules_text="No advertising.")
     system, user = await sent_turns(llm_server)
     assert text not in system and "Ignore previous" not in system
@@ -137,17 +149,30 @@ async def test_a_huge_message_is_cut_and_says_so(llm_server, judge: LlmJudge) ->
 
 
 VALID_ANSWERS = [
-    ({"action": "DELETE", "category": " Spam ", "confidence": 0.9, "reason": "ad"}, (Action.DELETE, Category.SPAM, 0.9)),
-    ({"action": "warn", "category": "Off-Topic", "confidence": 1, "reason": "hm"}, (Action.WARN, Category.OFF_TOPIC, 1.0)),
-    ({"action": "allow", "category": "none", "confidence": 0, "reason": "ok", "extra": 1},
-     (Action.ALLOW, Category.NONE, 0.0)),
-    ({"action": "Ban", "category": "scam", "confidence": 0.99, "reason": "wallet phishing"},
-     (Action.BAN, Category.SCAM, 0.99)),
+    (
+        {"action": "DELETE", "category": " Spam ", "confidence": 0.9, "reason": "ad"},
+        (Action.DELETE, Category.SPAM, 0.9),
+    ),
+    (
+        {"action": "warn", "category": "Off-Topic", "confidence": 1, "reason": "hm"},
+        (Action.WARN, Category.OFF_TOPIC, 1.0),
+    ),
+    (
+        {"action": "allow", "category": "none", "confidence": 0, "reason": "ok", "extra": 1},
+        (Action.ALLOW, Category.NONE, 0.0),
+    ),
+    (
+        {"action": "Ban", "category": "scam", "confidence": 0.99, "reason": "wallet phishing"},
+        (Action.BAN, Category.SCAM, 0.99),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("scripted", "expected"), VALID_ANSWERS,
-                         ids=["upper-case-and-padded", "off-topic-spelled-with-a-dash", "extra-keys", "ban-with-category"])
+@pytest.mark.parametrize(
+    ("scripted", "expected"),
+    VALID_ANSWERS,
+    ids=["upper-case-and-padded", "off-topic-spelled-with-a-dash", "extra-keys", "ban-with-category"],
+)
 async def test_valid_answers_are_normalised(llm_server, judge: LlmJudge, scripted: dict, expected: tuple) -> None:
     await llm_server.control("/_llm/script", {"contains": "pineapple", "verdict": scripted})
     verdict = await judge.judge(request("pineapple"))
@@ -170,14 +195,27 @@ INVALID_ANSWERS = [
     {"action": "delete", "category": "crime", "confidence": 0.9, "reason": "x"},
     {"action": "delete", "category": "spam", "confidence": 0.9, "reason": ["a", "list"]},
 ]
-INVALID_IDS = ["ban-none-overconfident", "ban-for-none", "warn-for-none", "allow-spam", "confidence-above-1",
-               "confidence-below-0", "confidence-as-percent", "confidence-as-text", "confidence-as-bool",
-               "no-confidence", "unknown-action", "unknown-category", "reason-not-text"]
+INVALID_IDS = [
+    "ban-none-overconfident",
+    "ban-for-none",
+    "warn-for-none",
+    "allow-spam",
+    "confidence-above-1",
+    "confidence-below-0",
+    "confidence-as-percent",
+    "confidence-as-text",
+    "confidence-as-bool",
+    "no-confidence",
+    "unknown-action",
+    "unknown-category",
+    "reason-not-text",
+]
 
 
 @pytest.mark.parametrize("scripted", INVALID_ANSWERS, ids=INVALID_IDS)
 async def test_answers_that_contradict_themselves_are_not_used(
-        llm_server, judge: LlmJudge, failure_count, scripted: dict) -> None:
+    llm_server, judge: LlmJudge, failure_count, scripted: dict
+) -> None:
     await llm_server.control("/_llm/script", {"contains": "pineapple", "verdict": scripted})
     verdict = await judge.judge(request("pineapple"))
     assert verdict.tier is Tier.FALLBACK and verdict.error == "invalid_output"
@@ -192,8 +230,13 @@ def test_llm_verdict_rejects_the_invalid_table(answer: dict) -> None:
 
 
 async def test_a_long_reason_is_cut(llm_server, judge: LlmJudge) -> None:
-    await llm_server.control("/_llm/script", {"contains": "pineapple", "verdict": {
-        "action": "delete", "category": "spam", "confidence": 0.9, "reason": "because " * 200}})
+    await llm_server.control(
+        "/_llm/script",
+        {
+            "contains": "pineapple",
+            "verdict": {"action": "delete", "category": "spam", "confidence": 0.9, "reason": "because " * 200},
+        },
+    )
     verdict = await judge.judge(request("pineapple"))
     assert len(verdict.reason) <= MAX_REASON_CHARS
 
@@ -208,7 +251,8 @@ FAILURES = [
 
 @pytest.mark.parametrize(("fault", "error"), FAILURES, ids=[f[0] for f in FAILURES])
 async def test_failures_fall_back_to_allow_and_are_counted_once(
-        llm_server, judge: LlmJudge, failure_count, fault: str, error: str) -> None:
+    llm_server, judge: LlmJudge, failure_count, fault: str, error: str
+) -> None:
     await llm_server.control("/_llm/config", {"fault": fault})
     verdict = await judge.judge(request("Buy now: cheap crypto https://pump.example"))
     assert verdict.tier is Tier.FALLBACK and verdict.action is Action.ALLOW
@@ -216,14 +260,17 @@ async def test_failures_fall_back_to_allow_and_are_counted_once(
     assert failure_count("judge", error) == 1
 
 
-@pytest.mark.parametrize("answer", [
-    {"action": "allow"},
-    {"action": "delete", "category": "spam", "confidence": "high", "reason": "x"},
-    {"action": "delete", "category": "spam", "confidence": True, "reason": "x"},
-    {"action": "nuke", "category": "spam", "confidence": 1, "reason": "x"},
-], ids=["missing-fields", "word-confidence", "bool-confidence", "unknown-action"])
-async def test_a_judge_without_metrics_client_counts_failures_itself(
-        metrics, failure_count, answer: dict) -> None:
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"action": "allow"},
+        {"action": "delete", "category": "spam", "confidence": "high", "reason": "x"},
+        {"action": "delete", "category": "spam", "confidence": True, "reason": "x"},
+        {"action": "nuke", "category": "spam", "confidence": 1, "reason": "x"},
+    ],
+    ids=["missing-fields", "word-confidence", "bool-confidence", "unknown-action"],
+)
+async def test_a_judge_without_metrics_client_counts_failures_itself(metrics, failure_count, answer: dict) -> None:
     class ScriptedLlm:
         async def complete_json(self, model: str, messages: list, **kw: Any) -> dict:
             return answer

@@ -26,8 +26,7 @@ async def fallback_server(llm_server) -> AsyncIterator:
 
 
 def fallbacks(metrics, purpose: str, reason: str) -> float:
-    return metrics.registry.get_sample_value(
-        "luka_llm_fallbacks_total", {"purpose": purpose, "reason": reason}) or 0.0
+    return metrics.registry.get_sample_value("luka_llm_fallbacks_total", {"purpose": purpose, "reason": reason}) or 0.0
 
 
 def dead_url() -> str:
@@ -54,7 +53,8 @@ async def test_a_healthy_primary_answers_alone(llm_server, fallback_server, chai
 
 @pytest.mark.parametrize(("fault", "reason"), [("500", "unavailable"), ("timeout", "timeout")])
 async def test_a_failing_primary_hands_the_call_to_the_fallback(
-        llm_server, fallback_server, chain: ProviderChain, metrics, fault: str, reason: str) -> None:
+    llm_server, fallback_server, chain: ProviderChain, metrics, fault: str, reason: str
+) -> None:
     await llm_server.control("/_llm/config", {"fault": fault})
     answer = await chain.complete_json("emulated-judge", QUESTION, schema=SCHEMA, schema_name="v", timeout=0.5)
     assert answer["action"] == "delete"
@@ -93,7 +93,8 @@ async def test_the_judge_uses_the_fallback_when_its_server_is_down(fallback_serv
 
 
 async def test_a_stream_goes_to_the_fallback_only_before_its_first_piece(
-        llm_server, fallback_server, chain: ProviderChain, metrics) -> None:
+    llm_server, fallback_server, chain: ProviderChain, metrics
+) -> None:
     await llm_server.control("/_llm/config", {"fault": "500", "fault_times": 1})
     stream = chain.stream_chat("emulated-assistant", QUESTION)
     text = "".join([piece async for piece in stream])

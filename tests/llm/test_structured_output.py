@@ -15,8 +15,9 @@ SPAM = "Buy now: cheap crypto signals https://pump.example"
 
 
 def refusals(metrics, fmt: str) -> float:
-    return metrics.registry.get_sample_value(
-        "luka_llm_format_refusals_total", {"purpose": "judge", "format": fmt}) or 0.0
+    return (
+        metrics.registry.get_sample_value("luka_llm_format_refusals_total", {"purpose": "judge", "format": fmt}) or 0.0
+    )
 
 
 def formats_sent(requests: list[dict]) -> list[str]:
@@ -24,10 +25,13 @@ def formats_sent(requests: list[dict]) -> list[str]:
 
 
 async def ask(client: LlmClient) -> dict:
-    messages = [{"role": "system", "content": "You judge messages."},
-                {"role": "user", "content": f"<message_data>\n{{\"text\": \"{SPAM}\"}}\n</message_data>"}]
-    return await client.complete_json("emulated-judge", messages, schema=VERDICT_SCHEMA,
-                                      schema_name="moderation_verdict", timeout=2.0, max_tokens=100)
+    messages = [
+        {"role": "system", "content": "You judge messages."},
+        {"role": "user", "content": f'<message_data>\n{{"text": "{SPAM}"}}\n</message_data>'},
+    ]
+    return await client.complete_json(
+        "emulated-judge", messages, schema=VERDICT_SCHEMA, schema_name="moderation_verdict", timeout=2.0, max_tokens=100
+    )
 
 
 # (server kind, formats the first call sends, refusals counted)
@@ -40,8 +44,8 @@ SERVERS = [
 
 @pytest.mark.parametrize(("kind", "first_call", "refused"), SERVERS, ids=[s[0] for s in SERVERS])
 async def test_each_server_gets_a_format_it_takes_and_it_is_remembered(
-        llm_server, llm_client: LlmClient, metrics, failure_count, kind: str, first_call: list[str],
-        refused: list[str]) -> None:
+    llm_server, llm_client: LlmClient, metrics, failure_count, kind: str, first_call: list[str], refused: list[str]
+) -> None:
     await llm_server.control("/_llm/config", {"structured_output": kind})
     answer = await ask(llm_client)
     assert answer["action"] == "delete" and answer["category"] == "spam"
@@ -57,7 +61,8 @@ async def test_each_server_gets_a_format_it_takes_and_it_is_remembered(
 
 
 async def test_the_json_object_format_carries_the_schema_and_the_prompt_format_spells_it_out(
-        llm_server, llm_client: LlmClient) -> None:
+    llm_server, llm_client: LlmClient
+) -> None:
     await llm_server.control("/_llm/config", {"structured_output": "prompt"})
     await ask(llm_client)
     _, as_object, in_prompt = await llm_server.requests()
@@ -70,7 +75,8 @@ async def test_the_json_object_format_carries_the_schema_and_the_prompt_format_s
 
 
 async def test_a_server_error_that_is_not_about_the_format_is_no_refusal(
-        llm_server, llm_client: LlmClient, failure_count) -> None:
+    llm_server, llm_client: LlmClient, failure_count
+) -> None:
     await llm_server.control("/_llm/config", {"fault": "500", "fault_times": 1})
     with pytest.raises(LlmUnavailable) as caught:
         await ask(llm_client)
@@ -103,13 +109,21 @@ def test_llama_cpp_pythons_refusal_is_recognised() -> None:
     assert not is_format_refusal(401, "response_format needs a key")
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ('Sure! Here is my verdict: {"action": "allow", "category": "none"} Hope it helps.',
-     {"action": "allow", "category": "none"}),
-    ('I think {not json} but then {"action": "warn", "nested": {"a": 1}} and {"b": 2}',
-     {"action": "warn", "nested": {"a": 1}}),
-    ('Verdict:\n```json\n{"action": "delete"}\n```', {"action": "delete"}),
-], ids=["prose-around", "first-object-after-junk", "fence-after-prose"])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            'Sure! Here is my verdict: {"action": "allow", "category": "none"} Hope it helps.',
+            {"action": "allow", "category": "none"},
+        ),
+        (
+            'I think {not json} but then {"action": "warn", "nested": {"a": 1}} and {"b": 2}',
+            {"action": "warn", "nested": {"a": 1}},
+        ),
+        ('Verdict:\n```json\n{"action": "delete"}\n```', {"action": "delete"}),
+    ],
+    ids=["prose-around", "first-object-after-junk", "fence-after-prose"],
+)
 def test_prose_wrapped_json_is_found(content: str, expected: dict) -> None:
     assert parse_json_object(content) == expected
 

@@ -34,12 +34,14 @@ def classifier_always(p_log_odds: float) -> SpamClassifier:
     return SpamClassifier({}, p_log_odds, (1.0, 0.0))
 
 
-UNSURE = classifier_always(0.0)      # p = 0.5: the uncertain band for everyone
-SURE_HAM = classifier_always(-6.0)   # p ~ 0.002
+UNSURE = classifier_always(0.0)  # p = 0.5: the uncertain band for everyone
+SURE_HAM = classifier_always(-6.0)  # p ~ 0.002
 SURE_SPAM = classifier_always(6.0)
 
 
-def request(text: str = "is this a good deal or not", member: MemberContext = MEMBER, chat_id: int = 1, **kw: object) -> ModerationRequest:
+def request(
+    text: str = "is this a good deal or not", member: MemberContext = MEMBER, chat_id: int = 1, **kw: object
+) -> ModerationRequest:
     return ModerationRequest(chat_id=chat_id, message_id=1, user_id=7, text=text, member=member, **kw)  # type: ignore[arg-type]
 
 
@@ -65,6 +67,7 @@ class FakeJudge:
 
 
 # --- fast tier ----------------------------------------------------------------------------
+
 
 def test_fast_verdict_deletes_certain_rule_hits_at_once() -> None:
     verdict = Cascade(UNSURE).fast_verdict(request("заработок без вложений, пиши"), settings())
@@ -94,6 +97,7 @@ def test_moderation_off_judges_nothing() -> None:
 
 
 # --- bands --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("classifier", "member", "band", "removes"),
@@ -126,6 +130,7 @@ def test_suspicious_rule_hits_raise_the_score() -> None:
 
 
 # --- LLM judge ----------------------------------------------------------------------------
+
 
 async def test_uncertain_mode_asks_the_judge_only_for_the_uncertain_band() -> None:
     judge = FakeJudge()
@@ -247,6 +252,7 @@ async def test_copies_waiting_for_a_failing_call_are_retried_too() -> None:
 
 # --- learning from admins -----------------------------------------------------------------
 
+
 async def test_spam_marked_by_admins_is_removed_on_its_next_copy() -> None:
     learning = GroupLearning(InMemorySampleStore())
     cascade = Cascade(SURE_HAM, learning=learning)
@@ -303,6 +309,7 @@ async def test_a_restore_approves_that_text_only_not_its_near_copies() -> None:
 
 # --- abuse and greetings --------------------------------------------------------------------
 
+
 async def test_an_insult_the_spam_classifier_calls_ham_still_reaches_the_judge() -> None:
     judge = FakeJudge(Verdict(Action.DELETE, Category.ABUSE, 0.9, "insult", Tier.LLM))
     cascade = Cascade(SURE_HAM, judge=judge)
@@ -312,11 +319,14 @@ async def test_an_insult_the_spam_classifier_calls_ham_still_reaches_the_judge()
     assert judge.calls == 1 and verdict.category is Category.ABUSE
 
 
-@pytest.mark.parametrize(("text", "category"), [
-    ("You are a fucking idiot, I will find you", Category.THREAT),
-    ("Заткнись, тупой урод", Category.ABUSE),
-    ("эти хохлы опять", Category.HATE),
-])
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("You are a fucking idiot, I will find you", Category.THREAT),
+        ("Заткнись, тупой урод", Category.ABUSE),
+        ("эти хохлы опять", Category.HATE),
+    ],
+)
 async def test_confident_abuse_acts_offline_without_the_judge(text: str, category: Category) -> None:
     judge = FakeJudge()
     verdict = await Cascade(SURE_HAM, judge=judge).decide(request(text), settings())

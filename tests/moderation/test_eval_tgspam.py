@@ -46,5 +46,9 @@ def test_no_tg_spam_line_was_trained_on() -> None:
     ours = {text.strip().casefold() for text, _ in read_samples()}
     theirs = set()
     for name in ("spam-samples.txt", "ham-samples.txt"):
-        theirs |= {line.strip().casefold() for line in (TG_SPAM / name).read_text(encoding="utf-8").splitlines() if len(line.strip()) > 15}
+        theirs |= {
+            line.strip().casefold()
+            for line in (TG_SPAM / name).read_text(encoding="utf-8").splitlines()
+            if len(line.strip()) > 15
+        }
     assert not ours & theirs

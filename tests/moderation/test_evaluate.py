@@ -71,8 +71,11 @@ def test_hard_cases_unicode_tricks_and_hard_negatives() -> None:
 
 
 def test_json_reports_reach_and_where_each_label_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, "ok\tsee you tomorrow\nspam\tзаработок без вложений, пиши в лс\n"
-                           "abuse\tты идиот\nabuse\tполитики все идиоты\nabuse\thave a nice day\n")
+    path = write(
+        tmp_path,
+        "ok\tsee you tomorrow\nspam\tзаработок без вложений, пиши в лс\n"
+        "abuse\tты идиот\nabuse\tполитики все идиоты\nabuse\thave a nice day\n",
+    )
     assert main_eval([str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["labels"] == {
@@ -84,7 +87,9 @@ def test_json_reports_reach_and_where_each_label_went(tmp_path: Path, capsys: py
     assert data["reach"] == 0.75
 
 
-def test_misses_list_each_wrong_line_with_tier_score_and_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_misses_list_each_wrong_line_with_tier_score_and_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, "ok\tsee you tomorrow\nabuse\tполитики все идиоты\nspam\tзаработок без вложений\n")
     assert main_eval([str(path), "--misses"]) == 0
     out = capsys.readouterr().out
@@ -101,12 +106,14 @@ def test_eval_piped_into_head_exits_quietly(tmp_path: Path) -> None:
 
     # Every line is a miss, so the output is far longer than the pipe holds when head exits.
     path = write(tmp_path, "".join(f"abuse\tmessage number {n}\n" for n in range(3000)))
-    script = (
-        "import sys; from luka_bot.cli import main; raise SystemExit(main(sys.argv[1:]))"
-    )
+    script = "import sys; from luka_bot.cli import main; raise SystemExit(main(sys.argv[1:]))"
     eval_cmd = [sys.executable, "-c", script, "eval", str(path), "--misses"]
     shell = subprocess.run(
         " ".join(eval_cmd[:2]) + f' "{script}" eval {path} --misses | head -1',
-        shell=True, capture_output=True, text=True, timeout=120)
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shell.returncode == 0
     assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr

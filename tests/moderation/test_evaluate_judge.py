@@ -21,10 +21,10 @@ from luka_bot.policy.group import JudgeMode
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 
 LINES = [
-    ("ok", "Good morning! Does anyone know when the meetup starts?"),      # sure ham
-    ("spam", "Earn money from home, message me for details"),               # sure spam
-    ("ok", "Hello everyone, I offer remote job with good pay"),             # uncertain
-    ("spam", "zorblax deal, message me"),                                    # uncertain, leans to spam
+    ("ok", "Good morning! Does anyone know when the meetup starts?"),  # sure ham
+    ("spam", "Earn money from home, message me for details"),  # sure spam
+    ("ok", "Hello everyone, I offer remote job with good pay"),  # uncertain
+    ("spam", "zorblax deal, message me"),  # uncertain, leans to spam
 ]
 
 
@@ -48,8 +48,13 @@ async def run(base_url: str, eval_file: Path, mode: JudgeMode):
     client = LlmClient(base_url, "", timeout=2.0)
     judge = LlmJudge(client, "emulated-judge", timeout=2.0, batch_size=8)
     try:
-        return await evaluate_with_judge(read_examples(eval_file), Cascade(SpamClassifier.load(), judge=judge), judge,
-                                         mode=mode, model="emulated-judge")
+        return await evaluate_with_judge(
+            read_examples(eval_file),
+            Cascade(SpamClassifier.load(), judge=judge),
+            judge,
+            mode=mode,
+            model="emulated-judge",
+        )
     finally:
         await client.aclose()
 
@@ -57,9 +62,11 @@ async def run(base_url: str, eval_file: Path, mode: JudgeMode):
 async def test_uncertain_mode_sends_only_the_uncertain_lines(emulator, eval_file: Path) -> None:
     state, base_url = emulator
     result = await run(base_url, eval_file, JudgeMode.UNCERTAIN)
-    sent_texts = [json.loads(block)["text"] for request in state.requests
-                  for block in re.findall(r"<message_data>(.*?)</message_data>", request["messages"][1]["content"],
-                                          re.DOTALL)]
+    sent_texts = [
+        json.loads(block)["text"]
+        for request in state.requests
+        for block in re.findall(r"<message_data>(.*?)</message_data>", request["messages"][1]["content"], re.DOTALL)
+    ]
     assert sorted(sent_texts) == sorted([LINES[2][1], LINES[3][1]])
     report = result.as_json()
     assert report["llm_calls"] == result.llm_calls == len(state.requests) >= 1
@@ -80,7 +87,7 @@ async def test_a_judge_that_is_down_is_reported_and_certain_spam_still_counts(em
     state.configure({"fault": "500"})
     result = await run(base_url, eval_file, JudgeMode.ALL)
     report = result.as_json()
-    assert report["unjudged"] == 2                      # the two uncertain lines
+    assert report["unjudged"] == 2  # the two uncertain lines
     # Scored as the bot would act past the deadline: the sure spam and the uncertain line that
     # leans to spam are removed offline; the one that leans to ham is let through.
     assert report["confusion"] == {"tp": 2, "fn": 0, "fp": 0, "tn": 2}
@@ -88,11 +95,21 @@ async def test_a_judge_that_is_down_is_reported_and_certain_spam_still_counts(em
 
 async def test_the_command_line_prints_the_cascades_figures(emulator, eval_file: Path) -> None:
     _, base_url = emulator
-    env = dict(os.environ, LLM_BASE_URL=base_url, MODERATION_MODEL="emulated-judge", LLM_JUDGE="uncertain",
-               JUDGE_TIMEOUT="5")
+    env = dict(
+        os.environ, LLM_BASE_URL=base_url, MODERATION_MODEL="emulated-judge", LLM_JUDGE="uncertain", JUDGE_TIMEOUT="5"
+    )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "luka_bot", "eval", str(eval_file), "--judge", "--json", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "luka_bot",
+        "eval",
+        str(eval_file),
+        "--judge",
+        "--json",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     report = json.loads(out)

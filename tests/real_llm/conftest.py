@@ -27,8 +27,8 @@ from luka_bot.sandbox.telegram_emulator import start_emulator
 from tests.e2e.harness import BOT_USERNAME, GROUP, OWNER, Control, Stack, start_bot
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "real-llm-server"
-MODEL = "smollm2"           # the alias the script gives the model
-START_TIMEOUT = 120.0       # loading the 135M model takes a second or two; the rest is a loaded machine
+MODEL = "smollm2"  # the alias the script gives the model
+START_TIMEOUT = 120.0  # loading the 135M model takes a second or two; the rest is a loaded machine
 
 
 def _installed() -> str | None:
@@ -80,8 +80,13 @@ class RealServer:
     def start(self) -> None:
         log = self.log_path.open("ab")
         # Its own process group, so a kill reaches the server and not just the wrapper script.
-        self.process = subprocess.Popen([str(SCRIPT), "serve", str(self.port)], stdout=log, stderr=log,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            [str(SCRIPT), "serve", str(self.port)],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -139,8 +144,14 @@ async def real_stack(server: RealServer, embedded_redis_url: str, **overrides: o
     tg_url = f"http://127.0.0.1:{tg_port}"
     session = aiohttp.ClientSession()
     # The judge off: its calls would interrupt the assistant's streams on this one-slot server.
-    overrides = {"assistant_model": MODEL, "moderation_model": MODEL, "llm_timeout": 60, "llm_judge": "off",
-                 "stream_edit_interval": 0.5, **overrides}
+    overrides = {
+        "assistant_model": MODEL,
+        "moderation_model": MODEL,
+        "llm_timeout": 60,
+        "llm_judge": "off",
+        "stream_edit_interval": 0.5,
+        **overrides,
+    }
     app, task = await start_bot(embedded_redis_url, tg_url, server.root, **overrides)
     control = Control(session, tg_url, server.root)
     await control.post("Welcome to the test group!", user=OWNER, chat_id=GROUP)

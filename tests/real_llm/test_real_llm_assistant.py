@@ -22,13 +22,16 @@ from .conftest import MODEL, RealServer, real_stack
 
 pytestmark = pytest.mark.real_llm
 
-REPLY_TIMEOUT = 120.0   # a loaded 2-core machine; the model itself answers in a second or two
+REPLY_TIMEOUT = 120.0  # a loaded 2-core machine; the model itself answers in a second or two
 LONG_STORY = "Please write a very long story about a dragon, a knight and a village, with many details."
 
 
 @pytest.fixture
-async def stack(real_server: RealServer, embedded_redis_url: str, request: pytest.FixtureRequest,
-                ) -> AsyncIterator[Stack]:
+async def stack(
+    real_server: RealServer,
+    embedded_redis_url: str,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Stack]:
     async with real_stack(real_server, embedded_redis_url, **(getattr(request, "param", {}) or {})) as s:
         yield s
 
@@ -38,8 +41,10 @@ def sample(stack: Stack, name: str, **labels: str) -> float:
 
 
 def replies_ended(stack: Stack) -> float:
-    return sum(sample(stack, "luka_assistant_replies_total", outcome=o)
-               for o in ("completed", "truncated", "interrupted", "removed", "failed"))
+    return sum(
+        sample(stack, "luka_assistant_replies_total", outcome=o)
+        for o in ("completed", "truncated", "interrupted", "removed", "failed")
+    )
 
 
 async def settled(stack: Stack, count: int = 1) -> None:
@@ -101,7 +106,8 @@ async def test_a_stream_the_server_interrupts_is_marked_interrupted_in_the_chat(
             await wait_for(lambda q=question: c.bot_messages(reply_to=q), timeout=REPLY_TIMEOUT, interval=0.1)
             # The first words are in the chat: the stream is running. Another request now.
             await other.chat.completions.create(
-                model=MODEL, messages=[{"role": "user", "content": "Say hi."}], max_tokens=4)
+                model=MODEL, messages=[{"role": "user", "content": "Say hi."}], max_tokens=4
+            )
             await settled(stack, int(before) + 1)
             if sample(stack, "luka_assistant_replies_total", outcome="interrupted"):
                 break
@@ -116,8 +122,11 @@ async def test_a_stream_the_server_interrupts_is_marked_interrupted_in_the_chat(
     assert text.endswith(mark) and len(text) > len(mark)
     assert sample(stack, "luka_llm_stream_endings_total", ending="interrupted") == 1
     assert sample(stack, "luka_llm_failures_total", purpose="assistant", reason="interrupted") == 1
-    assert sample(stack, "luka_assistant_replies_total", outcome="completed") + \
-        sample(stack, "luka_assistant_replies_total", outcome="truncated") == attempt
+    assert (
+        sample(stack, "luka_assistant_replies_total", outcome="completed")
+        + sample(stack, "luka_assistant_replies_total", outcome="truncated")
+        == attempt
+    )
 
 
 async def test_the_assistant_recovers_when_the_server_is_killed_and_restarted(own_real_server, embedded_redis_url):
@@ -132,9 +141,10 @@ async def test_the_assistant_recovers_when_the_server_is_killed_and_restarted(ow
         server.kill()
         await settled(stack, 1)
         text = await reply_text(stack, question)
-        outcome_completed = sample(stack, "luka_assistant_replies_total", outcome="completed") + \
-            sample(stack, "luka_assistant_replies_total", outcome="truncated")
-        if not outcome_completed:   # (unless the story had already ended)
+        outcome_completed = sample(stack, "luka_assistant_replies_total", outcome="completed") + sample(
+            stack, "luka_assistant_replies_total", outcome="truncated"
+        )
+        if not outcome_completed:  # (unless the story had already ended)
             assert text.endswith(mark) and sample(stack, "luka_assistant_replies_total", outcome="interrupted") == 1
 
         # 2. Down: a short apology, not silence and not a traceback.
@@ -149,5 +159,8 @@ async def test_the_assistant_recovers_when_the_server_is_killed_and_restarted(ow
         await settled(stack, 3)
         text = await reply_text(stack, question)
         assert text.strip() and text != apology
-        assert sample(stack, "luka_llm_stream_endings_total", ending="complete") + \
-            sample(stack, "luka_llm_stream_endings_total", ending="truncated") >= 1
+        assert (
+            sample(stack, "luka_llm_stream_endings_total", ending="complete")
+            + sample(stack, "luka_llm_stream_endings_total", ending="truncated")
+            >= 1
+        )

@@ -68,10 +68,13 @@ async def drain(bot: Bot) -> list:
         await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
     return updates
 
+
 APPLICANT = {"id": 333, "first_name": "Pavel", "username": "pavel"}
 
 
-async def test_a_join_request_reaches_the_bot_with_its_bio_and_opens_the_private_chat(bot: Bot, control: Control) -> None:
+async def test_a_join_request_reaches_the_bot_with_its_bio_and_opens_the_private_chat(
+    bot: Bot, control: Control
+) -> None:
     await control.say(ALICE, "the group exists")
     await drain(bot)
     made = await control.post(f"/_emulator/chats/{GROUP}/join_requests", {"from": APPLICANT, "bio": "I sell things"})
@@ -82,8 +85,9 @@ async def test_a_join_request_reaches_the_bot_with_its_bio_and_opens_the_private
     full = await bot.get_chat(APPLICANT["id"])
     assert full.bio == "I sell things"
     await bot.send_message(APPLICANT["id"], "Why do you want to join?")  # allowed: the request opened the chat
-    assert [m["text"] for m in await control.get(f"/_emulator/users/{APPLICANT['id']}/messages")] == \
-        ["Why do you want to join?"]
+    assert [m["text"] for m in await control.get(f"/_emulator/users/{APPLICANT['id']}/messages")] == [
+        "Why do you want to join?"
+    ]
     assert [r["user_id"] for r in await control.get(f"/_emulator/chats/{GROUP}/join_requests")] == [APPLICANT["id"]]
 
 

@@ -76,9 +76,13 @@ async def test_migration_moves_the_group_and_refuses_the_old_id(bot: Bot, http: 
     assert new_id != GROUP and new_id < 0
 
     updates = await bot.get_updates(offset=None, timeout=0)
-    service = [u.message for u in updates if u.message and (u.message.migrate_to_chat_id or u.message.migrate_from_chat_id)]
+    service = [
+        u.message for u in updates if u.message and (u.message.migrate_to_chat_id or u.message.migrate_from_chat_id)
+    ]
     assert [(m.chat.id, m.migrate_to_chat_id, m.migrate_from_chat_id) for m in service] == [
-        (GROUP, new_id, None), (new_id, None, GROUP)]
+        (GROUP, new_id, None),
+        (new_id, None, GROUP),
+    ]
     assert service[0].chat.type == "group" and service[1].chat.type == "supergroup"
 
     with pytest.raises(TelegramMigrateToChat) as refused:

@@ -138,7 +138,9 @@ async def test_aiogram_dispatcher_polls_and_replies_through_the_emulator(bot: Bo
     async def answer(message: Message) -> None:
         await message.reply(f"<b>echo</b> {message.text}", parse_mode="HTML")
 
-    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=5))
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=5)
+    )
     try:
         asked = await control.say(ALICE, "ping")
         for _ in range(100):
@@ -203,7 +205,9 @@ async def test_media_forwards_and_channel_posts_parse_in_aiogram(bot: Bot, contr
     await control.say(ALICE, "look", media="photo")
     await control.say(ALICE, "news", forward_from_chat={"id": -1009, "title": "Spam channel"})
     await control.say(ALICE, "as channel", sender_chat={"id": -1008, "title": "My channel"})
-    await control.post("/_emulator/messages", {"chat_id": GROUP, "from": BOB, "contact": {"phone_number": "+100", "first_name": "X"}})
+    await control.post(
+        "/_emulator/messages", {"chat_id": GROUP, "from": BOB, "contact": {"phone_number": "+100", "first_name": "X"}}
+    )
     photo, forward, channel, contact = [u.message for u in await drain(bot)]
     assert photo.photo and photo.caption == "look" and photo.text is None
     assert forward.forward_origin.chat.title == "Spam channel"
@@ -214,7 +218,9 @@ async def test_media_forwards_and_channel_posts_parse_in_aiogram(bot: Bot, contr
 async def test_edit_by_a_user_arrives_as_edited_message(bot: Bot, control: Control) -> None:
     message_id = await control.say(ALICE, "typo")
     await drain(bot)
-    assert await control.post("/_emulator/messages/edit", {"chat_id": GROUP, "message_id": message_id, "text": "fixed"}) == {"ok": True}
+    assert await control.post(
+        "/_emulator/messages/edit", {"chat_id": GROUP, "message_id": message_id, "text": "fixed"}
+    ) == {"ok": True}
     update = (await drain(bot))[0]
     assert update.edited_message.text == "fixed" and update.edited_message.edit_date
 
@@ -227,7 +233,9 @@ async def test_html_becomes_plain_text_with_entities(bot: Bot, control: Control)
     sent = await bot.send_message(GROUP, "<b>bold</b> &amp; <i>it</i> &lt;3 see example.com", parse_mode="HTML")
     assert sent.text == "bold & it <3 see example.com"
     assert [(e.type, e.extract_from(sent.text)) for e in sent.entities] == [
-        ("bold", "bold"), ("italic", "it"), ("url", "example.com"),
+        ("bold", "bold"),
+        ("italic", "it"),
+        ("url", "example.com"),
     ]
     stored = (await control.get(f"/_emulator/chats/{GROUP}/messages"))[-1]
     assert stored["text"] == sent.text and stored["from"]["is_bot"] is True
@@ -262,7 +270,9 @@ async def test_bad_html_is_refused_like_telegram(bot: Bot, control: Control, htm
     ],
     ids=["4097-chars", "emoji-utf16", "long-after-html", "empty-after-html", "whitespace"],
 )
-async def test_text_length_is_checked_after_parsing(bot: Bot, control: Control, text: str, parse_mode: str | None, error: str) -> None:
+async def test_text_length_is_checked_after_parsing(
+    bot: Bot, control: Control, text: str, parse_mode: str | None, error: str
+) -> None:
     await control.say(ALICE, "hi")
     with pytest.raises(TelegramBadRequest, match=error):
         await bot.send_message(GROUP, text, parse_mode=parse_mode)
@@ -400,7 +410,9 @@ async def test_mute_blocks_posting_until_it_lapses(bot: Bot, control: Control) -
     await control.say(BOB, "spam")
     now = (await control.post("/_emulator/clock", {"advance": 86400}))["now"]  # a day later on the emulator
     # The bot counts an hour from its own clock; the emulator keeps it an hour on its clock.
-    await bot.restrict_chat_member(GROUP, BOB["id"], ChatPermissions(can_send_messages=False), until_date=timedelta(hours=1))
+    await bot.restrict_chat_member(
+        GROUP, BOB["id"], ChatPermissions(can_send_messages=False), until_date=timedelta(hours=1)
+    )
     member = await bot.get_chat_member(GROUP, BOB["id"])
     assert isinstance(member, ChatMemberRestricted) and member.can_send_messages is False
     status = await member_status(control, BOB)
@@ -418,7 +430,9 @@ async def test_ban_unban_and_a_banned_user_cannot_post(bot: Bot, control: Contro
     assert await bot.ban_chat_member(GROUP, BOB["id"]) is True
     banned = await bot.get_chat_member(GROUP, BOB["id"])
     assert isinstance(banned, ChatMemberBanned) and banned.until_date is not None
-    status, payload = await control.call("POST", "/_emulator/messages", {"chat_id": GROUP, "from": BOB, "text": "let me in"})
+    status, payload = await control.call(
+        "POST", "/_emulator/messages", {"chat_id": GROUP, "from": BOB, "text": "let me in"}
+    )
     assert status == 403 and "banned" in payload["error"]
     assert await bot.unban_chat_member(GROUP, BOB["id"], only_if_banned=True) is True
     assert (await member_status(control, BOB))["status"] == "left"
@@ -476,7 +490,11 @@ async def test_control_admins_endpoint_promotes(bot: Bot, control: Control) -> N
     assert isinstance(await bot.get_chat_member(GROUP, BOB["id"]), ChatMemberAdministrator)
     members = await control.get(f"/_emulator/chats/{GROUP}/members")
     assert {m["user_id"]: m["status"] for m in members} == {
-        1: "creator", ALICE["id"]: "member", BOB["id"]: "administrator", BOT_ID: "administrator"}
+        1: "creator",
+        ALICE["id"]: "member",
+        BOB["id"]: "administrator",
+        BOT_ID: "administrator",
+    }
 
 
 # ----- buttons ------------------------------------------------------------------------------
@@ -487,9 +505,13 @@ async def test_button_press_reaches_the_bot_and_its_answer_is_recorded(bot: Bot,
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Unmute", callback_data="unmute:222")]])
     sent = await bot.send_message(GROUP, "Muted Bob", reply_markup=keyboard)
     await drain(bot)
-    status, payload = await control.call("POST", "/_emulator/callback", {"chat_id": GROUP, "message_id": sent.message_id, "from": ALICE, "data": "nope"})
+    status, payload = await control.call(
+        "POST", "/_emulator/callback", {"chat_id": GROUP, "message_id": sent.message_id, "from": ALICE, "data": "nope"}
+    )
     assert status == 400 and "unmute:222" in payload["error"]
-    pressed = await control.post("/_emulator/callback", {"chat_id": GROUP, "message_id": sent.message_id, "from": ALICE, "data": "unmute:222"})
+    pressed = await control.post(
+        "/_emulator/callback", {"chat_id": GROUP, "message_id": sent.message_id, "from": ALICE, "data": "unmute:222"}
+    )
     query = (await drain(bot))[0].callback_query
     assert query.id == pressed["callback_query_id"] and query.data == "unmute:222"
     assert query.message.reply_markup.inline_keyboard[0][0].text == "Unmute"
@@ -566,11 +588,22 @@ async def test_http_envelope_for_bad_requests(control: Control, path: str, statu
 @pytest.mark.parametrize("encoding", ["json", "form", "query"])
 async def test_bodies_in_every_encoding(control: Control, encoding: str) -> None:
     await control.say(ALICE, "hi")
-    fields = {"chat_id": str(GROUP), "text": "<i>x</i>", "parse_mode": "HTML",
-              "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}'}
+    fields = {
+        "chat_id": str(GROUP),
+        "text": "<i>x</i>",
+        "parse_mode": "HTML",
+        "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}',
+    }
     url = "/bot1:x/sendMessage"
     if encoding == "json":
-        request = control.session.post(url, json={**fields, "chat_id": GROUP, "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}})
+        request = control.session.post(
+            url,
+            json={
+                **fields,
+                "chat_id": GROUP,
+                "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]},
+            },
+        )
     elif encoding == "form":
         request = control.session.post(url, data=fields)
     else:
@@ -578,12 +611,17 @@ async def test_bodies_in_every_encoding(control: Control, encoding: str) -> None
     async with request as response:
         payload = await response.json()
     assert payload["ok"] is True, payload
-    assert payload["result"]["text"] == "x" and payload["result"]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "b"
+    assert (
+        payload["result"]["text"] == "x"
+        and payload["result"]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "b"
+    )
 
 
 @pytest.mark.parametrize("description", ["message thread not found", "Bad Request: message thread not found"])
 async def test_injected_400_carries_its_description(bot: Bot, control: Control, description: str) -> None:
-    await control.post("/_emulator/faults", {"method": "sendChatAction", "error_code": 400, "times": 1, "description": description})
+    await control.post(
+        "/_emulator/faults", {"method": "sendChatAction", "error_code": 400, "times": 1, "description": description}
+    )
     with pytest.raises(TelegramBadRequest) as caught:
         await bot.send_chat_action(GROUP, "typing")
     assert caught.value.message == "Bad Request: message thread not found"

@@ -10,26 +10,47 @@ from luka_bot.sandbox.telegram_emulator.html_text import HtmlParseError, parse_h
 
 def kinds(text: str, entities: list[dict]) -> list[tuple[str, str]]:
     encoded = text.encode("utf-16-le")
-    return [(e["type"], encoded[e["offset"] * 2 : (e["offset"] + e["length"]) * 2].decode("utf-16-le")) for e in entities]
+    return [
+        (e["type"], encoded[e["offset"] * 2 : (e["offset"] + e["length"]) * 2].decode("utf-16-le")) for e in entities
+    ]
 
 
 @pytest.mark.parametrize(
     ("html", "text", "expected"),
     [
         ("<b>a</b><strong>b</strong>", "ab", [("bold", "a"), ("bold", "b")]),
-        ("<i>a</i> <em>b</em> <u>c</u> <ins>d</ins>", "a b c d", [("italic", "a"), ("italic", "b"), ("underline", "c"), ("underline", "d")]),
-        ("<s>a</s><strike>b</strike><del>c</del>", "abc", [("strikethrough", "a"), ("strikethrough", "b"), ("strikethrough", "c")]),
-        ("<tg-spoiler>x</tg-spoiler> <span class=\"tg-spoiler\">y</span>", "x y", [("spoiler", "x"), ("spoiler", "y")]),
+        (
+            "<i>a</i> <em>b</em> <u>c</u> <ins>d</ins>",
+            "a b c d",
+            [("italic", "a"), ("italic", "b"), ("underline", "c"), ("underline", "d")],
+        ),
+        (
+            "<s>a</s><strike>b</strike><del>c</del>",
+            "abc",
+            [("strikethrough", "a"), ("strikethrough", "b"), ("strikethrough", "c")],
+        ),
+        ('<tg-spoiler>x</tg-spoiler> <span class="tg-spoiler">y</span>', "x y", [("spoiler", "x"), ("spoiler", "y")]),
         ("<code>a&lt;b</code>", "a<b", [("code", "a<b")]),
         ('<a href="https://e.com/?a=1&amp;b=2">link</a>', "link", [("text_link", "link")]),
         ("<blockquote>q</blockquote>", "q", [("blockquote", "q")]),
         ("<b>😀 <i>x</i></b>", "😀 x", [("bold", "😀 x"), ("italic", "x")]),
-        ("&quot;&amp;&gt;&#65;&#x42; &nbsp; & x", "\"&>AB &nbsp; & x", []),
+        ("&quot;&amp;&gt;&#65;&#x42; &nbsp; & x", '"&>AB &nbsp; & x', []),
         ("<B>upper</B>", "upper", [("bold", "upper")]),
         ("<b></b>x", "x", []),
     ],
-    ids=["bold", "italic-underline", "strike", "spoiler", "code-escaped", "text-link", "blockquote",
-         "nested-utf16", "entities", "case-insensitive", "empty-entity-dropped"],
+    ids=[
+        "bold",
+        "italic-underline",
+        "strike",
+        "spoiler",
+        "code-escaped",
+        "text-link",
+        "blockquote",
+        "nested-utf16",
+        "entities",
+        "case-insensitive",
+        "empty-entity-dropped",
+    ],
 )
 def test_parse_html(html: str, text: str, expected: list[tuple[str, str]]) -> None:
     plain, entities = parse_html(html)
@@ -51,7 +72,7 @@ def test_pre_with_code_language_is_one_pre_entity() -> None:
         ("a <b", "Unclosed start tag at byte offset 2"),
         ("if a<b and c>d", 'Expected equal sign in declaration of an attribute of the tag "b" at byte offset 4'),
         ("<b>x</b", "Unclosed end tag at byte offset 4"),
-        ('<a href>x</a>', 'Expected equal sign in declaration of an attribute of the tag "a" at byte offset 0'),
+        ("<a href>x</a>", 'Expected equal sign in declaration of an attribute of the tag "a" at byte offset 0'),
         ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
         ("<i><b>x</i></b>", 'Unmatched end tag at byte offset 7, expected "</b>", found "</i>"'),
     ],

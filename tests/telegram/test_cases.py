@@ -23,9 +23,18 @@ from luka_bot.telegram.cases import (
 )
 from luka_bot.texts import missing_translations
 
-CASE = Case(chat_id=-1001234567890123, message_id=2_147_483_647, user_id=7_000_000_001, name="<b>Eve</b> & co",
-            text="<script>alert(1)</script> buy now", category=Category.SPAM, sanction=SanctionKind.MUTE,
-            duration_s=3600, removed=True, chat_title="Cats <3")
+CASE = Case(
+    chat_id=-1001234567890123,
+    message_id=2_147_483_647,
+    user_id=7_000_000_001,
+    name="<b>Eve</b> & co",
+    text="<script>alert(1)</script> buy now",
+    category=Category.SPAM,
+    sanction=SanctionKind.MUTE,
+    duration_s=3600,
+    removed=True,
+    chat_title="Cats <3",
+)
 
 
 def test_every_text_catalog_has_english_and_russian():
@@ -40,8 +49,12 @@ def test_every_text_catalog_has_english_and_russian():
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_button_data_fits_telegrams_64_bytes_and_names_only_the_case(lang):
-    buttons = [b for markup in (notice_keyboard(CASE, lang, public=True), log_keyboard(CASE, lang))
-               for row in markup.inline_keyboard for b in row]
+    buttons = [
+        b
+        for markup in (notice_keyboard(CASE, lang, public=True), log_keyboard(CASE, lang))
+        for row in markup.inline_keyboard
+        for b in row
+    ]
     assert {CaseCallback.unpack(b.callback_data).action for b in buttons} == set(CaseAction)
     for button in buttons:
         assert len(button.callback_data.encode()) <= 64
@@ -80,8 +93,9 @@ async def test_a_case_survives_storage_and_settles_once(redis, keys):
     assert await redis.ttl(keys.notice(CASE.chat_id, CASE.message_id)) > 0
 
     open_states = (CaseStatus.OPEN, CaseStatus.APPEALED)
-    results = await asyncio.gather(*[
-        store.move(CASE.chat_id, CASE.message_id, CaseStatus.RESTORED, allowed_from=open_states) for _ in range(10)])
+    results = await asyncio.gather(
+        *[store.move(CASE.chat_id, CASE.message_id, CaseStatus.RESTORED, allowed_from=open_states) for _ in range(10)]
+    )
     assert results.count(True) == 1
     assert (await store.get(CASE.chat_id, CASE.message_id)).status is CaseStatus.RESTORED
     assert not await store.move(CASE.chat_id, CASE.message_id, CaseStatus.APPEALED, allowed_from=(CaseStatus.OPEN,))

@@ -16,14 +16,21 @@ CHAT, USER = -100123, 42
 
 
 def channel_forward_job(user_id: int = USER, **extra: str) -> dict[str, str]:
-    return {"chat_id": str(CHAT), "message_id": "9", "user_id": str(user_id), "text": "Big news from our channel",
-            "is_forward": "1", "forwarded_from_channel": "1", **extra}
+    return {
+        "chat_id": str(CHAT),
+        "message_id": "9",
+        "user_id": str(user_id),
+        "text": "Big news from our channel",
+        "is_forward": "1",
+        "forwarded_from_channel": "1",
+        **extra,
+    }
 
 
 async def read_member(redis, keys, user_id: int = USER):
     settings = GroupSettings()
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(keys.message(CHAT, 1), "x")        # the intake write shares the round trip
+        pipe.set(keys.message(CHAT, 1), "x")  # the intake write shares the round trip
         standing = StandingRead(pipe, keys, CHAT, user_id)
         pipe.get(keys.group_settings(CHAT))
         results = await pipe.execute()
@@ -61,14 +68,23 @@ def test_an_automatic_forward_from_the_linked_channel_is_marked_as_the_groups_ow
 
     from luka_bot.telegram.intake import moderation_job
 
-    message = Message.model_validate({
-        "message_id": 5, "date": 1_700_000_000, "chat": {"id": CHAT, "type": "supergroup", "title": "Talk"},
-        "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"},
-        "sender_chat": {"id": -1009999, "type": "channel", "title": "Our channel"},
-        "is_automatic_forward": True, "text": "New post: join our stream at t.me/ourchannel",
-        "forward_origin": {"type": "channel", "date": 1_700_000_000, "message_id": 3,
-                           "chat": {"id": -1009999, "type": "channel", "title": "Our channel"}},
-    })
+    message = Message.model_validate(
+        {
+            "message_id": 5,
+            "date": 1_700_000_000,
+            "chat": {"id": CHAT, "type": "supergroup", "title": "Talk"},
+            "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"},
+            "sender_chat": {"id": -1009999, "type": "channel", "title": "Our channel"},
+            "is_automatic_forward": True,
+            "text": "New post: join our stream at t.me/ourchannel",
+            "forward_origin": {
+                "type": "channel",
+                "date": 1_700_000_000,
+                "message_id": 3,
+                "chat": {"id": -1009999, "type": "channel", "title": "Our channel"},
+            },
+        }
+    )
     job = moderation_job(message, revision=0)
     assert job["automatic_forward"] == "1" and job["sent_as_channel"] == "1"
     assert is_group_own(job)

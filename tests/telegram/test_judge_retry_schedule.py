@@ -19,13 +19,22 @@ OFFLINE = Verdict.allow(Tier.CLASSIFIER, "the classifier leans to ham", 0.6)
 
 def handler(metrics: Metrics, *, deadline: float) -> ModerationJobHandler:
     # Only the retry decision is exercised here; its collaborators are never touched.
-    return ModerationJobHandler(decider=None, enforcer=None, group_settings=None, reputation=None,  # type: ignore[arg-type]
-                                admins=None, signals=None, metrics=metrics, judge_deadline=deadline)
+    return ModerationJobHandler(
+        decider=None,
+        enforcer=None,
+        group_settings=None,
+        reputation=None,  # type: ignore[arg-type]
+        admins=None,
+        signals=None,
+        metrics=metrics,
+        judge_deadline=deadline,
+    )
 
 
 @pytest.mark.parametrize("deadline", [600.0, 45.0])
 def test_retries_reach_the_deadline_and_then_the_offline_verdict_applies(
-        monkeypatch: pytest.MonkeyPatch, deadline: float) -> None:
+    monkeypatch: pytest.MonkeyPatch, deadline: float
+) -> None:
     metrics = Metrics()
     subject = handler(metrics, deadline=deadline)
     now = [1000.0]
@@ -35,8 +44,7 @@ def test_retries_reach_the_deadline_and_then_the_offline_verdict_applies(
     while True:
         job = Job(id="1-0", fields={DEFERRALS_FIELD: str(deferrals)}, attempt=1)
         try:
-            verdict = subject._unjudged_or_retry(job, TARGET, JudgeUnavailable("timeout", OFFLINE),
-                                                 first_intake=1000.0)
+            verdict = subject._unjudged_or_retry(job, TARGET, JudgeUnavailable("timeout", OFFLINE), first_intake=1000.0)
         except Retry as retry:
             assert retry.counts is False, "waiting for the judge must not use up the job's attempts"
             defers.append(retry.defer)

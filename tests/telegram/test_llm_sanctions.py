@@ -9,7 +9,7 @@ from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.policy.ladder import LadderPolicy, SanctionKind
 from luka_bot.telegram.enforcement import effective_sanction
 
-DEFAULT = LadderPolicy()   # warn, then mute 1 h, then ban 24 h
+DEFAULT = LadderPolicy()  # warn, then mute 1 h, then ban 24 h
 
 
 @pytest.mark.parametrize("tier", [Tier.LLM, Tier.CACHE])

@@ -22,8 +22,8 @@ async def test_state_moves_merges_and_references_follow(redis, keys) -> None:
     await redis.set(keys.group_settings(OLD), '{"dry_run": true}')
     await redis.hset(keys.reputation(OLD, 17), mapping={"points": "-25"})
     await redis.zadd(keys.leaderboard(OLD), {"17": -25})
-    await redis.set(keys.log_chat(OLD), str(OLD))          # the group logs to itself
-    await redis.set(keys.log_chat(-5000), str(OLD))        # another group logs to it
+    await redis.set(keys.log_chat(OLD), str(OLD))  # the group logs to itself
+    await redis.set(keys.log_chat(-5000), str(OLD))  # another group logs to it
     await redis.hset(keys.groups, str(OLD), "Old title")
     await redis.zadd(keys.scheduled_deletions, {f"{OLD}:9": 100.0, "-6000:3": 50.0})
     audit = AuditLog(redis, keys)

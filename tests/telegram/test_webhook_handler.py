@@ -14,8 +14,16 @@ from aiohttp import web
 from luka_bot.telegram.intake import mark_taken_in
 from luka_bot.web.webhook import IntakeFirstWebhook
 
-UPDATE = {"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"},
-                                      "from": {"id": 5, "is_bot": False, "first_name": "A"}, "text": "hi"}}
+UPDATE = {
+    "update_id": 7,
+    "message": {
+        "message_id": 1,
+        "date": 1,
+        "chat": {"id": 5, "type": "private"},
+        "from": {"id": 5, "is_bot": False, "first_name": "A"},
+        "text": "hi",
+    },
+}
 
 
 async def serve(intake: str, *, concurrency: int = 4) -> tuple[web.AppRunner, str, list[str]]:
@@ -37,8 +45,9 @@ async def serve(intake: str, *, concurrency: int = 4) -> tuple[web.AppRunner, st
     dispatcher.update.outer_middleware(middleware)
     dispatcher.message.register(broken_handler)
     app = web.Application()
-    IntakeFirstWebhook(dispatcher, Bot("123:abc"), secret_token="s", concurrency=concurrency,
-                       answer_within=0.5).register(app, path="/hook")
+    IntakeFirstWebhook(
+        dispatcher, Bot("123:abc"), secret_token="s", concurrency=concurrency, answer_within=0.5
+    ).register(app, path="/hook")
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -62,8 +71,10 @@ async def test_the_answer_says_whether_the_update_was_taken_in(intake: str, stat
 async def test_not_an_update_is_refused_without_reaching_a_handler() -> None:
     runner, url, seen = await serve("works")
     try:
-        async with aiohttp.ClientSession() as session, session.post(
-                url, data=b"\xff not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s"}) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=b"\xff not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s"}) as response,
+        ):
             assert response.status == 400
         assert seen == []
     finally:
@@ -91,9 +102,11 @@ async def test_gateway_concurrency_bounds_the_updates_handled_at_once(limit: int
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     try:
         async with aiohttp.ClientSession() as session:
+
             async def deliver(update_id: int) -> int:
-                async with session.post(url, json={**UPDATE, "update_id": update_id},
-                                        headers={"X-Telegram-Bot-Api-Secret-Token": "s"}) as response:
+                async with session.post(
+                    url, json={**UPDATE, "update_id": update_id}, headers={"X-Telegram-Bot-Api-Secret-Token": "s"}
+                ) as response:
                     return response.status
 
             assert await asyncio.gather(*(deliver(i) for i in range(6))) == [200] * 6

@@ -27,10 +27,27 @@ MAX_SUMMARY_CHARS = 60_000
 
 # Languages the model is told by name; any other Telegram language_code is passed as a code.
 LANGUAGE_NAMES = {
-    "en": "English", "ru": "Russian", "uk": "Ukrainian", "be": "Belarusian", "kk": "Kazakh",
-    "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "pl": "Polish", "tr": "Turkish", "uz": "Uzbek", "ar": "Arabic", "fa": "Persian", "hi": "Hindi",
-    "id": "Indonesian", "ja": "Japanese", "ko": "Korean", "zh": "Chinese", "nl": "Dutch",
+    "en": "English",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "be": "Belarusian",
+    "kk": "Kazakh",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "pl": "Polish",
+    "tr": "Turkish",
+    "uz": "Uzbek",
+    "ar": "Arabic",
+    "fa": "Persian",
+    "hi": "Hindi",
+    "id": "Indonesian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "zh": "Chinese",
+    "nl": "Dutch",
 }
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})?")
 
@@ -46,8 +63,7 @@ BASE_PROMPT = (
     "You are {bot_name}, a helpful assistant in a Telegram {chat_kind}. "
     "Answer the last message briefly and to the point. Answer in {language}. "
     "Each user turn is one member's message: a <turn_data> block with the speaker's name and text. "
-    "Plain text only: no Markdown tables.\n\n"
-    + _DATA_RULES
+    "Plain text only: no Markdown tables.\n\n" + _DATA_RULES
 )
 
 _KNOWLEDGE = (
@@ -71,7 +87,7 @@ class ChainMessage:
     speaker: str
     text: str
     from_bot: bool
-    chat_id: int | None = None   # where it was said; None: the chat being answered (the update's own)
+    chat_id: int | None = None  # where it was said; None: the chat being answered (the update's own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +128,24 @@ def _user_turn(speaker: str, text: str) -> str:
     return f"<turn_data>\n{data}\n</turn_data>"
 
 
-def build_messages(chain: Sequence[ChainMessage], *, bot_name: str, chat_title: str, persona: str = "",
-                   language: str = "en", chat_id: int | None = None, private: bool = False,
-                   knowledge: Sequence[KnowledgeItem] = ()) -> list[dict[str, str]]:
+def build_messages(
+    chain: Sequence[ChainMessage],
+    *,
+    bot_name: str,
+    chat_title: str,
+    persona: str = "",
+    language: str = "en",
+    chat_id: int | None = None,
+    private: bool = False,
+    knowledge: Sequence[KnowledgeItem] = (),
+) -> list[dict[str, str]]:
     """`chain` is oldest first and ends with the message being answered. With `chat_id`, turns
     said in any other chat are dropped (a private conversation never reaches a group's prompt)."""
-    system = BASE_PROMPT.format(bot_name=bot_name[:MAX_NAME_CHARS] or "the assistant",
-                                chat_kind="private chat" if private else "group",
-                                language=language_name(language))
+    system = BASE_PROMPT.format(
+        bot_name=bot_name[:MAX_NAME_CHARS] or "the assistant",
+        chat_kind="private chat" if private else "group",
+        language=language_name(language),
+    )
     chat_data: dict[str, object] = {"chat_type": "private" if private else "group"}
     if not private:
         chat_data["chat_title"] = (chat_title or "")[:MAX_TITLE_CHARS]
@@ -155,10 +181,12 @@ class LogLine:
     message_id: int
 
 
-def build_summary_messages(lines: Sequence[LogLine], *, bot_name: str, chat_title: str,
-                           language: str = "en") -> list[dict[str, str]]:
-    system = SUMMARY_PROMPT.format(bot_name=bot_name[:MAX_NAME_CHARS] or "the assistant",
-                                   language=language_name(language))
+def build_summary_messages(
+    lines: Sequence[LogLine], *, bot_name: str, chat_title: str, language: str = "en"
+) -> list[dict[str, str]]:
+    system = SUMMARY_PROMPT.format(
+        bot_name=bot_name[:MAX_NAME_CHARS] or "the assistant", language=language_name(language)
+    )
     system += f"\n\n<chat_data>\n{data_json({'chat_type': 'group', 'chat_title': chat_title[:MAX_TITLE_CHARS]})}\n</chat_data>"
     # The newest messages matter most: past the size bound, the oldest ones are left out.
     kept: list[dict[str, object]] = []
@@ -170,6 +198,5 @@ def build_summary_messages(lines: Sequence[LogLine], *, bot_name: str, chat_titl
             break
         kept.append({"speaker": line.speaker[:MAX_NAME_CHARS], "text": text})
     kept.reverse()
-    user = ("Summarise this conversation (oldest first):\n<turn_data>\n"
-            f"{data_json(kept)}\n</turn_data>")
+    user = f"Summarise this conversation (oldest first):\n<turn_data>\n{data_json(kept)}\n</turn_data>"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

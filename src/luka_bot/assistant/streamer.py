@@ -43,7 +43,7 @@ T = TypeVar("T")
 class ReplySink(Protocol):
     """Where the answer goes; implemented over the Bot API by the Telegram layer."""
 
-    async def send(self, text: str) -> int: ...                       # waits for the rate limit
+    async def send(self, text: str) -> int: ...  # waits for the rate limit
     async def edit(self, message_id: int, text: str, *, final: bool) -> bool: ...  # False: skipped
     async def delete(self, message_ids: list[int]) -> None: ...
     async def typing(self) -> None: ...
@@ -53,21 +53,21 @@ class ReplyGuard(Protocol):
     """The moderation state of the question being answered."""
 
     async def is_removed(self) -> bool: ...
-    async def track(self, message_id: int) -> bool: ...               # True: question removed meanwhile
+    async def track(self, message_id: int) -> bool: ...  # True: question removed meanwhile
 
 
 class Outcome(StrEnum):
     COMPLETED = "completed"
-    TRUNCATED = "truncated"        # the model reached max_tokens; the text says it was cut short
-    INTERRUPTED = "interrupted"    # the answer stopped early (model or Telegram); marked in the chat
-    REMOVED = "removed"            # the question was removed by moderation; nothing of ours stays
-    FAILED = "failed"              # nothing of the answer could be shown; an apology was posted if possible
+    TRUNCATED = "truncated"  # the model reached max_tokens; the text says it was cut short
+    INTERRUPTED = "interrupted"  # the answer stopped early (model or Telegram); marked in the chat
+    REMOVED = "removed"  # the question was removed by moderation; nothing of ours stays
+    FAILED = "failed"  # nothing of the answer could be shown; an apology was posted if possible
 
 
 @dataclass
 class StreamResult:
     outcome: Outcome
-    parts: list[tuple[int, str]] = field(default_factory=list)   # (message id, its final text)
+    parts: list[tuple[int, str]] = field(default_factory=list)  # (message id, its final text)
     text: str = ""
     first_message_at: float | None = None
     error: str | None = None
@@ -104,17 +104,25 @@ class DeliveryTimedOut(DeliveryError):
     """Telegram stayed unavailable (429/5xx/network) past the delivery deadline."""
 
 
-DELIVERY_DEADLINE = 60.0    # how long one send or final edit keeps retrying before we give up on it
-APOLOGY_PATIENCE = 600.0    # how long an apology or an "interrupted" mark waits for Telegram to answer again
+DELIVERY_DEADLINE = 60.0  # how long one send or final edit keeps retrying before we give up on it
+APOLOGY_PATIENCE = 600.0  # how long an apology or an "interrupted" mark waits for Telegram to answer again
 _BACKOFF_FIRST = 0.5
 _BACKOFF_MAX = 8.0
 
 
 class ReplyStreamer:
-    def __init__(self, sink: ReplySink, guard: ReplyGuard, *, edit_interval: float,
-                 clock: Callable[[], float] = time.monotonic, delivery_deadline: float = DELIVERY_DEADLINE,
-                 apology_patience: float = APOLOGY_PATIENCE, backoff: float = _BACKOFF_FIRST,
-                 sink_checks_removal: bool = False) -> None:
+    def __init__(
+        self,
+        sink: ReplySink,
+        guard: ReplyGuard,
+        *,
+        edit_interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        delivery_deadline: float = DELIVERY_DEADLINE,
+        apology_patience: float = APOLOGY_PATIENCE,
+        backoff: float = _BACKOFF_FIRST,
+        sink_checks_removal: bool = False,
+    ) -> None:
         self._sink = sink
         # True: the sink's send checks the question's verdict itself and raises QuestionRemoved,
         # so no separate read is made before each send (one round trip fewer per sent message).
@@ -125,8 +133,8 @@ class ReplyStreamer:
         self._delivery_deadline = delivery_deadline
         self._apology_patience = apology_patience
         self._backoff = backoff
-        self._parts: list[tuple[int, str]] = []   # (message id, text shown now)
-        self._next_edit_at = 0.0                   # no intermediate edit before this (pacing, retry_after)
+        self._parts: list[tuple[int, str]] = []  # (message id, text shown now)
+        self._next_edit_at = 0.0  # no intermediate edit before this (pacing, retry_after)
         self._first_at: float | None = None
 
     async def run(  # noqa: C901 - to be split (issue 12, long functions)
@@ -172,8 +180,12 @@ class ReplyStreamer:
                 shown, outcome, error = _marked(text, truncated or interrupted), Outcome.TRUNCATED, None
             else:
                 error = type(model_error).__name__ if model_error is not None else ending.value
-                log.warning("assistant.answer_interrupted", error=error,
-                            detail=str(model_error or "")[:200], shown_chars=len(text))
+                log.warning(
+                    "assistant.answer_interrupted",
+                    error=error,
+                    detail=str(model_error or "")[:200],
+                    shown_chars=len(text),
+                )
                 shown, outcome = _marked(text, interrupted), Outcome.INTERRUPTED
             if await self._guard.is_removed():
                 raise _Removed
@@ -186,8 +198,7 @@ class ReplyStreamer:
             if await self._guard.is_removed():
                 await self._delete_all()
                 return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
-            log.warning("assistant.delivery_timed_out", error=str(exc.__cause__ or exc)[:200],
-                        parts=len(self._parts))
+            log.warning("assistant.delivery_timed_out", error=str(exc.__cause__ or exc)[:200], parts=len(self._parts))
             if self._parts:
                 # What is shown stops mid-answer: say so in a message of its own (an edit is what
                 # just failed), once Telegram takes it.
@@ -226,7 +237,7 @@ class ReplyStreamer:
     async def _publish(self, text: str, *, final: bool) -> None:
         chunks = split_message(text)
         for index, chunk in enumerate(chunks):
-            complete = final or index < len(chunks) - 1   # earlier parts never change again
+            complete = final or index < len(chunks) - 1  # earlier parts never change again
             if index < len(self._parts):
                 message_id, shown = self._parts[index]
                 if shown == chunk:
@@ -243,8 +254,9 @@ class ReplyStreamer:
                         self._parts[index] = (message_id, chunk)
                         self._next_edit_at = self._clock() + self._edit_interval
                     continue
-                await self._retrying(partial(self._sink.edit, message_id, chunk, final=True),
-                                     self._clock() + self._delivery_deadline)
+                await self._retrying(
+                    partial(self._sink.edit, message_id, chunk, final=True), self._clock() + self._delivery_deadline
+                )
                 self._parts[index] = (message_id, chunk)
                 self._next_edit_at = self._clock() + self._edit_interval
             else:

@@ -62,7 +62,7 @@ class Achievement(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     emoji: str = Field(min_length=1, max_length=8)
-    names: dict[str, str]                # language -> name; English is required
+    names: dict[str, str]  # language -> name; English is required
     reward_points: int = Field(default=0, ge=0, le=10_000)
     condition: Condition
 

@@ -10,9 +10,9 @@ from luka_bot.policy.ladder import LadderPolicy, SanctionKind
 @dataclass(frozen=True, slots=True)
 class Sanction:
     kind: SanctionKind
-    duration_s: int | None      # None: permanent for a mute or ban; always None for a warning
-    step: int                   # 1-based step of the ladder that applied
-    count_in_window: int        # violations inside the ladder window, this one included
+    duration_s: int | None  # None: permanent for a mute or ban; always None for a warning
+    step: int  # 1-based step of the ladder that applied
+    count_in_window: int  # violations inside the ladder window, this one included
 
     @property
     def is_permanent(self) -> bool:

@@ -67,7 +67,9 @@ local function snapshot()
 end
 """
 
-_RECORD_MESSAGE = _PRELUDE + """
+_RECORD_MESSAGE = (
+    _PRELUDE
+    + """
 -- ARGV[5] points per message
 purge_decayed(ARGV[3], ARGV[4])
 redis.call('HSETNX', rep, 'first_seen', now)
@@ -78,8 +80,11 @@ if per_message ~= 0 then add_points(per_message) end
 touch()
 return snapshot()
 """
+)
 
-_RECORD_HELPFUL = _PRELUDE + """
+_RECORD_HELPFUL = (
+    _PRELUDE
+    + """
 -- KEYS[5] optional event marker; ARGV[5] helpful points, ARGV[6] "1" for a quality answer,
 -- ARGV[7] quality points, ARGV[8] marker ttl
 if KEYS[5] and not redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[8]) then
@@ -96,8 +101,11 @@ if delta ~= 0 then add_points(delta) end
 touch()
 return snapshot()
 """
+)
 
-_RECORD_VIOLATION = _PRELUDE + """
+_RECORD_VIOLATION = (
+    _PRELUDE
+    + """
 -- KEYS[5] event marker; ARGV[5] category, ARGV[6] violation id, ARGV[7] penalty,
 -- ARGV[8] ladder window start, ARGV[9] marker ttl
 -- Returns {fields, history, 1 if newly counted else 0, violations in the window when counted}
@@ -120,8 +128,11 @@ touch()
 local s = snapshot()
 return {s[1], s[2], 1, count}
 """
+)
 
-_PARDON = _PRELUDE + """
+_PARDON = (
+    _PRELUDE
+    + """
 -- Gives back the points of every violation still in the history; returns how many were cleared.
 local members = redis.call('ZRANGE', viol, 0, -1)
 local back = 0
@@ -134,8 +145,11 @@ if back ~= 0 then add_points(back) end
 touch()
 return #members
 """
+)
 
-_UNWARN = _PRELUDE + """
+_UNWARN = (
+    _PRELUDE
+    + """
 -- Removes one violation and gives its points back: the one named by ARGV[3] when given, else
 -- the newest. Returns {member, score} or false.
 local member, score
@@ -161,6 +175,7 @@ end
 touch()
 return {member, score}
 """
+)
 
 _AWARD = f"""
 -- KEYS[1] achievements set, KEYS[2] reputation hash, KEYS[3] leaderboard
@@ -180,9 +195,9 @@ return 1
 class ViolationOutcome:
     stats: MemberStats
     category: Category
-    counted: bool               # False: this violation id was already counted (a re-delivered job)
-    count_in_window: int        # violations in the ladder window when it was counted
-    sanction: Sanction | None   # the ladder step to apply; None when the ladder is off
+    counted: bool  # False: this violation id was already counted (a re-delivered job)
+    count_in_window: int  # violations in the ladder window when it was counted
+    sanction: Sanction | None  # the ladder step to apply; None when the ladder is off
 
 
 def _pairs(flat: Sequence[Any]) -> list[tuple[str, Any]]:
@@ -351,7 +366,9 @@ class ReputationStore:
         """Removes the newest violation and gives its points back; None when there was none."""
         return await self._take_back(chat_id, user_id, "")
 
-    async def forgive(self, chat_id: int, user_id: int, category: Category, violation_id: str) -> ViolationRecord | None:
+    async def forgive(
+        self, chat_id: int, user_id: int, category: Category, violation_id: str
+    ) -> ViolationRecord | None:
         """Removes exactly the violation counted under `violation_id` (a restored appeal), whatever
         came after it, and gives its points back; None when it is not (or no longer) recorded."""
         return await self._take_back(chat_id, user_id, f"{category.value}:{violation_id}")
@@ -376,8 +393,9 @@ class ReputationStore:
     async def top(self, chat_id: int, limit: int = 10, *, positive_only: bool = False) -> list[tuple[int, int]]:
         """(user_id, points), best first; with `positive_only` only members above zero."""
         if positive_only:
-            rows = await self._redis.zrevrangebyscore(self._keys.leaderboard(chat_id), "+inf", "(0",
-                                                      start=0, num=limit, withscores=True)
+            rows = await self._redis.zrevrangebyscore(
+                self._keys.leaderboard(chat_id), "+inf", "(0", start=0, num=limit, withscores=True
+            )
             return [(int(member), int(score)) for member, score in scored(rows)]
         rows = await self._redis.zrevrange(self._keys.leaderboard(chat_id), 0, limit - 1, withscores=True)
         return [(int(member), int(score)) for member, score in scored(rows)]

@@ -27,8 +27,8 @@ _FREE_STATUSES = frozenset({"creator", "administrator", "member", "left"})
 
 @dataclass(frozen=True, slots=True)
 class ActiveSanction:
-    kind: SanctionKind          # MUTE or BAN
-    until: float | None         # None: permanent
+    kind: SanctionKind  # MUTE or BAN
+    until: float | None  # None: permanent
 
 
 class SanctionStore:
@@ -47,7 +47,14 @@ class SanctionStore:
         key = self._keys.sanction(chat_id, user_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
-            pipe.hset(key, mapping={"kind": kind.value, "until": "" if until is None else repr(float(until)), "set_at": repr(float(now))})
+            pipe.hset(
+                key,
+                mapping={
+                    "kind": kind.value,
+                    "until": "" if until is None else repr(float(until)),
+                    "set_at": repr(float(now)),
+                },
+            )
             if until is not None:
                 # Relative expiry from our clock, so the state vanishes when the sanction ends.
                 pipe.expire(key, max(1, math.ceil(until - now)))

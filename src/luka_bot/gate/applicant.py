@@ -17,8 +17,24 @@ from luka_bot.moderation.normalize import normalize
 from luka_bot.moderation.rules.stop_words import builtin_spam_matcher
 
 # Words an impostor adds to an admin's name to look official.
-_OFFICIAL_WORDS = frozenset({"admin", "administrator", "support", "moderator", "mod", "official", "help", "team",
-                             "админ", "администратор", "поддержка", "модератор", "официальный", "помощь"})
+_OFFICIAL_WORDS = frozenset(
+    {
+        "admin",
+        "administrator",
+        "support",
+        "moderator",
+        "mod",
+        "official",
+        "help",
+        "team",
+        "админ",
+        "администратор",
+        "поддержка",
+        "модератор",
+        "официальный",
+        "помощь",
+    }
+)
 MIN_NAME = 3  # shorter names match too much to call an imitation
 
 
@@ -80,8 +96,12 @@ def imitates_admin(applicant: Applicant, admins: Iterable[AdminName]) -> bool:
             return True
         # Usernames are unique, so an impostor adds a word: "olga_admin" -> "olga_admin_support".
         their_handle = [w for w in _words(admin.username) if w not in _OFFICIAL_WORDS]
-        if (own_handle and own_handle == their_handle and len("".join(their_handle)) >= MIN_NAME
-                and normalize(applicant.username).words != normalize(admin.username).words):
+        if (
+            own_handle
+            and own_handle == their_handle
+            and len("".join(their_handle)) >= MIN_NAME
+            and normalize(applicant.username).words != normalize(admin.username).words
+        ):
             return True
     return False
 
@@ -91,8 +111,9 @@ def has_spam_words(*texts: str) -> bool:
     return any(text and matcher.find(normalize(text).words) is not None for text in texts)
 
 
-def screen(applicant: Applicant, *, admins: Iterable[AdminName], cas_listed: bool, linked_banned: bool,
-           mode: JoinRequestMode) -> Screening:
+def screen(
+    applicant: Applicant, *, admins: Iterable[AdminName], cas_listed: bool, linked_banned: bool, mode: JoinRequestMode
+) -> Screening:
     if cas_listed:
         return Screening(Decision.DECLINE, (Reason.CAS,))
     if linked_banned:

@@ -17,10 +17,22 @@ from luka_bot.gate.policy import CaptchaKind
 
 # Pictures that read clearly on every platform and have a name in both languages.
 PICTURES: dict[str, tuple[str, str]] = {
-    "🍎": ("apple", "яблоко"), "🚗": ("car", "машина"), "🐱": ("cat", "кошка"), "🌙": ("moon", "луна"),
-    "⚽": ("ball", "мяч"), "🎸": ("guitar", "гитара"), "🌵": ("cactus", "кактус"), "🚀": ("rocket", "ракета"),
-    "🍋": ("lemon", "лимон"), "🐟": ("fish", "рыба"), "🔑": ("key", "ключ"), "🌂": ("umbrella", "зонт"),
-    "🐘": ("elephant", "слон"), "🍄": ("mushroom", "гриб"), "🎈": ("balloon", "шарик"), "🕯️": ("candle", "свеча"),
+    "🍎": ("apple", "яблоко"),
+    "🚗": ("car", "машина"),
+    "🐱": ("cat", "кошка"),
+    "🌙": ("moon", "луна"),
+    "⚽": ("ball", "мяч"),
+    "🎸": ("guitar", "гитара"),
+    "🌵": ("cactus", "кактус"),
+    "🚀": ("rocket", "ракета"),
+    "🍋": ("lemon", "лимон"),
+    "🐟": ("fish", "рыба"),
+    "🔑": ("key", "ключ"),
+    "🌂": ("umbrella", "зонт"),
+    "🐘": ("elephant", "слон"),
+    "🍄": ("mushroom", "гриб"),
+    "🎈": ("balloon", "шарик"),
+    "🕯️": ("candle", "свеча"),
 }
 BUTTONS = 6
 ROW = 3
@@ -36,9 +48,9 @@ class Button:
 @dataclass(frozen=True, slots=True)
 class Challenge:
     kind: CaptchaKind
-    subject: str                # the picture to find, or "a + b"
+    subject: str  # the picture to find, or "a + b"
     buttons: tuple[Button, ...]
-    answer: str                 # the token of the right button
+    answer: str  # the token of the right button
 
     def subject_text(self, lang: str) -> str:
         """What the prompt asks for, in the group's language."""
@@ -49,7 +61,7 @@ class Challenge:
         return self.subject
 
     def rows(self) -> list[list[Button]]:
-        return [list(self.buttons[i:i + ROW]) for i in range(0, len(self.buttons), ROW)]
+        return [list(self.buttons[i : i + ROW]) for i in range(0, len(self.buttons), ROW)]
 
 
 def _tokens(count: int, rng: random.Random | None) -> list[str]:

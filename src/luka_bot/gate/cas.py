@@ -22,7 +22,9 @@ MAX_TIMEOUT_S = 1.0
 
 
 class CasLookup:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, base_url: str | None, *, timeout: float = MAX_TIMEOUT_S) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, base_url: str | None, *, timeout: float = MAX_TIMEOUT_S
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._base_url = base_url.rstrip("/") if base_url else None

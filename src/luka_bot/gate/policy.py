@@ -16,19 +16,19 @@ MAX_ANSWERS = 10
 
 
 class CaptchaKind(StrEnum):
-    BUTTONS = "buttons"   # press the button showing the named picture among decoys
-    MATH = "math"         # press the button with the sum of two small numbers
+    BUTTONS = "buttons"  # press the button showing the named picture among decoys
+    MATH = "math"  # press the button with the sum of two small numbers
 
 
 class RaidAction(StrEnum):
-    KICK = "kick"         # every join during a raid is removed at once (ban + unban)
-    CAPTCHA = "captcha"   # joins are held (restricted) until they solve a challenge
+    KICK = "kick"  # every join during a raid is removed at once (ban + unban)
+    CAPTCHA = "captcha"  # joins are held (restricted) until they solve a challenge
 
 
 class JoinRequestMode(StrEnum):
-    OFF = "off"           # the bot leaves join requests to the admins
-    SCREEN = "screen"     # approve clean applicants, decline clear spammers, ask the rest
-    ASK = "ask"           # every clean applicant answers the question first
+    OFF = "off"  # the bot leaves join requests to the admins
+    SCREEN = "screen"  # approve clean applicants, decline clear spammers, ask the rest
+    ASK = "ask"  # every clean applicant answers the question first
 
 
 class GateQuestion(BaseModel):
@@ -52,8 +52,8 @@ class GateSettings(BaseModel):
     # Seconds a newcomer has to solve the challenge before being removed (not banned).
     captcha_timeout_s: int = Field(default=120, ge=2, le=3600)
     raid_guard: bool = True
-    raid_joins: int = Field(default=10, ge=2, le=10_000)       # this many joins ...
-    raid_window_s: int = Field(default=60, ge=1, le=3600)      # ... within this many seconds
+    raid_joins: int = Field(default=10, ge=2, le=10_000)  # this many joins ...
+    raid_window_s: int = Field(default=60, ge=1, le=3600)  # ... within this many seconds
     raid_duration_s: int = Field(default=1800, ge=60, le=7 * 86400)
     raid_action: RaidAction = RaidAction.KICK
     join_requests: JoinRequestMode = JoinRequestMode.OFF

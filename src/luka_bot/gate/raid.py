@@ -13,8 +13,8 @@ from luka_bot.gate.policy import GateSettings
 
 @dataclass(frozen=True, slots=True)
 class RaidDecision:
-    start: bool        # this join makes the surge: raid mode starts now
-    active: bool       # raid mode is on for this join (started now or earlier)
+    start: bool  # this join makes the surge: raid mode starts now
+    active: bool  # raid mode is on for this join (started now or earlier)
 
 
 def judge_join(joins_in_window: int, raid_active: bool, settings: GateSettings) -> RaidDecision:

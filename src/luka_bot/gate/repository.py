@@ -38,8 +38,12 @@ class Pending:
     def load(cls, raw: str) -> Pending | None:
         try:
             data = json.loads(raw)
-            return cls(int(data["user_id"]), str(data.get("name", "")), float(data["deadline"]),
-                       int(data.get("join_message_id") or 0))
+            return cls(
+                int(data["user_id"]),
+                str(data.get("name", "")),
+                float(data["deadline"]),
+                int(data.get("join_message_id") or 0),
+            )
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -108,8 +112,9 @@ class GateRepository:
     # --- joins ---------------------------------------------------------------------------
     async def first_sighting(self, chat_id: int, user_id: int) -> bool:
         """True once per join: the service message and the chat_member update announce the same one."""
-        return bool(await self._redis.set(self._keys.join_seen(chat_id, user_id), "1", nx=True,
-                                          ex=GATE_JOIN_DEDUPE_TTL))
+        return bool(
+            await self._redis.set(self._keys.join_seen(chat_id, user_id), "1", nx=True, ex=GATE_JOIN_DEDUPE_TTL)
+        )
 
     async def forget_sighting(self, chat_id: int, user_id: int) -> None:
         await self._redis.delete(self._keys.join_seen(chat_id, user_id))

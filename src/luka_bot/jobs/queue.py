@@ -162,11 +162,11 @@ def _job(entry_id: str, fields: dict[str, str], delivered: int) -> Job:
 
 @dataclass(frozen=True)
 class QueueStats:
-    length: int        # entries in the stream: undelivered + pending (acked jobs are deleted)
-    pending: int       # delivered to a consumer, not yet acknowledged
-    undelivered: int   # waiting for their first delivery (the group's lag)
+    length: int  # entries in the stream: undelivered + pending (acked jobs are deleted)
+    pending: int  # delivered to a consumer, not yet acknowledged
+    undelivered: int  # waiting for their first delivery (the group's lag)
     dead_letters: int  # entries in the dead-letter stream
-    delayed: int = 0   # deferred jobs waiting in the delayed set for their time
+    delayed: int = 0  # deferred jobs waiting in the delayed set for their time
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,9 @@ def _stream_entries(reply: Any) -> list[tuple[str, dict[str, str] | None]]:
         batches = [b[0] if b and isinstance(b[0], list) else b for b in streams]
     else:
         batches = [item[1] for item in reply]
-    return [(text(entry_id), text_fields(fields) if fields else None) for batch in batches for entry_id, fields in batch]
+    return [
+        (text(entry_id), text_fields(fields) if fields else None) for batch in batches for entry_id, fields in batch
+    ]
 
 
 class JobQueue:
@@ -284,14 +286,16 @@ class JobQueue:
         """The intake on its own, in one round trip, for callers with nothing else to send."""
         async with self._redis.pipeline(transaction=True) as pipe:
             slot = self.intake(
-                pipe, update_id=update_id, record_key=record_key, record=record, record_ttl=record_ttl, job=job)
+                pipe, update_id=update_id, record_key=record_key, record=record, record_ttl=record_ttl, job=job
+            )
             return slot.read(await pipe.execute())
 
     async def enqueue(self, job: Mapping[str, Any]) -> str:
         if not job:
             raise ValueError("a job needs at least one field")
         entry_id = await self._redis.xadd(
-            self._names.stream, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True)
+            self._names.stream, {str(k): str(v) for k, v in job.items()}, maxlen=self._maxlen, approximate=True
+        )
         return text(entry_id)
 
     async def enqueue_once(self, marker_key: str, marker_field: str, marker_ttl: int, job: Mapping[str, Any]) -> bool:
@@ -299,8 +303,9 @@ class JobQueue:
         (one atomic step). True when it was enqueued now."""
         if not job:
             raise ValueError("a job needs at least one field")
-        added = await self._redis.eval(_ENQUEUE_ONCE_SCRIPT, 2, marker_key, self._names.stream,
-                                       marker_field, marker_ttl, self._maxlen, *_flat(job))
+        added = await self._redis.eval(
+            _ENQUEUE_ONCE_SCRIPT, 2, marker_key, self._names.stream, marker_field, marker_ttl, self._maxlen, *_flat(job)
+        )
         return added is not None
 
     # --- consuming -------------------------------------------------------------------------
@@ -309,7 +314,8 @@ class JobQueue:
         if count <= 0:
             return []
         reply = await self._redis.xreadgroup(
-            self._names.group, consumer, {self._names.stream: ">"}, count=count, block=block_ms or None)
+            self._names.group, consumer, {self._names.stream: ">"}, count=count, block=block_ms or None
+        )
         return [_job(entry_id, fields, 1) for entry_id, fields in _stream_entries(reply) if fields is not None]
 
     async def read_own_pending(self, consumer: str, count: int, after: str = "0") -> tuple[list[Job], str | None]:
@@ -320,8 +326,7 @@ class JobQueue:
         redelivery's (a job that killed its worker every time ends in the dead-letter stream)."""
         if count <= 0:
             return [], after
-        reply = await self._redis.xreadgroup(
-            self._names.group, consumer, {self._names.stream: after}, count=count)
+        reply = await self._redis.xreadgroup(self._names.group, consumer, {self._names.stream: after}, count=count)
         entries = _stream_entries(reply)
         await self._drop_vanished([entry_id for entry_id, fields in entries if not fields])
         cursor = entries[-1][0] if len(entries) >= count else None
@@ -338,8 +343,13 @@ class JobQueue:
             if len(claimed) >= count:
                 break
             reply = await self._redis.xautoclaim(
-                self._names.stream, self._names.group, consumer, min_idle_ms,
-                start_id=cursor, count=count - len(claimed))
+                self._names.stream,
+                self._names.group,
+                consumer,
+                min_idle_ms,
+                start_id=cursor,
+                count=count - len(claimed),
+            )
             cursor = text(reply[0])
             for entry_id, fields in reply[1]:
                 if fields:
@@ -368,8 +378,9 @@ class JobQueue:
         not run a second time elsewhere. Jobs another consumer took over are left alone."""
         if not job_ids:
             return 0
-        return int(await self._redis.eval(
-            _EXTEND_LEASE_SCRIPT, 1, self._names.stream, self._names.group, consumer, *job_ids))
+        return int(
+            await self._redis.eval(_EXTEND_LEASE_SCRIPT, 1, self._names.stream, self._names.group, consumer, *job_ids)
+        )
 
     async def ack(self, job: Job) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -377,8 +388,9 @@ class JobQueue:
             pipe.xdel(self._names.stream, job.id)
             await pipe.execute()
 
-    async def defer(self, job: Job, delay: float, *, counts: bool,
-                    update: Mapping[str, str] | None = None, now: float | None = None) -> float:
+    async def defer(
+        self, job: Job, delay: float, *, counts: bool, update: Mapping[str, str] | None = None, now: float | None = None
+    ) -> float:
         """Take the job out of the stream until `delay` s from now (ack + ZADD in one MULTI).
 
         `counts`: whether the attempt that deferred counts towards `max_attempts`. `update`
@@ -402,8 +414,11 @@ class JobQueue:
     async def promote_due(self, now: float | None = None, batch: int = 200) -> int:
         """Move deferred jobs whose time has come back into the stream; returns how many."""
         now = time.time() if now is None else now
-        return int(await self._redis.eval(
-            _PROMOTE_SCRIPT, 2, self._names.delayed, self._names.stream, repr(now), batch, self._maxlen))
+        return int(
+            await self._redis.eval(
+                _PROMOTE_SCRIPT, 2, self._names.delayed, self._names.stream, repr(now), batch, self._maxlen
+            )
+        )
 
     async def next_due(self) -> float | None:
         """When the earliest deferred job is due (Unix seconds), None when none waits."""

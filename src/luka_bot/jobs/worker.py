@@ -49,8 +49,9 @@ class Retry(Exception):
     work is only postponed (a rate limit, an outage); bounded by the job's age, not attempts.
     `update`: job fields to replace for the next run (for example a reserved send slot)."""
 
-    def __init__(self, defer: float = 1.0, reason: str = "", *, counts: bool = True,
-                 update: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, defer: float = 1.0, reason: str = "", *, counts: bool = True, update: dict[str, str] | None = None
+    ) -> None:
         super().__init__(reason or f"retry in {defer:g}s")
         self.defer = max(0.0, defer)
         self.reason = reason
@@ -91,9 +92,9 @@ class Worker:
         self._retry_max_s = retry_max_s
         self._stats_interval_s = stats_interval_s
 
-        self._tasks: dict[str, asyncio.Task[None]] = {}          # job id -> its running task
+        self._tasks: dict[str, asyncio.Task[None]] = {}  # job id -> its running task
         self._deferred: dict[str, tuple[float, float, Job]] = {}  # job id -> (due, defer, job): retries
-        self._own_cursor: str | None = "0"                       # own pending list still to read
+        self._own_cursor: str | None = "0"  # own pending list still to read
         self._stopping = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._drained = asyncio.Event()
@@ -136,11 +137,11 @@ class Worker:
                     jobs = await self._due_retries(self._free)
                     if self._own_cursor is not None and self._free - len(jobs) > 0:
                         own, self._own_cursor = await self._queue.read_own_pending(
-                            self.consumer, self._free - len(jobs), self._own_cursor)
+                            self.consumer, self._free - len(jobs), self._own_cursor
+                        )
                         jobs += own
                     elif next_reclaim <= time.monotonic() and self._free - len(jobs) > 0:
-                        jobs += await self._queue.reclaim(
-                            self.consumer, self._reclaim_idle_ms, self._free - len(jobs))
+                        jobs += await self._queue.reclaim(self.consumer, self._reclaim_idle_ms, self._free - len(jobs))
                         next_reclaim = time.monotonic() + self._reclaim_interval_s
                     if not jobs and self._own_cursor is None:
                         jobs = await self._read_new(min(next_reclaim, next_lease, next_promote))
@@ -284,13 +285,24 @@ class Worker:
             return
         age = time.time() - job.since
         if not retry.counts and age > self._max_defer_age_s:
-            await _uninterrupted(self._queue.dead_letter(
-                job, f"still deferred after {age:.0f} s (max defer age {self._max_defer_age_s:.0f} s): {retry}"))
+            await _uninterrupted(
+                self._queue.dead_letter(
+                    job, f"still deferred after {age:.0f} s (max defer age {self._max_defer_age_s:.0f} s): {retry}"
+                )
+            )
             self._count("dead_letter")
             return
         due = await _uninterrupted(self._queue.defer(job, retry.defer, counts=retry.counts, update=retry.update))
-        log.info("jobs.deferred", job_id=job.id, defer=retry.defer, counts=retry.counts, reason=str(retry)[:200],
-                 due=round(due, 3), attempt=job.attempt, deferrals=job.deferrals + 1)
+        log.info(
+            "jobs.deferred",
+            job_id=job.id,
+            defer=retry.defer,
+            counts=retry.counts,
+            reason=str(retry)[:200],
+            due=round(due, 3),
+            attempt=job.attempt,
+            deferrals=job.deferrals + 1,
+        )
         self._count("retry" if retry.counts else "deferred")
 
     def _backoff(self, attempt: int) -> float:
@@ -298,7 +310,9 @@ class Worker:
 
     # --- small helpers ---------------------------------------------------------------------
     async def _first_of(
-        self, work: Coroutine[Any, Any, Any], expected: type[BaseException] | None = None,
+        self,
+        work: Coroutine[Any, Any, Any],
+        expected: type[BaseException] | None = None,
     ) -> Any:
         """Await `work` unless stop() comes first; then cancel it and return None.
         An `expected` exception of `work` also gives None."""

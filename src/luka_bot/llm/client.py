@@ -42,8 +42,7 @@ FORMATS = (FORMAT_JSON_SCHEMA, FORMAT_JSON_OBJECT, FORMAT_PROMPT)
 
 # Statuses a server uses to refuse a request body it does not understand; the text decides.
 _REFUSAL_STATUSES = frozenset({400, 415, 422, 500, 501})
-_REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "input should be 'text'",
-                  "structured output")
+_REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "input should be 'text'", "structured output")
 
 
 class LlmClient:
@@ -55,21 +54,24 @@ class LlmClient:
         self._refused: dict[str, set[str]] = {}
         # Retries are the caller's decision (the job queue retries, the assistant apologises).
         self._openai = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0)
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
+        )
         # Ask streams for the server's token count (budgets read it); a server that refuses the
         # option is asked once more without it, and never again.
         self._stream_usage = True
 
-    def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
-                    max_tokens: int | None = None) -> ChatStream:
+    def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7, max_tokens: int | None = None
+    ) -> ChatStream:
         """The reply's content pieces as they arrive; once exhausted, the stream's `ending` says
         whether the answer was complete (see `llm.streaming`). The client's timeout bounds each wait
         (connect, and the gap between chunks), not the whole reply."""
         stream = ChatStream()
         return stream.bind(self._stream_pieces(stream, model, messages, temperature, max_tokens))
 
-    async def _stream_pieces(self, out: ChatStream, model: str, messages: list[dict[str, Any]],
-                             temperature: float, max_tokens: int | None) -> AsyncGenerator[str, None]:
+    async def _stream_pieces(
+        self, out: ChatStream, model: str, messages: list[dict[str, Any]], temperature: float, max_tokens: int | None
+    ) -> AsyncGenerator[str, None]:
         started = time.monotonic()
         extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         try:
@@ -89,8 +91,10 @@ class LlmClient:
             async for chunk in stream:
                 usage = getattr(chunk, "usage", None)
                 if usage is not None:
-                    out.usage = (int(getattr(usage, "prompt_tokens", 0) or 0),
-                                 int(getattr(usage, "completion_tokens", 0) or 0))
+                    out.usage = (
+                        int(getattr(usage, "prompt_tokens", 0) or 0),
+                        int(getattr(usage, "completion_tokens", 0) or 0),
+                    )
                 for choice in getattr(chunk, "choices", None) or ():
                     content = getattr(getattr(choice, "delta", None), "content", None)
                     if content:
@@ -110,29 +114,48 @@ class LlmClient:
             # Not an exception: the pieces already shown are real text. But it is a failure of the
             # call, counted and logged with its real cause (e.g. llama.cpp's bare [DONE] when a
             # second request interrupted this one).
-            log.warning("llm.stream_interrupted", purpose=ASSISTANT, base_url=self.base_url,
-                        finish_reason=out.finish_reason, pieces=pieces)
+            log.warning(
+                "llm.stream_interrupted",
+                purpose=ASSISTANT,
+                base_url=self.base_url,
+                finish_reason=out.finish_reason,
+                pieces=pieces,
+            )
             if self._metrics is not None:
                 self._metrics.llm_failures.labels(purpose=ASSISTANT, reason="interrupted").inc()
         elif ending is StreamEnding.TRUNCATED:
             log.info("llm.stream_truncated", purpose=ASSISTANT, max_tokens=max_tokens, pieces=pieces)
         self._observe(ASSISTANT, started)
 
-    async def _create_stream(self, model: str, messages: list[dict[str, Any]], temperature: float,
-                             extra: dict[str, Any]) -> openai.AsyncStream[Any]:
+    async def _create_stream(
+        self, model: str, messages: list[dict[str, Any]], temperature: float, extra: dict[str, Any]
+    ) -> openai.AsyncStream[Any]:
         if self._stream_usage:
             extra = {**extra, "stream_options": {"include_usage": True}}
-        return cast("openai.AsyncStream[Any]", await self._openai.chat.completions.create(
-            model=model, messages=_params(messages), temperature=temperature, stream=True, **extra))
+        return cast(
+            "openai.AsyncStream[Any]",
+            await self._openai.chat.completions.create(
+                model=model, messages=_params(messages), temperature=temperature, stream=True, **extra
+            ),
+        )
 
     def _stream_ended(self, out: ChatStream, ending: StreamEnding) -> None:
         out.ending = ending
         if self._metrics is not None:
             self._metrics.llm_stream_endings.labels(ending=ending.value).inc()
 
-    async def complete_json(self, model: str, messages: list[dict[str, Any]], *, schema: dict[str, Any],
-                            schema_name: str, timeout: float, temperature: float = 0.0,
-                            purpose: str = JUDGE, max_tokens: int | None = None) -> dict[str, Any]:
+    async def complete_json(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        *,
+        schema: dict[str, Any],
+        schema_name: str,
+        timeout: float,
+        temperature: float = 0.0,
+        purpose: str = JUDGE,
+        max_tokens: int | None = None,
+    ) -> dict[str, Any]:
         """One non-streamed answer shaped by `schema`, parsed into a dict. `timeout` bounds the
         whole call, format negotiation included. Checking the dict against the schema (pydantic)
         is the caller's job.
@@ -151,13 +174,27 @@ class LlmClient:
             if remaining <= 0:
                 raise self._record(purpose, LlmTimeout("no answer in time (format negotiation)"))
             try:
-                content = await self._complete_once(model, messages, fmt, schema=schema, schema_name=schema_name,
-                                                    timeout=remaining, temperature=temperature,
-                                                    max_tokens=max_tokens)
+                content = await self._complete_once(
+                    model,
+                    messages,
+                    fmt,
+                    schema=schema,
+                    schema_name=schema_name,
+                    timeout=remaining,
+                    temperature=temperature,
+                    max_tokens=max_tokens,
+                )
             except LlmFormatRefused as exc:
                 refused = exc
-                log.warning("llm.format_refused", purpose=purpose, base_url=self.base_url, model=model,
-                            format=fmt, reason=exc.reason, error=str(exc)[:300])
+                log.warning(
+                    "llm.format_refused",
+                    purpose=purpose,
+                    base_url=self.base_url,
+                    model=model,
+                    format=fmt,
+                    reason=exc.reason,
+                    error=str(exc)[:300],
+                )
                 if self._metrics is not None:
                     # A refused request is a failed one, under its own reason (not "unavailable").
                     self._metrics.llm_format_refusals.labels(purpose=purpose, format=fmt).inc()
@@ -176,8 +213,9 @@ class LlmClient:
             self._observe(purpose, started)
             return data
         assert refused is not None  # FORMATS is never empty, so a loop without return saw a refusal
-        log.warning("llm.call_failed", purpose=purpose, base_url=self.base_url, reason=refused.reason,
-                    error=str(refused)[:300])
+        log.warning(
+            "llm.call_failed", purpose=purpose, base_url=self.base_url, reason=refused.reason, error=str(refused)[:300]
+        )
         raise refused  # counted already, when it was refused
 
     def structured_format(self, model: str) -> str | None:
@@ -187,18 +225,29 @@ class LlmClient:
     def _formats_to_try(self, model: str) -> list[str]:
         known = self._formats.get(model)
         if known is not None:  # start from what worked; a later refusal still moves down the list
-            return list(FORMATS[FORMATS.index(known):])
+            return list(FORMATS[FORMATS.index(known) :])
         refused = self._refused.get(model, set())
         untried = [fmt for fmt in FORMATS if fmt not in refused]
         return untried or [FORMATS[-1]]
 
-    async def _complete_once(self, model: str, messages: list[dict[str, Any]], fmt: str, *,
-                             schema: dict[str, Any], schema_name: str, timeout: float, temperature: float,
-                             max_tokens: int | None) -> str | None:
+    async def _complete_once(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        fmt: str,
+        *,
+        schema: dict[str, Any],
+        schema_name: str,
+        timeout: float,
+        temperature: float,
+        max_tokens: int | None,
+    ) -> str | None:
         extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         if fmt == FORMAT_JSON_SCHEMA:
-            extra["response_format"] = {"type": "json_schema",
-                                        "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+            extra["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            }
         elif fmt == FORMAT_JSON_OBJECT:
             extra["response_format"] = {"type": "json_object", "schema": schema}
         else:
@@ -206,12 +255,18 @@ class LlmClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await self._openai.chat.completions.create(
-                    model=model, messages=_params(messages), temperature=temperature, stream=False,
-                    timeout=timeout, **extra)
+                    model=model,
+                    messages=_params(messages),
+                    temperature=temperature,
+                    stream=False,
+                    timeout=timeout,
+                    **extra,
+                )
         except openai.APIStatusError as exc:
             if fmt != FORMAT_PROMPT and is_format_refusal(exc.status_code, _status_text(exc)):
-                raise LlmFormatRefused(f"HTTP {exc.status_code} to response_format {fmt}: {exc.message}",
-                                       status_code=exc.status_code) from exc
+                raise LlmFormatRefused(
+                    f"HTTP {exc.status_code} to response_format {fmt}: {exc.message}", status_code=exc.status_code
+                ) from exc
             raise
         choices = getattr(response, "choices", None) or []
         return getattr(getattr(choices[0], "message", None), "content", None) if choices else None
@@ -221,8 +276,7 @@ class LlmClient:
 
     def _failure(self, purpose: str, exc: BaseException) -> LlmError:
         error = _as_llm_error(exc)
-        log.warning("llm.call_failed", purpose=purpose, base_url=self.base_url, reason=error.reason,
-                    error=str(error))
+        log.warning("llm.call_failed", purpose=purpose, base_url=self.base_url, reason=error.reason, error=str(error))
         return self._record(purpose, error)
 
     def _record(self, purpose: str, error: LlmError) -> LlmError:
@@ -276,8 +330,9 @@ def first_json_object(text: str) -> dict[str, Any] | None:
 def schema_in_prompt(messages: list[dict[str, Any]], schema: dict[str, Any]) -> list[dict[str, Any]]:
     """`messages` with the answer's schema spelled out in the system turn, for a server that
     takes no `response_format`. Only the system turn changes: the user turn (member data) never."""
-    instruction = ("\n\nAnswer with exactly one JSON object and nothing else, matching this JSON Schema:\n"
-                   + json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
+    instruction = "\n\nAnswer with exactly one JSON object and nothing else, matching this JSON Schema:\n" + json.dumps(
+        schema, ensure_ascii=False, separators=(",", ":")
+    )
     copied = [dict(message) for message in messages]
     for message in copied:
         if message.get("role") == "system" and isinstance(message.get("content"), str):

@@ -26,8 +26,14 @@ log = structlog.get_logger(__name__)
 
 
 class ProviderChain:
-    def __init__(self, primary: LlmClient, fallback: LlmClient | None = None, *, fallback_model: str | None = None,
-                 metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        primary: LlmClient,
+        fallback: LlmClient | None = None,
+        *,
+        fallback_model: str | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.primary = primary
         self.fallback = fallback
         self._fallback_model = fallback_model or None
@@ -43,29 +49,58 @@ class ProviderChain:
 
     def _hand_over(self, purpose: str, error: LlmError) -> None:
         assert self.fallback is not None
-        log.warning("llm.fallback", purpose=purpose, primary=self.primary.base_url,
-                    fallback=self.fallback.base_url, reason=error.reason)
+        log.warning(
+            "llm.fallback",
+            purpose=purpose,
+            primary=self.primary.base_url,
+            fallback=self.fallback.base_url,
+            reason=error.reason,
+        )
         if self._metrics is not None:
             self._metrics.llm_fallbacks.labels(purpose=purpose, reason=error.reason).inc()
 
-    async def complete_json(self, model: str, messages: list[dict[str, Any]], *, schema: dict[str, Any],
-                            schema_name: str, timeout: float, temperature: float = 0.0, purpose: str = JUDGE,
-                            max_tokens: int | None = None) -> dict[str, Any]:
+    async def complete_json(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        *,
+        schema: dict[str, Any],
+        schema_name: str,
+        timeout: float,
+        temperature: float = 0.0,
+        purpose: str = JUDGE,
+        max_tokens: int | None = None,
+    ) -> dict[str, Any]:
         """`LlmClient.complete_json` on the primary, then on the fallback; `timeout` bounds each."""
         try:
             return await self.primary.complete_json(
-                model, messages, schema=schema, schema_name=schema_name, timeout=timeout,
-                temperature=temperature, purpose=purpose, max_tokens=max_tokens)
+                model,
+                messages,
+                schema=schema,
+                schema_name=schema_name,
+                timeout=timeout,
+                temperature=temperature,
+                purpose=purpose,
+                max_tokens=max_tokens,
+            )
         except LlmError as exc:
             if self.fallback is None:
                 raise
             self._hand_over(purpose, exc)
         return await self.fallback.complete_json(
-            self._fallback_for(model), messages, schema=schema, schema_name=schema_name, timeout=timeout,
-            temperature=temperature, purpose=purpose, max_tokens=max_tokens)
+            self._fallback_for(model),
+            messages,
+            schema=schema,
+            schema_name=schema_name,
+            timeout=timeout,
+            temperature=temperature,
+            purpose=purpose,
+            max_tokens=max_tokens,
+        )
 
-    def stream_chat(self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7,
-                    max_tokens: int | None = None) -> ChatStream:
+    def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], *, temperature: float = 0.7, max_tokens: int | None = None
+    ) -> ChatStream:
         """`LlmClient.stream_chat` on the primary; on the fallback when the primary failed before
         its first piece. A failure after the first piece is raised as it is. The returned stream's
         `ending` is the ending of whichever provider answered, so a cut-off answer is never shown
@@ -73,12 +108,14 @@ class ProviderChain:
         out = ChatStream()
         return out.bind(self._stream_pieces(out, model, messages, temperature, max_tokens))
 
-    async def _stream_pieces(self, out: ChatStream, model: str, messages: list[dict[str, Any]],
-                             temperature: float, max_tokens: int | None) -> AsyncGenerator[str, None]:
+    async def _stream_pieces(
+        self, out: ChatStream, model: str, messages: list[dict[str, Any]], temperature: float, max_tokens: int | None
+    ) -> AsyncGenerator[str, None]:
         started = False
         try:
-            async for piece in out.relay(self.primary.stream_chat(model, messages, temperature=temperature,
-                                                                  max_tokens=max_tokens)):
+            async for piece in out.relay(
+                self.primary.stream_chat(model, messages, temperature=temperature, max_tokens=max_tokens)
+            ):
                 started = True
                 yield piece
             return
@@ -86,8 +123,11 @@ class ProviderChain:
             if started or self.fallback is None:
                 raise
             self._hand_over(ASSISTANT, exc)
-        async for piece in out.relay(self.fallback.stream_chat(self._fallback_for(model), messages,
-                                                               temperature=temperature, max_tokens=max_tokens)):
+        async for piece in out.relay(
+            self.fallback.stream_chat(
+                self._fallback_for(model), messages, temperature=temperature, max_tokens=max_tokens
+            )
+        ):
             yield piece
 
     async def aclose(self) -> None:

@@ -15,10 +15,10 @@ from enum import StrEnum
 
 
 class StreamEnding(StrEnum):
-    COMPLETE = "complete"          # finish_reason "stop": the model ended its answer
-    TRUNCATED = "truncated"        # finish_reason "length": the answer reached max_tokens
-    INTERRUPTED = "interrupted"    # ended without "stop"/"length": server cut it, filter, bare [DONE]
-    FAILED = "failed"              # an error was raised (timeout, HTTP error, broken chunk, dropped connection)
+    COMPLETE = "complete"  # finish_reason "stop": the model ended its answer
+    TRUNCATED = "truncated"  # finish_reason "length": the answer reached max_tokens
+    INTERRUPTED = "interrupted"  # ended without "stop"/"length": server cut it, filter, bare [DONE]
+    FAILED = "failed"  # an error was raised (timeout, HTTP error, broken chunk, dropped connection)
 
 
 def ending_for(finish_reason: str | None) -> StreamEnding:

@@ -58,8 +58,7 @@ class JudgeUnavailable(Exception):
         self.reason = reason
         # What to do if no judge answers before the deadline: the offline tiers' own lean (a lean
         # to spam still deletes; a lean to ham lets the message through), marked so in the audit.
-        self.unjudged = dataclasses.replace(
-            offline, error=UNJUDGED, details=offline.details + (("llm.error", reason),))
+        self.unjudged = dataclasses.replace(offline, error=UNJUDGED, details=offline.details + (("llm.error", reason),))
 
 
 class Judge(Protocol):
@@ -77,17 +76,17 @@ class LlmBudget(Protocol):
 
 
 class Band(StrEnum):
-    SKIPPED = "skipped"        # not judged at all (moderation off, admin, nothing to judge)
-    RULE = "rule"              # a certain rule hit
-    SPAM = "spam"              # the classifier (or a group sample) is sure it is spam
-    HAM = "ham"                # ... sure it is fine
-    UNCERTAIN = "uncertain"    # the LLM's job, when there is one
+    SKIPPED = "skipped"  # not judged at all (moderation off, admin, nothing to judge)
+    RULE = "rule"  # a certain rule hit
+    SPAM = "spam"  # the classifier (or a group sample) is sure it is spam
+    HAM = "ham"  # ... sure it is fine
+    UNCERTAIN = "uncertain"  # the LLM's job, when there is one
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
     band: Band
-    verdict: Verdict                       # what the offline tiers decide on their own
+    verdict: Verdict  # what the offline tiers decide on their own
     text: NormalizedText | None = None
     hits: tuple[RuleHit, ...] = ()
     spam_probability: float | None = None
@@ -114,8 +113,9 @@ def lock_verdict(request: ModerationRequest, settings: GroupSettings, newcomer: 
     """A locked kind of content: as certain as a rule hit, so the inline tier removes it on sight."""
     if not settings.locks:
         return None
-    name = locked_by(LockInput(request.kind, request.features, request.text, request.link_urls),
-                     settings.locks, newcomer=newcomer)
+    name = locked_by(
+        LockInput(request.kind, request.features, request.text, request.link_urls), settings.locks, newcomer=newcomer
+    )
     if name is None:
         return None
     scope = settings.locks[name]
@@ -127,7 +127,9 @@ def _hit_details(hits: tuple[RuleHit, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((hit.check, hit.detail) for hit in hits)
 
 
-def _delete(category: Category, confidence: float, reason: str, tier: Tier, details: tuple[tuple[str, str], ...]) -> Verdict:
+def _delete(
+    category: Category, confidence: float, reason: str, tier: Tier, details: tuple[tuple[str, str], ...]
+) -> Verdict:
     return Verdict(Action.DELETE, category, confidence, reason, tier, details=details)
 
 
@@ -173,7 +175,9 @@ class Cascade:
 
     # --- offline tiers ---------------------------------------------------------------------
 
-    def assess(self, request: ModerationRequest, settings: GroupSettings, group: GroupModel = EMPTY_GROUP_MODEL) -> Assessment:
+    def assess(
+        self, request: ModerationRequest, settings: GroupSettings, group: GroupModel = EMPTY_GROUP_MODEL
+    ) -> Assessment:
         started = time.perf_counter()
         assessment = self._assess(request, settings, group)
         elapsed = (time.perf_counter() - started) * 1000
@@ -210,9 +214,13 @@ class Cascade:
         if match is not None and match.decides:
             details += (("group.sample", f"{match.label.value} {match.similarity:.2f}"),)
             if match.label is SampleLabel.SPAM:
-                verdict = _delete(Category.SPAM, match.similarity, "matches spam the admins removed", Tier.CLASSIFIER, details)
+                verdict = _delete(
+                    Category.SPAM, match.similarity, "matches spam the admins removed", Tier.CLASSIFIER, details
+                )
                 return Assessment(Band.SPAM, verdict, text, hits, 1.0, newcomer)
-            verdict = Verdict.allow(Tier.CLASSIFIER, "matches a message the admins approved", match.similarity, details=details)
+            verdict = Verdict.allow(
+                Tier.CLASSIFIER, "matches a message the admins approved", match.similarity, details=details
+            )
             return Assessment(Band.HAM, verdict, text, hits, 0.0, newcomer)
 
         shift = sum(hit.weight for hit in spam_hits) + (match.log_odds_shift if match else 0.0)
@@ -234,10 +242,19 @@ class Cascade:
             verdict = Verdict.allow(Tier.CLASSIFIER, reason, 1.0 - p, details=details)
             return Assessment(Band.UNCERTAIN, verdict, text, hits, p, newcomer)
         if p < ham_below:
-            return Assessment(Band.HAM, Verdict.allow(Tier.CLASSIFIER, "", 1.0 - p, details=details), text, hits, p, newcomer)
+            return Assessment(
+                Band.HAM, Verdict.allow(Tier.CLASSIFIER, "", 1.0 - p, details=details), text, hits, p, newcomer
+            )
         if request.member.trust is TrustLevel.TRUSTED and not hits:
             # A trusted member's borderline message is theirs to write; only a certain score acts.
-            return Assessment(Band.HAM, Verdict.allow(Tier.CLASSIFIER, "trusted member", 1.0 - p, details=details), text, hits, p, newcomer)
+            return Assessment(
+                Band.HAM,
+                Verdict.allow(Tier.CLASSIFIER, "trusted member", 1.0 - p, details=details),
+                text,
+                hits,
+                p,
+                newcomer,
+            )
         if p >= decide_at:
             verdict = _delete(category, p, "the classifier leans to spam", Tier.CLASSIFIER, details)
         else:
@@ -298,11 +315,15 @@ class Cascade:
         assert assessment.text is not None and self._judge is not None
         key = cache_key(assessment.text, settings)
         if self._cache is not None and (cached := await self._cache.get(key)) is not None:
-            return dataclasses.replace(cached, tier=Tier.CACHE, details=cached.details + (("cache.tier", cached.tier.value),))
+            return dataclasses.replace(
+                cached, tier=Tier.CACHE, details=cached.details + (("cache.tier", cached.tier.value),)
+            )
         waiting = self._in_flight.get(key)
         if waiting is not None:
             verdict = await asyncio.shield(waiting)
-            return dataclasses.replace(verdict, tier=Tier.CACHE, details=verdict.details + (("cache.tier", verdict.tier.value),))
+            return dataclasses.replace(
+                verdict, tier=Tier.CACHE, details=verdict.details + (("cache.tier", verdict.tier.value),)
+            )
         future: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
@@ -320,7 +341,9 @@ class Cascade:
         finally:
             del self._in_flight[key]
 
-    async def _call_judge(self, request: ModerationRequest, settings: GroupSettings, assessment: Assessment, key: str) -> Verdict:
+    async def _call_judge(
+        self, request: ModerationRequest, settings: GroupSettings, assessment: Assessment, key: str
+    ) -> Verdict:
         assert self._judge is not None
         offline = assessment.verdict
         if self._budget is not None and not await self._budget.try_spend(request.chat_id, settings.llm_daily_budget):
@@ -328,13 +351,19 @@ class Cascade:
             return dataclasses.replace(offline, details=offline.details + (("llm.skipped", "daily budget spent"),))
         if self._llm_slots is not None:
             async with self._llm_slots:
-                verdict = await self._judge.judge(request, rules_text=settings.rules_text,
-                                                  language=settings.language.value)
+                verdict = await self._judge.judge(
+                    request, rules_text=settings.rules_text, language=settings.language.value
+                )
         else:
             verdict = await self._judge.judge(request, rules_text=settings.rules_text, language=settings.language.value)
         if verdict.error is not None:
-            log.warning("moderation.llm_failed", chat_id=request.chat_id, message_id=request.message_id,
-                        band=assessment.band.value, error=verdict.error)
+            log.warning(
+                "moderation.llm_failed",
+                chat_id=request.chat_id,
+                message_id=request.message_id,
+                band=assessment.band.value,
+                error=verdict.error,
+            )
             if assessment.band is Band.UNCERTAIN:
                 raise JudgeUnavailable(verdict.error, offline)
             # The offline tiers were sure ("all" mode asked anyway): their verdict stands.

@@ -20,12 +20,35 @@ from pathlib import Path
 from luka_bot.moderation.normalize import NormalizedText
 
 MODEL_FILE = Path(__file__).with_name("data") / "model.json"
-SHORTENERS = frozenset({
-    # Not t.co: Twitter wraps every shared link in it, so it marks a shared tweet, not a hidden target.
-    "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "cutt.ly", "is.gd", "v.gd", "clck.ru",
-    "urlz.fr", "shorturl.at", "rebrand.ly", "tiny.cc", "ow.ly", "u.to", "vk.cc", "rb.gy",
-    "lnkd.in", "bit.do", "s.id", "qps.ru", "surl.li", "tiny.one", "linktr.ee", "taplink.cc",
-})
+SHORTENERS = frozenset(
+    {
+        # Not t.co: Twitter wraps every shared link in it, so it marks a shared tweet, not a hidden target.
+        "bit.ly",
+        "bitly.com",
+        "tinyurl.com",
+        "goo.gl",
+        "cutt.ly",
+        "is.gd",
+        "v.gd",
+        "clck.ru",
+        "urlz.fr",
+        "shorturl.at",
+        "rebrand.ly",
+        "tiny.cc",
+        "ow.ly",
+        "u.to",
+        "vk.cc",
+        "rb.gy",
+        "lnkd.in",
+        "bit.do",
+        "s.id",
+        "qps.ru",
+        "surl.li",
+        "tiny.one",
+        "linktr.ee",
+        "taplink.cc",
+    }
+)
 
 _TOKEN = re.compile(r"[^\W_]+|[$€₽£₿%+!?]", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -45,7 +68,7 @@ def features(text: NormalizedText) -> list[str]:
             continue
         padded = " " + token + " "
         for n in _CHAR_NGRAMS:
-            out += ["c:" + padded[i:i + n] for i in range(len(padded) - n + 1)]
+            out += ["c:" + padded[i : i + n] for i in range(len(padded) - n + 1)]
     out += _meta_features(text)
     return out
 
@@ -75,8 +98,8 @@ def _meta_features(text: NormalizedText) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    probability: float        # calibrated P(spam), shifts included
-    log_odds: float           # calibrated log-odds, shifts included
+    probability: float  # calibrated P(spam), shifts included
+    log_odds: float  # calibrated log-odds, shifts included
 
 
 class SpamClassifier:
@@ -117,6 +140,7 @@ def _sigmoid(x: float) -> float:
 
 
 # --- training (offline; used by train.py and tests) -------------------------------------------
+
 
 def fit_logistic(
     samples: Sequence[tuple[list[str], int]],

@@ -51,13 +51,13 @@ class Example:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     example: Example
-    flagged: bool                      # removed by the offline tiers
+    flagged: bool  # removed by the offline tiers
     band: Band
     tier: str
     elapsed_ms: float
     category: str = "none"
-    score: float | None = None         # the classifier's spam probability, when it ran
-    reasons: tuple[str, ...] = ()      # the verdict's reason and the checks that fired
+    score: float | None = None  # the classifier's spam probability, when it ran
+    reasons: tuple[str, ...] = ()  # the verdict's reason and the checks that fired
 
     @property
     def to_llm(self) -> bool:
@@ -212,9 +212,18 @@ def evaluate(examples: list[Example], cascade: Cascade, settings: GroupSettings 
         elapsed = (time.perf_counter() - started) * 1000
         verdict = assessment.verdict
         reasons = tuple(r for r in (verdict.reason,) if r) + tuple(f"{k}={v}" for k, v in verdict.details)
-        report.outcomes.append(Outcome(
-            example, verdict.removes_message, assessment.band, verdict.tier.value, elapsed,
-            category=verdict.category.value, score=assessment.spam_probability, reasons=reasons))
+        report.outcomes.append(
+            Outcome(
+                example,
+                verdict.removes_message,
+                assessment.band,
+                verdict.tier.value,
+                elapsed,
+                category=verdict.category.value,
+                score=assessment.spam_probability,
+                reasons=reasons,
+            )
+        )
     return report
 
 
@@ -257,14 +266,18 @@ def format_misses(report: EvalReport) -> Iterable[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="lines 'label<TAB>text', labels ok/spam/abuse")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--misses", action="store_true", help="also print each wrong line with its tier, score and reasons")
+    parser.add_argument(
+        "--misses", action="store_true", help="also print each wrong line with its tier, score and reasons"
+    )
 
 
 def main_eval(argv: list[str] | argparse.Namespace) -> int:
     if isinstance(argv, argparse.Namespace):
         args = argv
     else:
-        parser = argparse.ArgumentParser(prog="luka-bot eval", description="Score the offline moderation tiers on a labelled file.")
+        parser = argparse.ArgumentParser(
+            prog="luka-bot eval", description="Score the offline moderation tiers on a labelled file."
+        )
         add_arguments(parser)
         args = parser.parse_args(argv)
     try:

@@ -71,8 +71,15 @@ class JudgeEvalReport:
         }
 
 
-async def evaluate_with_judge(examples: list[Example], cascade: Cascade, judge: CallCounter, *, mode: JudgeMode,
-                              model: str, in_flight: int = DEFAULT_IN_FLIGHT) -> JudgeEvalReport:
+async def evaluate_with_judge(
+    examples: list[Example],
+    cascade: Cascade,
+    judge: CallCounter,
+    *,
+    mode: JudgeMode,
+    model: str,
+    in_flight: int = DEFAULT_IN_FLIGHT,
+) -> JudgeEvalReport:
     settings = GroupSettings(llm_judge=mode)
     newcomer = MemberContext(trust=TrustLevel.NEWCOMER, is_first_message=True, messages_in_group=0)
     result = JudgeEvalReport(EvalReport(), mode, model)
@@ -80,8 +87,9 @@ async def evaluate_with_judge(examples: list[Example], cascade: Cascade, judge: 
     gate = asyncio.Semaphore(max(1, in_flight))
 
     async def one(index: int, example: Example) -> None:
-        request = ModerationRequest(chat_id=EVAL_CHAT_ID, message_id=index + 1, user_id=index + 1,
-                                    text=example.text, member=newcomer)
+        request = ModerationRequest(
+            chat_id=EVAL_CHAT_ID, message_id=index + 1, user_id=index + 1, text=example.text, member=newcomer
+        )
         async with gate:
             started = time.perf_counter()
             try:

@@ -11,7 +11,8 @@ import re
 
 from luka_bot.moderation.normalize import NormalizedText
 
-_GREETING_WORDS = frozenset("""
+_GREETING_WORDS = frozenset(
+    """
 hi hii hello helo hey heya hiya yo howdy greetings sup gm morning good evening afternoon day night
 everyone everybody all guys folks people friends team chat yall y'all there and to you nice great
 have a the wonderful lovely happy weekend today hope how are is it going doing welcome thanks thank
@@ -21,11 +22,14 @@ new here im i am joined just me from glad be
 ребята друзья народ коллеги чат участники как дела у вас тут и я новенький новенькая новый новая
 рад рада всех с вами приятно познакомиться хорошего отличного прекрасного удачного дня настроения
 выходных вечера спасибо что приняли добавили мир вашему дому
-""".split())
-_GREETING_HEADS = frozenset("""
+""".split()
+)
+_GREETING_HEADS = frozenset(
+    """
 hi hii hello helo hey heya hiya howdy greetings gm morning good привет приветик приветствую
 приветствуем всем здравствуйте здравствуй здрасте здрасьте добрый доброе доброго хай ку салют хелло хэлло
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _DIGIT = re.compile(r"\d")
 MAX_WORDS = 12

@@ -21,9 +21,9 @@ from cachetools import LRUCache
 
 from luka_bot.moderation.normalize import NormalizedText, normalize
 
-NEAR_DUPLICATE = 0.8        # word-set Jaccard at which a sample decides alone
-RESEMBLANCE = 0.5           # below this a sample says nothing
-RESEMBLANCE_WEIGHT = 3.0    # log-odds moved at similarity 1.0
+NEAR_DUPLICATE = 0.8  # word-set Jaccard at which a sample decides alone
+RESEMBLANCE = 0.5  # below this a sample says nothing
+RESEMBLANCE_WEIGHT = 3.0  # log-odds moved at similarity 1.0
 _WORD = re.compile(r"[^\W_]{2,}")
 
 
@@ -34,7 +34,7 @@ class SampleLabel(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LabeledSample:
-    text: str                  # normalized (folded) text
+    text: str  # normalized (folded) text
     label: SampleLabel
 
 
@@ -65,7 +65,7 @@ class SampleMatch:
     label: SampleLabel
     similarity: float
     sample: str
-    exact: bool = False        # the very same normalized text
+    exact: bool = False  # the very same normalized text
 
     @property
     def decides(self) -> bool:
@@ -130,8 +130,14 @@ class GroupLearning:
     add samples), and at once after a sample is added through this object.
     """
 
-    def __init__(self, store: SampleStore, *, refresh_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 max_groups: int = 10_000) -> None:
+    def __init__(
+        self,
+        store: SampleStore,
+        *,
+        refresh_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_groups: int = 10_000,
+    ) -> None:
         self._store = store
         self._refresh_s = refresh_s
         self._clock = clock

@@ -10,7 +10,9 @@ from luka_bot.moderation.verdict import Verdict
 
 
 class InMemoryVerdictCache:
-    def __init__(self, max_items: int = 10_000, ttl_s: float = 24 * 3600, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_items: int = 10_000, ttl_s: float = 24 * 3600, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._items: OrderedDict[str, tuple[float, Verdict]] = OrderedDict()
         self._max_items = max_items
         self._ttl_s = ttl_s

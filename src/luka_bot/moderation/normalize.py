@@ -34,7 +34,7 @@ _ZWJ = 0x200D
 # Variation selectors ride along with ordinary emoji; they are dropped but not counted.
 _VARIATION = set(range(0xFE00, 0xFE10)) | set(range(0xE0100, 0xE01F0))
 
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
 # Characters that need a closer look: anything outside printable ASCII, Latin, Greek and Cyrillic
 # letters. Most messages have none, and then stripping costs one regex scan.
 _SUSPECT = re.compile("[^\x20-\x7e\u00a1-\u00ac\u00ae-\u02af\u0386-\u03ff\u0400-\u0482\u048a-\u052f]")
@@ -43,8 +43,24 @@ _UPPER_LETTER = re.compile("[A-ZÀ-ÖØ-ÞА-ЯЁЀ-Џ]")
 
 # Lowercase look-alikes, one to one in both directions so that folding twice changes nothing.
 _LOOKALIKES = {
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ӏ": "l", "г": "r",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ӏ": "l",
+    "г": "r",
 }
 _CYR_TO_LAT = str.maketrans(_LOOKALIKES)
 _LAT_TO_CYR = str.maketrans({lat: cyr for cyr, lat in _LOOKALIKES.items()})
@@ -54,13 +70,55 @@ _CYR_EXTRA = frozenset("іјѕԁӏ")
 # Latin letters outside ASCII that NFKC leaves alone but spam uses as plain ones.
 # Small capitals and similar shapes ("Пᴏддᴇᴧьнᴀя ʙᴀᴧюᴛᴀ") fold to plain letters; the mixed-script
 # pass then settles each word into one script.
-_EXOTIC_LATIN = str.maketrans({
-    "ƒ": "f", "ɑ": "a", "ı": "i", "ȷ": "j", "ɡ": "g", "ʀ": "r", "ɪ": "i", "ᴀ": "a", "ʙ": "в",
-    "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "н", "ᴊ": "j", "ᴋ": "к", "ʟ": "l", "ᴍ": "м",
-    "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ꜱ": "s", "ᴛ": "т", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y",
-    "ᴢ": "z", "ᴧ": "л", "ʍ": "м", "ɜ": "з", "ᴨ": "п", "ᴩ": "р", "ɸ": "ф", "ɯ": "ш", "ᴦ": "г",
-    "ꮶ": "к", "ꮲ": "р", "ꮻ": "о", "ᏼ": "в", "ꭼ": "е", "ꮪ": "с", "ꮋ": "н", "ꭺ": "а", "ꭲ": "т",
-})
+_EXOTIC_LATIN = str.maketrans(
+    {
+        "ƒ": "f",
+        "ɑ": "a",
+        "ı": "i",
+        "ȷ": "j",
+        "ɡ": "g",
+        "ʀ": "r",
+        "ɪ": "i",
+        "ᴀ": "a",
+        "ʙ": "в",
+        "ᴄ": "c",
+        "ᴅ": "d",
+        "ᴇ": "e",
+        "ɢ": "g",
+        "ʜ": "н",
+        "ᴊ": "j",
+        "ᴋ": "к",
+        "ʟ": "l",
+        "ᴍ": "м",
+        "ɴ": "n",
+        "ᴏ": "o",
+        "ᴘ": "p",
+        "ꜱ": "s",
+        "ᴛ": "т",
+        "ᴜ": "u",
+        "ᴠ": "v",
+        "ᴡ": "w",
+        "ʏ": "y",
+        "ᴢ": "z",
+        "ᴧ": "л",
+        "ʍ": "м",
+        "ɜ": "з",
+        "ᴨ": "п",
+        "ᴩ": "р",
+        "ɸ": "ф",
+        "ɯ": "ш",
+        "ᴦ": "г",
+        "ꮶ": "к",
+        "ꮲ": "р",
+        "ꮻ": "о",
+        "ᏼ": "в",
+        "ꭼ": "е",
+        "ꮪ": "с",
+        "ꮋ": "н",
+        "ꭺ": "а",
+        "ꭲ": "т",
+    }
+)
 _LEET_LAT = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_CYR = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а"})
 _LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[0134567@$](?=[^\W\d_])")
@@ -88,9 +146,7 @@ _TLDS = (
 )
 # A dot with spaces on both sides, or any spaced dot right before "tld/": "t . me", "t. me/+x".
 # A full stop followed by one space ("it. Me too") stays a sentence end.
-_SPACED_DOT = re.compile(
-    r"(?<=\w)\s+\.\s+(?=\w)|(?<=\w)\s*\.\s*(?=(?:" + _TLDS + r")/)", re.IGNORECASE
-)
+_SPACED_DOT = re.compile(r"(?<=\w)\s+\.\s+(?=\w)|(?<=\w)\s*\.\s*(?=(?:" + _TLDS + r")/)", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?|tg)://[^\s<>\"']+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
     r"(?<![\w@.\-/])((?:[a-z0-9а-яё](?:[a-z0-9а-яё\-]{0,61}[a-z0-9а-яё])?\.)+(?:" + _TLDS + r"))"
@@ -103,8 +159,8 @@ _TRAILING_PUNCT = ".,;:!?)]}>»\"'"
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    domain: str            # lowercase host without "www."
-    path: str              # "" or "/..."
+    domain: str  # lowercase host without "www."
+    path: str  # "" or "/..."
 
     @property
     def is_telegram(self) -> bool:
@@ -121,12 +177,12 @@ class Link:
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
     original: str
-    folded: str                        # what matching works on
-    words: str = ""                    # folded without punctuation: "заработок!!! без" -> "заработок без"
+    folded: str  # what matching works on
+    words: str = ""  # folded without punctuation: "заработок!!! без" -> "заработок без"
     links: tuple[Link, ...] = ()
     emojis: int = 0
     mentions: int = 0
-    caps_ratio: float = 0.0            # uppercase share of cased letters
+    caps_ratio: float = 0.0  # uppercase share of cased letters
     letters: int = 0
     lines: int = 0
     invisible_removed: int = 0
@@ -241,7 +297,7 @@ def _fold_word(word: str) -> tuple[str, bool, bool]:
     to_latin = not has_cyrillic
     if mixed:
         latin = cyrillic = 0
-        latin_only = cyrillic_only = 0     # letters with no look-alike in the other script
+        latin_only = cyrillic_only = 0  # letters with no look-alike in the other script
         for ch in word:
             if "a" <= ch <= "z":
                 latin += 1

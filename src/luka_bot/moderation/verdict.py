@@ -18,14 +18,14 @@ class Category(StrEnum):
     NONE = "none"
     SPAM = "spam"
     SCAM = "scam"
-    ABUSE = "abuse"            # insults and harassment aimed at a person
-    THREAT = "threat"          # a person is told they will be hurt
-    HATE = "hate"              # slurs and hate aimed at a group
+    ABUSE = "abuse"  # insults and harassment aimed at a person
+    THREAT = "threat"  # a person is told they will be hurt
+    HATE = "hate"  # slurs and hate aimed at a group
     NSFW = "nsfw"
     FLOOD = "flood"
     OFF_TOPIC = "off_topic"
     OTHER = "other"
-    LOCKED = "locked"          # a kind of content the group locked (/lock): moderation/locks.py
+    LOCKED = "locked"  # a kind of content the group locked (/lock): moderation/locks.py
 
 
 class Tier(StrEnum):
@@ -37,8 +37,8 @@ class Tier(StrEnum):
     LLM = "llm"
     CACHE = "cache"
     ADMIN = "admin"
-    FALLBACK = "fallback"   # a tier failed (timeout, garbage) and no action was taken
-    SKIPPED = "skipped"     # moderation off, admin exempt, nothing to judge
+    FALLBACK = "fallback"  # a tier failed (timeout, garbage) and no action was taken
+    SKIPPED = "skipped"  # moderation off, admin exempt, nothing to judge
 
 
 # Violations against people rather than the group's feed: the abuse tier's categories.
@@ -69,10 +69,10 @@ class MemberContext:
 class Signals:
     """Counts over recent activity, gathered by the caller from storage (Redis)."""
 
-    messages_last_minute: int = 0          # by this member in this chat, this one included
-    same_text_senders: int = 0             # distinct (chat, user) that posted this normalized text lately
+    messages_last_minute: int = 0  # by this member in this chat, this one included
+    same_text_senders: int = 0  # distinct (chat, user) that posted this normalized text lately
     same_text_chats: int = 0
-    same_text_senders_here: int = 0        # ... of them in this chat
+    same_text_senders_here: int = 0  # ... of them in this chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +80,15 @@ class ModerationRequest:
     chat_id: int
     message_id: int
     user_id: int
-    text: str                              # text or caption; empty for media-only
-    kind: str = "text"                     # text, photo, video, sticker, document, voice, ...
-    revision: int = 0                      # 0 = as posted, n = n-th edit
+    text: str  # text or caption; empty for media-only
+    kind: str = "text"  # text, photo, video, sticker, document, voice, ...
+    revision: int = 0  # 0 = as posted, n = n-th edit
     is_forward: bool = False
     forwarded_from_channel: bool = False
-    sent_as_channel: bool = False          # sender_chat set: posted on behalf of a channel
+    sent_as_channel: bool = False  # sender_chat set: posted on behalf of a channel
     has_contact: bool = False
     external_reply: bool = False
-    link_urls: tuple[str, ...] = ()        # URLs from entities (text_link etc.) the text alone hides
+    link_urls: tuple[str, ...] = ()  # URLs from entities (text_link etc.) the text alone hides
     # What the locks look at beyond text and kind: "forward", "forward:channel", "via_bot",
     # "buttons", "custom_emoji", "sticker_premium", "story", ... (telegram/intake.py).
     features: frozenset[str] = frozenset()
@@ -107,7 +107,7 @@ class Verdict:
     # Which checks fired and with what, for the audit trail: ("rule.stop_words", "buy now"), ...
     details: tuple[tuple[str, str], ...] = ()
     elapsed_ms: float = 0.0
-    error: str | None = None               # a failed tier reports here instead of raising
+    error: str | None = None  # a failed tier reports here instead of raising
 
     @property
     def removes_message(self) -> bool:

@@ -41,8 +41,7 @@ class LadderStep(BaseModel):
             raise ValueError("a warning has no duration")
         if self.duration_s is not None and not MIN_SANCTION_S <= self.duration_s <= MAX_SANCTION_S:
             raise ValueError(
-                f"duration_s must be between {MIN_SANCTION_S} and {MAX_SANCTION_S} seconds, "
-                "or null for permanent"
+                f"duration_s must be between {MIN_SANCTION_S} and {MAX_SANCTION_S} seconds, or null for permanent"
             )
         return self
 
@@ -66,7 +65,7 @@ def _default_penalties() -> dict[Category, int]:
         Category.FLOOD: 10,
         Category.OFF_TOPIC: 5,
         Category.OTHER: 10,
-        Category.LOCKED: 5,   # a locked kind of content: usually an honest slip, not an attack
+        Category.LOCKED: 5,  # a locked kind of content: usually an honest slip, not an attack
     }
 
 

@@ -15,8 +15,8 @@ class LinkPolicy(BaseModel):
     deny_domains: list[str] = []
     allow_domains: list[str] = []
     # Telegram invites (t.me/+..., t.me/joinchat/...) lead to the spam channel itself.
-    telegram_invites: bool = True          # check on
-    shorteners: bool = True                # bit.ly and friends hide where a link goes
+    telegram_invites: bool = True  # check on
+    shorteners: bool = True  # bit.ly and friends hide where a link goes
     extra_shorteners: list[str] = []
     # A newcomer's first messages with any link that is not allowed count as suspicious.
     newcomer_links_suspicious: bool = True
@@ -65,8 +65,8 @@ class ClassifierPolicy(BaseModel):
 class RulesPolicy(BaseModel):
     # Phrases matched on the normalized text (case, homoglyphs, leetspeak and spacing folded).
     stop_words: list[str] = []
-    builtin_stop_phrases: bool = True      # the shipped EN/RU spam phrases
-    builtin_abuse_phrases: bool = True     # the shipped EN/RU abuse tier: threats, slurs, insults aimed at a person
+    builtin_stop_phrases: bool = True  # the shipped EN/RU spam phrases
+    builtin_abuse_phrases: bool = True  # the shipped EN/RU abuse tier: threats, slurs, insults aimed at a person
     # Swearing aimed at nobody ("блин, опять сломалось", "holy shit") is ordinary speech; a group
     # that wants a clean chat makes it a violation here.
     profanity_is_violation: bool = False

@@ -59,15 +59,16 @@ log = structlog.get_logger(__name__)
 
 EMULATED_PREFIX = "[emulated LLM] "
 PLAYED_MODELS = ("emulated-assistant", "emulated-judge")
-FAULTS = frozenset({"timeout", "500", "malformed_json", "garbage_verdict", "partial_batch", "interrupt",
-                    "disconnect"})
+FAULTS = frozenset({"timeout", "500", "malformed_json", "garbage_verdict", "partial_batch", "interrupt", "disconnect"})
 # Faults that only a streamed reply can play.
 STREAM_FAULTS = frozenset({"interrupt", "disconnect"})
 STRUCTURED_OUTPUTS = ("json_schema", "json_object", "prompt")
 # What llama-cpp-python's server answers (HTTP 500) to a json_schema response_format.
-LLAMA_CPP_REFUSAL = ("[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
-                     "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
-                     "'ctx': {'expected': \"'text' or 'json_object'\"}}]")
+LLAMA_CPP_REFUSAL = (
+    "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+    "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}]"
+)
 PROSE_PREFIX = "Sure! Here is my verdict: "
 
 # A held ("timeout") request gives up after this long even if nobody resets the emulator, so a
@@ -81,14 +82,56 @@ _FILLER = "This answer is padded by the LLM emulator to reach the requested leng
 # so the group's rules text ("no spam here") never makes a message look like spam.
 _DATA_BLOCK = re.compile(r"<message_data>(.*?)</message_data>", re.DOTALL)
 
-_SCAM_MARKERS = ("seed phrase", "private key", "verify your wallet", "double your", "guaranteed profit",
-                 "сид фраз", "удвоим", "гарантированн")
-_SPAM_MARKERS = ("buy now", "free money", "click here", "casino", "crypto", "airdrop", "giveaway",
-                 "investment", "earn $", "dm me", "whatsapp", "promo code", "discount", "subscribe to",
-                 "заработ", "крипт", "казино", "инвест", "скидк", "подпишись", "пиши в лс")
+_SCAM_MARKERS = (
+    "seed phrase",
+    "private key",
+    "verify your wallet",
+    "double your",
+    "guaranteed profit",
+    "сид фраз",
+    "удвоим",
+    "гарантированн",
+)
+_SPAM_MARKERS = (
+    "buy now",
+    "free money",
+    "click here",
+    "casino",
+    "crypto",
+    "airdrop",
+    "giveaway",
+    "investment",
+    "earn $",
+    "dm me",
+    "whatsapp",
+    "promo code",
+    "discount",
+    "subscribe to",
+    "заработ",
+    "крипт",
+    "казино",
+    "инвест",
+    "скидк",
+    "подпишись",
+    "пиши в лс",
+)
 _LINK_MARKERS = ("http://", "https://", "t.me/", "www.", "bit.ly")
-_ABUSE_MARKERS = ("idiot", "stupid", "moron", "dumb", "fuck", "shut up", "loser", "retard",
-                  "идиот", "дурак", "тупой", "урод", "придурок", "заткнись")
+_ABUSE_MARKERS = (
+    "idiot",
+    "stupid",
+    "moron",
+    "dumb",
+    "fuck",
+    "shut up",
+    "loser",
+    "retard",
+    "идиот",
+    "дурак",
+    "тупой",
+    "урод",
+    "придурок",
+    "заткнись",
+)
 
 
 @dataclass
@@ -96,11 +139,11 @@ class EmulatorConfig:
     first_token_delay: float = 0.0
     token_delay: float = 0.0
     judge_delay: float = 0.0
-    reply_length: int | None = None     # pad assistant replies to this many characters
+    reply_length: int | None = None  # pad assistant replies to this many characters
     fault: str | None = None
-    fault_times: int = 0                # 0 = the fault stays until cleared
+    fault_times: int = 0  # 0 = the fault stays until cleared
     structured_output: str = "json_schema"
-    slots: int = 0                      # chat completions served at once; 0 = no limit
+    slots: int = 0  # chat completions served at once; 0 = no limit
     # Play an older server that answers 400 to `stream_options` (clients must retry without it).
     reject_stream_options: bool = False
 
@@ -159,8 +202,7 @@ class LlmEmulator:
             self.slot_gate = asyncio.Semaphore(slots) if slots else None
         self.config = EmulatorConfig(**current)
 
-    def add_script(self, contains: str, *, verdict: dict[str, Any] | None = None,
-                   reply: str | None = None) -> None:
+    def add_script(self, contains: str, *, verdict: dict[str, Any] | None = None, reply: str | None = None) -> None:
         if not contains:
             raise ValueError("contains must be a non-empty string")
         if (verdict is None) == (reply is None):
@@ -189,7 +231,7 @@ class LlmEmulator:
         return fault
 
     def scripted(self, texts: list[str], *, want_verdict: bool) -> _Script | None:
-        for script in reversed(self.scripts):   # the latest script wins
+        for script in reversed(self.scripts):  # the latest script wins
             if (script.verdict is not None) != want_verdict:
                 continue
             if any(script.contains.lower() in text.lower() for text in texts):
@@ -281,14 +323,18 @@ def create_llm_emulator_app(emulator: LlmEmulator) -> web.Application:
     return app
 
 
-async def start_llm_emulator(host: str, port: int, emulator: LlmEmulator | None = None,
-                             ) -> tuple[LlmEmulator, web.AppRunner, int]:
+async def start_llm_emulator(
+    host: str,
+    port: int,
+    emulator: LlmEmulator | None = None,
+) -> tuple[LlmEmulator, web.AppRunner, int]:
     """Serve the emulator on host:port (0 picks a free port); returns the bound port too.
     The caller ends it with `await runner.cleanup()`."""
     emulator = emulator or LlmEmulator()
     # handler_cancellation: a client that gives up (its timeout) ends the held handler with it.
-    runner = web.AppRunner(create_llm_emulator_app(emulator), handler_cancellation=True,
-                           shutdown_timeout=2.0, access_log=None)
+    runner = web.AppRunner(
+        create_llm_emulator_app(emulator), handler_cancellation=True, shutdown_timeout=2.0, access_log=None
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -299,10 +345,12 @@ async def start_llm_emulator(host: str, port: int, emulator: LlmEmulator | None 
 
 # --- OpenAI API -------------------------------------------------------------------------------
 
+
 async def _list_models(request: web.Request) -> web.Response:
     created = int(time.time())
-    data = [{"id": name, "object": "model", "created": created, "owned_by": "luka-bot-emulator"}
-            for name in PLAYED_MODELS]
+    data = [
+        {"id": name, "object": "model", "created": created, "owned_by": "luka-bot-emulator"} for name in PLAYED_MODELS
+    ]
     return web.json_response({"object": "list", "data": data})
 
 
@@ -318,7 +366,7 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     gate = emulator.slot_gate
     if gate is None:
         return await _complete(request, emulator, body)
-    async with gate:   # a one-slot server: requests wait in line for the one before them
+    async with gate:  # a one-slot server: requests wait in line for the one before them
         return await _complete(request, emulator, body)
 
 
@@ -337,8 +385,7 @@ async def _complete(request: web.Request, emulator: LlmEmulator, body: dict[str,
         await _hold(request, emulator)
         return _openai_error(504, "emulated timeout ended", "server_error")
     if fault == "500":
-        return _openai_error(500, "The emulated server had an error while processing your request.",
-                             "server_error")
+        return _openai_error(500, "The emulated server had an error while processing your request.", "server_error")
 
     if judge_call:
         await _sleep_or_release(emulator, emulator.config.judge_delay)
@@ -347,8 +394,7 @@ async def _complete(request: web.Request, emulator: LlmEmulator, body: dict[str,
         elif fault == "garbage_verdict":
             content = json.dumps({"action": "explode", "category": "chaos", "confidence": "very"})
         else:
-            content = json.dumps(emulator.answer_for(user_turn, partial=fault == "partial_batch"),
-                                 ensure_ascii=False)
+            content = json.dumps(emulator.answer_for(user_turn, partial=fault == "partial_batch"), ensure_ascii=False)
         if not json_call:  # asked in the prompt only: a chatty model wraps its JSON in prose
             content = f"{PROSE_PREFIX}{content}\nLet me know if you need anything else."
         tokens = [content]
@@ -361,42 +407,68 @@ async def _complete(request: web.Request, emulator: LlmEmulator, body: dict[str,
         tokens, finish_reason = tokens[:max_tokens], "length"
 
     if body.get("stream"):
-        return await _stream(request, emulator, body, model, tokens, finish_reason,
-                             broken=fault == "malformed_json" and not judge_call,
-                             cut=fault if fault in STREAM_FAULTS else None)
+        return await _stream(
+            request,
+            emulator,
+            body,
+            model,
+            tokens,
+            finish_reason,
+            broken=fault == "malformed_json" and not judge_call,
+            cut=fault if fault in STREAM_FAULTS else None,
+        )
     if not judge_call:
         await _sleep_or_release(emulator, emulator.config.first_token_delay)
     if fault == "malformed_json" and not judge_call:
-        return web.Response(status=200, text='{"id": "chatcmpl-broken", "choices": [',
-                            content_type="application/json")
+        return web.Response(status=200, text='{"id": "chatcmpl-broken", "choices": [', content_type="application/json")
     content = "".join(tokens)
-    return web.json_response({
-        "id": _completion_id(),
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                     "logprobs": None, "finish_reason": finish_reason}],
-        "usage": _usage(body, content),
-    })
+    return web.json_response(
+        {
+            "id": _completion_id(),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "logprobs": None,
+                    "finish_reason": finish_reason,
+                }
+            ],
+            "usage": _usage(body, content),
+        }
+    )
 
 
-async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, Any], model: str,
-                  tokens: list[str],
-                  finish_reason: str, *, broken: bool, cut: str | None = None) -> web.StreamResponse:
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-cache"})
+async def _stream(
+    request: web.Request,
+    emulator: LlmEmulator,
+    body: dict[str, Any],
+    model: str,
+    tokens: list[str],
+    finish_reason: str,
+    *,
+    broken: bool,
+    cut: str | None = None,
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     completion_id, created = _completion_id(), int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None) -> bytes:
-        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
-                   "model": model, "system_fingerprint": None,
-                   "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        payload = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "system_fingerprint": None,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
     if cut is not None:
-        tokens = tokens[:max(1, len(tokens) // 2)]
+        tokens = tokens[: max(1, len(tokens) // 2)]
     try:
         await response.write(chunk({"role": "assistant", "content": ""}, None))
         await _sleep_or_release(emulator, emulator.config.first_token_delay)
@@ -419,9 +491,20 @@ async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, A
         await response.write(chunk({}, finish_reason))
         stream_options = body.get("stream_options")
         if isinstance(stream_options, dict) and stream_options.get("include_usage"):
-            await response.write(b"data: " + json.dumps({
-                "id": completion_id, "object": "chat.completion.chunk", "created": created,
-                "model": model, "choices": [], "usage": _usage(body, "".join(tokens))}).encode() + b"\n\n")
+            await response.write(
+                b"data: "
+                + json.dumps(
+                    {
+                        "id": completion_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": _usage(body, "".join(tokens)),
+                    }
+                ).encode()
+                + b"\n\n"
+            )
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
     except ConnectionError:
@@ -431,6 +514,7 @@ async def _stream(request: web.Request, emulator: LlmEmulator, body: dict[str, A
 
 
 # --- control API -------------------------------------------------------------------------------
+
 
 async def _get_config(request: web.Request) -> web.Response:
     return web.json_response(asdict(request.app[EMULATOR_KEY].config))
@@ -472,6 +556,7 @@ async def _reset(request: web.Request) -> web.Response:
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 async def _hold(request: web.Request, emulator: LlmEmulator) -> None:
     """Keep a request open like a hung provider, until the client leaves, a reset, or shutdown."""
     release = emulator.release
@@ -507,7 +592,8 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
 
 def _openai_error(status: int, message: str, error_type: str) -> web.Response:
     return web.json_response(
-        {"error": {"message": message, "type": error_type, "param": None, "code": None}}, status=status)
+        {"error": {"message": message, "type": error_type, "param": None, "code": None}}, status=status
+    )
 
 
 def _format_refusal(supported: str, response_format: Any) -> web.Response | None:
@@ -518,8 +604,7 @@ def _format_refusal(supported: str, response_format: Any) -> web.Response | None
     if supported == "json_object" and kind != "json_object":
         return _openai_error(500, LLAMA_CPP_REFUSAL, "internal_server_error")
     if supported == "prompt":
-        return _openai_error(400, f"response_format {kind!r} is not supported by this server",
-                             "invalid_request_error")
+        return _openai_error(400, f"response_format {kind!r} is not supported by this server", "invalid_request_error")
     return None
 
 
@@ -538,9 +623,10 @@ def _last_user_text(messages: list[Any]) -> str:
 def _content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):   # multi-part content: keep the text parts
-        return "\n".join(str(part.get("text", "")) for part in content
-                         if isinstance(part, dict) and part.get("type") == "text")
+    if isinstance(content, list):  # multi-part content: keep the text parts
+        return "\n".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
+        )
     return ""
 
 
@@ -598,5 +684,8 @@ def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
     # Rough counts (4 characters a token) so clients that read usage see plausible numbers.
     prompt = sum(len(_content_text(m.get("content"))) for m in body.get("messages", []) if isinstance(m, dict))
     prompt_tokens, completion_tokens = max(1, prompt // 4), max(1, len(content) // 4)
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }

@@ -69,5 +69,7 @@ class AuditLog:
             rows, legacy = await pipe.execute(raise_on_error=False)
         entries = [e for e in (_entry(row) for row in (rows if isinstance(rows, list) else [])) if e is not None]
         if len(entries) < count and isinstance(legacy, list):
-            entries += [AuditEntry(entry_id, fields) for entry_id, fields in stream_entries(legacy[:count - len(entries)])]
+            entries += [
+                AuditEntry(entry_id, fields) for entry_id, fields in stream_entries(legacy[: count - len(entries)])
+            ]
         return entries

@@ -29,12 +29,19 @@ class StoredMessage:
     date: float = 0.0
 
 
-def message_record(*, user_id: int, name: str, text: str, kind: str, date: float, reply_to: int | None,
-                   is_bot: bool, revision: int = 0) -> dict[str, str]:
+def message_record(
+    *, user_id: int, name: str, text: str, kind: str, date: float, reply_to: int | None, is_bot: bool, revision: int = 0
+) -> dict[str, str]:
     """The hash stored for a message; the intake writes it for every group message."""
     return {
-        "user_id": str(user_id), "name": name, "text": text, "kind": kind, "date": repr(date),
-        "reply_to": str(reply_to or ""), "is_bot": "1" if is_bot else "0", "revision": str(revision),
+        "user_id": str(user_id),
+        "name": name,
+        "text": text,
+        "kind": kind,
+        "date": repr(date),
+        "reply_to": str(reply_to or ""),
+        "is_bot": "1" if is_bot else "0",
+        "revision": str(revision),
     }
 
 

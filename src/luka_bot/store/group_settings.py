@@ -24,8 +24,15 @@ log = structlog.get_logger(__name__)
 
 
 class GroupSettingsRepository:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, default_judge: str = "uncertain",
-                 cache_seconds: float = 5.0, cache_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        default_judge: str = "uncertain",
+        cache_seconds: float = 5.0,
+        cache_size: int = 10_000,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._default_judge = JudgeMode(default_judge)

@@ -37,25 +37,25 @@ APPEAL_TTL = 30 * DAY
 # A re-delivered moderation job must not count a violation or a helpful answer twice; jobs are
 # re-delivered within minutes, so a marker that outlives a message's lifetime is plenty.
 COMMUNITY_EVENT_TTL = MESSAGE_TTL
-AUDIT_MAXLEN = 10_000          # per chat: the newest entries kept (exact, LTRIM on each write)
+AUDIT_MAXLEN = 10_000  # per chat: the newest entries kept (exact, LTRIM on each write)
 # A chat's audit goes after this long without a decision (the bot left, the group went quiet).
 AUDIT_TTL = 90 * DAY
 DEAD_LETTER_MAXLEN = 100_000
-JOBS_MAXLEN = 1_000_000        # a safety cap; a healthy backlog is far below it
+JOBS_MAXLEN = 1_000_000  # a safety cap; a healthy backlog is far below it
 # The admin console: a sign-in link is single use and short-lived (it travels in a chat); a
 # session lasts a working day and is refreshed by nothing, so a stolen cookie ages out.
 CONSOLE_LINK_TTL = 10 * 60
 CONSOLE_SESSION_TTL = 8 * HOUR
-SAMPLES_MAXLEN = 500           # per group: each is compared with every judged message
+SAMPLES_MAXLEN = 500  # per group: each is compared with every judged message
 # Newcomer gate. A pending challenge lives at most as long as its timeout plus the sweep's slack;
 # the safety TTL only bounds what a lost sweep could leave behind.
 GATE_PENDING_TTL = DAY
 # The same join arrives twice (new_chat_members message and chat_member update) within a second.
 GATE_JOIN_DEDUPE_TTL = 10
-GATE_JOIN_REQUEST_TTL = 2 * DAY   # Telegram keeps an unanswered join request open about that long
-CAS_CACHE_TTL = 6 * HOUR          # a CAS answer; a listed account rarely leaves the list
-GATE_LINK_OFFER_TTL = DAY         # an unconfirmed /linkgroup offer
-GATE_APPEAL_TTL = 7 * DAY         # a declined applicant may appeal within a week
+GATE_JOIN_REQUEST_TTL = 2 * DAY  # Telegram keeps an unanswered join request open about that long
+CAS_CACHE_TTL = 6 * HOUR  # a CAS answer; a listed account rarely leaves the list
+GATE_LINK_OFFER_TTL = DAY  # an unconfirmed /linkgroup offer
+GATE_APPEAL_TTL = 7 * DAY  # a declined applicant may appeal within a week
 
 # Assistant budgets: daily counters are kept a week past their day, for /usage.
 USAGE_TTL = 8 * DAY
@@ -69,10 +69,10 @@ RECENT_MESSAGES_MAX = 1000
 class QueueNames:
     """The Redis names of one durable queue (see jobs/queue.py)."""
 
-    stream: str       # the work not yet finished
-    group: str        # the consumer group (a name, not a key)
+    stream: str  # the work not yet finished
+    group: str  # the consumer group (a name, not a key)
     dead_letter: str  # what failed for good
-    delayed: str      # sorted set: jobs deferred until their score (Unix seconds)
+    delayed: str  # sorted set: jobs deferred until their score (Unix seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +148,9 @@ class Keys:
     def notice_queue(self) -> QueueNames:
         """Notices to members and posts to log chats: their own stream and pacing, so deleting
         a message never waits for a group's notice budget."""
-        return QueueNames(f"{self.prefix}:notice:jobs", "senders", f"{self.prefix}:notice:dead",
-                          f"{self.prefix}:notice:delayed")
+        return QueueNames(
+            f"{self.prefix}:notice:jobs", "senders", f"{self.prefix}:notice:dead", f"{self.prefix}:notice:delayed"
+        )
 
     # --- groups and users ----------------------------------------------------------------
     def group_settings(self, chat_id: int) -> str:
@@ -373,4 +374,3 @@ class Keys:
 # (bench/bench_media_hash.py); admins mark a few a day, so the cap is years of marks and still
 # bounds a runaway script.
 MEDIA_BLOCKLIST_CAP = 5_000
-

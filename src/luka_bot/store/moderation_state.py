@@ -25,15 +25,26 @@ class RedisVerdictCache:
             return None
         try:
             data = json.loads(raw)
-            return Verdict(Action(data["action"]), Category(data["category"]), float(data["confidence"]),
-                           str(data["reason"]), Tier(data["tier"]),
-                           details=tuple((str(k), str(v)) for k, v in data.get("details", [])))
+            return Verdict(
+                Action(data["action"]),
+                Category(data["category"]),
+                float(data["confidence"]),
+                str(data["reason"]),
+                Tier(data["tier"]),
+                details=tuple((str(k), str(v)) for k, v in data.get("details", [])),
+            )
         except (ValueError, KeyError, TypeError):
             return None  # written by another version: a miss, not an error
 
     async def put(self, key: str, verdict: Verdict) -> None:
-        data = {"action": verdict.action.value, "category": verdict.category.value, "confidence": verdict.confidence,
-                "reason": verdict.reason, "tier": verdict.tier.value, "details": list(verdict.details)}
+        data = {
+            "action": verdict.action.value,
+            "category": verdict.category.value,
+            "confidence": verdict.confidence,
+            "reason": verdict.reason,
+            "tier": verdict.tier.value,
+            "details": list(verdict.details),
+        }
         await self._redis.set(self._keys.verdict_cache(key), json.dumps(data), ex=VERDICT_CACHE_TTL)
 
 

@@ -10,7 +10,7 @@ from luka_bot.store.keys import Keys
 
 NOTE_NAME = re.compile(r"[\w-]{1,32}")
 NOTE_TEXT_MAX = 4000
-NOTES_MAX = 200   # per group: every question ranks them all
+NOTES_MAX = 200  # per group: every question ranks them all
 
 
 def note_name(raw: str) -> str | None:

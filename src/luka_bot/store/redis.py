@@ -187,8 +187,10 @@ class EmbeddedValkey:
         if b"valkey-server" in cmdline:
             if _parent_pid(pid) not in (1, os.getpid()):
                 # Its owner is alive: another luka-bot is using this DATA_DIR right now.
-                raise StorageError(f"DATA_DIR {self.data_dir} is in use by another running luka-bot "
-                                   f"(its Valkey is pid {pid}); stop it or use another DATA_DIR")
+                raise StorageError(
+                    f"DATA_DIR {self.data_dir} is in use by another running luka-bot "
+                    f"(its Valkey is pid {pid}); stop it or use another DATA_DIR"
+                )
             log.warning("store.embedded.stale_server_stopped", pid=pid)
             os.kill(pid, signal.SIGTERM)
             for _ in range(100):
@@ -235,9 +237,7 @@ class EmbeddedValkey:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise StorageError(
-                    f"embedded Valkey exited at start; see {self.data_dir / 'valkey.log'}"
-                )
+                raise StorageError(f"embedded Valkey exited at start; see {self.data_dir / 'valkey.log'}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")
@@ -297,8 +297,9 @@ class RedisHandle:
         self.server = server
         self.restarts = 0
 
-    async def supervise(self, metrics: Metrics | None = None, *, interval: float = 0.5,
-                        max_backoff: float = 30.0) -> None:
+    async def supervise(
+        self, metrics: Metrics | None = None, *, interval: float = 0.5, max_backoff: float = 30.0
+    ) -> None:
         """Restart the embedded server whenever its process dies, until cancelled (close() does).
 
         A server that keeps dying is restarted ever less often (0.5 s doubling to `max_backoff`);
@@ -316,10 +317,11 @@ class RedisHandle:
                 if failures and time.monotonic() - up_since > 60:
                     failures = 0
                 continue
-            delay = min(0.5 * 2 ** failures, max_backoff)
+            delay = min(0.5 * 2**failures, max_backoff)
             failures += 1
-            log.error("store.embedded.died", exit_code=code, data_dir=str(server.data_dir),
-                      restart_in=delay, attempt=failures)
+            log.error(
+                "store.embedded.died", exit_code=code, data_dir=str(server.data_dir), restart_in=delay, attempt=failures
+            )
             await asyncio.sleep(delay)
             old_port = server.port
             try:
@@ -336,8 +338,9 @@ class RedisHandle:
                 pool.connection_kwargs["port"] = server.port
             # Connections to the dead process are broken; new ones are made on the next command.
             await pool.disconnect(inuse_connections=False)
-            log.warning("store.embedded.restarted", port=server.port, data_dir=str(server.data_dir),
-                        restarts=self.restarts)
+            log.warning(
+                "store.embedded.restarted", port=server.port, data_dir=str(server.data_dir), restarts=self.restarts
+            )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -355,8 +358,14 @@ async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always
     # A blocking pool: a burst beyond the pool waits for a free connection instead of failing
     # with MaxConnectionsError (redis-py's default pool raises on the 101st command in flight).
     pool = aioredis.BlockingConnectionPool.from_url(
-        redis_url, decode_responses=True, health_check_interval=30, max_connections=64, timeout=30,
-        socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=5)
+        redis_url,
+        decode_responses=True,
+        health_check_interval=30,
+        max_connections=64,
+        timeout=30,
+        socket_timeout=SOCKET_TIMEOUT,
+        socket_connect_timeout=5,
+    )
     _without_send_task(pool)
     client = aioredis.Redis(connection_pool=pool)
     try:

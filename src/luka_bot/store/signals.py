@@ -17,8 +17,9 @@ DUPLICATE_WINDOW_S = 10 * 60
 class SignalCounts:
     __slots__ = ("messages_last_minute", "same_text_chats", "same_text_senders", "same_text_senders_here")
 
-    def __init__(self, messages_last_minute: int, same_text_senders: int, same_text_chats: int,
-                 same_text_senders_here: int = 0) -> None:
+    def __init__(
+        self, messages_last_minute: int, same_text_senders: int, same_text_chats: int, same_text_senders_here: int = 0
+    ) -> None:
         self.messages_last_minute = messages_last_minute
         self.same_text_senders = same_text_senders
         self.same_text_chats = same_text_chats
@@ -30,8 +31,9 @@ class SignalStore:
         self._redis = redis
         self._keys = keys
 
-    async def observe(self, *, chat_id: int, user_id: int, message_id: int, sent_at: float,
-                      text_hash: str | None, now: float) -> SignalCounts:
+    async def observe(
+        self, *, chat_id: int, user_id: int, message_id: int, sent_at: float, text_hash: str | None, now: float
+    ) -> SignalCounts:
         activity = self._keys.member_activity(chat_id, user_id)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.zadd(activity, {str(message_id): sent_at})

@@ -56,7 +56,7 @@ def seconds_to_day_end(now: float) -> int:
 @dataclass(frozen=True, slots=True)
 class Admission:
     refusal: Refusal | None
-    value: int = 0            # ms of cooldown left, or the tokens spent of the budget that is used up
+    value: int = 0  # ms of cooldown left, or the tokens spent of the budget that is used up
 
     @property
     def admitted(self) -> bool:
@@ -76,17 +76,27 @@ class UsageStore:
         self._keys = keys
         self._admit = redis.register_script(_ADMIT)
 
-    async def admit(self, chat_id: int, user_id: int, *, member_limit: int, group_limit: int,
-                    cooldown: float, now: float | None = None) -> Admission:
+    async def admit(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        member_limit: int,
+        group_limit: int,
+        cooldown: float,
+        now: float | None = None,
+    ) -> Admission:
         day = day_of(time.time() if now is None else now)
         reason, value = await self._admit(
             keys=[self._keys.usage(chat_id, day), self._keys.assistant_cooldown(chat_id, user_id)],
-            args=[f"u:{user_id}", int(member_limit), int(group_limit), int(cooldown * 1000)])
+            args=[f"u:{user_id}", int(member_limit), int(group_limit), int(cooldown * 1000)],
+        )
         reason = reason.decode() if isinstance(reason, bytes) else str(reason)
         return Admission(None if reason == "ok" else Refusal(reason), int(value))
 
-    async def record(self, chat_id: int, user_id: int, name: str, tokens: int, *, purpose: str,
-                     now: float | None = None) -> None:
+    async def record(
+        self, chat_id: int, user_id: int, name: str, tokens: int, *, purpose: str, now: float | None = None
+    ) -> None:
         day = day_of(time.time() if now is None else now)
         key = self._keys.usage(chat_id, day)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -117,8 +127,13 @@ class UsageStore:
             spends.append(DaySpend(day, int(raw.get("total") or 0), purposes))
         return spends
 
-    async def top_users(self, chat_id: int, days: int, limit: int, now: float | None = None,
-                        ) -> list[tuple[int, str, int]]:
+    async def top_users(
+        self,
+        chat_id: int,
+        days: int,
+        limit: int,
+        now: float | None = None,
+    ) -> list[tuple[int, str, int]]:
         """(user id, name, tokens) over the last `days` days, biggest spenders first."""
         now = time.time() if now is None else now
         totals: dict[int, int] = {}

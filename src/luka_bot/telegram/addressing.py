@@ -7,7 +7,7 @@ from aiogram.types import Message, User
 
 def _utf16_slice(text: str, offset: int, length: int) -> str:
     raw = text.encode("utf-16-le")
-    return raw[offset * 2:(offset + length) * 2].decode("utf-16-le", errors="replace")
+    return raw[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="replace")
 
 
 def message_text(message: Message) -> str:

@@ -64,32 +64,47 @@ class Case:
     revision: int = 0
     chat_title: str = ""
     status: CaseStatus = CaseStatus.OPEN
-    counted: bool = True        # a violation was recorded for it, so a restore takes it back
-    violation_id: str = ""      # the id it was counted under, so a restore takes back exactly it
-    by_admin: bool = False      # an admin's /spam, not an automatic action: the log card says so
+    counted: bool = True  # a violation was recorded for it, so a restore takes it back
+    violation_id: str = ""  # the id it was counted under, so a restore takes back exactly it
+    by_admin: bool = False  # an admin's /spam, not an automatic action: the log card says so
 
     def fields(self) -> dict[str, str]:
         return {
-            "chat_id": str(self.chat_id), "message_id": str(self.message_id), "revision": str(self.revision),
-            "user_id": str(self.user_id), "name": self.name, "text": self.text[:TEXT_EXCERPT],
-            "category": self.category.value, "sanction": self.sanction.value if self.sanction else "",
+            "chat_id": str(self.chat_id),
+            "message_id": str(self.message_id),
+            "revision": str(self.revision),
+            "user_id": str(self.user_id),
+            "name": self.name,
+            "text": self.text[:TEXT_EXCERPT],
+            "category": self.category.value,
+            "sanction": self.sanction.value if self.sanction else "",
             "duration_s": "" if self.duration_s is None else str(self.duration_s),
-            "removed": "1" if self.removed else "0", "chat_title": self.chat_title, "status": self.status.value,
-            "counted": "1" if self.counted else "0", "violation_id": self.violation_id,
+            "removed": "1" if self.removed else "0",
+            "chat_title": self.chat_title,
+            "status": self.status.value,
+            "counted": "1" if self.counted else "0",
+            "violation_id": self.violation_id,
             "by_admin": "1" if self.by_admin else "0",
         }
 
     @classmethod
     def from_fields(cls, fields: dict[str, str]) -> Case:
         return cls(
-            chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]),
-            revision=int(fields.get("revision") or 0), user_id=int(fields["user_id"]), name=fields.get("name", ""),
-            text=fields.get("text", ""), category=Category(fields.get("category") or "other"),
+            chat_id=int(fields["chat_id"]),
+            message_id=int(fields["message_id"]),
+            revision=int(fields.get("revision") or 0),
+            user_id=int(fields["user_id"]),
+            name=fields.get("name", ""),
+            text=fields.get("text", ""),
+            category=Category(fields.get("category") or "other"),
             sanction=SanctionKind(fields["sanction"]) if fields.get("sanction") else None,
             duration_s=int(fields["duration_s"]) if fields.get("duration_s") else None,
-            removed=fields.get("removed") == "1", chat_title=fields.get("chat_title", ""),
-            status=CaseStatus(fields.get("status") or "open"), counted=fields.get("counted", "1") == "1",
-            violation_id=fields.get("violation_id", ""), by_admin=fields.get("by_admin") == "1",
+            removed=fields.get("removed") == "1",
+            chat_title=fields.get("chat_title", ""),
+            status=CaseStatus(fields.get("status") or "open"),
+            counted=fields.get("counted", "1") == "1",
+            violation_id=fields.get("violation_id", ""),
+            by_admin=fields.get("by_admin") == "1",
         )
 
     def sanction_label(self, lang: str) -> str:
@@ -139,10 +154,13 @@ class CaseStore:
             log.warning("cases.malformed", chat_id=chat_id, message_id=message_id)
             return None
 
-    async def move(self, chat_id: int, message_id: int, to: CaseStatus, *, allowed_from: tuple[CaseStatus, ...]) -> bool:
+    async def move(
+        self, chat_id: int, message_id: int, to: CaseStatus, *, allowed_from: tuple[CaseStatus, ...]
+    ) -> bool:
         """True when this call moved the case; False when it was already past `allowed_from`."""
-        moved = await self._settle(keys=[self._keys.notice(chat_id, message_id)],
-                                   args=[to.value, *(s.value for s in allowed_from)])
+        moved = await self._settle(
+            keys=[self._keys.notice(chat_id, message_id)], args=[to.value, *(s.value for s in allowed_from)]
+        )
         return bool(moved)
 
     async def logged(self, chat_id: int, message_id: int) -> bool:
@@ -168,8 +186,10 @@ class CaseStore:
 
 
 def _button(action: CaseAction, case: Case, key: str, lang: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=render(TEXTS, key, lang), callback_data=CaseCallback(
-        action=action, chat_id=case.chat_id, message_id=case.message_id).pack())
+    return InlineKeyboardButton(
+        text=render(TEXTS, key, lang),
+        callback_data=CaseCallback(action=action, chat_id=case.chat_id, message_id=case.message_id).pack(),
+    )
 
 
 def notice_keyboard(case: Case, lang: str, *, public: bool) -> InlineKeyboardMarkup:
@@ -181,10 +201,14 @@ def notice_keyboard(case: Case, lang: str, *, public: bool) -> InlineKeyboardMar
 
 
 def log_keyboard(case: Case, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        _button(CaseAction.RESTORE, case, "btn.restore", lang),
-        _button(CaseAction.CONFIRM, case, "btn.confirm", lang),
-    ]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(CaseAction.RESTORE, case, "btn.restore", lang),
+                _button(CaseAction.CONFIRM, case, "btn.confirm", lang),
+            ]
+        ]
+    )
 
 
 def log_text(case: Case, lang: str, *, appeal: bool, in_group: bool = False) -> str:
@@ -192,14 +216,22 @@ def log_text(case: Case, lang: str, *, appeal: bool, in_group: bool = False) -> 
     # front of everyone, for good: there it is named, not shown.
     text = render(TEXTS, "log.text_hidden", lang) if in_group else (case.text[:TEXT_EXCERPT] or "—")
     key = "log.appeal" if appeal else "log.admin_action" if case.by_admin else "log.action"
-    return render(TEXTS, key, lang,
-                  chat=case.chat_title or case.chat_id, member=case.name, user_id=case.user_id,
-                  reason=category_label(case.category, lang), sanction=case.sanction_label(lang),
-                  text=text)
+    return render(
+        TEXTS,
+        key,
+        lang,
+        chat=case.chat_title or case.chat_id,
+        member=case.name,
+        user_id=case.user_id,
+        reason=category_label(case.category, lang),
+        sanction=case.sanction_label(lang),
+        text=text,
+    )
 
 
-async def post_to_log(bot: Bot, store: CaseStore, case: Case, lang: str, *, appeal: bool,
-                      fallback_to_group: bool) -> int | None:
+async def post_to_log(
+    bot: Bot, store: CaseStore, case: Case, lang: str, *, appeal: bool, fallback_to_group: bool
+) -> int | None:
     """Posts the case with Restore / Confirm to the group's log chat; the message id or None.
 
     Without a log chat, an appeal still has to reach the admins, so it goes to the group itself
@@ -210,6 +242,10 @@ async def post_to_log(bot: Bot, store: CaseStore, case: Case, lang: str, *, appe
         if not fallback_to_group:
             return None
         target = case.chat_id
-    sent = await bot.send_message(target, log_text(case, lang, appeal=appeal, in_group=target == case.chat_id),
-                                  parse_mode="HTML", reply_markup=log_keyboard(case, lang))
+    sent = await bot.send_message(
+        target,
+        log_text(case, lang, appeal=appeal, in_group=target == case.chat_id),
+        parse_mode="HTML",
+        reply_markup=log_keyboard(case, lang),
+    )
     return sent.message_id

@@ -12,8 +12,18 @@ from dataclasses import dataclass
 from luka_bot.policy.ladder import MAX_SANCTION_S
 
 MIN_DURATION_S = 60
-UNIT_SECONDS = {"m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400,
-                "м": 60, "мин": 60, "ч": 3600, "д": 86_400, "н": 7 * 86_400}
+UNIT_SECONDS = {
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "d": 86_400,
+    "w": 7 * 86_400,
+    "м": 60,
+    "мин": 60,
+    "ч": 3600,
+    "д": 86_400,
+    "н": 7 * 86_400,
+}
 PERMANENT_WORDS = frozenset({"perm", "permanent", "forever", "навсегда"})
 ACCEPTED_FORMATS = "30m, 1h, 2d, 1w, perm"
 _AMOUNT = re.compile(r"^(\d{1,6})\s*([a-zа-я]+)$")

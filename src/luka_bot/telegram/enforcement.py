@@ -72,9 +72,17 @@ DEFAULT_BAN_S = 24 * 3600
 _SEVERITY = {SanctionKind.WARN: 0, SanctionKind.MUTE: 1, SanctionKind.BAN: 2}
 _VERDICT_FLOOR = {Action.MUTE: SanctionKind.MUTE, Action.BAN: SanctionKind.BAN}
 MUTED = ChatPermissions(
-    can_send_messages=False, can_send_audios=False, can_send_documents=False, can_send_photos=False,
-    can_send_videos=False, can_send_video_notes=False, can_send_voice_notes=False, can_send_polls=False,
-    can_send_other_messages=False, can_add_web_page_previews=False)
+    can_send_messages=False,
+    can_send_audios=False,
+    can_send_documents=False,
+    can_send_photos=False,
+    can_send_videos=False,
+    can_send_video_notes=False,
+    can_send_voice_notes=False,
+    can_send_polls=False,
+    can_send_other_messages=False,
+    can_add_web_page_previews=False,
+)
 
 
 # Tiers whose `mute`/`ban` is advice only: the LLM (and its cached answers) may ask for one, but a
@@ -107,11 +115,11 @@ class Enforcement:
 
 
 class Removal:
-    DELETED = "deleted"        # this call deleted it
-    GONE = "gone"              # already deleted (by an admin, or by us before a crash)
-    NO_RIGHTS = "no_rights"    # the bot may not delete there (demoted, removed, 403)
-    EXPIRED = "expired"        # older than Telegram's 48-hour window
-    FAILED = "failed"          # refused for another reason; in the audit's errors
+    DELETED = "deleted"  # this call deleted it
+    GONE = "gone"  # already deleted (by an admin, or by us before a crash)
+    NO_RIGHTS = "no_rights"  # the bot may not delete there (demoted, removed, 403)
+    EXPIRED = "expired"  # older than Telegram's 48-hour window
+    FAILED = "failed"  # refused for another reason; in the audit's errors
     REMOVED = frozenset({DELETED, GONE})
 
 
@@ -167,11 +175,23 @@ SHARED_BAN_CATEGORIES = frozenset({"spam", "scam"})
 
 
 class Enforcer:
-    def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, conversation: ConversationStore,
-                 reputation: ReputationStore, sanctions: SanctionStore, audit: AuditLog,
-                 limiter: OutboundLimiter, metrics: Metrics, notices: Notices,
-                 cases: CaseStore | None = None, claim_ttl_ms: int = ACTION_CLAIM_TTL_MS,
-                 after_ban: AfterBan | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        conversation: ConversationStore,
+        reputation: ReputationStore,
+        sanctions: SanctionStore,
+        audit: AuditLog,
+        limiter: OutboundLimiter,
+        metrics: Metrics,
+        notices: Notices,
+        cases: CaseStore | None = None,
+        claim_ttl_ms: int = ACTION_CLAIM_TTL_MS,
+        after_ban: AfterBan | None = None,
+    ) -> None:
         self._after_ban = after_ban
         self._bot = bot
         self._redis = redis
@@ -189,15 +209,25 @@ class Enforcer:
         self._finish = redis.register_script(_FINISH)
 
     async def already_done(self, target: Target) -> bool:
-        return bool(await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision)))
+        return bool(
+            await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
+        )
 
     def queue_done_check(self, pipe: Any, target: Target) -> None:
         """`already_done` queued on a caller's pipeline (one EXISTS), to share its round trip."""
         pipe.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
 
-    async def enforce(self, target: Target, verdict: Verdict, settings: GroupSettings, *,
-                      message_date: float, timings: dict[str, float] | None = None,
-                      redo: bool = False, wait_busy_s: float = 0.0) -> Enforcement:
+    async def enforce(
+        self,
+        target: Target,
+        verdict: Verdict,
+        settings: GroupSettings,
+        *,
+        message_date: float,
+        timings: dict[str, float] | None = None,
+        redo: bool = False,
+        wait_busy_s: float = 0.0,
+    ) -> Enforcement:
         """Carry out `verdict` once. Raises EnforcementBusy while another actor holds the claim
         (after waiting up to `wait_busy_s`). `redo`: act even if the revision was judged before
         (an admin's /spam on a message the automatic check let through)."""
@@ -226,24 +256,45 @@ class Enforcer:
             self._metrics.enforcement_claims.labels("taken").inc()
             result, audit_fields = await self._enforce_claimed(
                 # A redo (an admin's word) starts afresh: what an earlier verdict did or failed is past.
-                target, verdict, settings, progress={} if redo else {text(k): text(v) for k, v in progress.items()},
-                message_date=message_date, timings=timings)
+                target,
+                verdict,
+                settings,
+                progress={} if redo else {text(k): text(v) for k, v in progress.items()},
+                message_date=message_date,
+                timings=timings,
+            )
             audit_key, audit_entry, _ = self._audit.prepare(target.chat_id, audit_fields)
-            await self._finish(keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision),
-                                     claim_key, audit_key],
-                               args=[ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL])
-            log.info("moderation.enforced", chat_id=target.chat_id, message_id=target.message_id,
-                     tier=verdict.tier.value, action=verdict.action.value, category=verdict.category.value,
-                     actions=result.actions, removal=result.removal or None, errors=result.errors or None)
+            await self._finish(
+                keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision), claim_key, audit_key],
+                args=[ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
+            )
+            log.info(
+                "moderation.enforced",
+                chat_id=target.chat_id,
+                message_id=target.message_id,
+                tier=verdict.tier.value,
+                action=verdict.action.value,
+                category=verdict.category.value,
+                actions=result.actions,
+                removal=result.removal or None,
+                errors=result.errors or None,
+            )
             finished = True
             return result
         finally:
             if not finished:  # skipped, or failed midway: free the claim for the retry at once
                 await self._release(keys=[claim_key], args=[token])
 
-    async def _enforce_claimed(self, target: Target, verdict: Verdict, settings: GroupSettings, *,
-                               progress: dict[str, str], message_date: float,
-                               timings: dict[str, float] | None) -> tuple[Enforcement, dict[str, object]]:
+    async def _enforce_claimed(
+        self,
+        target: Target,
+        verdict: Verdict,
+        settings: GroupSettings,
+        *,
+        progress: dict[str, str],
+        message_date: float,
+        timings: dict[str, float] | None,
+    ) -> tuple[Enforcement, dict[str, object]]:
         """Carry out the verdict; returns what happened and the audit entry for `enforce` to
         write with the done marker."""
         result = Enforcement()
@@ -255,14 +306,22 @@ class Enforcer:
             await self._act(target, verdict, settings, result, progress, message_date)
         self._metrics.job_age_at_action.observe(max(0.0, time.time() - message_date))
         return result, {
-            "message_id": target.message_id, "revision": target.revision, "user_id": target.user_id,
-            "name": target.name, "text": target.text[:1000], "tier": verdict.tier.value,
-            "action": verdict.action.value, "category": verdict.category.value,
-            "confidence": f"{verdict.confidence:.3f}", "reason": verdict.reason[:300],
+            "message_id": target.message_id,
+            "revision": target.revision,
+            "user_id": target.user_id,
+            "name": target.name,
+            "text": target.text[:1000],
+            "tier": verdict.tier.value,
+            "action": verdict.action.value,
+            "category": verdict.category.value,
+            "confidence": f"{verdict.confidence:.3f}",
+            "reason": verdict.reason[:300],
             "details": ";".join(f"{k}={v}" for k, v in verdict.details)[:500],
-            "actions": ",".join(result.actions), "errors": ";".join(result.errors)[:500],
+            "actions": ",".join(result.actions),
+            "errors": ";".join(result.errors)[:500],
             "removal": result.removal,
-            "verdict_error": verdict.error or "", "verdict_ms": f"{verdict.elapsed_ms:.1f}",
+            "verdict_error": verdict.error or "",
+            "verdict_ms": f"{verdict.elapsed_ms:.1f}",
             **{f"t_{k}": f"{v:.3f}" for k, v in (timings or {}).items()},
         }
 
@@ -273,8 +332,15 @@ class Enforcer:
             pipe.expire(key, ACTION_PROGRESS_TTL)
             await pipe.execute()
 
-    async def _act(self, target: Target, verdict: Verdict, settings: GroupSettings, result: Enforcement,
-                   progress: dict[str, str], message_date: float) -> None:
+    async def _act(
+        self,
+        target: Target,
+        verdict: Verdict,
+        settings: GroupSettings,
+        result: Enforcement,
+        progress: dict[str, str],
+        message_date: float,
+    ) -> None:
         if verdict.removes_message:
             await self._remove(target, verdict, result, progress, message_date)
             if result.removal not in Removal.REMOVED:
@@ -284,8 +350,8 @@ class Enforcer:
         if not verdict.is_violation:
             return
         outcome = await self._reputation.record_verdict(
-            target.chat_id, target.user_id, verdict, policy=settings.ladder,
-            violation_id=target.violation_id)
+            target.chat_id, target.user_id, verdict, policy=settings.ladder, violation_id=target.violation_id
+        )
         sanction = effective_sanction(outcome.sanction if outcome else None, verdict)
         result.sanction = sanction
         if sanction is not None and sanction.kind is not SanctionKind.WARN:
@@ -296,18 +362,32 @@ class Enforcer:
                 result.errors.append(done.removeprefix("error:"))
             else:
                 result.actions.append(done)
-            if (self._after_ban is not None and sanction.kind is SanctionKind.BAN
-                    and verdict.category.value in SHARED_BAN_CATEGORIES and any(a.startswith("ban:") for a in result.actions)):
+            if (
+                self._after_ban is not None
+                and sanction.kind is SanctionKind.BAN
+                and verdict.category.value in SHARED_BAN_CATEGORIES
+                and any(a.startswith("ban:") for a in result.actions)
+            ):
                 # Linked groups share bans for spam and scam (the newcomer gate applies them there).
                 await self._after_ban(target.chat_id, target.user_id, verdict.category.value)
         case = await self._open_case(target, verdict, sanction)
         lang = settings.language.value
-        await self._notices.enqueue(NoticeKind.MEMBER, chat_id=target.chat_id, message_id=target.message_id,
-                                    revision=target.revision, fields=self._member_notice(target, verdict, sanction, lang))
+        await self._notices.enqueue(
+            NoticeKind.MEMBER,
+            chat_id=target.chat_id,
+            message_id=target.message_id,
+            revision=target.revision,
+            fields=self._member_notice(target, verdict, sanction, lang),
+        )
         result.actions.append("notice:queued")
         if case is not None:
-            await self._notices.enqueue(NoticeKind.LOG, chat_id=target.chat_id, message_id=target.message_id,
-                                        revision=target.revision, fields={"lang": lang})
+            await self._notices.enqueue(
+                NoticeKind.LOG,
+                chat_id=target.chat_id,
+                message_id=target.message_id,
+                revision=target.revision,
+                fields={"lang": lang},
+            )
 
     async def _open_case(self, target: Target, verdict: Verdict, sanction: Sanction | None) -> Case | None:
         """What the notice's buttons refer to; kept as first written when a job runs again."""
@@ -316,28 +396,52 @@ class Enforcer:
         existing = await self._cases.get(target.chat_id, target.message_id)
         if existing is not None and existing.revision == target.revision:
             return existing
-        case = Case(chat_id=target.chat_id, message_id=target.message_id, revision=target.revision,
-                    user_id=target.user_id, name=target.name, text=target.text, category=verdict.category,
-                    sanction=sanction.kind if sanction else None, duration_s=sanction.duration_s if sanction else None,
-                    removed=verdict.removes_message, chat_title=target.chat_title,
-                    violation_id=target.violation_id, by_admin=verdict.tier is Tier.ADMIN)
+        case = Case(
+            chat_id=target.chat_id,
+            message_id=target.message_id,
+            revision=target.revision,
+            user_id=target.user_id,
+            name=target.name,
+            text=target.text,
+            category=verdict.category,
+            sanction=sanction.kind if sanction else None,
+            duration_s=sanction.duration_s if sanction else None,
+            removed=verdict.removes_message,
+            chat_title=target.chat_title,
+            violation_id=target.violation_id,
+            by_admin=verdict.tier is Tier.ADMIN,
+        )
         await self._cases.open(case)
         return case
 
     def _member_notice(self, target: Target, verdict: Verdict, sanction: Sanction | None, lang: str) -> dict[str, str]:
         reason = category_label(verdict.category, lang)
-        sanction_text = sanction_notice(sanction.kind, sanction.duration_s, member=target.name, reason=reason,
-                                         lang=lang) if sanction else ""
-        dm = render(TEXTS, "removed.dm" if verdict.removes_message else "warned.dm", lang,
-                    chat=target.chat_title or str(target.chat_id), reason=reason)
+        sanction_text = (
+            sanction_notice(sanction.kind, sanction.duration_s, member=target.name, reason=reason, lang=lang)
+            if sanction
+            else ""
+        )
+        dm = render(
+            TEXTS,
+            "removed.dm" if verdict.removes_message else "warned.dm",
+            lang,
+            chat=target.chat_title or str(target.chat_id),
+            reason=reason,
+        )
         if sanction_text:
             dm += "\n\n" + sanction_text
-        public = sanction_text or render(TEXTS, "removed.public" if verdict.removes_message else "warned.public",
-                                         lang, member=target.name, reason=reason)
+        public = sanction_text or render(
+            TEXTS,
+            "removed.public" if verdict.removes_message else "warned.public",
+            lang,
+            member=target.name,
+            reason=reason,
+        )
         return {"user_id": str(target.user_id), "lang": lang, "dm_text": dm, "public_text": public}
 
-    async def _post_dry_run(self, target: Target, verdict: Verdict, settings: GroupSettings,
-                            result: Enforcement) -> None:
+    async def _post_dry_run(
+        self, target: Target, verdict: Verdict, settings: GroupSettings, result: Enforcement
+    ) -> None:
         """A dry run shows the log chat what would have happened, so admins can judge the policy
         before turning it on; once per message revision (the notice queue's own dedupe), paced
         like every other post to admins."""
@@ -349,31 +453,58 @@ class Enforcer:
         lang = settings.language.value
         in_group = log_chat == target.chat_id  # there, the removed text is named, never shown again
         text = render(COMMAND_TEXTS, "log.text_hidden", lang) if in_group else (target.text[:1000] or "—")
-        card = render(COMMAND_TEXTS, "log.dry_run", lang, chat=target.chat_title or target.chat_id,
-                      would=render(COMMAND_TEXTS, f"would.{verdict.action.value}", lang)
-                      if f"would.{verdict.action.value}" in COMMAND_TEXTS else verdict.action.value,
-                      member=target.name, user_id=target.user_id, reason=category_label(verdict.category, lang),
-                      detail=verdict.reason[:200] or verdict.tier.value, text=text)
-        if await self._notices.enqueue(NoticeKind.HINT, chat_id=target.chat_id, message_id=target.message_id,
-                                       revision=target.revision, fields={"text": card, "reason": "dry_run"}):
+        card = render(
+            COMMAND_TEXTS,
+            "log.dry_run",
+            lang,
+            chat=target.chat_title or target.chat_id,
+            would=render(COMMAND_TEXTS, f"would.{verdict.action.value}", lang)
+            if f"would.{verdict.action.value}" in COMMAND_TEXTS
+            else verdict.action.value,
+            member=target.name,
+            user_id=target.user_id,
+            reason=category_label(verdict.category, lang),
+            detail=verdict.reason[:200] or verdict.tier.value,
+            text=text,
+        )
+        if await self._notices.enqueue(
+            NoticeKind.HINT,
+            chat_id=target.chat_id,
+            message_id=target.message_id,
+            revision=target.revision,
+            fields={"text": card, "reason": "dry_run"},
+        ):
             result.actions.append("log:dry_run")
 
-    async def _hint_admins(self, target: Target, verdict: Verdict, settings: GroupSettings,
-                           result: Enforcement) -> None:
+    async def _hint_admins(
+        self, target: Target, verdict: Verdict, settings: GroupSettings, result: Enforcement
+    ) -> None:
         reason = result.removal if result.removal in (Removal.NO_RIGHTS, Removal.EXPIRED) else Removal.FAILED
         first = await self._redis.set(self._keys.rights_hint(target.chat_id, reason), "1", nx=True, ex=RIGHTS_HINT_TTL)
         if not first:
             return  # the admins were told within the hour; the audit has every case
         lang = settings.language.value
-        text = render(TEXTS, f"hint.{reason}", lang, member=target.name, chat=target.chat_title or target.chat_id,
-                      reason=category_label(verdict.category, lang))
-        await self._notices.enqueue(NoticeKind.HINT, chat_id=target.chat_id, message_id=target.message_id,
-                                    revision=target.revision, fields={"text": text, "reason": reason})
+        text = render(
+            TEXTS,
+            f"hint.{reason}",
+            lang,
+            member=target.name,
+            chat=target.chat_title or target.chat_id,
+            reason=category_label(verdict.category, lang),
+        )
+        await self._notices.enqueue(
+            NoticeKind.HINT,
+            chat_id=target.chat_id,
+            message_id=target.message_id,
+            revision=target.revision,
+            fields={"text": text, "reason": reason},
+        )
         result.actions.append("hint:queued")
 
     # --- Telegram ----------------------------------------------------------------------------
-    async def _remove(self, target: Target, verdict: Verdict, result: Enforcement, progress: dict[str, str],
-                      message_date: float) -> None:
+    async def _remove(
+        self, target: Target, verdict: Verdict, result: Enforcement, progress: dict[str, str], message_date: float
+    ) -> None:
         replies = await self._conversation.mark_removed(target.chat_id, target.message_id, verdict.category.value)
         removal = progress.get("delete")
         if removal is None:

@@ -41,8 +41,7 @@ def as_retry(exc: BaseException, deferrals: int) -> Retry | None:
     """The deferral for a Telegram fault, or None when the error is not a transient one."""
     if isinstance(exc, TelegramRetryAfter):
         # A little over what Telegram asked, so the retry lands after the window, not at its edge.
-        return Retry(defer=exc.retry_after + 0.5, reason=f"telegram 429 retry_after={exc.retry_after}",
-                     counts=False)
+        return Retry(defer=exc.retry_after + 0.5, reason=f"telegram 429 retry_after={exc.retry_after}", counts=False)
     if isinstance(exc, (TelegramServerError, TelegramNetworkError)):
         delay = min(0.5 * 2 ** min(deferrals, 8), SERVER_ERROR_BACKOFF_MAX_S)
         return Retry(defer=delay, reason=f"telegram unavailable: {exc}"[:300], counts=False)

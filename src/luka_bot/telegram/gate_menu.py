@@ -32,8 +32,11 @@ class GateMenuCallback(CallbackData, prefix="gg"):
 
 
 TIMEOUTS = (60, 120, 300, 600)
-_JOIN_CYCLE = {JoinRequestMode.OFF: JoinRequestMode.SCREEN, JoinRequestMode.SCREEN: JoinRequestMode.ASK,
-               JoinRequestMode.ASK: JoinRequestMode.OFF}
+_JOIN_CYCLE = {
+    JoinRequestMode.OFF: JoinRequestMode.SCREEN,
+    JoinRequestMode.SCREEN: JoinRequestMode.ASK,
+    JoinRequestMode.ASK: JoinRequestMode.OFF,
+}
 
 
 def _next_timeout(current: int) -> int:
@@ -69,18 +72,39 @@ def _flag(on: bool) -> str:
 
 def gate_menu(settings: GateSettings, lang: str) -> InlineKeyboardMarkup:
     def button(key: str, pressed: GateAction, /, **values: object) -> list[InlineKeyboardButton]:
-        return [InlineKeyboardButton(text=render(TEXTS, key, lang, **values),
-                                     callback_data=GateMenuCallback(action=pressed).pack())]
+        return [
+            InlineKeyboardButton(
+                text=render(TEXTS, key, lang, **values), callback_data=GateMenuCallback(action=pressed).pack()
+            )
+        ]
 
-    return InlineKeyboardMarkup(inline_keyboard=[
-        button("btn.captcha", GateAction.CAPTCHA, icon=_flag(settings.captcha_enabled)),
-        button("btn.captcha_kind", GateAction.CAPTCHA_KIND, kind=render(TEXTS, f"kind.{settings.captcha_kind.value}", lang)),
-        button("btn.captcha_timeout", GateAction.CAPTCHA_TIMEOUT, seconds=settings.captcha_timeout_s),
-        button("btn.raid_guard", GateAction.RAID_GUARD, icon=_flag(settings.raid_guard), joins=settings.raid_joins,
-               window=settings.raid_window_s),
-        button("btn.raid_action", GateAction.RAID_ACTION,
-               action=render(TEXTS, f"raid_action.{settings.raid_action.value}", lang)),
-        button("btn.join_requests", GateAction.JOIN_REQUESTS, mode=render(TEXTS, f"jr.{settings.join_requests.value}", lang)),
-        button("btn.cas", GateAction.CAS, icon=_flag(settings.cas_enabled)),
-        button("btn.back", GateAction.BACK),
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            button("btn.captcha", GateAction.CAPTCHA, icon=_flag(settings.captcha_enabled)),
+            button(
+                "btn.captcha_kind",
+                GateAction.CAPTCHA_KIND,
+                kind=render(TEXTS, f"kind.{settings.captcha_kind.value}", lang),
+            ),
+            button("btn.captcha_timeout", GateAction.CAPTCHA_TIMEOUT, seconds=settings.captcha_timeout_s),
+            button(
+                "btn.raid_guard",
+                GateAction.RAID_GUARD,
+                icon=_flag(settings.raid_guard),
+                joins=settings.raid_joins,
+                window=settings.raid_window_s,
+            ),
+            button(
+                "btn.raid_action",
+                GateAction.RAID_ACTION,
+                action=render(TEXTS, f"raid_action.{settings.raid_action.value}", lang),
+            ),
+            button(
+                "btn.join_requests",
+                GateAction.JOIN_REQUESTS,
+                mode=render(TEXTS, f"jr.{settings.join_requests.value}", lang),
+            ),
+            button("btn.cas", GateAction.CAS, icon=_flag(settings.cas_enabled)),
+            button("btn.back", GateAction.BACK),
+        ]
+    )

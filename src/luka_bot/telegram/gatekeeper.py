@@ -59,14 +59,31 @@ log = structlog.get_logger(__name__)
 
 NAMES_SHOWN = 5
 NO_SENDING = ChatPermissions(
-    can_send_messages=False, can_send_audios=False, can_send_documents=False, can_send_photos=False,
-    can_send_videos=False, can_send_video_notes=False, can_send_voice_notes=False, can_send_polls=False,
-    can_send_other_messages=False, can_add_web_page_previews=False)
+    can_send_messages=False,
+    can_send_audios=False,
+    can_send_documents=False,
+    can_send_photos=False,
+    can_send_videos=False,
+    can_send_video_notes=False,
+    can_send_voice_notes=False,
+    can_send_polls=False,
+    can_send_other_messages=False,
+    can_add_web_page_previews=False,
+)
 ALL_SENDING = ChatPermissions(
-    can_send_messages=True, can_send_audios=True, can_send_documents=True, can_send_photos=True,
-    can_send_videos=True, can_send_video_notes=True, can_send_voice_notes=True, can_send_polls=True,
-    can_send_other_messages=True, can_add_web_page_previews=True, can_react_to_messages=True,
-    can_invite_users=True)
+    can_send_messages=True,
+    can_send_audios=True,
+    can_send_documents=True,
+    can_send_photos=True,
+    can_send_videos=True,
+    can_send_video_notes=True,
+    can_send_voice_notes=True,
+    can_send_polls=True,
+    can_send_other_messages=True,
+    can_add_web_page_previews=True,
+    can_react_to_messages=True,
+    can_invite_users=True,
+)
 KICK_BAN_S = 60  # a kick is a short ban lifted at once; the span only matters if the unban fails
 
 
@@ -103,10 +120,21 @@ def _utc(ts: float) -> str:
 
 
 class Gatekeeper:
-    def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, repo: GateRepository,
-                 group_settings: GroupSettingsRepository, admins: AdminCache, audit: AuditLog,
-                 cases: CaseStore, limiter: OutboundLimiter, notice_lifetime: float,
-                 cas: CasLookup | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        repo: GateRepository,
+        group_settings: GroupSettingsRepository,
+        admins: AdminCache,
+        audit: AuditLog,
+        cases: CaseStore,
+        limiter: OutboundLimiter,
+        notice_lifetime: float,
+        cas: CasLookup | None = None,
+    ) -> None:
         self._cas = cas
         self._bot = bot
         self._redis = redis
@@ -136,8 +164,9 @@ class Gatekeeper:
         return await self.repo.is_approved(chat_id, user_id)
 
     async def _record(self, chat_id: int, decision: str, user_id: int, name: str, reason: str, **extra: object) -> None:
-        await self._audit.write(chat_id, {"kind": "gate", "decision": decision, "user_id": user_id, "name": name,
-                                          "reason": reason, **extra})
+        await self._audit.write(
+            chat_id, {"kind": "gate", "decision": decision, "user_id": user_id, "name": name, "reason": reason, **extra}
+        )
         log.info("gate.decision", chat_id=chat_id, user_id=user_id, decision=decision, reason=reason)
 
     async def kick(self, chat_id: int, user_id: int) -> bool:
@@ -176,19 +205,25 @@ class Gatekeeper:
             ids = self._join_messages.pop(chat_id, [])
             for start in range(0, len(ids), 100):
                 try:
-                    await self._bot.delete_messages(chat_id, ids[start:start + 100])
+                    await self._bot.delete_messages(chat_id, ids[start : start + 100])
                 except TelegramAPIError as exc:
-                    log.info("gate.join_messages_not_deleted", chat_id=chat_id, n=len(ids[start:start + 100]),
-                             error=str(exc))
+                    log.info(
+                        "gate.join_messages_not_deleted",
+                        chat_id=chat_id,
+                        n=len(ids[start : start + 100]),
+                        error=str(exc),
+                    )
 
     async def _schedule_delete(self, chat_id: int, message_id: int) -> None:
         # The enforcer's self-deleting notices share this durable schedule and its sweeper.
-        await self._redis.zadd(self._keys.scheduled_deletions,
-                               {f"{chat_id}:{message_id}": time.time() + self._notice_lifetime})
+        await self._redis.zadd(
+            self._keys.scheduled_deletions, {f"{chat_id}:{message_id}": time.time() + self._notice_lifetime}
+        )
 
     # --- joins -------------------------------------------------------------------------------
-    async def on_join(self, chat_id: int, chat_title: str, newcomer: Newcomer, joined_at: float,
-                      join_message_id: int = 0) -> str:
+    async def on_join(
+        self, chat_id: int, chat_title: str, newcomer: Newcomer, joined_at: float, join_message_id: int = 0
+    ) -> str:
         """Handle one join; returns what was decided (for logs and tests)."""
         if newcomer.is_bot:
             return "bot"  # bots are added by admins; userbots are not is_bot and are gated
@@ -197,8 +232,9 @@ class Gatekeeper:
         async with self._locks[chat_id]:
             return await self._on_join(chat_id, chat_title, newcomer, joined_at, join_message_id)
 
-    async def _on_join(self, chat_id: int, chat_title: str, newcomer: Newcomer, joined_at: float,
-                       join_message_id: int) -> str:
+    async def _on_join(
+        self, chat_id: int, chat_title: str, newcomer: Newcomer, joined_at: float, join_message_id: int
+    ) -> str:
         settings = await self.repo.settings(chat_id)
         if await self.repo.is_approved(chat_id, newcomer.user_id):
             return "approved"
@@ -208,8 +244,13 @@ class Gatekeeper:
         if settings.cas_enabled and await self._cas_listed(chat_id, newcomer.user_id):
             banned = await self._ban_until(chat_id, newcomer.user_id, 0)
             await self._delete(chat_id, join_message_id)
-            await self._record(chat_id, "cas_banned" if banned else "cas_ban_failed", newcomer.user_id, newcomer.name,
-                               "listed in the CAS ban list")
+            await self._record(
+                chat_id,
+                "cas_banned" if banned else "cas_ban_failed",
+                newcomer.user_id,
+                newcomer.name,
+                "listed in the CAS ban list",
+            )
             return "cas_banned"
         count, raid_until = await self.repo.record_join(chat_id, newcomer.user_id, joined_at, settings.raid_window_s)
         now = time.time()
@@ -225,16 +266,30 @@ class Gatekeeper:
             if settings.raid_action is RaidAction.KICK:
                 banned = await self._ban_until(chat_id, newcomer.user_id, until)
                 self._delete_later(chat_id, join_message_id)
-                await self._record(chat_id, "raid_removed" if banned else "raid_remove_failed", newcomer.user_id,
-                                   newcomer.name, "raid mode", until=until)
+                await self._record(
+                    chat_id,
+                    "raid_removed" if banned else "raid_remove_failed",
+                    newcomer.user_id,
+                    newcomer.name,
+                    "raid mode",
+                    until=until,
+                )
                 return "raid_removed"
             return await self._challenge(chat_id, newcomer, settings, join_message_id, repost=False, reason="raid mode")
         if settings.captcha_enabled:
             return await self._challenge(chat_id, newcomer, settings, join_message_id, repost=True, reason="captcha")
         return "admitted"
 
-    async def _challenge(self, chat_id: int, newcomer: Newcomer, settings: GateSettings, join_message_id: int,
-                         *, repost: bool, reason: str) -> str:
+    async def _challenge(
+        self,
+        chat_id: int,
+        newcomer: Newcomer,
+        settings: GateSettings,
+        join_message_id: int,
+        *,
+        repost: bool,
+        reason: str,
+    ) -> str:
         try:
             await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=NO_SENDING)
         except TelegramAPIError as exc:
@@ -249,8 +304,9 @@ class Gatekeeper:
             await self._post_prompt(chat_id, settings, replace=current)
         return "held"
 
-    async def _prompt_text(self, chat_id: int, settings: GateSettings, challenge_subject: str, math: bool,
-                           lang: str) -> str | None:
+    async def _prompt_text(
+        self, chat_id: int, settings: GateSettings, challenge_subject: str, math: bool, lang: str
+    ) -> str | None:
         waiting = await self.repo.pending(chat_id)
         if not waiting:
             return None
@@ -264,8 +320,9 @@ class Gatekeeper:
         """A fresh challenge (new decoy layout) at the bottom of the chat; the old one goes."""
         lang = await self._lang(chat_id)
         challenge = make_challenge(settings.captcha_kind)
-        text = await self._prompt_text(chat_id, settings, challenge.subject_text(lang),
-                                       challenge.kind.value == "math", lang)
+        text = await self._prompt_text(
+            chat_id, settings, challenge.subject_text(lang), challenge.kind.value == "math", lang
+        )
         if replace is not None:
             await self._delete(chat_id, replace.message_id)
         if text is None:
@@ -330,8 +387,13 @@ class Gatekeeper:
                     continue  # solved or failed meanwhile (or another process took it)
                 kicked = await self.kick(chat_id, user_id)
                 self._delete_later(chat_id, pending.join_message_id)
-                await self._record(chat_id, "captcha_timeout" if kicked else "captcha_timeout_kick_failed",
-                                   user_id, pending.name, "no answer in time")
+                await self._record(
+                    chat_id,
+                    "captcha_timeout" if kicked else "captcha_timeout_kick_failed",
+                    user_id,
+                    pending.name,
+                    "no answer in time",
+                )
                 removed[chat_id].append(pending.name)
         for chat_id, names in removed.items():
             async with self._locks[chat_id]:
@@ -339,11 +401,14 @@ class Gatekeeper:
             if await self.repo.raid_until(chat_id):
                 continue  # during a raid the chat must stay readable: the audit has every name
             lang = await self._lang(chat_id)
-            shown = ", ".join(names[:NAMES_SHOWN]) + (f" +{len(names) - NAMES_SHOWN}" if len(names) > NAMES_SHOWN else "")
+            shown = ", ".join(names[:NAMES_SHOWN]) + (
+                f" +{len(names) - NAMES_SHOWN}" if len(names) > NAMES_SHOWN else ""
+            )
             try:
                 await self._limiter.take(chat_id)
-                sent = await self._bot.send_message(chat_id, render(TEXTS, "captcha.timed_out", lang, names=shown),
-                                                    parse_mode="HTML")
+                sent = await self._bot.send_message(
+                    chat_id, render(TEXTS, "captcha.timed_out", lang, names=shown), parse_mode="HTML"
+                )
                 await self._schedule_delete(chat_id, sent.message_id)
             except TelegramAPIError as exc:
                 log.warning("gate.timeout_notice_failed", chat_id=chat_id, error=str(exc))
@@ -417,8 +482,14 @@ class Gatekeeper:
                 continue
             await self._redis.sadd(self._keys.spam_bans(user_id), str(other))
             banned = await self._ban_until(other, user_id, 0)
-            await self._record(other, "linked_ban" if banned else "linked_ban_failed", user_id, "",
-                               f"banned for {category} in linked group {chat_id}", source=chat_id)
+            await self._record(
+                other,
+                "linked_ban" if banned else "linked_ban_failed",
+                user_id,
+                "",
+                f"banned for {category} in linked group {chat_id}",
+                source=chat_id,
+            )
             if banned:
                 applied.append(other)
         return applied
@@ -429,8 +500,9 @@ class Gatekeeper:
             await self._record(chat_id, "linked_ban_lifted", user_id, "", f"unbanned here by {by}")
 
     # --- raid mode -----------------------------------------------------------------------------
-    async def _raid_started(self, chat_id: int, chat_title: str, settings: GateSettings, until: float,
-                            joins: int, newcomer_id: int) -> None:
+    async def _raid_started(
+        self, chat_id: int, chat_title: str, settings: GateSettings, until: float, joins: int, newcomer_id: int
+    ) -> None:
         """Hold the surge that started it too, then tell the admins once."""
         lang = await self._lang(chat_id)
         await self._record(chat_id, "raid_on", 0, "", f"{joins} joins within {settings.raid_window_s} s", until=until)
@@ -444,9 +516,16 @@ class Gatekeeper:
                     done.add(pending.user_id)
             await self._remove_window_joins(chat_id, settings, until, skip=done | {newcomer_id})
             await self._after_release(chat_id)
-        text = render(TEXTS, "raid.started", lang, chat=chat_title or str(chat_id), joins=joins,
-                      window=settings.raid_window_s, until=_utc(until),
-                      action=render(TEXTS, f"raid.action.{settings.raid_action.value}", lang))
+        text = render(
+            TEXTS,
+            "raid.started",
+            lang,
+            chat=chat_title or str(chat_id),
+            joins=joins,
+            window=settings.raid_window_s,
+            until=_utc(until),
+            action=render(TEXTS, f"raid.action.{settings.raid_action.value}", lang),
+        )
         await self._tell_admins(chat_id, text, lang)
 
     async def _remove_window_joins(self, chat_id: int, settings: GateSettings, until: float, *, skip: set[int]) -> None:
@@ -461,8 +540,15 @@ class Gatekeeper:
 
     async def _tell_admins(self, chat_id: int, text: str, lang: str) -> None:
         target = await self._cases.log_chat(chat_id) or chat_id
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-            text=render(TEXTS, "raid.end_button", lang), callback_data=RaidCallback(chat_id=chat_id).pack())]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=render(TEXTS, "raid.end_button", lang), callback_data=RaidCallback(chat_id=chat_id).pack()
+                    )
+                ]
+            ]
+        )
         try:
             await self._limiter.take(target)
             await self._bot.send_message(target, text, parse_mode="HTML", reply_markup=keyboard)
@@ -472,8 +558,14 @@ class Gatekeeper:
     async def lock_removed(self, chat_id: int, message_id: int, user_id: int, name: str) -> None:
         """A newcomer's link or media during a raid: removed, audited; no notice (the chat stays calm)."""
         await self._delete(chat_id, message_id)
-        await self._record(chat_id, "raid_lock_removed", user_id, name, "link or media from a newcomer during a raid",
-                           message_id=message_id)
+        await self._record(
+            chat_id,
+            "raid_lock_removed",
+            user_id,
+            name,
+            "link or media from a newcomer during a raid",
+            message_id=message_id,
+        )
 
     async def raid_on(self, chat_id: int, chat_title: str, duration_s: int, by: int) -> float:
         until = time.time() + duration_s
@@ -482,8 +574,9 @@ class Gatekeeper:
         lang = await self._lang(chat_id)
         log_chat = await self._cases.log_chat(chat_id)
         if log_chat and log_chat != chat_id:
-            await self._tell_admins(chat_id, render(TEXTS, "raid.manual", lang, chat=chat_title or str(chat_id),
-                                                    until=_utc(until)), lang)
+            await self._tell_admins(
+                chat_id, render(TEXTS, "raid.manual", lang, chat=chat_title or str(chat_id), until=_utc(until)), lang
+            )
         return until
 
     async def raid_off(self, chat_id: int, by: int) -> bool:
@@ -494,9 +587,12 @@ class Gatekeeper:
 
 
 def _keyboard(challenge: Challenge) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=b.label, callback_data=CaptchaCallback(token=b.token).pack()) for b in row]
-        for row in challenge.rows()])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label, callback_data=CaptchaCallback(token=b.token).pack()) for b in row]
+            for row in challenge.rows()
+        ]
+    )
 
 
 def raid_until_text(until: float) -> str:
@@ -510,8 +606,13 @@ class JoinRequestOutcome(StrEnum):
     ASKED = "asked"
 
 
-REASON_TEXT_KEYS = {"cas": "reason.cas", "linked": "reason.linked", "spam_words": "reason.spam_words",
-                    "imitates_admin": "reason.imitates_admin", "bio_link": "reason.bio_link"}
+REASON_TEXT_KEYS = {
+    "cas": "reason.cas",
+    "linked": "reason.linked",
+    "spam_words": "reason.spam_words",
+    "imitates_admin": "reason.imitates_admin",
+    "bio_link": "reason.bio_link",
+}
 
 
 class JoinRequestDesk:
@@ -520,8 +621,9 @@ class JoinRequestDesk:
     def __init__(self, gatekeeper: Gatekeeper) -> None:
         self._g = gatekeeper
 
-    async def on_request(self, chat_id: int, chat_title: str, applicant: Applicant, user_chat_id: int,
-                         bio_in_update: str = "") -> JoinRequestOutcome:
+    async def on_request(
+        self, chat_id: int, chat_title: str, applicant: Applicant, user_chat_id: int, bio_in_update: str = ""
+    ) -> JoinRequestOutcome:
         g = self._g
         settings = await g.repo.settings(chat_id)
         if settings.join_requests is JoinRequestMode.OFF:
@@ -530,20 +632,29 @@ class JoinRequestDesk:
             return JoinRequestOutcome.IGNORED
         if await g.repo.is_approved(chat_id, applicant.user_id):
             lang = await g._lang(chat_id)
-            return await self.approve(chat_id, applicant.user_id, applicant.full_name, chat_title, lang, "approved member")
+            return await self.approve(
+                chat_id, applicant.user_id, applicant.full_name, chat_title, lang, "approved member"
+            )
         bio = await self._bio(user_chat_id) or bio_in_update
         applicant = Applicant(applicant.user_id, applicant.first_name, applicant.last_name, applicant.username, bio)
         cas = await g._cas_listed(chat_id, applicant.user_id) if settings.cas_enabled else None
-        screening = screen(applicant, admins=await self._admin_names(chat_id), cas_listed=bool(cas),
-                           linked_banned=await g.linked_banned(chat_id, applicant.user_id), mode=settings.join_requests)
+        screening = screen(
+            applicant,
+            admins=await self._admin_names(chat_id),
+            cas_listed=bool(cas),
+            linked_banned=await g.linked_banned(chat_id, applicant.user_id),
+            mode=settings.join_requests,
+        )
         lang = await g._lang(chat_id)
-        reasons = ",".join(r.value for r in screening.reasons) + ("" if cas is not None or not settings.cas_enabled
-                                                                   else ",cas_unknown")
+        reasons = ",".join(r.value for r in screening.reasons) + (
+            "" if cas is not None or not settings.cas_enabled else ",cas_unknown"
+        )
         if screening.decision is Decision.APPROVE:
             return await self.approve(chat_id, applicant.user_id, applicant.full_name, chat_title, lang, reasons)
         if screening.decision is Decision.DECLINE:
-            return await self.decline(chat_id, applicant.user_id, applicant.full_name, chat_title, lang, reasons,
-                                      screening, user_chat_id)
+            return await self.decline(
+                chat_id, applicant.user_id, applicant.full_name, chat_title, lang, reasons, screening, user_chat_id
+            )
         return await self._ask(chat_id, chat_title, applicant, user_chat_id, settings, lang, reasons)
 
     async def _bio(self, user_chat_id: int) -> str:
@@ -561,8 +672,9 @@ class JoinRequestDesk:
             return []
         return [AdminName(a.user.id, a.user.full_name, a.user.username or "") for a in admins if not a.user.is_bot]
 
-    async def approve(self, chat_id: int, user_id: int, name: str, chat_title: str, lang: str,
-                      reasons: str) -> JoinRequestOutcome:
+    async def approve(
+        self, chat_id: int, user_id: int, name: str, chat_title: str, lang: str, reasons: str
+    ) -> JoinRequestOutcome:
         g = self._g
         # Screened already: the join that follows is not challenged again.
         await g.repo.first_sighting(chat_id, user_id)
@@ -576,8 +688,19 @@ class JoinRequestDesk:
         await self._tell(user_id, render(TEXTS, "jr.approved", lang, chat=chat_title or str(chat_id)))
         return JoinRequestOutcome.APPROVED
 
-    async def decline(self, chat_id: int, user_id: int, name: str, chat_title: str, lang: str, reasons: str,
-                      screening: Screening | None, user_chat_id: int, *, text_key: str = "jr.declined") -> JoinRequestOutcome:
+    async def decline(
+        self,
+        chat_id: int,
+        user_id: int,
+        name: str,
+        chat_title: str,
+        lang: str,
+        reasons: str,
+        screening: Screening | None,
+        user_chat_id: int,
+        *,
+        text_key: str = "jr.declined",
+    ) -> JoinRequestOutcome:
         g = self._g
         try:
             await g._bot.decline_chat_join_request(chat_id, user_id)
@@ -585,34 +708,66 @@ class JoinRequestDesk:
             await g._record(chat_id, "request_decline_failed", user_id, name, f"{reasons}: {exc}")
             return JoinRequestOutcome.IGNORED
         await g._record(chat_id, "request_declined", user_id, name, reasons)
-        shown = ", ".join(render(TEXTS, REASON_TEXT_KEYS[r.value], lang) for r in (screening.reasons if screening else ())
-                          if r.value in REASON_TEXT_KEYS)
+        shown = ", ".join(
+            render(TEXTS, REASON_TEXT_KEYS[r.value], lang)
+            for r in (screening.reasons if screening else ())
+            if r.value in REASON_TEXT_KEYS
+        )
         key = g._keys.join_declined(chat_id, user_id)
         async with g._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"name": name, "chat_title": chat_title, "reasons": reasons, "lang": lang})
             pipe.expire(key, GATE_APPEAL_TTL)
             await pipe.execute()
-        appeal = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-            text=render(TEXTS, "appeal.button", lang), callback_data=AppealCallback(chat_id=chat_id).pack())]])
-        await self._tell(user_chat_id, render(TEXTS, text_key, lang, chat=chat_title or str(chat_id), reason=shown or "-"),
-                         reply_markup=appeal)
+        appeal = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=render(TEXTS, "appeal.button", lang), callback_data=AppealCallback(chat_id=chat_id).pack()
+                    )
+                ]
+            ]
+        )
+        await self._tell(
+            user_chat_id,
+            render(TEXTS, text_key, lang, chat=chat_title or str(chat_id), reason=shown or "-"),
+            reply_markup=appeal,
+        )
         return JoinRequestOutcome.DECLINED
 
-    async def _ask(self, chat_id: int, chat_title: str, applicant: Applicant, user_chat_id: int,
-                   settings: GateSettings, lang: str, reasons: str) -> JoinRequestOutcome:
+    async def _ask(
+        self,
+        chat_id: int,
+        chat_title: str,
+        applicant: Applicant,
+        user_chat_id: int,
+        settings: GateSettings,
+        lang: str,
+        reasons: str,
+    ) -> JoinRequestOutcome:
         g = self._g
-        question = settings.question.text(lang) if settings.question.is_set else render(TEXTS, "jr.default_question", lang)
+        question = (
+            settings.question.text(lang) if settings.question.is_set else render(TEXTS, "jr.default_question", lang)
+        )
         key = g._keys.join_request(chat_id, applicant.user_id)
         async with g._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"chat_title": chat_title, "name": applicant.full_name, "lang": lang,
-                                    "user_chat_id": str(user_chat_id), "reasons": reasons})
+            pipe.hset(
+                key,
+                mapping={
+                    "chat_title": chat_title,
+                    "name": applicant.full_name,
+                    "lang": lang,
+                    "user_chat_id": str(user_chat_id),
+                    "reasons": reasons,
+                },
+            )
             pipe.expire(key, GATE_JOIN_REQUEST_TTL)
             pipe.sadd(g._keys.applicant_chats(applicant.user_id), str(chat_id))
             pipe.expire(g._keys.applicant_chats(applicant.user_id), GATE_JOIN_REQUEST_TTL)
             await pipe.execute()
         await g._record(chat_id, "request_asked", applicant.user_id, applicant.full_name, reasons)
-        await self._tell(user_chat_id, render(TEXTS, "jr.question", lang, chat=chat_title or str(chat_id),
-                                              question=question))
+        await self._tell(
+            user_chat_id, render(TEXTS, "jr.question", lang, chat=chat_title or str(chat_id), question=question)
+        )
         return JoinRequestOutcome.ASKED
 
     async def waiting_chats(self, user_id: int) -> list[int]:
@@ -643,8 +798,17 @@ class JoinRequestDesk:
             if accepted:
                 outcome = await self.approve(chat_id, user_id, name, title, lang, reasons)
             else:
-                outcome = await self.decline(chat_id, user_id, name, title, lang, reasons, None,
-                                             int(record.get("user_chat_id") or user_id), text_key="jr.wrong_answer")
+                outcome = await self.decline(
+                    chat_id,
+                    user_id,
+                    name,
+                    title,
+                    lang,
+                    reasons,
+                    None,
+                    int(record.get("user_chat_id") or user_id),
+                    text_key="jr.wrong_answer",
+                )
         return outcome
 
     async def appeal(self, chat_id: int, user_id: int) -> str:
@@ -657,14 +821,32 @@ class JoinRequestDesk:
         if not await g._redis.hsetnx(g._keys.join_declined(chat_id, user_id), "appealed", "1"):
             return render(TEXTS, "appeal.sent", lang, chat=title or str(chat_id))  # once is enough
         target = await g._cases.log_chat(chat_id) or chat_id
-        button = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-            text=render(TEXTS, "appeal.let_in", lang), callback_data=LetInCallback(chat_id=chat_id, user_id=user_id).pack())]])
+        button = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=render(TEXTS, "appeal.let_in", lang),
+                        callback_data=LetInCallback(chat_id=chat_id, user_id=user_id).pack(),
+                    )
+                ]
+            ]
+        )
         try:
             await g._limiter.take(target)
-            await g._bot.send_message(target, render(TEXTS, "appeal.to_admins", lang, name=record.get("name", ""),
-                                                     user_id=user_id, chat=title or str(chat_id),
-                                                     reasons=record.get("reasons", "")),
-                                      parse_mode="HTML", reply_markup=button)
+            await g._bot.send_message(
+                target,
+                render(
+                    TEXTS,
+                    "appeal.to_admins",
+                    lang,
+                    name=record.get("name", ""),
+                    user_id=user_id,
+                    chat=title or str(chat_id),
+                    reasons=record.get("reasons", ""),
+                ),
+                parse_mode="HTML",
+                reply_markup=button,
+            )
         except TelegramAPIError as exc:
             await g._redis.hdel(g._keys.join_declined(chat_id, user_id), "appealed")  # may try again
             log.warning("gate.appeal_not_posted", chat_id=chat_id, error=str(exc))
@@ -681,8 +863,9 @@ class JoinRequestDesk:
         await g.repo.approve(chat_id, user_id)
         await g._redis.delete(g._keys.join_declined(chat_id, user_id))
         await g._record(chat_id, "appeal_accepted", user_id, name, f"by admin {by}")
-        await self._tell(user_id, render(TEXTS, "appeal.accepted", lang,
-                                         chat=record.get("chat_title", "") or str(chat_id)))
+        await self._tell(
+            user_id, render(TEXTS, "appeal.accepted", lang, chat=record.get("chat_title", "") or str(chat_id))
+        )
         return render(TEXTS, "appeal.done", lang, name=name)
 
     async def _hash(self, key: str) -> dict[str, str]:

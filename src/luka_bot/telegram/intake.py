@@ -29,8 +29,23 @@ from luka_bot.telegram.polling import mark_taken_in
 log = structlog.get_logger(__name__)
 
 GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
-MEDIA_KINDS = ("photo", "video", "animation", "document", "sticker", "voice", "video_note", "audio",
-               "contact", "location", "poll", "dice", "story", "game", "venue")
+MEDIA_KINDS = (
+    "photo",
+    "video",
+    "animation",
+    "document",
+    "sticker",
+    "voice",
+    "video_note",
+    "audio",
+    "contact",
+    "location",
+    "poll",
+    "dice",
+    "story",
+    "game",
+    "venue",
+)
 MAX_TEXT = 16_384  # far above Telegram's own limits; a bound against malformed updates
 
 
@@ -99,7 +114,11 @@ def message_features(message: Message) -> list[str]:
             features += ["sticker_premium", "custom_emoji"]
     if message.venue is not None:
         features.append("kind:location")  # a venue is a location with a name
-    if message.sender_chat is not None and message.sender_chat.id != message.chat.id and not message.is_automatic_forward:
+    if (
+        message.sender_chat is not None
+        and message.sender_chat.id != message.chat.id
+        and not message.is_automatic_forward
+    ):
         features.append("anon_channel")
     return list(dict.fromkeys(features))
 
@@ -117,8 +136,11 @@ def media_ref(message: Message) -> dict[str, str]:
         largest = max(photo_sizes, key=lambda size: size.width * size.height)
         enough = [size for size in photo_sizes if max(size.width, size.height) >= HASH_MIN_SIDE]
         picture = min(enough, key=lambda size: size.width * size.height) if enough else largest
-        return {"media_unique_id": largest.file_unique_id, "media_hash_file": picture.file_id,
-                "media_hash_size": str(picture.file_size or 0)}
+        return {
+            "media_unique_id": largest.file_unique_id,
+            "media_hash_file": picture.file_id,
+            "media_hash_size": str(picture.file_size or 0),
+        }
     media = message.sticker or message.animation or message.video
     if media is None:
         return {}
@@ -154,8 +176,12 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
         "enqueued_at": repr(time.time()),
         "is_forward": "1" if origin is not None else "0",
         "forwarded_from_channel": "1" if origin is not None and origin.type == "channel" else "0",
-        "sent_as_channel": "1" if message.sender_chat is not None and message.sender_chat.id != message.chat.id else "0",
-        "anonymous_admin": "1" if message.sender_chat is not None and message.sender_chat.id == message.chat.id else "0",
+        "sent_as_channel": "1"
+        if message.sender_chat is not None and message.sender_chat.id != message.chat.id
+        else "0",
+        "anonymous_admin": "1"
+        if message.sender_chat is not None and message.sender_chat.id == message.chat.id
+        else "0",
         # The discussion group's copy of a post from its own linked channel: the group's own
         # content, never a stranger's forward (and its channel is never to be banned).
         "automatic_forward": "1" if message.is_automatic_forward else "0",
@@ -171,8 +197,9 @@ def moderation_job(message: Message, *, revision: int) -> dict[str, str]:
     }
 
 
-def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: Any = None,
-                     language: str = "en") -> ModerationRequest:
+def request_from_job(
+    fields: dict[str, str], *, member: MemberContext, signals: Any = None, language: str = "en"
+) -> ModerationRequest:
     extra = {"signals": signals} if signals is not None else {}
     try:
         links = tuple(str(u) for u in json.loads(fields.get("link_urls") or "[]"))
@@ -183,19 +210,28 @@ def request_from_job(fields: dict[str, str], *, member: MemberContext, signals: 
     except (ValueError, TypeError):
         features = frozenset()
     return ModerationRequest(
-        chat_id=int(fields["chat_id"]), message_id=int(fields["message_id"]), user_id=int(fields["user_id"]),
+        chat_id=int(fields["chat_id"]),
+        message_id=int(fields["message_id"]),
+        user_id=int(fields["user_id"]),
         text="\n".join(filter(None, (fields.get("text", ""), fields.get("button_text", "")))),
-        kind=fields.get("kind", "text"), revision=int(fields.get("revision") or 0),
-        is_forward=fields.get("is_forward") == "1", forwarded_from_channel=fields.get("forwarded_from_channel") == "1",
-        sent_as_channel=fields.get("sent_as_channel") == "1", has_contact=fields.get("has_contact") == "1",
-        external_reply=fields.get("external_reply") == "1", link_urls=links, member=member, language=language,
+        kind=fields.get("kind", "text"),
+        revision=int(fields.get("revision") or 0),
+        is_forward=fields.get("is_forward") == "1",
+        forwarded_from_channel=fields.get("forwarded_from_channel") == "1",
+        sent_as_channel=fields.get("sent_as_channel") == "1",
+        has_contact=fields.get("has_contact") == "1",
+        external_reply=fields.get("external_reply") == "1",
+        link_urls=links,
+        member=member,
+        language=language,
         features=features,
         **extra,
     )
 
 
-async def _proceed(handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
-                   data: dict[str, Any]) -> Any:
+async def _proceed(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject, data: dict[str, Any]
+) -> Any:
     """The intake is done with this update: what fails from here is a handler's fault, which a
     redelivery would not mend, so the webhook may answer 200 before the handler runs."""
     mark_taken_in(data)
@@ -205,8 +241,9 @@ async def _proceed(handler: Callable[[TelegramObject, dict[str, Any]], Awaitable
 class FastTier(Protocol):
     """The inline part of moderation: certain rule hits, acted on before any handler runs."""
 
-    async def check(self, fields: dict[str, str], settings: GroupSettings,
-                    member: MemberContext | None = None) -> bool: ...  # True: removed
+    async def check(
+        self, fields: dict[str, str], settings: GroupSettings, member: MemberContext | None = None
+    ) -> bool: ...  # True: removed
 
 
 # When the member's standing could not be read (no stored record yet is a newcomer, not this):
@@ -226,8 +263,9 @@ class StandingRead:
 
     def member(self, results: list[Any], policy: LadderPolicy, now: float) -> MemberContext:
         fields, history = results[self._index], results[self._index + 1]
-        stats = MemberStats.from_storage(self._chat_id, self._user_id, fields or {},
-                                         [(m, float(s)) for m, s in history or []])
+        stats = MemberStats.from_storage(
+            self._chat_id, self._user_id, fields or {}, [(m, float(s)) for m, s in history or []]
+        )
         return standing_member(stats, policy, now)
 
 
@@ -235,21 +273,36 @@ def standing_member(stats: MemberStats, policy: LadderPolicy, now: float) -> Mem
     """The member as the worker will see them: the stored count does not include this message yet."""
     member = member_context(stats, now, policy, is_admin=False)
     return MemberContext(
-        trust=member.trust, is_first_message=stats.messages == 0, messages_in_group=stats.messages + 1,
-        points=member.points, recent_violations=member.recent_violations, is_admin=False)
+        trust=member.trust,
+        is_first_message=stats.messages == 0,
+        messages_in_group=stats.messages + 1,
+        points=member.points,
+        recent_violations=member.recent_violations,
+        is_admin=False,
+    )
 
 
 class IntakeMiddleware(BaseMiddleware):
-    def __init__(self, queue: JobQueue, keys: Keys, group_settings: GroupSettingsRepository, metrics: Metrics,
-                 fast_tier: FastTier | None) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        keys: Keys,
+        group_settings: GroupSettingsRepository,
+        metrics: Metrics,
+        fast_tier: FastTier | None,
+    ) -> None:
         self._queue = queue
         self._keys = keys
         self._group_settings = group_settings
         self._metrics = metrics
         self._fast_tier = fast_tier
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         if not isinstance(event, Update):
             return await _proceed(handler, event, data)
         message = event.message or event.edited_message
@@ -258,9 +311,19 @@ class IntakeMiddleware(BaseMiddleware):
         if message.chat.type == ChatType.PRIVATE and event.message is not None and message.from_user is not None:
             # Private chats are not moderated; the text is kept so replies carry the conversation.
             reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-            await data["conversation"].record(message.chat.id, message.message_id, message_record(
-                user_id=message.from_user.id, name=display_name(message), text=(message.text or message.caption or "")[:MAX_TEXT],
-                kind=message_kind(message), date=message.date.timestamp(), reply_to=reply_to, is_bot=False))
+            await data["conversation"].record(
+                message.chat.id,
+                message.message_id,
+                message_record(
+                    user_id=message.from_user.id,
+                    name=display_name(message),
+                    text=(message.text or message.caption or "")[:MAX_TEXT],
+                    kind=message_kind(message),
+                    date=message.date.timestamp(),
+                    reply_to=reply_to,
+                    is_bot=False,
+                ),
+            )
             return await _proceed(handler, event, data)
         if message.chat.type not in GROUP_TYPES:
             return await _proceed(handler, event, data)
@@ -274,14 +337,26 @@ class IntakeMiddleware(BaseMiddleware):
         job = moderation_job(message, revision=revision)
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         record = message_record(
-            user_id=int(job["user_id"]), name=job["name"], text=job["text"], kind=job["kind"],
-            date=float(job["date"]), reply_to=reply_to, is_bot=False, revision=revision)
+            user_id=int(job["user_id"]),
+            name=job["name"],
+            text=job["text"],
+            kind=job["kind"],
+            date=float(job["date"]),
+            reply_to=reply_to,
+            is_bot=False,
+            revision=revision,
+        )
         chat_id = message.chat.id
         settings = self._group_settings.cached(chat_id)
         async with data["redis"].pipeline(transaction=True) as pipe:
-            slot = self._queue.intake(pipe, update_id=event.update_id,
-                                      record_key=self._keys.message(chat_id, message.message_id),
-                                      record=record, record_ttl=MESSAGE_TTL, job=job)
+            slot = self._queue.intake(
+                pipe,
+                update_id=event.update_id,
+                record_key=self._keys.message(chat_id, message.message_id),
+                record=record,
+                record_ttl=MESSAGE_TTL,
+                job=job,
+            )
             # The inline tier judges the member by their real standing, read in this round trip.
             standing = StandingRead(pipe, self._keys, chat_id, int(job["user_id"]))
             # The assistant's /summary reads the group's recent messages from this bounded index;

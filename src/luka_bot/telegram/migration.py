@@ -105,8 +105,9 @@ def renamed(key: str, old: int, new: int) -> str:
 
 
 class ChatMigration:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, group_settings: GroupSettingsRepository,
-                 metrics: Metrics) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, group_settings: GroupSettingsRepository, metrics: Metrics
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._group_settings = group_settings
@@ -143,12 +144,13 @@ class ChatMigration:
                 pairs.extend((name, target))
         moved = kept = 0
         for start in range(0, len(pairs), 200):
-            batch = pairs[start:start + 200]
+            batch = pairs[start : start + 200]
             result: Any = await self._redis.eval(_MOVE_SCRIPT, len(batch), *batch)
             moved += int(result[0])
             kept += int(result[1])
-        rescheduled = int(await self._redis.eval(_RESCHEDULE_SCRIPT, 1, self._keys.scheduled_deletions,
-                                                 str(old), str(new)))
+        rescheduled = int(
+            await self._redis.eval(_RESCHEDULE_SCRIPT, 1, self._keys.scheduled_deletions, str(old), str(new))
+        )
         await self._repoint_values(old, new)
         # Cached reads of either id would show the state from before the move.
         self._group_settings.forget(old)
@@ -156,8 +158,14 @@ class ChatMigration:
         await self._redis.delete(self._keys.admins(old), self._keys.admins(new))
         if first:
             self._metrics.migrations.inc()
-            log.warning("chat.migrated", old_chat_id=old, new_chat_id=new, keys_moved=moved, keys_merged=kept,
-                        notices_rescheduled=rescheduled)
+            log.warning(
+                "chat.migrated",
+                old_chat_id=old,
+                new_chat_id=new,
+                keys_moved=moved,
+                keys_merged=kept,
+                notices_rescheduled=rescheduled,
+            )
         elif moved or rescheduled:
             log.info("chat.migration_swept", old_chat_id=old, new_chat_id=new, keys_moved=moved)
 
@@ -182,8 +190,9 @@ class FollowMigration(BaseRequestMiddleware):
     def __init__(self, migration: ChatMigration) -> None:
         self._migration = migration
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
         chat_id = getattr(method, "chat_id", None)
         if isinstance(chat_id, int) and (moved := self._migration.known(chat_id)) is not None:
             method = method.model_copy(update={"chat_id": moved})

@@ -55,9 +55,15 @@ class TextHasher(Protocol):
 
 
 def target_from_job(fields: dict[str, str]) -> Target:
-    return Target(chat_id=int(fields["chat_id"]), chat_title=fields.get("chat_title", ""),
-                  message_id=int(fields["message_id"]), revision=int(fields.get("revision") or 0),
-                  user_id=int(fields["user_id"]), name=fields.get("name", ""), text=fields.get("text", ""))
+    return Target(
+        chat_id=int(fields["chat_id"]),
+        chat_title=fields.get("chat_title", ""),
+        message_id=int(fields["message_id"]),
+        revision=int(fields.get("revision") or 0),
+        user_id=int(fields["user_id"]),
+        name=fields.get("name", ""),
+        text=fields.get("text", ""),
+    )
 
 
 def default_text_hash(text: str) -> str:
@@ -97,13 +103,25 @@ async def is_exempt(admins: AdminCache, fields: dict[str, str], target: Target) 
 
 
 class ModerationJobHandler:
-    def __init__(self, *, decider: Decider, enforcer: Enforcer, group_settings: GroupSettingsRepository,
-                 reputation: ReputationStore, admins: AdminCache, signals: SignalStore, metrics: Metrics,
-                 text_hash: TextHasher = default_text_hash,
-                 achievements: AchievementAnnouncer | None = None,
-                 judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S, judge_retry_base: float = JUDGE_RETRY_BASE_S,
-                 judge_retry_max: float = JUDGE_RETRY_MAX_S, approved: ApprovedMembers | None = None,
-                 media: MediaCheck | None = None, redis: aioredis.Redis | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        decider: Decider,
+        enforcer: Enforcer,
+        group_settings: GroupSettingsRepository,
+        reputation: ReputationStore,
+        admins: AdminCache,
+        signals: SignalStore,
+        metrics: Metrics,
+        text_hash: TextHasher = default_text_hash,
+        achievements: AchievementAnnouncer | None = None,
+        judge_deadline: float = DEFAULT_JUDGE_DEADLINE_S,
+        judge_retry_base: float = JUDGE_RETRY_BASE_S,
+        judge_retry_max: float = JUDGE_RETRY_MAX_S,
+        approved: ApprovedMembers | None = None,
+        media: MediaCheck | None = None,
+        redis: aioredis.Redis | None = None,
+    ) -> None:
         self._approved = approved
         self._media = media
         self._redis = redis  # for the first look in one round trip; None: one read after another
@@ -136,7 +154,8 @@ class ModerationJobHandler:
         started = time.time()
         message_date = float(fields.get("date") or started)
         exempt = is_group_own(fields) or (
-            look.admin if look.admin is not None else await self._admins.is_admin(target.chat_id, target.user_id))
+            look.admin if look.admin is not None else await self._admins.is_admin(target.chat_id, target.user_id)
+        )
         if is_group_own(fields) or (exempt and not settings.moderate_admins) or look.approved:
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
@@ -151,13 +170,25 @@ class ModerationJobHandler:
         member = member_context(stats, started, policy, is_admin=exempt)
         text = fields.get("text", "")
         counts = await self._signals.observe(
-            chat_id=target.chat_id, user_id=target.user_id, message_id=target.message_id, sent_at=message_date,
+            chat_id=target.chat_id,
+            user_id=target.user_id,
+            message_id=target.message_id,
+            sent_at=message_date,
             text_hash=self._text_hash(text) if text.strip() else None,
             # A retry sees the activity around the message as it was when it came in.
-            now=started if job.attempt <= 1 and job.deferrals == 0 else max(message_date, first_intake))
-        request = request_from_job(fields, member=member, language=settings.language.value, signals=Signals(
-            messages_last_minute=counts.messages_last_minute, same_text_senders=counts.same_text_senders,
-            same_text_chats=counts.same_text_chats, same_text_senders_here=counts.same_text_senders_here))
+            now=started if job.attempt <= 1 and job.deferrals == 0 else max(message_date, first_intake),
+        )
+        request = request_from_job(
+            fields,
+            member=member,
+            language=settings.language.value,
+            signals=Signals(
+                messages_last_minute=counts.messages_last_minute,
+                same_text_senders=counts.same_text_senders,
+                same_text_chats=counts.same_text_chats,
+                same_text_senders_here=counts.same_text_senders_here,
+            ),
+        )
         # Media the admins marked as spam (or a near copy): as certain as a rule, before the cascade.
         media_verdict = await self._media.verdict(fields, job.deferrals) if self._media is not None else None
         try:
@@ -169,10 +200,16 @@ class ModerationJobHandler:
         self._metrics.job_age_at_verdict.observe(max(0.0, verdict_at - message_date))
         try:
             with short_inline_waits():
-                await self._enforcer.enforce(target, verdict, settings, message_date=message_date, timings={
-                    "queue_wait": started - float(fields.get("enqueued_at") or started),
-                    "decide": verdict_at - started,
-                })
+                await self._enforcer.enforce(
+                    target,
+                    verdict,
+                    settings,
+                    message_date=message_date,
+                    timings={
+                        "queue_wait": started - float(fields.get("enqueued_at") or started),
+                        "decide": verdict_at - started,
+                    },
+                )
         except EnforcementBusy as exc:
             # Another actor (the inline tier, another worker) is acting on it: look again once its
             # lease could have run out; if it finished, the done marker ends this job.
@@ -181,8 +218,13 @@ class ModerationJobHandler:
             retry = as_retry(exc, job.deferrals)
             if retry is None:
                 raise
-            log.warning("moderation.telegram_deferred", chat_id=target.chat_id, message_id=target.message_id,
-                        defer=retry.defer, error=str(exc)[:200])
+            log.warning(
+                "moderation.telegram_deferred",
+                chat_id=target.chat_id,
+                message_id=target.message_id,
+                defer=retry.defer,
+                error=str(exc)[:200],
+            )
             raise retry from exc
         if target.revision == 0 and not verdict.is_violation:
             if self._achievements is not None:
@@ -200,8 +242,11 @@ class ModerationJobHandler:
             if self._approved is not None:
                 self._approved.queue_is_approved(pipe, target.chat_id, target.user_id)
             results = await pipe.execute()
-        return FirstLook(done=bool(results[0]), admin=self._admins.queued_answer(results[1], results[2]),
-                         approved=bool(results[3]) if self._approved is not None else False)
+        return FirstLook(
+            done=bool(results[0]),
+            admin=self._admins.queued_answer(results[1], results[2]),
+            approved=bool(results[3]) if self._approved is not None else False,
+        )
 
     def _unjudged_or_retry(self, job: Job, target: Target, exc: JudgeUnavailable, first_intake: float) -> Verdict:
         """Raise `Retry` while the deadline allows; past it, the offline verdict marked unjudged."""
@@ -210,16 +255,30 @@ class ModerationJobHandler:
         if remaining > 0:
             defer = min(self._judge_retry_base * 2 ** min(job.deferrals, 16), self._judge_retry_max, remaining)
             self._metrics.judge_deferrals.labels(reason=exc.reason).inc()
-            log.info("moderation.judge_deferred", chat_id=target.chat_id, message_id=target.message_id,
-                     reason=exc.reason, deferrals=job.deferrals, retry_in=round(defer, 2), waited=round(waited, 1))
+            log.info(
+                "moderation.judge_deferred",
+                chat_id=target.chat_id,
+                message_id=target.message_id,
+                reason=exc.reason,
+                deferrals=job.deferrals,
+                retry_in=round(defer, 2),
+                waited=round(waited, 1),
+            )
             # This wait is no fault of the job's: it does not use up its attempts (counts=False);
             # the deadline above bounds it instead.
-            raise Retry(defer=defer, reason=f"LLM judge unavailable ({exc.reason}); retry in {defer:.1f}s",
-                        counts=False)
+            raise Retry(
+                defer=defer, reason=f"LLM judge unavailable ({exc.reason}); retry in {defer:.1f}s", counts=False
+            )
         self._metrics.unjudged.inc()
-        log.warning("moderation.unjudged", chat_id=target.chat_id, message_id=target.message_id,
-                    reason=exc.reason, waited=round(waited, 1), deferrals=job.deferrals,
-                    action=exc.unjudged.action.value)
+        log.warning(
+            "moderation.unjudged",
+            chat_id=target.chat_id,
+            message_id=target.message_id,
+            reason=exc.reason,
+            waited=round(waited, 1),
+            deferrals=job.deferrals,
+            action=exc.unjudged.action.value,
+        )
         return exc.unjudged
 
     async def _credit_thanks(self, fields: dict[str, str], target: Target, settings: GroupSettings) -> None:
@@ -228,8 +287,12 @@ class ModerationJobHandler:
         if helper <= 0 or helper == target.user_id or not is_thanks(fields.get("text", "")):
             return
         stats = await self._reputation.record_helpful(
-            target.chat_id, helper, quality=None, policy=settings.ladder,
-            event_id=f"thanks:{target.chat_id}:{target.message_id}")
+            target.chat_id,
+            helper,
+            quality=None,
+            policy=settings.ladder,
+            event_id=f"thanks:{target.chat_id}:{target.message_id}",
+        )
         if self._achievements is not None:
             await self._achievements.after_message(stats, fields.get("reply_to_name", ""), settings)
 
@@ -247,8 +310,16 @@ class FastDecider(Protocol):
 class InlineModeration:
     """The gateway's fast tier: a certain rule hit removes the message before any reply exists."""
 
-    def __init__(self, *, decider: FastDecider, enforcer: Enforcer, admins: AdminCache, metrics: Metrics,
-                 approved: ApprovedMembers | None = None, media: MediaCheck | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        decider: FastDecider,
+        enforcer: Enforcer,
+        admins: AdminCache,
+        metrics: Metrics,
+        approved: ApprovedMembers | None = None,
+        media: MediaCheck | None = None,
+    ) -> None:
         self._approved = approved
         self._media = media
         self._decider = decider
@@ -256,15 +327,19 @@ class InlineModeration:
         self._admins = admins
         self._metrics = metrics
 
-    async def check(self, fields: dict[str, str], settings: GroupSettings,
-                    member: MemberContext | None = None) -> bool:
+    async def check(self, fields: dict[str, str], settings: GroupSettings, member: MemberContext | None = None) -> bool:
         if settings.dry_run:
             return False  # dry-run removes nothing: the worker judges and audits it with full context
         if is_group_own(fields):
             return False
         request = request_from_job(fields, member=member or INLINE_MEMBER, language=settings.language.value)
         verdict = self._decider.fast_verdict(request, settings)
-        if verdict is None and self._media is not None and fields.get("media_unique_id") and not request.member.is_admin:
+        if (
+            verdict is None
+            and self._media is not None
+            and fields.get("media_unique_id")
+            and not request.member.is_admin
+        ):
             verdict = await self._media.file_verdict(fields)  # the very file an admin marked: one read
         if verdict is None or not verdict.removes_message:
             return False
@@ -277,13 +352,18 @@ class InlineModeration:
         try:
             # The gateway never sleeps on a long 429: the worker's copy of the job defers instead.
             with short_inline_waits(1.0):
-                await self._enforcer.enforce(target, verdict, settings,
-                                             message_date=float(fields.get("date") or time.time()),
-                                             timings={"inline": verdict.elapsed_ms / 1000})
+                await self._enforcer.enforce(
+                    target,
+                    verdict,
+                    settings,
+                    message_date=float(fields.get("date") or time.time()),
+                    timings={"inline": verdict.elapsed_ms / 1000},
+                )
         except EnforcementBusy:
             pass  # the worker holds it and is acting
         except TelegramAPIError as exc:
             # The job is in the queue already: the worker retries what did not happen here.
-            log.warning("moderation.inline_failed", chat_id=target.chat_id, message_id=target.message_id,
-                        error=str(exc)[:200])
+            log.warning(
+                "moderation.inline_failed", chat_id=target.chat_id, message_id=target.message_id, error=str(exc)[:200]
+            )
         return True  # a certain violation: the assistant must not answer it either way

@@ -38,9 +38,9 @@ SHORT_SLOT_WAIT_S = 0.3
 
 
 class NoticeKind(StrEnum):
-    MEMBER = "member"   # the member is told: in private when they started the bot, else in the group
-    LOG = "log"         # the case with Restore / Confirm in the group's log chat
-    HINT = "hint"       # a hint to the admins (the bot could not delete): log chat, else the group
+    MEMBER = "member"  # the member is told: in private when they started the bot, else in the group
+    LOG = "log"  # the case with Restore / Confirm in the group's log chat
+    HINT = "hint"  # a hint to the admins (the bot could not delete): log chat, else the group
     ANNOUNCE = "announce"  # an achievement announcement in the group
 
 
@@ -51,26 +51,42 @@ class Notices:
         self._queue = queue
         self._keys = keys
 
-    async def enqueue(self, kind: NoticeKind, *, chat_id: int, message_id: int, revision: int,
-                      fields: dict[str, str]) -> bool:
+    async def enqueue(
+        self, kind: NoticeKind, *, chat_id: int, message_id: int, revision: int, fields: dict[str, str]
+    ) -> bool:
         """Queue a notice once per (kind, message revision); False when it was queued before."""
-        job = {"kind": kind.value, "chat_id": str(chat_id), "message_id": str(message_id),
-               "revision": str(revision), **fields}
+        job = {
+            "kind": kind.value,
+            "chat_id": str(chat_id),
+            "message_id": str(message_id),
+            "revision": str(revision),
+            **fields,
+        }
         return await self._queue.enqueue_once(
-            self._keys.action_progress(chat_id, message_id, revision), f"queued:{kind.value}",
-            ACTION_PROGRESS_TTL, job)
+            self._keys.action_progress(chat_id, message_id, revision), f"queued:{kind.value}", ACTION_PROGRESS_TTL, job
+        )
 
     async def announce(self, chat_id: int, text: str) -> None:
         """Queue a message to the group (already rendered HTML); its caller makes it once."""
-        await self._queue.enqueue({"kind": NoticeKind.ANNOUNCE.value, "chat_id": str(chat_id), "message_id": "0",
-                                   "text": text})
+        await self._queue.enqueue(
+            {"kind": NoticeKind.ANNOUNCE.value, "chat_id": str(chat_id), "message_id": "0", "text": text}
+        )
 
 
 class NoticeSender:
     """The notice stream's job handler."""
 
-    def __init__(self, bot: Bot, redis: aioredis.Redis, keys: Keys, *, cases: CaseStore, limiter: OutboundLimiter,
-                 metrics: Metrics, notice_lifetime: float) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        cases: CaseStore,
+        limiter: OutboundLimiter,
+        metrics: Metrics,
+        notice_lifetime: float,
+    ) -> None:
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -118,12 +134,20 @@ class NoticeSender:
             case = None
         lang = job.fields.get("lang", "en")
         dm_text = job.fields.get("dm_text", "")
-        if (dm_text and user_id > 0 and job.fields.get("dm_failed") != "1"
-                and await self._redis.exists(self._keys.user_started(user_id))):
+        if (
+            dm_text
+            and user_id > 0
+            and job.fields.get("dm_failed") != "1"
+            and await self._redis.exists(self._keys.user_started(user_id))
+        ):
             await self._limiter.take_global()
             try:
-                await self._bot.send_message(user_id, dm_text, parse_mode="HTML", reply_markup=(
-                    notice_keyboard(case, lang, public=False) if case else None))
+                await self._bot.send_message(
+                    user_id,
+                    dm_text,
+                    parse_mode="HTML",
+                    reply_markup=(notice_keyboard(case, lang, public=False) if case else None),
+                )
             except (TelegramForbiddenError, TelegramBadRequest):
                 job.fields["dm_failed"] = "1"  # blocked the bot since: tell them in the group instead
             else:
@@ -131,11 +155,17 @@ class NoticeSender:
                 self._metrics.notices_sent.labels("member", "dm").inc()
                 return
         await self._paced(job, chat_id)
-        sent = await self._bot.send_message(chat_id, job.fields.get("public_text", ""), parse_mode="HTML",
-                                            reply_markup=notice_keyboard(case, lang, public=True) if case else None)
+        sent = await self._bot.send_message(
+            chat_id,
+            job.fields.get("public_text", ""),
+            parse_mode="HTML",
+            reply_markup=notice_keyboard(case, lang, public=True) if case else None,
+        )
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(sent_key, "1", ex=ACTION_DONE_TTL)
-            pipe.zadd(self._keys.scheduled_deletions, {f"{chat_id}:{sent.message_id}": time.time() + self._notice_lifetime})
+            pipe.zadd(
+                self._keys.scheduled_deletions, {f"{chat_id}:{sent.message_id}": time.time() + self._notice_lifetime}
+            )
             await pipe.execute()
         self._metrics.notices_sent.labels("member", "public").inc()
 
@@ -148,8 +178,12 @@ class NoticeSender:
             return  # automatic actions are then only in the audit trail
         lang = job.fields.get("lang", "en")
         await self._paced(job, target)
-        await self._bot.send_message(target, log_text(case, lang, appeal=False, in_group=target == chat_id),
-                                     parse_mode="HTML", reply_markup=log_keyboard(case, lang))
+        await self._bot.send_message(
+            target,
+            log_text(case, lang, appeal=False, in_group=target == chat_id),
+            parse_mode="HTML",
+            reply_markup=log_keyboard(case, lang),
+        )
         await self._cases.mark_logged(chat_id, message_id)
         self._metrics.notices_sent.labels("log", "sent").inc()
 
@@ -172,8 +206,12 @@ class NoticeSender:
         if not slot:
             wait = await self._limiter.reserve(chat_id)
             if wait > SHORT_SLOT_WAIT_S:
-                raise Retry(wait, f"group {chat_id} notice budget: slot in {wait:.1f} s", counts=False,
-                            update={"slot": repr(now + wait), **_kept(job)})
+                raise Retry(
+                    wait,
+                    f"group {chat_id} notice budget: slot in {wait:.1f} s",
+                    counts=False,
+                    update={"slot": repr(now + wait), **_kept(job)},
+                )
         elif float(slot) - now > SHORT_SLOT_WAIT_S:
             raise Retry(float(slot) - now, "waiting for the reserved slot", counts=False, update=_kept(job))
         await self._limiter.take_global()

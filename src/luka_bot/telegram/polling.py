@@ -72,9 +72,18 @@ def is_storage_fault(exc: BaseException) -> bool:
 
 
 class Poller:
-    def __init__(self, bot: Bot, dispatcher: Dispatcher, health: Health, metrics: Metrics, *,
-                 storage_ping: Callable[[], Awaitable[Any]], allowed_updates: list[str],
-                 polling_timeout: int = 25, concurrency: int = 512) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        health: Health,
+        metrics: Metrics,
+        *,
+        storage_ping: Callable[[], Awaitable[Any]],
+        allowed_updates: list[str],
+        polling_timeout: int = 25,
+        concurrency: int = 512,
+    ) -> None:
         self._bot = bot
         self._dispatcher = dispatcher
         self._health = health
@@ -85,7 +94,7 @@ class Poller:
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = asyncio.Event()
         self.offset: int | None = None
-        self._taken: set[int] = set()   # ids at or past the offset already taken in here
+        self._taken: set[int] = set()  # ids at or past the offset already taken in here
         self._tasks: set[asyncio.Task[None]] = set()
 
     def stop(self) -> None:
@@ -129,8 +138,9 @@ class Poller:
         except Exception as exc:  # noqa: BLE001 - any failure to fetch is retried with backoff
             self._health.poll_failed(f"{type(exc).__name__}: {exc}"[:300])
             self._metrics.polling_failures.inc()
-            log.warning("polling.fetch_failed", error=f"{type(exc).__name__}: {exc}"[:300],
-                        failures=self._health.poll_failures)
+            log.warning(
+                "polling.fetch_failed", error=f"{type(exc).__name__}: {exc}"[:300], failures=self._health.poll_failures
+            )
             return None
         self._health.mark_polled()
         # RawGetUpdates returns plain JSON objects (mypy sees GetUpdates' declared result)
@@ -154,8 +164,12 @@ class Poller:
                 update = Update.model_validate(raw, context={"bot": self._bot})
             except ValidationError as exc:
                 self._metrics.poison_updates.inc()
-                log.error("polling.poison_update", update_id=update_id, error=str(exc).splitlines()[0][:300],
-                          update=str(raw)[:500])
+                log.error(
+                    "polling.poison_update",
+                    update_id=update_id,
+                    error=str(exc).splitlines()[0][:300],
+                    update=str(raw)[:500],
+                )
                 waiting.append((update_id, None, False))
                 continue
             # A group message is confirmed only once its intake wrote it, however long storage
@@ -189,13 +203,16 @@ class Poller:
         if held_at is not None:
             held = sum(1 for update_id, _, _ in waiting if update_id >= held_at and update_id not in self._taken)
             self._metrics.updates_held.inc(held)
-            log.warning("polling.updates_held", from_update_id=held_at, count=held,
-                        reason="storage unreachable: Telegram delivers them again once it is back")
+            log.warning(
+                "polling.updates_held",
+                from_update_id=held_at,
+                count=held,
+                reason="storage unreachable: Telegram delivers them again once it is back",
+            )
             return True
         return False
 
-    async def _outcome(self, update_id: int, taken_in: asyncio.Future[None], is_message: bool,
-                       deadline: float) -> bool:
+    async def _outcome(self, update_id: int, taken_in: asyncio.Future[None], is_message: bool, deadline: float) -> bool:
         """True when the update may be confirmed. A chat message waits for its intake however long
         it takes (the Redis client times out by itself); other updates hold the offset only until
         the deadline."""
@@ -218,9 +235,14 @@ class Poller:
         except Exception as exc:  # the edge of one update: the poller decides what it means
             fault = is_storage_fault(exc)
             # A bug gets its traceback; a storage fault is expected and says enough in one line.
-            log.error("polling.update_failed", update_id=update.update_id, storage_fault=fault,
-                      taken_in=taken_in.done(), error=f"{type(exc).__name__}: {exc}"[:300],
-                      exc_info=None if fault else exc)
+            log.error(
+                "polling.update_failed",
+                update_id=update.update_id,
+                storage_fault=fault,
+                taken_in=taken_in.done(),
+                error=f"{type(exc).__name__}: {exc}"[:300],
+                exc_info=None if fault else exc,
+            )
             if not taken_in.done():
                 taken_in.set_exception(exc)
         else:
@@ -254,5 +276,6 @@ class Poller:
         if self.offset is None:
             return
         with suppress(Exception):
-            await self._bot(RawGetUpdates(offset=self.offset, timeout=0, limit=1, allowed_updates=self._allowed),
-                            request_timeout=5)
+            await self._bot(
+                RawGetUpdates(offset=self.offset, timeout=0, limit=1, allowed_updates=self._allowed), request_timeout=5
+            )

@@ -39,21 +39,31 @@ def carries_link_or_media(message: Message) -> bool:
 
 
 class RaidLock(BaseMiddleware):
-    def __init__(self, gatekeeper: Gatekeeper, reputation: ReputationStore, group_settings: GroupSettingsRepository,
-                 admins: AdminCache) -> None:
+    def __init__(
+        self,
+        gatekeeper: Gatekeeper,
+        reputation: ReputationStore,
+        group_settings: GroupSettingsRepository,
+        admins: AdminCache,
+    ) -> None:
         self._gatekeeper = gatekeeper
         self._reputation = reputation
         self._group_settings = group_settings
         self._admins = admins
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         message = (event.message or event.edited_message) if isinstance(event, Update) else None
         if message is not None and await self._locked(message):
             user = message.from_user
             assert user is not None  # _locked checked it
-            await self._gatekeeper.lock_removed(message.chat.id, message.message_id, user.id,
-                                                user.full_name or str(user.id))
+            await self._gatekeeper.lock_removed(
+                message.chat.id, message.message_id, user.id, user.full_name or str(user.id)
+            )
             return None
         return await handler(event, data)
 

@@ -92,8 +92,14 @@ GLOBAL_PER_SECOND = 30
 
 
 class OutboundLimiter:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, group_per_minute: int = GROUP_PER_MINUTE,
-                 global_per_second: int = GLOBAL_PER_SECOND) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        group_per_minute: int = GROUP_PER_MINUTE,
+        global_per_second: int = GLOBAL_PER_SECOND,
+    ) -> None:
         self._keys = keys
         self._take = redis.register_script(_TAKE)
         self._reserve = redis.register_script(_RESERVE)
@@ -113,11 +119,17 @@ class OutboundLimiter:
         now = time.time()
         if chat_id < 0:  # groups and channels: the per-chat minute budget, then the global one
             keys = [self._keys.rate_limit(f"chat:{chat_id}"), self._keys.rate_limit("global")]
-            return float(await self._take_both(
-                keys=keys + ([unless] if unless else []),
-                args=[self._group_capacity, self._group_rate, now, 1, self._global_capacity, self._global_rate]))
-        return float(await self._take(
-            keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, now, 1]))
+            return float(
+                await self._take_both(
+                    keys=keys + ([unless] if unless else []),
+                    args=[self._group_capacity, self._group_rate, now, 1, self._global_capacity, self._global_rate],
+                )
+            )
+        return float(
+            await self._take(
+                keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, now, 1]
+            )
+        )
 
     async def take(self, chat_id: int, *, max_wait: float = 120.0, unless: str | None = None) -> bool:
         """Wait until a send for `chat_id` is allowed (bounded by `max_wait`). False: the
@@ -138,16 +150,24 @@ class OutboundLimiter:
         wastes one slot of that group's minute budget."""
         if chat_id >= 0:
             return 0.0
-        return float(await self._reserve(
-            keys=[self._keys.rate_limit(f"chat:{chat_id}")], args=[self._group_capacity, self._group_rate, time.time()]))
+        return float(
+            await self._reserve(
+                keys=[self._keys.rate_limit(f"chat:{chat_id}")],
+                args=[self._group_capacity, self._group_rate, time.time()],
+            )
+        )
 
     async def take_global(self, *, max_wait: float = 2.0) -> None:
         """One call under the bot-wide budget, waiting at most `max_wait` (then going ahead:
         Telegram's own 429 and retry_after are the final word)."""
         deadline = time.monotonic() + max_wait
         while True:
-            wait = float(await self._take(
-                keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, time.time(), 1]))
+            wait = float(
+                await self._take(
+                    keys=[self._keys.rate_limit("global")],
+                    args=[self._global_capacity, self._global_rate, time.time(), 1],
+                )
+            )
             if wait <= 0 or time.monotonic() + wait > deadline:
                 return
             await asyncio.sleep(wait)

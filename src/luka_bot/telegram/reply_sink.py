@@ -19,8 +19,9 @@ from luka_bot.telegram.rate_limit import OutboundLimiter
 
 
 class TelegramReplySink:
-    def __init__(self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int | None,
-                 removed_key: str | None = None) -> None:
+    def __init__(
+        self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int | None, removed_key: str | None = None
+    ) -> None:
         self._bot = bot
         self._limiter = limiter
         self._chat_id = chat_id
@@ -34,10 +35,14 @@ class TelegramReplySink:
             raise QuestionRemoved(f"message {self._reply_to} was removed by moderation")
         try:
             sent = await self._bot.send_message(
-                self._chat_id, text,
+                self._chat_id,
+                text,
                 # If the question is deleted before we answer, Telegram still takes the reply.
-                reply_parameters=(None if self._reply_to is None else
-                                  ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)),
+                reply_parameters=(
+                    None
+                    if self._reply_to is None
+                    else ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)
+                ),
             )
         except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
             raise _unavailable(exc) from exc

@@ -12,14 +12,24 @@ from luka_bot.policy.ladder import SanctionKind
 from luka_bot.telegram.enforcement import MUTED
 
 FULL_PERMISSIONS = ChatPermissions(
-    can_send_messages=True, can_send_audios=True, can_send_documents=True, can_send_photos=True,
-    can_send_videos=True, can_send_video_notes=True, can_send_voice_notes=True, can_send_polls=True,
-    can_send_other_messages=True, can_add_web_page_previews=True, can_react_to_messages=True,
-    can_invite_users=True)
+    can_send_messages=True,
+    can_send_audios=True,
+    can_send_documents=True,
+    can_send_photos=True,
+    can_send_videos=True,
+    can_send_video_notes=True,
+    can_send_voice_notes=True,
+    can_send_polls=True,
+    can_send_other_messages=True,
+    can_add_web_page_previews=True,
+    can_react_to_messages=True,
+    can_invite_users=True,
+)
 
 
-async def impose(bot: Bot, sanctions: SanctionStore, chat_id: int, user_id: int, kind: SanctionKind,
-                 duration_s: int | None) -> None:
+async def impose(
+    bot: Bot, sanctions: SanctionStore, chat_id: int, user_id: int, kind: SanctionKind, duration_s: int | None
+) -> None:
     """Mutes or bans (None: permanent); raises Telegram's refusal for the caller to report."""
     now = time.time()
     until = None if duration_s is None else now + duration_s

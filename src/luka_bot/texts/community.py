@@ -53,7 +53,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "category.scam": {"en": "a scam or fraud attempt", "ru": "мошенничество"},
     "category.abuse": {"en": "insulting or harassing a member", "ru": "оскорбления и травля участников"},
     "category.threat": {"en": "threatening a member", "ru": "угрозы участникам"},
-    "category.hate": {"en": "slurs and hate against a group of people", "ru": "оскорбления по национальности, вере или ориентации"},
+    "category.hate": {
+        "en": "slurs and hate against a group of people",
+        "ru": "оскорбления по национальности, вере или ориентации",
+    },
     "category.nsfw": {"en": "adult content", "ru": "контент 18+"},
     "category.flood": {"en": "flooding", "ru": "флуд"},
     "category.off_topic": {"en": "off-topic", "ru": "не по теме"},

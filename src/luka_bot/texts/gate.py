@@ -9,15 +9,15 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- captcha ---------------------------------------------------------------------------------
     "captcha.prompt": {
         "en": "👋 Welcome, {names}!\nTo write here, press the button with <b>{subject}</b> within {seconds} s. "
-              "A wrong button removes you from the group.",
+        "A wrong button removes you from the group.",
         "ru": "👋 Добро пожаловать, {names}!\nЧтобы писать здесь, нажмите кнопку <b>{subject}</b> в течение {seconds} с. "
-              "Неверная кнопка удалит вас из группы.",
+        "Неверная кнопка удалит вас из группы.",
     },
     "captcha.prompt.math": {
         "en": "👋 Welcome, {names}!\nTo write here, press the button with the answer to <b>{subject}</b> within "
-              "{seconds} s. A wrong button removes you from the group.",
+        "{seconds} s. A wrong button removes you from the group.",
         "ru": "👋 Добро пожаловать, {names}!\nЧтобы писать здесь, нажмите кнопку с ответом на <b>{subject}</b> в течение "
-              "{seconds} с. Неверная кнопка удалит вас из группы.",
+        "{seconds} с. Неверная кнопка удалит вас из группы.",
     },
     "captcha.passed": {"en": "✅ Welcome! You can write now.", "ru": "✅ Добро пожаловать! Теперь можно писать."},
     "captcha.wrong": {
@@ -39,9 +39,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- raid mode -------------------------------------------------------------------------------
     "raid.started": {
         "en": "🚨 <b>Raid mode is on</b> in {chat}: {joins} joins within {window} s. New members are {action} "
-              "until {until} UTC; links and media from newcomers are blocked.",
+        "until {until} UTC; links and media from newcomers are blocked.",
         "ru": "🚨 <b>Режим рейда включён</b> в {chat}: {joins} вступлений за {window} с. Новые участники {action} "
-              "до {until} UTC; ссылки и медиа от новичков блокируются.",
+        "до {until} UTC; ссылки и медиа от новичков блокируются.",
     },
     "raid.action.kick": {"en": "removed at once", "ru": "удаляются сразу"},
     "raid.action.captcha": {"en": "held until they solve a challenge", "ru": "ограничены до прохождения проверки"},
@@ -58,16 +58,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "raid.status_off": {
         "en": "Raid mode is off. It turns on by itself at {joins} joins within {window} s{guard}. "
-              "/antiraid on | off | 30m | threshold 10 60",
+        "/antiraid on | off | 30m | threshold 10 60",
         "ru": "Режим рейда выключен. Он включается сам при {joins} вступлениях за {window} с{guard}. "
-              "/antiraid on | off | 30m | threshold 10 60",
+        "/antiraid on | off | 30m | threshold 10 60",
     },
     "raid.guard_off": {"en": " (the automatic guard is off)", "ru": " (автоматическая защита выключена)"},
     "raid.usage": {
         "en": "Use /antiraid on, /antiraid off, /antiraid 30m (a duration), or /antiraid threshold 10 60 "
-              "(joins, seconds: 2–10000 joins within 1–3600 s).",
+        "(joins, seconds: 2–10000 joins within 1–3600 s).",
         "ru": "Используйте /antiraid on, /antiraid off, /antiraid 30m (длительность) или /antiraid threshold 10 60 "
-              "(вступлений, секунд: 2–10000 вступлений за 1–3600 с).",
+        "(вступлений, секунд: 2–10000 вступлений за 1–3600 с).",
     },
     # --- approved members ------------------------------------------------------------------------
     "approve.done": {
@@ -100,7 +100,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "btn.captcha": {"en": "{icon} Captcha for newcomers", "ru": "{icon} Проверка новичков"},
     "btn.captcha_kind": {"en": "🧩 Challenge: {kind}", "ru": "🧩 Проверка: {kind}"},
     "btn.captcha_timeout": {"en": "⏱ Time to solve: {seconds} s", "ru": "⏱ Время на ответ: {seconds} с"},
-    "btn.raid_guard": {"en": "{icon} Raid guard ({joins} joins / {window} s)", "ru": "{icon} Защита от рейдов ({joins} / {window} с)"},
+    "btn.raid_guard": {
+        "en": "{icon} Raid guard ({joins} joins / {window} s)",
+        "ru": "{icon} Защита от рейдов ({joins} / {window} с)",
+    },
     "btn.raid_action": {"en": "🚨 During a raid: {action}", "ru": "🚨 Во время рейда: {action}"},
     "btn.join_requests": {"en": "📨 Join requests: {mode}", "ru": "📨 Заявки на вступление: {mode}"},
     "btn.cas": {"en": "{icon} Shared ban list (CAS)", "ru": "{icon} Общий бан-лист (CAS)"},

@@ -13,8 +13,17 @@ MEMBER_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("ask", {"en": "ask the assistant a question", "ru": "задать вопрос ассистенту"}),
     ("rep", {"en": "your reputation in this group", "ru": "ваша репутация в группе"}),
     ("top", {"en": "the group's best members", "ru": "лучшие участники группы"}),
-    ("report", {"en": "reply to a message to flag it for the admins", "ru": "ответом на сообщение: пожаловаться админам"}),
-    ("summary", {"en": "catch up: /summary, /summary 100, /summary 2h", "ru": "пересказ беседы: /summary, /summary 100, /summary 2h"}),
+    (
+        "report",
+        {"en": "reply to a message to flag it for the admins", "ru": "ответом на сообщение: пожаловаться админам"},
+    ),
+    (
+        "summary",
+        {
+            "en": "catch up: /summary, /summary 100, /summary 2h",
+            "ru": "пересказ беседы: /summary, /summary 100, /summary 2h",
+        },
+    ),
     ("notes", {"en": "the group's notes (read one: #name)", "ru": "заметки группы (прочитать: #имя)"}),
     ("get", {"en": "a note: /get name", "ru": "заметка: /get имя"}),
     ("help", {"en": "what I do and my commands", "ru": "что я умею и мои команды"}),
@@ -22,10 +31,19 @@ MEMBER_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
 ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("settings", {"en": "the group's settings menu", "ru": "меню настроек группы"}),
     ("setrules", {"en": "the group's rules for the moderator", "ru": "правила группы для модератора"}),
-    ("policy", {"en": "moderation checks: summary, sections, changes", "ru": "проверки модерации: сводка, разделы, изменения"}),
+    (
+        "policy",
+        {"en": "moderation checks: summary, sections, changes", "ru": "проверки модерации: сводка, разделы, изменения"},
+    ),
     ("setlog", {"en": "where moderation records go", "ru": "куда отправлять журнал модерации"}),
     ("spam", {"en": "reply: remove as spam and learn it", "ru": "ответом: удалить как спам и запомнить"}),
-    ("lock", {"en": "lock a kind of content, e.g. /lock sticker newcomers", "ru": "запретить вид контента, напр. /lock sticker newcomers"}),
+    (
+        "lock",
+        {
+            "en": "lock a kind of content, e.g. /lock sticker newcomers",
+            "ru": "запретить вид контента, напр. /lock sticker newcomers",
+        },
+    ),
     ("unlock", {"en": "lift a lock, e.g. /unlock sticker", "ru": "снять запрет, напр. /unlock sticker"}),
     ("locks", {"en": "the group's locks", "ru": "запреты группы"}),
     ("warn", {"en": "reply: warn the member", "ru": "ответом: предупредить участника"}),
@@ -36,8 +54,13 @@ ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ("unban", {"en": "reply: lift a ban", "ru": "ответом: снять бан"}),
     ("pardon", {"en": "reply: forgive all violations", "ru": "ответом: простить все нарушения"}),
     ("setpersona", {"en": "the assistant's voice in this group", "ru": "образ ассистента в группе"}),
-    ("console", {"en": "in a private chat with me: a sign-in link to the admin console",
-                 "ru": "в личном чате со мной: ссылка для входа в консоль администратора"}),
+    (
+        "console",
+        {
+            "en": "in a private chat with me: a sign-in link to the admin console",
+            "ru": "в личном чате со мной: ссылка для входа в консоль администратора",
+        },
+    ),
     ("save", {"en": "keep a note: /save name text", "ru": "сохранить заметку: /save имя текст"}),
     ("clear", {"en": "delete a note: /clear name", "ru": "удалить заметку: /clear имя"}),
     ("usage", {"en": "the assistant's spend and top users", "ru": "расход ассистента и кто больше всех"}),
@@ -47,18 +70,18 @@ ADMIN_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
 TEXTS: dict[str, dict[str, str]] = {
     "help.intro": {
         "en": "👋 I am <b>{bot}</b>, a group assistant and moderator.\n"
-              "• In a group, mention me or reply to me and I answer.\n"
-              "• I quietly remove spam, scams and abuse, and warn, mute or ban by the group's ladder.\n"
-              "• If I remove one of your messages, I tell you here, with a button to appeal.\n\n"
-              "To use me, add me to your group and make me an admin with the rights to delete messages "
-              "and restrict members.",
+        "• In a group, mention me or reply to me and I answer.\n"
+        "• I quietly remove spam, scams and abuse, and warn, mute or ban by the group's ladder.\n"
+        "• If I remove one of your messages, I tell you here, with a button to appeal.\n\n"
+        "To use me, add me to your group and make me an admin with the rights to delete messages "
+        "and restrict members.",
         "ru": "👋 Я <b>{bot}</b> — ассистент и модератор групп.\n"
-              "• В группе упомяните меня или ответьте на моё сообщение — я отвечу.\n"
-              "• Я тихо удаляю спам, мошенничество и оскорбления, а по «лестнице» группы предупреждаю, "
-              "ограничиваю или баню.\n"
-              "• Если я удалю ваше сообщение, я напишу вам здесь, с кнопкой для апелляции.\n\n"
-              "Чтобы подключить меня, добавьте меня в группу и сделайте администратором с правами "
-              "удалять сообщения и ограничивать участников.",
+        "• В группе упомяните меня или ответьте на моё сообщение — я отвечу.\n"
+        "• Я тихо удаляю спам, мошенничество и оскорбления, а по «лестнице» группы предупреждаю, "
+        "ограничиваю или баню.\n"
+        "• Если я удалю ваше сообщение, я напишу вам здесь, с кнопкой для апелляции.\n\n"
+        "Чтобы подключить меня, добавьте меня в группу и сделайте администратором с правами "
+        "удалять сообщения и ограничивать участников.",
     },
     "help.members": {"en": "<b>Commands for everyone in a group</b>", "ru": "<b>Команды для всех в группе</b>"},
     "help.admins": {"en": "<b>Commands for the group's admins</b>", "ru": "<b>Команды для администраторов группы</b>"},
@@ -66,9 +89,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- rights check when added or changed -----------------------------------------------------
     "rights.ok": {
         "en": "✅ I have what I need here: I can delete messages, restrict members, pin and invite. "
-              "Admins: /settings and /policy set me up, /help lists my commands.",
+        "Admins: /settings and /policy set me up, /help lists my commands.",
         "ru": "✅ У меня есть всё нужное: могу удалять сообщения, ограничивать участников, закреплять и "
-              "приглашать. Администраторы: /settings и /policy — настройка, /help — мои команды.",
+        "приглашать. Администраторы: /settings и /policy — настройка, /help — мои команды.",
     },
     "rights.missing": {
         "en": "⚠️ <b>I cannot fully protect this group yet.</b> Missing:",
@@ -100,9 +123,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "rights.privacy": {
         "en": "• <i>Privacy mode is on</i>: I only see commands and mentions, so I cannot moderate other "
-              "messages. Fix: @BotFather → /setprivacy → {bot} → Disable, then remove me from the group and add me again.",
+        "messages. Fix: @BotFather → /setprivacy → {bot} → Disable, then remove me from the group and add me again.",
         "ru": "• <i>Включён режим приватности</i>: я вижу только команды и упоминания и не могу проверять остальные "
-              "сообщения. Как исправить: @BotFather → /setprivacy → {bot} → Disable, затем удалите меня из группы и добавьте снова.",
+        "сообщения. Как исправить: @BotFather → /setprivacy → {bot} → Disable, затем удалите меня из группы и добавьте снова.",
     },
     "rights.fix": {
         "en": "How to fix: group → Administrators → {bot} → turn these on.",
@@ -116,11 +139,15 @@ NEEDED_RIGHTS = ("can_delete_messages", "can_restrict_members", "can_pin_message
 
 def help_text(bot_name: str, lang: str) -> str:
     lines = [render(TEXTS, "help.intro", lang, bot=bot_name), "", render(TEXTS, "help.members", lang)]
-    lines += [render(TEXTS, "help.line", lang, command=name, description=descr.get(lang) or descr["en"])
-              for name, descr in MEMBER_COMMANDS]
+    lines += [
+        render(TEXTS, "help.line", lang, command=name, description=descr.get(lang) or descr["en"])
+        for name, descr in MEMBER_COMMANDS
+    ]
     lines += ["", render(TEXTS, "help.admins", lang)]
-    lines += [render(TEXTS, "help.line", lang, command=name, description=descr.get(lang) or descr["en"])
-              for name, descr in ADMIN_COMMANDS]
+    lines += [
+        render(TEXTS, "help.line", lang, command=name, description=descr.get(lang) or descr["en"])
+        for name, descr in ADMIN_COMMANDS
+    ]
     return "\n".join(lines)
 
 

@@ -40,9 +40,9 @@ TEXTS = {
     },
     "rules.usage": {
         "en": "Write the rules after the command, e.g. <code>/setrules No ads. Be kind.</code>; "
-              "<code>/setrules off</code> removes them.",
+        "<code>/setrules off</code> removes them.",
         "ru": "Напишите правила после команды, например <code>/setrules Без рекламы. Будьте вежливы.</code>; "
-              "<code>/setrules off</code> удаляет их.",
+        "<code>/setrules off</code> удаляет их.",
     },
     "persona.saved": {
         "en": "🎭 Persona saved ({chars}). The assistant will answer in it.",
@@ -56,27 +56,39 @@ TEXTS = {
         "en": "The rules text is too long: {chars}, at most {max}.",
         "ru": "Текст правил слишком длинный: {chars}, максимум {max}.",
     },
-    "policy.summary_title": {"en": "🛡️ <b>Moderation rules of this group</b>", "ru": "🛡️ <b>Правила модерации группы</b>"},
+    "policy.summary_title": {
+        "en": "🛡️ <b>Moderation rules of this group</b>",
+        "ru": "🛡️ <b>Правила модерации группы</b>",
+    },
     "policy.summary_footer": {
         "en": "Details: <code>/policy SECTION</code>, e.g. "
-              "<code>/policy links</code>. Change: <code>/policy set floods.max_emojis 20</code>, "
-              "<code>/policy add stop_words free money</code>, <code>/policy reset</code>.",
+        "<code>/policy links</code>. Change: <code>/policy set floods.max_emojis 20</code>, "
+        "<code>/policy add stop_words free money</code>, <code>/policy reset</code>.",
         "ru": "Подробнее: <code>/policy РАЗДЕЛ</code>, например "
-              "<code>/policy links</code>. Изменить: <code>/policy set floods.max_emojis 20</code>, "
-              "<code>/policy add stop_words free money</code>, <code>/policy reset</code>.",
+        "<code>/policy links</code>. Изменить: <code>/policy set floods.max_emojis 20</code>, "
+        "<code>/policy add stop_words free money</code>, <code>/policy reset</code>.",
     },
-    "policy.summary_line": {"en": "• <code>{section}</code> — {title}: {state}", "ru": "• <code>{section}</code> — {title}: {state}"},
+    "policy.summary_line": {
+        "en": "• <code>{section}</code> — {title}: {state}",
+        "ru": "• <code>{section}</code> — {title}: {state}",
+    },
     "policy.defaults": {"en": "defaults", "ru": "по умолчанию"},
     "policy.changed": {"en": "{settings} changed", "ru": "изменено: {settings}"},
     "policy.section": {
         "en": "🛡️ <b>{title}</b> (<code>{section}</code>)\n<pre>{rows}</pre>\nChange one: "
-              "<code>/policy set PATH VALUE</code>; lists: <code>/policy add|remove PATH ITEM</code>.",
+        "<code>/policy set PATH VALUE</code>; lists: <code>/policy add|remove PATH ITEM</code>.",
         "ru": "🛡️ <b>{title}</b> (<code>{section}</code>)\n<pre>{rows}</pre>\nИзменить: "
-              "<code>/policy set ПУТЬ ЗНАЧЕНИЕ</code>; списки: <code>/policy add|remove ПУТЬ ЭЛЕМЕНТ</code>.",
+        "<code>/policy set ПУТЬ ЗНАЧЕНИЕ</code>; списки: <code>/policy add|remove ПУТЬ ЭЛЕМЕНТ</code>.",
     },
-    "section.general": {"en": "stop words, built-in phrases, hidden characters", "ru": "стоп-слова, встроенные фразы, скрытые символы"},
+    "section.general": {
+        "en": "stop words, built-in phrases, hidden characters",
+        "ru": "стоп-слова, встроенные фразы, скрытые символы",
+    },
     "section.links": {"en": "links, invites, shorteners", "ru": "ссылки, приглашения, сокращатели"},
-    "section.floods": {"en": "mentions, emojis, caps, lines, message rate", "ru": "упоминания, эмодзи, капс, строки, частота"},
+    "section.floods": {
+        "en": "mentions, emojis, caps, lines, message rate",
+        "ru": "упоминания, эмодзи, капс, строки, частота",
+    },
     "section.coordination": {"en": "the same text from many senders", "ru": "один текст от многих отправителей"},
     "section.newcomers": {"en": "new members' first messages", "ru": "первые сообщения новичков"},
     "section.classifier": {"en": "spam classifier thresholds", "ru": "пороги классификатора спама"},
@@ -88,8 +100,8 @@ TEXTS = {
     "policy.refused": {"en": "Not changed: {reason}.", "ru": "Не изменено: {reason}."},
     "policy.usage": {
         "en": "Use /policy set|add|remove SETTING VALUE, /policy SECTION ({sections}) or /policy reset. "
-              "/policy alone shows a summary.",
+        "/policy alone shows a summary.",
         "ru": "Используйте /policy set|add|remove НАСТРОЙКА ЗНАЧЕНИЕ, /policy РАЗДЕЛ ({sections}) или /policy reset. "
-              "/policy без слов — сводка.",
+        "/policy без слов — сводка.",
     },
 }

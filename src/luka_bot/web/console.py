@@ -62,7 +62,7 @@ log = structlog.get_logger(__name__)
 
 COOKIE = "luka_console"
 CSRF_FIELD = "csrf"
-AUDIT_SCAN = 500          # audit entries read for the filters and the case list
+AUDIT_SCAN = 500  # audit entries read for the filters and the case list
 BACKTEST_MAX = 500
 _OPEN = (CaseStatus.OPEN, CaseStatus.APPEALED)
 _FLAGS = ("moderation_enabled", "dry_run", "moderate_admins", "assistant_enabled", "announce_achievements")
@@ -72,10 +72,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 @dataclass(frozen=True, slots=True)
 class Session:
     id: str
-    user_id: int               # 0 for the operator
+    user_id: int  # 0 for the operator
     name: str
     operator: bool
-    groups: tuple[int, ...]    # the admin's groups at sign-in; the operator's is empty (all)
+    groups: tuple[int, ...]  # the admin's groups at sign-in; the operator's is empty (all)
     csrf: str
     lang: str
 
@@ -94,7 +94,7 @@ class ConsoleDeps:
     reputation: ReputationStore
     sanctions: SanctionStore
     operator_token: str = ""
-    base_url: str = ""        # where links point; set once the web server knows its port
+    base_url: str = ""  # where links point; set once the web server knows its port
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -120,6 +120,7 @@ def _t(lang: str) -> Callable[..., str]:
         variants = TEXTS[key]
         text = variants.get(lang) or variants["en"]
         return text.format(**values) if values else text  # autoescape escapes the result
+
     return translate
 
 
@@ -162,8 +163,12 @@ def settings_from_form(current: GroupSettings, form: dict[str, str]) -> GroupSet
                 locks[name] = choice
         update["locks"] = locks
     try:
-        return GroupSettings.model_validate({**current.model_dump(mode="json"), **{
-            k: (v.value if hasattr(v, "value") else v) for k, v in update.items()}})
+        return GroupSettings.model_validate(
+            {
+                **current.model_dump(mode="json"),
+                **{k: (v.value if hasattr(v, "value") else v) for k, v in update.items()},
+            }
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ValueError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
@@ -174,9 +179,12 @@ def request_from_audit(chat_id: int, entry: AuditEntry) -> ModerationRequest:
     history, flood signals) is taken as a regular member's, the same for both sides of a backtest."""
     f = entry.fields
     return ModerationRequest(
-        chat_id=chat_id, message_id=_int(f.get("message_id"), 0) or 0, user_id=_int(f.get("user_id"), 0) or 0,
-        text=f.get("text", ""), member=MemberContext(trust=TrustLevel.MEMBER, is_first_message=False,
-                                                     messages_in_group=100))
+        chat_id=chat_id,
+        message_id=_int(f.get("message_id"), 0) or 0,
+        user_id=_int(f.get("user_id"), 0) or 0,
+        text=f.get("text", ""),
+        member=MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=100),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,16 +197,25 @@ class BacktestRow:
 class Console:
     def __init__(self, deps: ConsoleDeps) -> None:
         self.d = deps
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                                      autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-                                      undefined=jinja2.StrictUndefined)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+        )
 
     # --- sessions ------------------------------------------------------------------------
-    async def _new_session(self, response: web.StreamResponse, *, user_id: int, name: str, operator: bool,
-                           groups: list[int], lang: str) -> None:
+    async def _new_session(
+        self, response: web.StreamResponse, *, user_id: int, name: str, operator: bool, groups: list[int], lang: str
+    ) -> None:
         sid = secrets.token_urlsafe(32)
-        data = {"user_id": user_id, "name": name, "operator": operator, "groups": groups,
-                "csrf": secrets.token_urlsafe(32), "lang": _lang_of(lang)}
+        data = {
+            "user_id": user_id,
+            "name": name,
+            "operator": operator,
+            "groups": groups,
+            "csrf": secrets.token_urlsafe(32),
+            "lang": _lang_of(lang),
+        }
         await self.d.redis.set(self.d.keys.console_session(sid), json.dumps(data), ex=CONSOLE_SESSION_TTL)
         response.set_cookie(COOKIE, sid, httponly=True, samesite="Lax", max_age=CONSOLE_SESSION_TTL, path="/console")
 
@@ -210,25 +227,38 @@ class Console:
         if raw is None:
             return None
         data = json.loads(raw)
-        return Session(id=sid, user_id=int(data["user_id"]), name=str(data.get("name", "")),
-                       operator=bool(data["operator"]), groups=tuple(int(g) for g in data["groups"]),
-                       csrf=str(data["csrf"]), lang=_lang_of(str(data.get("lang", "en"))))
+        return Session(
+            id=sid,
+            user_id=int(data["user_id"]),
+            name=str(data.get("name", "")),
+            operator=bool(data["operator"]),
+            groups=tuple(int(g) for g in data["groups"]),
+            csrf=str(data["csrf"]),
+            lang=_lang_of(str(data.get("lang", "en"))),
+        )
 
     def _page(self, template: str, session: Session | None, *, status: int = 200, **values: Any) -> web.Response:
         lang = session.lang if session else "en"
-        html = self.env.get_template(template).render(t=_t(lang), counted=count, lang=lang, session=session,
-                                                      csrf_field=CSRF_FIELD, **values)
-        return web.Response(text=html, status=status, content_type="text/html",
-                            headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                                "form-action 'self'; frame-ancestors 'none'"})
+        html = self.env.get_template(template).render(
+            t=_t(lang), counted=count, lang=lang, session=session, csrf_field=CSRF_FIELD, **values
+        )
+        return web.Response(
+            text=html,
+            status=status,
+            content_type="text/html",
+            headers={
+                "Cache-Control": "no-store",
+                "X-Frame-Options": "DENY",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                "form-action 'self'; frame-ancestors 'none'",
+            },
+        )
 
     def _error(self, session: Session | None, status: int, key: str) -> web.Response:
         return self._page("message.html", session, status=status, message_key=key)
 
     # --- access ----------------------------------------------------------------------------
-    async def _group_access(self, request: web.Request, *, change: bool
-                            ) -> tuple[Session, int] | web.Response:
+    async def _group_access(self, request: web.Request, *, change: bool) -> tuple[Session, int] | web.Response:
         session = await self._session(request)
         if session is None:
             return self._error(None, 401, "err.signin")
@@ -270,8 +300,14 @@ class Console:
             return self._error(None, 403, "err.link")
         data = json.loads(raw)
         response = web.HTTPSeeOther("/console")
-        await self._new_session(response, user_id=int(data["user_id"]), name=str(data.get("name", "")),
-                                operator=False, groups=[int(g) for g in data["groups"]], lang=str(data.get("lang", "en")))
+        await self._new_session(
+            response,
+            user_id=int(data["user_id"]),
+            name=str(data.get("name", "")),
+            operator=False,
+            groups=[int(g) for g in data["groups"]],
+            lang=str(data.get("lang", "en")),
+        )
         log.info("console.signed_in", user_id=data["user_id"], groups=len(data["groups"]))
         raise response
 
@@ -281,8 +317,9 @@ class Console:
             if not self.d.operator_token or not hmac.compare_digest(token.encode(), self.d.operator_token.encode()):
                 return self._error(None, 401, "err.signin")
             response = web.HTTPSeeOther("/console")
-            await self._new_session(response, user_id=0, name="", operator=True, groups=[],
-                                    lang=request.query.get("lang", "en"))
+            await self._new_session(
+                response, user_id=0, name="", operator=True, groups=[], lang=request.query.get("lang", "en")
+            )
             raise response
         session = await self._session(request)
         if session is None:
@@ -310,25 +347,37 @@ class Console:
             data = json.loads(raw)
             data["lang"] = _lang_of(str(form.get("lang", "en")))
             await self.d.redis.set(self.d.keys.console_session(session.id), json.dumps(data), keepttl=True)
-        raise web.HTTPSeeOther(str(form.get("back", "/console")) if str(form.get("back", "")).startswith("/console")
-                                else "/console")
+        raise web.HTTPSeeOther(
+            str(form.get("back", "/console")) if str(form.get("back", "")).startswith("/console") else "/console"
+        )
 
     async def _group_page(self, template: str, session: Session, chat_id: int, tab: str, **values: Any) -> web.Response:
         title = (await self.d.redis.hget(self.d.keys.groups, str(chat_id))) or str(chat_id)
         return self._page(template, session, chat_id=chat_id, group_title=title, tab=tab, **values)
 
-    async def settings_page(self, request: web.Request, *, notice: str = "", error: str = "",
-                            status: int = 200) -> web.Response:
+    async def settings_page(
+        self, request: web.Request, *, notice: str = "", error: str = "", status: int = 200
+    ) -> web.Response:
         access = await self._group_access(request, change=False)
         if isinstance(access, web.Response):
             return access
         session, chat_id = access
         settings = await self.d.group_settings.get(chat_id)
-        response = await self._group_page("settings.html", session, chat_id, "settings", settings=settings,
-                                          flags=_FLAGS, judge_modes=list(JudgeMode), languages=list(Language),
-                                          lock_types=LOCK_TYPES,
-                                          policy_rows=describe(settings.rules), operations=list(Operation),
-                                          notice=notice, error=error)
+        response = await self._group_page(
+            "settings.html",
+            session,
+            chat_id,
+            "settings",
+            settings=settings,
+            flags=_FLAGS,
+            judge_modes=list(JudgeMode),
+            languages=list(Language),
+            lock_types=LOCK_TYPES,
+            policy_rows=describe(settings.rules),
+            operations=list(Operation),
+            notice=notice,
+            error=error,
+        )
         response.set_status(status)
         return response
 
@@ -355,8 +404,10 @@ class Console:
         try:
             operation = Operation(str(form.get("op", "")))
             path, value = str(form.get("path", "")).strip(), str(form.get("value", ""))
-            await self.d.group_settings.update(chat_id, lambda current: current.model_copy(
-                update={"rules": apply_edit(current.rules, operation, path, value)}))
+            await self.d.group_settings.update(
+                chat_id,
+                lambda current: current.model_copy(update={"rules": apply_edit(current.rules, operation, path, value)}),
+            )
         except (ValueError, PolicyEditError) as exc:  # PolicyEditError is a ValueError; an unknown op too
             return await self.settings_page(request, error=str(exc), status=400)
         log.info("console.policy_saved", chat_id=chat_id, user_id=session.user_id, path=path)
@@ -369,13 +420,25 @@ class Console:
         session, chat_id = access
         action, category = request.query.get("action", ""), request.query.get("category", "")
         user = _int(request.query.get("user"))
-        entries = [e for e in await self.d.audit.recent(chat_id, count=AUDIT_SCAN)
-                   if (not action or e.fields.get("action") == action)
-                   and (not category or e.fields.get("category") == category)
-                   and (user is None or e.fields.get("user_id") == str(user))][:200]
-        return await self._group_page("audit.html", session, chat_id, "audit", entries=entries,
-                                      actions=[a.value for a in Action], categories=[c.value for c in Category],
-                                      action=action, category=category, user="" if user is None else user)
+        entries = [
+            e
+            for e in await self.d.audit.recent(chat_id, count=AUDIT_SCAN)
+            if (not action or e.fields.get("action") == action)
+            and (not category or e.fields.get("category") == category)
+            and (user is None or e.fields.get("user_id") == str(user))
+        ][:200]
+        return await self._group_page(
+            "audit.html",
+            session,
+            chat_id,
+            "audit",
+            entries=entries,
+            actions=[a.value for a in Action],
+            categories=[c.value for c in Category],
+            action=action,
+            category=category,
+            user="" if user is None else user,
+        )
 
     async def _cases(self, chat_id: int) -> list[Case]:
         seen: set[int] = set()
@@ -395,8 +458,9 @@ class Console:
         if isinstance(access, web.Response):
             return access
         session, chat_id = access
-        response = await self._group_page("cases.html", session, chat_id, "cases", cases=await self._cases(chat_id),
-                                          open_states=_OPEN, notice=notice)
+        response = await self._group_page(
+            "cases.html", session, chat_id, "cases", cases=await self._cases(chat_id), open_states=_OPEN, notice=notice
+        )
         response.set_status(status)
         return response
 
@@ -415,16 +479,29 @@ class Console:
             moved = await self.d.cases.move(chat_id, case.message_id, CaseStatus.CONFIRMED, allowed_from=_OPEN)
             notice = "case.confirmed"
         elif form.get("decision") == "restore":
-            moved = await self.d.cases.move(chat_id, case.message_id, CaseStatus.RESTORED,
-                                            allowed_from=(*_OPEN, CaseStatus.CONFIRMED))
+            moved = await self.d.cases.move(
+                chat_id, case.message_id, CaseStatus.RESTORED, allowed_from=(*_OPEN, CaseStatus.CONFIRMED)
+            )
             if moved:  # the Restore button's own reversal: lift, forgive, repost, teach
-                await restore(self.d.bot, case, lang=lang, sanctions=self.d.sanctions,
-                              reputation=self.d.reputation, learning=self.d.learning)
+                await restore(
+                    self.d.bot,
+                    case,
+                    lang=lang,
+                    sanctions=self.d.sanctions,
+                    reputation=self.d.reputation,
+                    learning=self.d.learning,
+                )
             notice = "case.restored"
         else:
             raise web.HTTPBadRequest()
-        log.info("console.case_decided", chat_id=chat_id, message_id=case.message_id, user_id=session.user_id,
-                 decision=str(form.get("decision")), moved=moved)
+        log.info(
+            "console.case_decided",
+            chat_id=chat_id,
+            message_id=case.message_id,
+            user_id=session.user_id,
+            decision=str(form.get("decision")),
+            moved=moved,
+        )
         return await self.cases_page(request, notice=notice if moved else "case.already", status=200 if moved else 409)
 
     async def samples_page(self, request: web.Request) -> web.Response:
@@ -453,17 +530,35 @@ class Console:
             form = await request.post()
             text = str(form.get("text", ""))[:4096]
             newcomer = form.get("newcomer") == "on"
-            member = (MemberContext() if newcomer else
-                      MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=100))
+            member = (
+                MemberContext()
+                if newcomer
+                else MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=100)
+            )
             group = await self.d.learning.model_for(chat_id)
             # The offline tiers only: no LLM call, nothing enforced, nothing counted.
-            result = self.d.cascade.assess(ModerationRequest(chat_id=chat_id, message_id=0, user_id=0, text=text,
-                                                             member=member), settings, group)
-        llm_asked = result is not None and settings.llm_judge is not JudgeMode.OFF and (
-            result.band is Band.UNCERTAIN or (settings.llm_judge is JudgeMode.ALL and result.band in (Band.SPAM, Band.HAM)))
-        return await self._group_page("playground.html", session, chat_id, "playground", text=text,
-                                      newcomer=newcomer, result=result, llm_asked=llm_asked,
-                                      judge_mode=settings.llm_judge.value)
+            result = self.d.cascade.assess(
+                ModerationRequest(chat_id=chat_id, message_id=0, user_id=0, text=text, member=member), settings, group
+            )
+        llm_asked = (
+            result is not None
+            and settings.llm_judge is not JudgeMode.OFF
+            and (
+                result.band is Band.UNCERTAIN
+                or (settings.llm_judge is JudgeMode.ALL and result.band in (Band.SPAM, Band.HAM))
+            )
+        )
+        return await self._group_page(
+            "playground.html",
+            session,
+            chat_id,
+            "playground",
+            text=text,
+            newcomer=newcomer,
+            result=result,
+            llm_asked=llm_asked,
+            judge_mode=settings.llm_judge.value,
+        )
 
     async def backtest(self, request: web.Request) -> web.Response:
         access = await self._group_access(request, change=request.method == "POST")
@@ -471,17 +566,32 @@ class Console:
             return access
         session, chat_id = access
         settings = await self.d.group_settings.get(chat_id)
-        values: dict[str, Any] = {"op": "set", "path": "", "value": "", "count": 100, "rows": None, "total": 0,
-                                  "error": "", "operations": list(Operation),
-                                  "paths": [p for p, _ in describe(settings.rules)]}
+        values: dict[str, Any] = {
+            "op": "set",
+            "path": "",
+            "value": "",
+            "count": 100,
+            "rows": None,
+            "total": 0,
+            "error": "",
+            "operations": list(Operation),
+            "paths": [p for p, _ in describe(settings.rules)],
+        }
         if request.method == "POST":
             form = await request.post()
             count = max(1, min(BACKTEST_MAX, _int(str(form.get("count", "")), 100) or 100))
-            values.update(op=str(form.get("op", "")), path=str(form.get("path", "")).strip(),
-                          value=str(form.get("value", "")), count=count)
+            values.update(
+                op=str(form.get("op", "")),
+                path=str(form.get("path", "")).strip(),
+                value=str(form.get("value", "")),
+                count=count,
+            )
             try:
-                changed = settings.model_copy(update={"rules": apply_edit(
-                    settings.rules, Operation(values["op"]), values["path"], values["value"])})
+                changed = settings.model_copy(
+                    update={
+                        "rules": apply_edit(settings.rules, Operation(values["op"]), values["path"], values["value"])
+                    }
+                )
             except ValueError as exc:
                 values["error"] = str(exc)
             else:
@@ -514,5 +624,3 @@ class Console:
         app.router.add_post(group + "/playground", self.playground)
         app.router.add_get(group + "/backtest", self.backtest)
         app.router.add_post(group + "/backtest", self.backtest)
-
-

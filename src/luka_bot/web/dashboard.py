@@ -33,16 +33,29 @@ class _Pages(Protocol):
 
 
 def _page(title: str, body: str) -> web.Response:
-    html = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>")
+    html = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
-def add_dashboard(app: web.Application, *, token: str, redis: aioredis.Redis, keys: Keys, queue: JobQueue,
-                  audit: AuditLog, group_settings: GroupSettingsRepository) -> None:
+def add_dashboard(
+    app: web.Application,
+    *,
+    token: str,
+    redis: aioredis.Redis,
+    keys: Keys,
+    queue: JobQueue,
+    audit: AuditLog,
+    group_settings: GroupSettingsRepository,
+) -> None:
     def authorised(request: web.Request) -> bool:
-        given = (request.query.get("token") or request.cookies.get(COOKIE)
-                 or request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
+        given = (
+            request.query.get("token")
+            or request.cookies.get(COOKIE)
+            or request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        )
         return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
     def guarded(handler: _Pages) -> _Pages:
@@ -55,6 +68,7 @@ def add_dashboard(app: web.Application, *, token: str, redis: aioredis.Redis, ke
             if request.query.get("token"):
                 response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
             return response
+
         return wrapper
 
     async def overview(_: web.Request) -> web.Response:
@@ -64,18 +78,25 @@ def add_dashboard(app: web.Application, *, token: str, redis: aioredis.Redis, ke
         rows = "".join(
             f"<tr><td><a href='/groups/{int(chat_id)}'>{escape(title or chat_id)}</a></td>"
             f"<td class='muted'>{int(chat_id)}</td></tr>"
-            for chat_id, title in sorted(groups.items(), key=lambda item: item[1].lower()))
+            for chat_id, title in sorted(groups.items(), key=lambda item: item[1].lower())
+        )
         dead_rows = "".join(
             f"<tr><td>{escape(d.get('chat_id', ''))}</td><td>{escape(d.get('message_id', ''))}</td>"
-            f"<td>{escape(d.get('error', ''))}</td></tr>" for d in dead)
+            f"<td>{escape(d.get('error', ''))}</td></tr>"
+            for d in dead
+        )
         body = (
             "<h2>Moderation queue</h2><table><tr><th>in the stream</th><th>delivered, not finished</th>"
             "<th>waiting</th><th>dead letters</th></tr>"
             f"<tr><td class='num'>{stats.length}</td><td class='num'>{stats.pending}</td>"
             f"<td class='num'>{stats.undelivered}</td><td class='num'>{stats.dead_letters}</td></tr></table>"
             f"<h2>Groups ({len(groups)})</h2><table><tr><th>group</th><th>id</th></tr>{rows}</table>"
-            + (f"<h2>Recent dead letters</h2><table><tr><th>chat</th><th>message</th><th>error</th></tr>"
-               f"{dead_rows}</table>" if dead else "")
+            + (
+                f"<h2>Recent dead letters</h2><table><tr><th>chat</th><th>message</th><th>error</th></tr>"
+                f"{dead_rows}</table>"
+                if dead
+                else ""
+            )
         )
         return _page("luka-bot", body)
 
@@ -87,20 +108,30 @@ def add_dashboard(app: web.Application, *, token: str, redis: aioredis.Redis, ke
         settings = await group_settings.get(chat_id)
         entries = await audit.recent(chat_id, count=100)
         title = optional_text(await redis.hget(keys.groups, str(chat_id))) or str(chat_id)
-        flags = ", ".join(f"{name}: <code>{escape(str(value))}</code>" for name, value in (
-            ("moderation", settings.moderation_enabled), ("dry run", settings.dry_run),
-            ("assistant", settings.assistant_enabled), ("LLM judge", settings.llm_judge.value),
-            ("language", settings.language.value)))
+        flags = ", ".join(
+            f"{name}: <code>{escape(str(value))}</code>"
+            for name, value in (
+                ("moderation", settings.moderation_enabled),
+                ("dry run", settings.dry_run),
+                ("assistant", settings.assistant_enabled),
+                ("LLM judge", settings.llm_judge.value),
+                ("language", settings.language.value),
+            )
+        )
         rows = "".join(
             f"<tr><td class='muted'>{escape(e.fields.get('name', ''))}</td>"
             f"<td>{escape(e.fields.get('text', '')[:300])}</td>"
             f"<td>{escape(e.fields.get('tier', ''))}</td><td>{escape(e.fields.get('action', ''))} / "
             f"{escape(e.fields.get('category', ''))}</td><td>{escape(e.fields.get('reason', ''))}</td>"
             f"<td>{escape(e.fields.get('actions', ''))}<div class='muted'>{escape(e.fields.get('errors', ''))}</div></td>"
-            "</tr>" for e in entries)
-        body = (f"<p><a href='/'>← all groups</a></p><p>{flags}</p>"
-                f"<h2>Recent decisions ({len(entries)})</h2><table><tr><th>member</th><th>message</th><th>tier</th>"
-                f"<th>verdict</th><th>reason</th><th>done</th></tr>{rows}</table>")
+            "</tr>"
+            for e in entries
+        )
+        body = (
+            f"<p><a href='/'>← all groups</a></p><p>{flags}</p>"
+            f"<h2>Recent decisions ({len(entries)})</h2><table><tr><th>member</th><th>message</th><th>tier</th>"
+            f"<th>verdict</th><th>reason</th><th>done</th></tr>{rows}</table>"
+        )
         return _page(title, body)
 
     app.router.add_get("/", guarded(overview))

@@ -30,14 +30,15 @@ class Check:
 class Health:
     """The state /healthz and /readyz report; the parts of the app write to it as things happen."""
 
-    STORAGE_STALE_AFTER = 5.0      # no successful PING for this long: storage is down
-    POLL_FAILURES_UNHEALTHY = 3    # consecutive failed getUpdates calls
+    STORAGE_STALE_AFTER = 5.0  # no successful PING for this long: storage is down
+    POLL_FAILURES_UNHEALTHY = 3  # consecutive failed getUpdates calls
     # A long poll may legitimately take its whole timeout (25 s); past this, polling is stuck.
     POLL_STALL_AFTER = 45.0
-    WORKER_STUCK_AFTER = 25.0      # the loop beats at least every ~10 s even while Redis is away
+    WORKER_STUCK_AFTER = 25.0  # the loop beats at least every ~10 s even while Redis is away
 
-    def __init__(self, *, receives_updates: bool = True, runs_worker: bool = False,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, receives_updates: bool = True, runs_worker: bool = False, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.receives_updates = receives_updates
         self.runs_worker = runs_worker
         self._clock = clock
@@ -51,7 +52,7 @@ class Health:
         self.poll_started: float | None = None
         self.poll_failures = 0
         self.poll_error = ""
-        self.held_reason = ""          # updates are left at Telegram until storage is back
+        self.held_reason = ""  # updates are left at Telegram until storage is back
         # worker
         self.worker_running = False
         self.worker_heartbeat: Callable[[], float] | None = None  # monotonic time of the last beat
@@ -145,8 +146,10 @@ class Health:
             reasons.append("stopping: shutting down")
         body: dict[str, object] = {
             "ok": not reasons,
-            "checks": {name: {"ok": check.ok, **({"reason": check.reason} if check.reason else {})}
-                       for name, check in checks.items()},
+            "checks": {
+                name: {"ok": check.ok, **({"reason": check.reason} if check.reason else {})}
+                for name, check in checks.items()
+            },
             # kept from the first version of /healthz
             "receiving_updates": self.polling().ok if self.receives_updates else False,
             "worker": self.worker().ok if self.runs_worker else False,
@@ -162,8 +165,9 @@ class Health:
         metrics.worker_alive.set(1 if self.runs_worker and self.worker().ok else 0)
 
 
-def create_web_app(health: Health, metrics: Metrics, *, receives_updates: bool | None = None,
-                   metrics_token: str = "") -> web.Application:
+def create_web_app(
+    health: Health, metrics: Metrics, *, receives_updates: bool | None = None, metrics_token: str = ""
+) -> web.Application:
     """`metrics_token` set: `/metrics` asks for `Authorization: Bearer <token>` (METRICS_REQUIRE_TOKEN)."""
     if receives_updates is not None:
         health.receives_updates = receives_updates
@@ -183,8 +187,11 @@ def create_web_app(health: Health, metrics: Metrics, *, receives_updates: bool |
         if metrics_token:
             given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(given.encode(), metrics_token.encode()):
-                return web.Response(status=401, text="Send Authorization: Bearer <DASHBOARD_TOKEN>.\n",
-                                    headers={"WWW-Authenticate": "Bearer"})
+                return web.Response(
+                    status=401,
+                    text="Send Authorization: Bearer <DASHBOARD_TOKEN>.\n",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
         health.export(metrics)
         body = generate_latest(metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

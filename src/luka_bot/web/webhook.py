@@ -36,8 +36,15 @@ ANSWER_WITHIN = 25.0
 
 
 class IntakeFirstWebhook(SimpleRequestHandler):
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, concurrency: int,
-                 answer_within: float = ANSWER_WITHIN) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        secret_token: str,
+        concurrency: int,
+        answer_within: float = ANSWER_WITHIN,
+    ) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret_token)
         self._slots = asyncio.Semaphore(concurrency)
         self._answer_within = answer_within
@@ -47,8 +54,9 @@ class IntakeFirstWebhook(SimpleRequestHandler):
         if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self.bot):
             return web.Response(body="Unauthorized", status=401)
         try:
-            update = Update.model_validate(await request.json(loads=self.bot.session.json_loads),
-                                           context={"bot": self.bot})
+            update = Update.model_validate(
+                await request.json(loads=self.bot.session.json_loads), context={"bot": self.bot}
+            )
         except (ValueError, ValidationError) as exc:
             # Not an update at all: resending it would not help, and it must not reach a handler.
             log.warning("webhook.malformed", error=str(exc).splitlines()[0][:200])

@@ -14,7 +14,7 @@ class RuleInput:
     request: ModerationRequest
     text: NormalizedText
     policy: RulesPolicy
-    is_newcomer: bool          # within the member's first messages: checks are stricter
+    is_newcomer: bool  # within the member's first messages: checks are stricter
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class RuleHit:
     calibrated log-odds, so two weak signals together can tip a borderline message.
     """
 
-    check: str                 # "rule.stop_words"
+    check: str  # "rule.stop_words"
     category: Category
     detail: str
     certain: bool

@@ -73,4 +73,3 @@ def is_stop_word_hit(inp: RuleInput) -> RuleHit | None:
     if inp.policy.builtin_stop_phrases and (found := builtin_spam_matcher().find(folded)):
         return RuleHit.certain_hit("rule.stop_phrases", found[0], found[1])
     return None
-

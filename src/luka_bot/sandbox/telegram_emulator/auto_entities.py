@@ -21,7 +21,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "url",
         re.compile(
-            r"(?<![\w@/.])(?:(?:https?|ftp|tg)://[^\s<>\"']+|(?:[A-Za-z0-9-]+\.)+(?:" + _TLDS + r")\b(?:/[^\s<>\"']*)?)",
+            r"(?<![\w@/.])(?:(?:https?|ftp|tg)://[^\s<>\"']+|(?:[A-Za-z0-9-]+\.)+(?:"
+            + _TLDS
+            + r")\b(?:/[^\s<>\"']*)?)",
             re.IGNORECASE,
         ),
     ),

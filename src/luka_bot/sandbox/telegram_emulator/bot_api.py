@@ -25,8 +25,18 @@ EMULATOR_KEY = web.AppKey("emulator", TelegramEmulator)
 
 _TOKEN_RE = re.compile(r"^(\d{1,20}):([A-Za-z0-9_-]{1,100})$")
 _JSON_FIELDS = frozenset(
-    {"reply_markup", "reply_parameters", "message_ids", "permissions", "allowed_updates", "entities",
-     "commands", "scope", "link_preview_options", "caption_entities"}
+    {
+        "reply_markup",
+        "reply_parameters",
+        "message_ids",
+        "permissions",
+        "allowed_updates",
+        "entities",
+        "commands",
+        "scope",
+        "link_preview_options",
+        "caption_entities",
+    }
 )
 
 
@@ -118,8 +128,9 @@ async def _delete_webhook(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
 
 
 async def _set_webhook(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
-    return emu.set_webhook(p.str("url"), p.str("secret_token"), p.get("allowed_updates"),
-                           p.bool("drop_pending_updates"))
+    return emu.set_webhook(
+        p.str("url"), p.str("secret_token"), p.get("allowed_updates"), p.bool("drop_pending_updates")
+    )
 
 
 async def _get_webhook_info(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
@@ -129,8 +140,12 @@ async def _get_webhook_info(emu: TelegramEmulator, p: Params, bot_id: int) -> An
 async def _send_message(emu: TelegramEmulator, p: Params, bot_id: int) -> Any:
     reply_to, without_reply = _reply_target(p)
     return emu.send_message(
-        p.chat_id(), p.str("text"), parse_mode=p.str("parse_mode"), entities=p.get("entities"),
-        reply_to_message_id=reply_to, allow_sending_without_reply=without_reply,
+        p.chat_id(),
+        p.str("text"),
+        parse_mode=p.str("parse_mode"),
+        entities=p.get("entities"),
+        reply_to_message_id=reply_to,
+        allow_sending_without_reply=without_reply,
         reply_markup=p.get("reply_markup"),
     )
 
@@ -139,8 +154,12 @@ async def _edit_message_text(emu: TelegramEmulator, p: Params, bot_id: int) -> A
     if p.raw.get("inline_message_id"):
         raise bad_request("message to edit not found")
     return emu.edit_message_text(
-        p.chat_id(), p.int("message_id"), p.str("text"), parse_mode=p.str("parse_mode"),
-        entities=p.get("entities"), reply_markup=p.get("reply_markup"),
+        p.chat_id(),
+        p.int("message_id"),
+        p.str("text"),
+        parse_mode=p.str("parse_mode"),
+        entities=p.get("entities"),
+        reply_markup=p.get("reply_markup"),
     )
 
 

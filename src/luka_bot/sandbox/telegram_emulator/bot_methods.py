@@ -41,7 +41,9 @@ KNOWN_UPDATE_TYPES = DEFAULT_UPDATE_TYPES | {"chat_member", "message_reaction", 
 class BotMethods(EmulatorState):
     """The Bot API side of the emulator; each method is one Bot API method (or its core)."""
 
-    def _formatted(self, text: str | None, parse_mode: str | None, entities: list[dict] | None, *, caption: bool = False):
+    def _formatted(
+        self, text: str | None, parse_mode: str | None, entities: list[dict] | None, *, caption: bool = False
+    ):
         """Plain text and entities as Telegram would store them, or its refusal."""
         text = text or ""
         mode = (parse_mode or "").lower()
@@ -100,15 +102,30 @@ class BotMethods(EmulatorState):
             clean_row = []
             for button in row:
                 if not isinstance(button, dict) or not button.get("text"):
-                    raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                    raise bad_request(
+                        "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                    )
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= 64:
                     raise bad_request("BUTTON_DATA_INVALID")
-                if not any(k in button for k in ("callback_data", "url", "switch_inline_query", "login_url",
-                                                  "web_app", "copy_text", "pay", "callback_game",
-                                                  "switch_inline_query_current_chat",
-                                                  "switch_inline_query_chosen_chat")):
-                    raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                if not any(
+                    k in button
+                    for k in (
+                        "callback_data",
+                        "url",
+                        "switch_inline_query",
+                        "login_url",
+                        "web_app",
+                        "copy_text",
+                        "pay",
+                        "callback_game",
+                        "switch_inline_query_current_chat",
+                        "switch_inline_query_chosen_chat",
+                    )
+                ):
+                    raise bad_request(
+                        "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                    )
                 clean_row.append({k: v for k, v in button.items() if v is not None})
             if clean_row:
                 clean_rows.append(clean_row)
@@ -138,8 +155,14 @@ class BotMethods(EmulatorState):
         message = self._store(
             chat,
             StoredMessage(
-                chat_id=chat.id, message_id=0, from_user=self.bot_user(), date=self.now(), text=plain,
-                entities=found, reply_to_message_id=reply_to_message_id or None, reply_markup=markup,
+                chat_id=chat.id,
+                message_id=0,
+                from_user=self.bot_user(),
+                date=self.now(),
+                text=plain,
+                entities=found,
+                reply_to_message_id=reply_to_message_id or None,
+                reply_markup=markup,
             ),
         )
         self._count_send(chat)
@@ -216,15 +239,22 @@ class BotMethods(EmulatorState):
     def reactions_of(self, chat_id: int, user_id: int) -> list[int]:
         """Message ids the user currently has reactions on (control API)."""
         chat = self.chats.get(chat_id)
-        return [] if chat is None else [m.message_id for m in chat.messages.values()
-                                        if user_id in m.extra.get("_reactions", {})]
+        return (
+            []
+            if chat is None
+            else [m.message_id for m in chat.messages.values() if user_id in m.extra.get("_reactions", {})]
+        )
 
     def get_file(self, file_id: Any) -> dict[str, Any]:
         stored = self.files.get(file_id) if isinstance(file_id, str) else None
         if stored is None:
             raise bad_request("wrong file_id or the file is temporarily unavailable")
-        return {"file_id": file_id, "file_unique_id": stored["file_unique_id"],
-                "file_size": len(stored["content"]), "file_path": f"files/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": stored["file_unique_id"],
+            "file_size": len(stored["content"]),
+            "file_path": f"files/{file_id}",
+        }
 
     def file_content(self, path: str) -> bytes | None:
         stored = self.files.get(path.removeprefix("files/"))
@@ -269,8 +299,10 @@ class BotMethods(EmulatorState):
         record = self.chat_actions.get(chat.id)
         if record is None or self.now() - record["at"] > self.CHAT_ACTION_LIFETIME:
             return {"action": None, "since": None}
-        answered = any(m.from_user and m.from_user.get("id") == self.bot_id and m.date >= record["at"]
-                       for m in list(chat.messages.values())[-20:])
+        answered = any(
+            m.from_user and m.from_user.get("id") == self.bot_id and m.date >= record["at"]
+            for m in list(chat.messages.values())[-20:]
+        )
         if answered:
             return {"action": None, "since": None}
         return {"action": record["action"], "since": record["at"]}
@@ -282,12 +314,19 @@ class BotMethods(EmulatorState):
             accent_color_id=0,
             max_reaction_count=11,
             accepted_gift_types={
-                "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                "premium_subscription": False, "gifts_from_channels": False,
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         )
         if chat.is_group:
-            result["permissions"] = {name: True for name in PERMISSION_NAMES if name not in ("can_change_info", "can_pin_messages", "can_manage_topics", "can_edit_tag")}
+            result["permissions"] = {
+                name: True
+                for name in PERMISSION_NAMES
+                if name not in ("can_change_info", "can_pin_messages", "can_manage_topics", "can_edit_tag")
+            }
         return result
 
     def _known_user(self, user_id: Any) -> int:
@@ -306,8 +345,11 @@ class BotMethods(EmulatorState):
         chat = self._chat_for_bot(chat_id)
         if not chat.is_group:
             raise bad_request("there are no administrators in the private chat")
-        ids = [uid for uid in chat.members
-               if (member := self.member(chat, uid)) is not None and member.status in ("creator", "administrator")]
+        ids = [
+            uid
+            for uid in chat.members
+            if (member := self.member(chat, uid)) is not None and member.status in ("creator", "administrator")
+        ]
         if chat.bot_member is not None and chat.bot_member.status == "administrator":
             ids.append(self.bot_id)
         return [self.member_api(chat, uid) for uid in ids]
@@ -316,8 +358,11 @@ class BotMethods(EmulatorState):
         chat = self._chat_for_bot(chat_id)
         if not chat.is_group:
             return 2
-        present = [uid for uid in chat.members
-                   if (member := self.member(chat, uid)) is not None and member.status not in ("left", "kicked")]
+        present = [
+            uid
+            for uid in chat.members
+            if (member := self.member(chat, uid)) is not None and member.status not in ("left", "kicked")
+        ]
         return len(present) + (1 if self._bot_receives(chat) else 0)
 
     def _group_for_restriction(self, chat_id: Any, user_id: Any, not_enough: str) -> tuple[Chat, int]:
@@ -359,7 +404,11 @@ class BotMethods(EmulatorState):
         granted = {name: bool(permissions.get(name, False)) for name in PERMISSION_NAMES}
         old = self._current(chat, user_id)
         member = chat.members.setdefault(user_id, Member(user_id, "member"))
-        if all(granted[name] for name in PERMISSION_NAMES if name not in ("can_change_info", "can_pin_messages", "can_manage_topics", "can_edit_tag")):
+        if all(
+            granted[name]
+            for name in PERMISSION_NAMES
+            if name not in ("can_change_info", "can_pin_messages", "can_manage_topics", "can_edit_tag")
+        ):
             member.status, member.until_date, member.permissions = "member", 0.0, None
         else:
             member.status, member.until_date, member.permissions = "restricted", self._until(until_date), granted
@@ -367,7 +416,9 @@ class BotMethods(EmulatorState):
         return True
 
     def ban_chat_member(self, chat_id: Any, user_id: Any, until_date: Any) -> bool:
-        chat, user_id = self._group_for_restriction(chat_id, user_id, "not enough rights to restrict/unrestrict chat member")
+        chat, user_id = self._group_for_restriction(
+            chat_id, user_id, "not enough rights to restrict/unrestrict chat member"
+        )
         old = self._current(chat, user_id)
         member = chat.members.setdefault(user_id, Member(user_id, "left"))
         member.status, member.until_date, member.permissions = "kicked", self._until(until_date), None
@@ -375,7 +426,9 @@ class BotMethods(EmulatorState):
         return True
 
     def unban_chat_member(self, chat_id: Any, user_id: Any, only_if_banned: bool) -> bool:
-        chat, user_id = self._group_for_restriction(chat_id, user_id, "not enough rights to restrict/unrestrict chat member")
+        chat, user_id = self._group_for_restriction(
+            chat_id, user_id, "not enough rights to restrict/unrestrict chat member"
+        )
         member = self.member(chat, user_id)
         if member is None:
             return True
@@ -414,7 +467,9 @@ class BotMethods(EmulatorState):
         chat.bot_member = Member(self.bot_id, "left")
         return True
 
-    def answer_callback_query(self, callback_query_id: Any, text: str | None, show_alert: bool, url: str | None) -> bool:
+    def answer_callback_query(
+        self, callback_query_id: Any, text: str | None, show_alert: bool, url: str | None
+    ) -> bool:
         record = self.callbacks.get(str(callback_query_id))
         if record is None or record["answered"]:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
@@ -494,8 +549,7 @@ class BotMethods(EmulatorState):
 
     # ----- webhooks -----------------------------------------------------------------------------
 
-    def set_webhook(self, url: str | None, secret_token: str | None, allowed_updates: Any,
-                    drop_pending: bool) -> bool:
+    def set_webhook(self, url: str | None, secret_token: str | None, allowed_updates: Any, drop_pending: bool) -> bool:
         if not url:
             return self.delete_webhook(drop_pending)
         secret_token = secret_token or None
@@ -510,7 +564,7 @@ class BotMethods(EmulatorState):
         if drop_pending:
             self.drop_pending_updates()
         self.webhook = {"url": url, "secret_token": secret_token, "last_error_date": None, "last_error_message": None}
-        self._poll_generation += 1   # a long poll still waiting ends, as Telegram's would
+        self._poll_generation += 1  # a long poll still waiting ends, as Telegram's would
         self._notify()
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhooks())
@@ -520,15 +574,19 @@ class BotMethods(EmulatorState):
         self.webhook = None
         if drop_pending:
             self.drop_pending_updates()
-        self._notify()   # the delivery loop sees the webhook gone and ends
+        self._notify()  # the delivery loop sees the webhook gone and ends
         return True
 
     def webhook_info(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"url": self.webhook["url"] if self.webhook else "",
-                                "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        info: dict[str, Any] = {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
         if self.webhook and self.webhook["last_error_date"]:
-            info.update(last_error_date=self.webhook["last_error_date"],
-                        last_error_message=self.webhook["last_error_message"])
+            info.update(
+                last_error_date=self.webhook["last_error_date"], last_error_message=self.webhook["last_error_message"]
+            )
         if self.webhook:
             info["allowed_updates"] = sorted(self.allowed_updates)
         return info
@@ -568,7 +626,8 @@ class BotMethods(EmulatorState):
                     continue
                 if self.webhook is hook:
                     hook["last_error_date"] = int(self.now())
-                    hook["last_error_message"] = (f"Wrong response from the webhook: {status} {reason}".strip()
-                                                  if status else reason)
+                    hook["last_error_message"] = (
+                        f"Wrong response from the webhook: {status} {reason}".strip() if status else reason
+                    )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -103,7 +103,9 @@ async def press_button(request: web.Request) -> web.Response:
     """A user presses an inline button: {"chat_id", "message_id", "from", "data"} →
     {"callback_query_id"}; the message must carry a button with that callback_data."""
     body = await _body(request)
-    callback_id = _emulator(request).press_button(body.get("chat_id"), body.get("message_id"), body.get("from"), body.get("data"))
+    callback_id = _emulator(request).press_button(
+        body.get("chat_id"), body.get("message_id"), body.get("from"), body.get("data")
+    )
     return web.json_response({"callback_query_id": callback_id})
 
 
@@ -236,14 +238,16 @@ async def config(request: web.Request) -> web.Response:
     """Who the bot is and how the emulator is set: {"bot_id", "bot_username", "bot_first_name",
     "can_read_all_group_messages", "group_messages_per_minute", "now"}."""
     emulator = _emulator(request)
-    return web.json_response({
-        "bot_id": emulator.bot_id,
-        "bot_username": emulator.bot_username,
-        "bot_first_name": emulator.bot_first_name,
-        "can_read_all_group_messages": emulator.can_read_all_group_messages,
-        "group_messages_per_minute": emulator.group_messages_per_minute,
-        "now": emulator.now(),
-    })
+    return web.json_response(
+        {
+            "bot_id": emulator.bot_id,
+            "bot_username": emulator.bot_username,
+            "bot_first_name": emulator.bot_first_name,
+            "can_read_all_group_messages": emulator.can_read_all_group_messages,
+            "group_messages_per_minute": emulator.group_messages_per_minute,
+            "now": emulator.now(),
+        }
+    )
 
 
 @routes.post("/_emulator/bot")

@@ -33,8 +33,9 @@ class GateSide(PeopleActions):
 
     # --- control side --------------------------------------------------------------------------
     def set_profile(self, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        user = self.remember_user({**self.users.get(user_id, {}), **{k: v for k, v in body.items() if k != "bio"},
-                                   "id": user_id})
+        user = self.remember_user(
+            {**self.users.get(user_id, {}), **{k: v for k, v in body.items() if k != "bio"}, "id": user_id}
+        )
         bio = body.get("bio")
         if bio is not None:
             if not isinstance(bio, str) or len(bio) > 140:
@@ -58,8 +59,12 @@ class GateSide(PeopleActions):
         self.started_users.add(user["id"])
         self._private(user["id"])  # so what the bot writes there is kept
         if self._bot_receives(chat):
-            update: dict[str, Any] = {"chat": self.chat_api(chat), "from": user, "user_chat_id": user["id"],
-                                      "date": int(request.date)}
+            update: dict[str, Any] = {
+                "chat": self.chat_api(chat),
+                "from": user,
+                "user_chat_id": user["id"],
+                "date": int(request.date),
+            }
             if self.bios.get(user["id"]):
                 update["bio"] = self.bios[user["id"]]
             self.queue_update("chat_join_request", update)
@@ -85,7 +90,10 @@ class GateSide(PeopleActions):
     def cas_answer(self, user_id: int) -> dict[str, Any]:
         self.cas_queries += 1
         if user_id in self.cas_listed:
-            return {"ok": True, "result": {"offenses": 1, "messages": ["spam"], "time_added": "2024-01-01T00:00:00.000Z"}}
+            return {
+                "ok": True,
+                "result": {"offenses": 1, "messages": ["spam"], "time_added": "2024-01-01T00:00:00.000Z"},
+            }
         return {"ok": False, "description": "Record not found."}
 
     # --- Bot API side --------------------------------------------------------------------------

@@ -13,17 +13,37 @@ from dataclasses import dataclass, field
 
 _SUPPORTED_TAGS = frozenset(
     {
-        "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins",
-        "tg-spoiler", "tg-emoji", "span", "pre", "code", "blockquote",
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
     }
 )
 _TAG_TO_ENTITY = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "u": "underline", "ins": "underline",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "u": "underline",
+    "ins": "underline",
     "tg-spoiler": "spoiler",
-    "code": "code", "pre": "pre",
+    "code": "code",
+    "pre": "pre",
     "blockquote": "blockquote",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -122,9 +142,7 @@ def parse_html(source: str) -> tuple[str, list[dict]]:  # noqa: C901 - to be spl
             raise HtmlParseError(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
         tag_name = source[begin + 1 : i].lower()
         if tag_name not in _SUPPORTED_TAGS:
-            raise HtmlParseError(
-                f'Unsupported start tag "{tag_name}" at byte offset {_byte_offset(source, begin)}'
-            )
+            raise HtmlParseError(f'Unsupported start tag "{tag_name}" at byte offset {_byte_offset(source, begin)}')
         tag = _OpenTag(name=tag_name, byte_offset=_byte_offset(source, begin), start_utf16=out_utf16)
         i = _read_attributes(source, i, tag)
         if tag_name == "span" and tag.attributes.get("class") != "tg-spoiler":

@@ -85,7 +85,9 @@ class PeopleActions(EmulatorState):
             message.media_kind, message.media = media_kind, media
             if caption:
                 message.caption = str(caption)
-                message.caption_entities = given_entities if given_entities is not None else find_entities(message.caption)
+                message.caption_entities = (
+                    given_entities if given_entities is not None else find_entities(message.caption)
+                )
         if contact:
             if not isinstance(contact, dict) or not contact.get("phone_number") or not contact.get("first_name"):
                 raise ControlError(400, '"contact" needs "phone_number" and "first_name"')
@@ -113,12 +115,16 @@ class PeopleActions(EmulatorState):
             # Any MessageOrigin: {"type": "user", "sender_user": {...}} | {"type": "hidden_user",
             # "sender_user_name"} | {"type": "chat", "sender_chat"} | {"type": "channel", "chat"}.
             if not isinstance(origin, dict) or origin.get("type") not in ("user", "hidden_user", "chat", "channel"):
-                raise ControlError(400, '"forward_origin" must be a MessageOrigin with type user, hidden_user, chat or channel')
+                raise ControlError(
+                    400, '"forward_origin" must be a MessageOrigin with type user, hidden_user, chat or channel'
+                )
             origin = {"date": int(self.now()) - 60, **origin}
-            defaults = {"user": ("sender_user", {"id": 555000001, "is_bot": False, "first_name": "Someone"}),
-                        "hidden_user": ("sender_user_name", "Hidden"),
-                        "chat": ("sender_chat", {"id": -1009000000002, "type": "supergroup", "title": "Other group"}),
-                        "channel": ("chat", {"id": -1009000000003, "type": "channel", "title": "Some channel"})}
+            defaults = {
+                "user": ("sender_user", {"id": 555000001, "is_bot": False, "first_name": "Someone"}),
+                "hidden_user": ("sender_user_name", "Hidden"),
+                "chat": ("sender_chat", {"id": -1009000000002, "type": "supergroup", "title": "Other group"}),
+                "channel": ("chat", {"id": -1009000000003, "type": "channel", "title": "Some channel"}),
+            }
             field_name, default = defaults[origin["type"]]
             origin.setdefault(field_name, default)
             if origin["type"] == "channel":
@@ -138,12 +144,18 @@ class PeopleActions(EmulatorState):
             if not isinstance(external, dict):
                 raise ControlError(400, '"external_reply" must be an ExternalReplyInfo object')
             external = dict(external)
-            external.setdefault("origin", {"type": "hidden_user", "sender_user_name": "Hidden", "date": int(self.now()) - 60})
+            external.setdefault(
+                "origin", {"type": "hidden_user", "sender_user_name": "Hidden", "date": int(self.now()) - 60}
+            )
             message.extra["external_reply"] = external
         via_bot = body.get("via_bot")
         if via_bot is not None:
             if isinstance(via_bot, str):
-                via_bot = {"id": 700000000 + len(via_bot), "username": via_bot.lstrip("@"), "first_name": via_bot.lstrip("@")}
+                via_bot = {
+                    "id": 700000000 + len(via_bot),
+                    "username": via_bot.lstrip("@"),
+                    "first_name": via_bot.lstrip("@"),
+                }
             if not isinstance(via_bot, dict) or "id" not in via_bot:
                 raise ControlError(400, '"via_bot" must be a bot username or a User object')
             message.extra["via_bot"] = {"is_bot": True, "first_name": via_bot.get("username", "bot"), **via_bot}
@@ -152,11 +164,28 @@ class PeopleActions(EmulatorState):
     def _channel(raw: Any, name: str) -> dict[str, Any]:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
             raise ControlError(400, f'"{name}" must be an object with an integer "id" and a "title"')
-        return {"id": raw["id"], "type": "channel", "title": str(raw.get("title") or f"Channel {raw['id']}"),
-                **({"username": raw["username"]} if raw.get("username") else {})}
+        return {
+            "id": raw["id"],
+            "type": "channel",
+            "title": str(raw.get("title") or f"Channel {raw['id']}"),
+            **({"username": raw["username"]} if raw.get("username") else {}),
+        }
 
-    _MEDIA_KINDS = ("photo", "video", "document", "sticker", "voice", "animation", "video_note", "audio",
-                    "poll", "dice", "location", "story", "game")
+    _MEDIA_KINDS = (
+        "photo",
+        "video",
+        "document",
+        "sticker",
+        "voice",
+        "animation",
+        "video_note",
+        "audio",
+        "poll",
+        "dice",
+        "location",
+        "story",
+        "game",
+    )
     # Kinds that are no file: no file_id/file_unique_id.
     _NOT_FILES = frozenset({"poll", "dice", "location", "story", "game"})
 
@@ -166,9 +195,13 @@ class PeopleActions(EmulatorState):
         kind = raw if isinstance(raw, str) else raw.get("kind") if isinstance(raw, dict) else None
         if kind not in self._MEDIA_KINDS:
             raise ControlError(400, f'"media" must be one of {list(self._MEDIA_KINDS)} or {{"kind": ...}}')
-        overrides = {k: v for k, v in raw.items() if k not in ("kind", "content_base64")} if isinstance(raw, dict) else {}
+        overrides = (
+            {k: v for k, v in raw.items() if k not in ("kind", "content_base64")} if isinstance(raw, dict) else {}
+        )
         unique = hashlib.sha1(f"{kind}{self.now()}{len(self.updates)}".encode()).hexdigest()[:16]
-        base: dict[str, Any] = {} if kind in self._NOT_FILES else {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
+        base: dict[str, Any] = (
+            {} if kind in self._NOT_FILES else {"file_id": f"{kind}-{unique}", "file_unique_id": unique}
+        )
         content = raw.get("content_base64") if isinstance(raw, dict) else None
         if content is not None and kind not in self._NOT_FILES:
             # A real file: the same bytes get the same file_unique_id, as in Telegram; each post a new file_id.
@@ -186,21 +219,47 @@ class PeopleActions(EmulatorState):
             "video": {"width": 1280, "height": 720, "duration": 5},
             "document": {"file_name": "file.pdf", "mime_type": "application/pdf"},
             # A premium sticker: {"kind": "sticker", "premium_animation": {...}} or "type": "custom_emoji".
-            "sticker": {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "🙂"},
+            "sticker": {
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "🙂",
+            },
             "voice": {"duration": 3, "mime_type": "audio/ogg"},
-            "animation": {"width": 480, "height": 270, "duration": 3, "file_name": "a.gif.mp4", "mime_type": "video/mp4"},
+            "animation": {
+                "width": 480,
+                "height": 270,
+                "duration": 3,
+                "file_name": "a.gif.mp4",
+                "mime_type": "video/mp4",
+            },
             "video_note": {"length": 240, "duration": 5},
             "audio": {"duration": 30, "mime_type": "audio/mpeg", "title": "Track"},
-            "poll": {"id": unique, "question": "?",
-                     "options": [{"text": "yes", "voter_count": 0, "persistent_id": "0"},
-                                 {"text": "no", "voter_count": 0, "persistent_id": "1"}],
-                     "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
-                     "allows_multiple_answers": False, "allows_revoting": False, "members_only": False},
+            "poll": {
+                "id": unique,
+                "question": "?",
+                "options": [
+                    {"text": "yes", "voter_count": 0, "persistent_id": "0"},
+                    {"text": "no", "voter_count": 0, "persistent_id": "1"},
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+                "allows_revoting": False,
+                "members_only": False,
+            },
             "dice": {"emoji": "🎲", "value": 3},
             "location": {"latitude": 55.75, "longitude": 37.62},
             "story": {"chat": {"id": -1009000000001, "type": "channel", "title": "Some channel"}, "id": 7},
-            "game": {"title": "Game", "description": "A game",
-                     "photo": [{"file_id": f"game-{unique}", "file_unique_id": f"g{unique}", "width": 640, "height": 360}]},
+            "game": {
+                "title": "Game",
+                "description": "A game",
+                "photo": [{"file_id": f"game-{unique}", "file_unique_id": f"g{unique}", "width": 640, "height": 360}],
+            },
         }
         return kind, {**base, **extras_by_kind[kind], **overrides}
 
@@ -219,17 +278,28 @@ class PeopleActions(EmulatorState):
         member = self.member(chat, user["id"])
         if member is not None and member.status == "kicked":
             raise ControlError(403, f"user {user['id']} is banned in chat {chat.id} and cannot react")
-        if member is not None and member.status == "restricted" and not (member.permissions or {}).get("can_react_to_messages"):
+        if (
+            member is not None
+            and member.status == "restricted"
+            and not (member.permissions or {}).get("can_react_to_messages")
+        ):
             raise ControlError(403, f"user {user['id']} may not react in chat {chat.id}")
         reactions: dict[int, list[str]] = message.extra.setdefault("_reactions", {})
         old = reactions.get(user["id"], [])
         reactions[user["id"]] = list(emojis)
         if not reactions[user["id"]]:
             del reactions[user["id"]]
-        self.queue_update("message_reaction", {
-            "chat": self.chat_api(chat), "message_id": message.message_id, "user": user, "date": int(self.now()),
-            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
-            "new_reaction": [{"type": "emoji", "emoji": e} for e in emojis]})
+        self.queue_update(
+            "message_reaction",
+            {
+                "chat": self.chat_api(chat),
+                "message_id": message.message_id,
+                "user": user,
+                "date": int(self.now()),
+                "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+                "new_reaction": [{"type": "emoji", "emoji": e} for e in emojis],
+            },
+        )
 
     def edit_user_message(self, chat_id: Any, message_id: Any, text: Any) -> StoredMessage:
         chat = self._control_chat(chat_id)
@@ -261,14 +331,24 @@ class PeopleActions(EmulatorState):
         user = self.remember_user(user_raw)
         callback_id = str(next(self._callback_ids) * 7919 + 4000000000000000000)
         self.callbacks[callback_id] = {
-            "answered": False, "text": None, "show_alert": False, "url": None,
-            "chat_id": chat.id, "message_id": message.message_id, "data": data,
+            "answered": False,
+            "text": None,
+            "show_alert": False,
+            "url": None,
+            "chat_id": chat.id,
+            "message_id": message.message_id,
+            "data": data,
         }
         chat_instance = str(int(hashlib.sha1(str(chat.id).encode()).hexdigest()[:15], 16))
         self.queue_update(
             "callback_query",
-            {"id": callback_id, "from": user, "message": self.message_api(chat, message),
-             "chat_instance": chat_instance, "data": data},
+            {
+                "id": callback_id,
+                "from": user,
+                "message": self.message_api(chat, message),
+                "chat_instance": chat_instance,
+                "data": data,
+            },
         )
         return callback_id
 
@@ -303,8 +383,15 @@ class PeopleActions(EmulatorState):
         for user_id in ids:
             user = self._user_for(user_id)
             status = self.member_control(chat_id, user_id)
-            result.append({"user_id": user_id, "first_name": user["first_name"], "username": user.get("username"),
-                           "is_bot": user["is_bot"], **status})
+            result.append(
+                {
+                    "user_id": user_id,
+                    "first_name": user["first_name"],
+                    "username": user.get("username"),
+                    "is_bot": user["is_bot"],
+                    **status,
+                }
+            )
         return result
 
     def make_admin(self, chat_id: int, user_id: Any) -> None:
@@ -362,8 +449,10 @@ class PeopleActions(EmulatorState):
             raise ControlError(400, f"user {user['id']} is already in chat {chat.id} ({old.status})")
         chat.members[user["id"]] = Member(user["id"], "member")
         message = self._store(
-            chat, StoredMessage(chat_id=chat.id, message_id=0, from_user=user, date=self.now(),
-                                extra={"new_chat_members": [user]}),
+            chat,
+            StoredMessage(
+                chat_id=chat.id, message_id=0, from_user=user, date=self.now(), extra={"new_chat_members": [user]}
+            ),
         )
         if self._bot_receives(chat):
             self.queue_update("message", self.message_api(chat, message))
@@ -384,35 +473,61 @@ class PeopleActions(EmulatorState):
         new_id = -1009000000000 - len(self.chats)
         while new_id in self.chats:
             new_id -= 1
-        new = Chat(id=new_id, type="supergroup", title=chat.title, members=chat.members,
-                   messages=dict(chat.messages), bot_member=chat.bot_member, creator_id=chat.creator_id,
-                   next_message_id=chat.next_message_id, banned_sender_chats=set(chat.banned_sender_chats))
+        new = Chat(
+            id=new_id,
+            type="supergroup",
+            title=chat.title,
+            members=chat.members,
+            messages=dict(chat.messages),
+            bot_member=chat.bot_member,
+            creator_id=chat.creator_id,
+            next_message_id=chat.next_message_id,
+            banned_sender_chats=set(chat.banned_sender_chats),
+        )
         self.chats[new_id] = new
         owner = self._user_for(chat.creator_id) if chat.creator_id is not None else GROUP_OWNER
         receives = self._bot_receives(chat)
         chat.type = "group"  # what it was, as Telegram shows the old chat in the service message
-        to_message = self._store(chat, StoredMessage(chat_id=chat.id, message_id=0, from_user=dict(owner),
-                                                     date=self.now(), extra={"migrate_to_chat_id": new_id}))
+        to_message = self._store(
+            chat,
+            StoredMessage(
+                chat_id=chat.id,
+                message_id=0,
+                from_user=dict(owner),
+                date=self.now(),
+                extra={"migrate_to_chat_id": new_id},
+            ),
+        )
         if receives:
             self.queue_update("message", self.message_api(chat, to_message))
         chat.migrated_to = new_id
-        from_message = self._store(new, StoredMessage(chat_id=new_id, message_id=0, from_user=dict(GROUP_OWNER),
-                                                      date=self.now(), extra={"migrate_from_chat_id": chat.id}))
+        from_message = self._store(
+            new,
+            StoredMessage(
+                chat_id=new_id,
+                message_id=0,
+                from_user=dict(GROUP_OWNER),
+                date=self.now(),
+                extra={"migrate_from_chat_id": chat.id},
+            ),
+        )
         if receives:
             self.queue_update("message", self.message_api(new, from_message))
         return new_id
 
     def start_user(self, user_id: int, body: dict[str, Any]) -> StoredMessage:
         """The user opens the bot and presses Start: the bot may now write to them."""
-        return self.post_user_message(
-            {"chat_id": user_id, "from": {**body, "id": user_id}, "text": "/start"}
-        )
+        return self.post_user_message({"chat_id": user_id, "from": {**body, "id": user_id}, "text": "/start"})
 
     def user_messages(self, user_id: int) -> list[dict[str, Any]]:
         chat = self.chats.get(user_id)
         if chat is None or chat.is_group:
             return []
-        return [self.message_control(m) for m in chat.messages.values() if m.from_user and m.from_user.get("id") == self.bot_id]
+        return [
+            self.message_control(m)
+            for m in chat.messages.values()
+            if m.from_user and m.from_user.get("id") == self.bot_id
+        ]
 
     def set_limits(self, body: dict[str, Any]) -> dict[str, Any]:
         value = body.get("group_messages_per_minute", self.group_messages_per_minute)
@@ -434,11 +549,18 @@ class PeopleActions(EmulatorState):
         if code == 429 and (not isinstance(retry_after, int) or retry_after < 1):
             raise ControlError(400, '"retry_after" must be a positive integer for 429')
         description = body.get("description")
-        texts = {429: f"Too Many Requests: retry after {retry_after}", 500: "Internal Server Error", 502: "Bad Gateway",
-                 400: "Bad Request: fault injected by the emulator", 403: "Forbidden: fault injected by the emulator"}
+        texts = {
+            429: f"Too Many Requests: retry after {retry_after}",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            400: "Bad Request: fault injected by the emulator",
+            403: "Forbidden: fault injected by the emulator",
+        }
         if description:
             prefix = {400: "Bad Request: ", 403: "Forbidden: "}.get(code, "")
             texts[code] = description if description.startswith(prefix) else prefix + description
         queue = self.faults.setdefault(method.lower(), deque())
         for _ in range(times):
-            queue.append({"error_code": code, "description": texts[code], "retry_after": retry_after if code == 429 else None})
+            queue.append(
+                {"error_code": code, "description": texts[code], "retry_after": retry_after if code == 429 else None}
+            )

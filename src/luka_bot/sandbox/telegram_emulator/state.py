@@ -30,29 +30,69 @@ FOREVER_ABOVE_S = 366 * 86400
 # chat_member, message_reaction and message_reaction_count arrive only when a bot asks for them.
 DEFAULT_UPDATE_TYPES = frozenset(
     {
-        "message", "edited_message", "channel_post", "edited_channel_post", "inline_query",
-        "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query",
-        "poll", "poll_answer", "my_chat_member", "chat_join_request", "business_connection",
-        "business_message", "edited_business_message", "deleted_business_messages",
-        "chat_boost", "removed_chat_boost", "purchased_paid_media",
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "chat_boost",
+        "removed_chat_boost",
+        "purchased_paid_media",
     }
 )
 
 PERMISSION_NAMES = (
-    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
-    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
-    "can_send_other_messages", "can_add_web_page_previews", "can_react_to_messages",
-    "can_edit_tag", "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics",
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
 )
 ADMIN_RIGHTS = {
-    "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
-    "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
-    "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-    "can_delete_stories": False, "can_send_welcome_messages": False, "can_pin_messages": True,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_send_welcome_messages": False,
+    "can_pin_messages": True,
     "can_manage_topics": False,
 }
 GROUP_OWNER_ID = 1
-GROUP_OWNER: dict[str, Any] = {"id": GROUP_OWNER_ID, "is_bot": False, "first_name": "Group owner", "username": "group_owner"}
+GROUP_OWNER: dict[str, Any] = {
+    "id": GROUP_OWNER_ID,
+    "is_bot": False,
+    "first_name": "Group owner",
+    "username": "group_owner",
+}
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 CHANNEL_BOT: dict[str, Any] = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 
@@ -62,14 +102,17 @@ NOT_MODIFIED = (
 )
 MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
 
 
 class BotApiError(Exception):
     """A Bot API refusal: what Telegram would answer with ok=false."""
 
-    def __init__(self, error_code: int, description: str, retry_after: int | None = None,
-                 migrate_to_chat_id: int | None = None) -> None:
+    def __init__(
+        self, error_code: int, description: str, retry_after: int | None = None, migrate_to_chat_id: int | None = None
+    ) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
@@ -169,7 +212,7 @@ class EmulatorState:
         # setWebhook: {"url", "secret_token", "last_error_date", "last_error_message"}; while set,
         # updates are POSTed there and getUpdates answers 409, as in Telegram. Kept across resets.
         self.webhook: dict[str, Any] | None = None
-        self.webhook_deliveries: list[dict[str, Any]] = []   # [{"update_id", "status"}], newest last
+        self.webhook_deliveries: list[dict[str, Any]] = []  # [{"update_id", "status"}], newest last
         self._webhook_task: asyncio.Task[None] | None = None
         self._clear()
 
@@ -183,7 +226,7 @@ class EmulatorState:
         self.faults: dict[str, deque[dict[str, Any]]] = {}
         self.callbacks: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
-        self.chat_actions: dict[int, dict[str, Any]] = {}   # chat id -> the bot's last sendChatAction
+        self.chat_actions: dict[int, dict[str, Any]] = {}  # chat id -> the bot's last sendChatAction
         self.group_messages_per_minute = 0
         self._group_sends: dict[int, deque[float]] = {}
 
@@ -210,7 +253,11 @@ class EmulatorState:
             raise ControlError(400, '"from" must be an object with a positive integer "id"')
         known = self.users.get(raw["id"], {})
         first_name = raw.get("first_name") or known.get("first_name") or f"User {raw['id']}"
-        user: dict[str, Any] = {"id": raw["id"], "is_bot": bool(raw.get("is_bot", False)), "first_name": str(first_name)}
+        user: dict[str, Any] = {
+            "id": raw["id"],
+            "is_bot": bool(raw.get("is_bot", False)),
+            "first_name": str(first_name),
+        }
         for optional in ("last_name", "username", "language_code"):
             value = raw.get(optional, known.get(optional))
             if value:
@@ -372,8 +419,16 @@ class EmulatorState:
             result["from"] = dict(message.from_user)
         result["date"] = int(message.date)
         result["chat"] = self.chat_api(chat)
-        for key in ("sender_chat", "forward_origin", "via_bot", "external_reply", "contact", "new_chat_members",
-                    "migrate_to_chat_id", "migrate_from_chat_id"):
+        for key in (
+            "sender_chat",
+            "forward_origin",
+            "via_bot",
+            "external_reply",
+            "contact",
+            "new_chat_members",
+            "migrate_to_chat_id",
+            "migrate_from_chat_id",
+        ):
             if key in message.extra:
                 result[key] = copy.deepcopy(message.extra[key])
         if with_reply and message.reply_to_message_id:
@@ -423,8 +478,11 @@ class EmulatorState:
         if old == new:
             return
         update = {
-            "chat": self.chat_api(chat), "from": self._user_for(actor_id), "date": int(self.now()),
-            "old_chat_member": self._member_to_api(old), "new_chat_member": self._member_to_api(new),
+            "chat": self.chat_api(chat),
+            "from": self._user_for(actor_id),
+            "date": int(self.now()),
+            "old_chat_member": self._member_to_api(old),
+            "new_chat_member": self._member_to_api(new),
         }
         self.queue_update("my_chat_member" if new.user_id == self.bot_id else "chat_member", update)
 

@@ -31,8 +31,9 @@ log = structlog.get_logger(__name__)
 _OPEN = (CaseStatus.OPEN, CaseStatus.APPEALED)
 
 
-async def restore(bot: Bot, case: Case, *, lang: str, sanctions: SanctionStore, reputation: ReputationStore,
-                  learning: GroupLearning) -> None:
+async def restore(
+    bot: Bot, case: Case, *, lang: str, sanctions: SanctionStore, reputation: ReputationStore, learning: GroupLearning
+) -> None:
     """Reverses an action: lifts the mute or ban, takes the violation back, reposts, teaches."""
     if case.sanction in (SanctionKind.MUTE, SanctionKind.BAN):
         try:
@@ -70,9 +71,17 @@ async def _close_record(query: CallbackQuery, key: str, lang: str, admin: User) 
         pass  # too old to edit, or deleted: the decision itself is done
 
 
-async def press(query: CallbackQuery, callback_data: CaseCallback, bot: Bot, admins: AdminCache,
-                cases: CaseStore, group_settings: GroupSettingsRepository, reputation: ReputationStore,
-                sanctions: SanctionStore, learning: GroupLearning) -> None:
+async def press(
+    query: CallbackQuery,
+    callback_data: CaseCallback,
+    bot: Bot,
+    admins: AdminCache,
+    cases: CaseStore,
+    group_settings: GroupSettingsRepository,
+    reputation: ReputationStore,
+    sanctions: SanctionStore,
+    learning: GroupLearning,
+) -> None:
     case = await cases.get(callback_data.chat_id, callback_data.message_id)
     if case is None:  # expired, or data naming no case at all: no group's settings are read for it
         lang = "ru" if (query.from_user.language_code or "").startswith("ru") else "en"
@@ -94,8 +103,9 @@ async def press(query: CallbackQuery, callback_data: CaseCallback, bot: Bot, adm
         await _close_record(query, "log.confirmed_by", lang, query.from_user)
         return
     # RESTORE and NOT_SPAM: an admin may still restore what was confirmed before.
-    if not await cases.move(case.chat_id, case.message_id, CaseStatus.RESTORED,
-                            allowed_from=(*_OPEN, CaseStatus.CONFIRMED)):
+    if not await cases.move(
+        case.chat_id, case.message_id, CaseStatus.RESTORED, allowed_from=(*_OPEN, CaseStatus.CONFIRMED)
+    ):
         await query.answer(render(TEXTS, "appeal.already", lang), show_alert=True)
         return
     await query.answer(render(TEXTS, "case.restored", lang))
@@ -121,8 +131,14 @@ async def _appeal(query: CallbackQuery, case: Case, lang: str, bot: Bot, cases: 
     log.info("appeals.appealed", chat_id=case.chat_id, message_id=case.message_id, user_id=case.user_id)
 
 
-async def setlog(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-                 admins: AdminCache, cases: CaseStore) -> None:
+async def setlog(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    cases: CaseStore,
+) -> None:
     call = await group_invocation(message, command, group_settings)
     if call is None or not await require_admin(call, admins):
         return
@@ -152,8 +168,9 @@ async def setlog(message: Message, command: CommandObject, bot: Bot, group_setti
         await call.reply("setlog.not_admin_there", target=chat.title or target)
         return
     try:
-        await bot.send_message(target, render(TEXTS, "setlog.hello", call.lang, chat=message.chat.title or call.chat_id),
-                               parse_mode="HTML")
+        await bot.send_message(
+            target, render(TEXTS, "setlog.hello", call.lang, chat=message.chat.title or call.chat_id), parse_mode="HTML"
+        )
     except TelegramAPIError:
         await call.reply("setlog.unreachable", target=chat.title or target)
         return

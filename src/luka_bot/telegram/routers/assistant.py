@@ -78,8 +78,13 @@ async def _chain(message: Message, me: User, conversation: ConversationStore) ->
     chain = []
     reply = message.reply_to_message
     if reply is not None and message_text(reply):
-        chain.append(ChainMessage(speaker_name(reply.from_user), message_text(reply),
-                                  reply.from_user is not None and reply.from_user.id == me.id))
+        chain.append(
+            ChainMessage(
+                speaker_name(reply.from_user),
+                message_text(reply),
+                reply.from_user is not None and reply.from_user.id == me.id,
+            )
+        )
     chain.append(ChainMessage(speaker_name(message.from_user), question_text(message, me), False))
     return chain
 
@@ -99,19 +104,30 @@ def _limits(app_settings: Settings, group: GroupSettings, *, private: bool) -> t
     member = group.assistant_member_daily_tokens
     whole = group.assistant_group_daily_tokens
     cooldown = group.assistant_cooldown
-    return (app_settings.assistant_member_daily_tokens if member is None else member,
-            # A private chat has one member: only the member's budget applies there.
-            0 if private else (app_settings.assistant_group_daily_tokens if whole is None else whole),
-            app_settings.assistant_cooldown if cooldown is None else float(cooldown))
+    return (
+        app_settings.assistant_member_daily_tokens if member is None else member,
+        # A private chat has one member: only the member's budget applies there.
+        0 if private else (app_settings.assistant_group_daily_tokens if whole is None else whole),
+        app_settings.assistant_cooldown if cooldown is None else float(cooldown),
+    )
 
 
-async def _admitted(message: Message, bot: Bot, *, app_settings: Settings, group: GroupSettings,
-                    usage: UsageStore, sanctions: SanctionStore, metrics: Metrics, lang: str) -> bool:
+async def _admitted(
+    message: Message,
+    bot: Bot,
+    *,
+    app_settings: Settings,
+    group: GroupSettings,
+    usage: UsageStore,
+    sanctions: SanctionStore,
+    metrics: Metrics,
+    lang: str,
+) -> bool:
     """May this question reach the model? Says why not, once per period, when it may not."""
     user = message.from_user
     chat_id = message.chat.id
     if user is None or message.sender_chat is not None:
-        return False   # a channel or anonymous post: nobody to budget, nobody to answer
+        return False  # a channel or anonymous post: nobody to budget, nobody to answer
     private = message.chat.type == ChatType.PRIVATE
     now = time.time()
     if private:
@@ -132,8 +148,9 @@ async def _admitted(message: Message, bot: Bot, *, app_settings: Settings, group
         log.info("assistant.sanctioned_asker", chat_id=chat_id, user_id=user.id)
         return False
     member_limit, group_limit, cooldown = _limits(app_settings, group, private=private)
-    admission = await usage.admit(chat_id, user.id, member_limit=member_limit, group_limit=group_limit,
-                                  cooldown=cooldown, now=now)
+    admission = await usage.admit(
+        chat_id, user.id, member_limit=member_limit, group_limit=group_limit, cooldown=cooldown, now=now
+    )
     if admission.admitted:
         return True
     refusal = admission.refusal
@@ -172,14 +189,25 @@ def _tokens_spent(stream: ChatStream, prompt: list[dict[str, str]], answer: str)
     return max(1, chars // 4), "estimated"
 
 
-async def _account(usage: UsageStore, metrics: Metrics, stream: ChatStream, prompt: list[dict[str, str]],
-                   result: StreamResult, *, chat_id: int, user: User, private: bool, purpose: str) -> int:
+async def _account(
+    usage: UsageStore,
+    metrics: Metrics,
+    stream: ChatStream,
+    prompt: list[dict[str, str]],
+    result: StreamResult,
+    *,
+    chat_id: int,
+    user: User,
+    private: bool,
+    purpose: str,
+) -> int:
     if stream.usage is None and not result.text:
-        return 0   # the server failed before answering: nothing was spent
+        return 0  # the server failed before answering: nothing was spent
     tokens, source = _tokens_spent(stream, prompt, result.text)
     await usage.record(chat_id, user.id, speaker_name(user), tokens, purpose=purpose)
-    metrics.assistant_tokens.labels(chat="private" if private else str(chat_id), purpose=purpose,
-                                    source=source).inc(tokens)
+    metrics.assistant_tokens.labels(chat="private" if private else str(chat_id), purpose=purpose, source=source).inc(
+        tokens
+    )
     return tokens
 
 
@@ -206,14 +234,21 @@ async def answer(
         return
     lang = asker_language(message.from_user, group)
     if not question_text(message, me) and message.reply_to_message is None:
-        hint = await bot.send_message(chat_id, render(TEXTS, "ask_usage", lang),
-                                      reply_to_message_id=message.message_id)
+        hint = await bot.send_message(chat_id, render(TEXTS, "ask_usage", lang), reply_to_message_id=message.message_id)
         # Tracked like any reply: if the message is removed, the hint goes with it.
         if await conversation.track(chat_id, message.message_id, hint.message_id):
             await bot.delete_messages(chat_id, [hint.message_id])
         return
-    if not await _admitted(message, bot, app_settings=app_settings, group=group, usage=usage,
-                           sanctions=sanctions, metrics=metrics, lang=lang):
+    if not await _admitted(
+        message,
+        bot,
+        app_settings=app_settings,
+        group=group,
+        usage=usage,
+        sanctions=sanctions,
+        metrics=metrics,
+        lang=lang,
+    ):
         return
     user = message.from_user
     assert user is not None  # _admitted refuses anonymous posts
@@ -222,29 +257,41 @@ async def answer(
     if not private:
         # The group's own knowledge: notes and rules that share words with the question.
         found = knowledge.match(chat_id, chain[-1].text, await notes.all(chat_id), group.rules_text)
-    prompt = build_messages(chain, bot_name=me.first_name, chat_title=message.chat.title or "",
-                            persona=group.persona_prompt, chat_id=chat_id, private=private,
-                            language=reply_language(user.language_code, group.language.value),
-                            knowledge=found)
+    prompt = build_messages(
+        chain,
+        bot_name=me.first_name,
+        chat_title=message.chat.title or "",
+        persona=group.persona_prompt,
+        chat_id=chat_id,
+        private=private,
+        language=reply_language(user.language_code, group.language.value),
+        knowledge=found,
+    )
     used_notes = [f"#{item.name}" for item in found if not item.is_rules]
     footer = render(TEXTS, "from_notes", lang, names=", ".join(used_notes)) if used_notes else ""
     # In a group each send checks the question's verdict in the rate limiter's round trip.
     removed_key = conversation.verdict_key(chat_id, message.message_id) if chat_id < 0 else None
     sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id, removed_key=removed_key)
     guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
-    streamer = ReplyStreamer(sink, guard, edit_interval=app_settings.stream_edit_interval,
-                             delivery_deadline=app_settings.assistant_delivery_deadline,
-                             sink_checks_removal=removed_key is not None)
+    streamer = ReplyStreamer(
+        sink,
+        guard,
+        edit_interval=app_settings.stream_edit_interval,
+        delivery_deadline=app_settings.assistant_delivery_deadline,
+        sink_checks_removal=removed_key is not None,
+    )
     stream = _with_footer(
-        llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens), footer)
+        llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens), footer
+    )
     result = await streamer.run(
         stream,
         apology=render(TEXTS, "llm_failed", lang),
         interrupted=render(TEXTS, "llm_interrupted", lang),
         truncated=render(TEXTS, "llm_truncated", lang),
     )
-    spent = await _account(usage, metrics, stream, prompt, result, chat_id=chat_id, user=user,
-                           private=private, purpose=ANSWER)
+    spent = await _account(
+        usage, metrics, stream, prompt, result, chat_id=chat_id, user=user, private=private, purpose=ANSWER
+    )
     if result.first_message_at is not None:
         metrics.first_reply_latency.observe(max(0.0, result.first_message_at - received_at))
     metrics.assistant_replies.labels(result.outcome.value).inc()
@@ -253,13 +300,32 @@ async def answer(
     if result.outcome in _SHOWN:
         # Remember what we said (a cut-off answer too: "go on" must carry the conversation on).
         for message_id, part in result.parts:
-            await conversation.record(chat_id, message_id, message_record(
-                user_id=me.id, name=me.first_name, text=part, kind="text", date=time.time(),
-                reply_to=message.message_id, is_bot=True))
-    log.info("assistant.replied", chat_id=chat_id, message_id=message.message_id, outcome=result.outcome.value,
-             stream_ending=stream.ending.value if stream.ending else None, finish_reason=stream.finish_reason,
-             error=result.error, parts=len(result.message_ids), tokens=spent, notes=used_notes,
-             first_reply_s=round((result.first_message_at or received_at) - received_at, 3))
+            await conversation.record(
+                chat_id,
+                message_id,
+                message_record(
+                    user_id=me.id,
+                    name=me.first_name,
+                    text=part,
+                    kind="text",
+                    date=time.time(),
+                    reply_to=message.message_id,
+                    is_bot=True,
+                ),
+            )
+    log.info(
+        "assistant.replied",
+        chat_id=chat_id,
+        message_id=message.message_id,
+        outcome=result.outcome.value,
+        stream_ending=stream.ending.value if stream.ending else None,
+        finish_reason=stream.finish_reason,
+        error=result.error,
+        parts=len(result.message_ids),
+        tokens=spent,
+        notes=used_notes,
+        first_reply_s=round((result.first_message_at or received_at) - received_at, 3),
+    )
 
 
 _SHOWN = frozenset({Outcome.COMPLETED, Outcome.TRUNCATED, Outcome.INTERRUPTED})
@@ -267,7 +333,7 @@ _SHOWN = frozenset({Outcome.COMPLETED, Outcome.TRUNCATED, Outcome.INTERRUPTED})
 
 SUMMARY_DEFAULT_MESSAGES = 50
 SUMMARY_MAX_MESSAGES = 300
-SUMMARY_MAX_WINDOW = 48 * 3600     # Telegram's own deletion window; the texts live about as long
+SUMMARY_MAX_WINDOW = 48 * 3600  # Telegram's own deletion window; the texts live about as long
 _WINDOW = re.compile(r"(\d{1,4})\s*(m|min|h|ч|м|мин)", re.IGNORECASE)
 
 
@@ -297,9 +363,20 @@ class _NoGuard:
 
 
 async def summary(
-    message: Message, command: CommandObject, bot: Bot, me: User, app_settings: Settings, llm: ProviderChain,
-    conversation: ConversationStore, group_settings: GroupSettingsRepository, limiter: OutboundLimiter,
-    metrics: Metrics, usage: UsageStore, sanctions: SanctionStore, redis: aioredis.Redis, keys: Keys,
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    me: User,
+    app_settings: Settings,
+    llm: ProviderChain,
+    conversation: ConversationStore,
+    group_settings: GroupSettingsRepository,
+    limiter: OutboundLimiter,
+    metrics: Metrics,
+    usage: UsageStore,
+    sanctions: SanctionStore,
+    redis: aioredis.Redis,
+    keys: Keys,
 ) -> None:
     group = await group_settings.get(message.chat.id)
     lang = asker_language(message.from_user, group)
@@ -316,18 +393,32 @@ async def summary(
     since, limit = window
     recorded = await conversation.recent(chat_id, since=since, limit=limit + 1)
     # The command itself is the newest recorded message: it is not part of the conversation.
-    lines = [LogLine(m.name, m.text, m.date, m.message_id) for m in recorded if m.message_id != message.message_id][-limit:]
+    lines = [LogLine(m.name, m.text, m.date, m.message_id) for m in recorded if m.message_id != message.message_id][
+        -limit:
+    ]
     if not lines:
         metrics.assistant_summaries.labels(outcome="empty").inc()
         await message.reply(render(TEXTS, "summary.empty", lang))
         return
-    if not await _admitted(message, bot, app_settings=app_settings, group=group, usage=usage,
-                           sanctions=sanctions, metrics=metrics, lang=lang):
+    if not await _admitted(
+        message,
+        bot,
+        app_settings=app_settings,
+        group=group,
+        usage=usage,
+        sanctions=sanctions,
+        metrics=metrics,
+        lang=lang,
+    ):
         return
     user = message.from_user
     assert user is not None
-    prompt = build_summary_messages(lines, bot_name=me.first_name, chat_title=message.chat.title or "",
-                                    language=reply_language(user.language_code, group.language.value))
+    prompt = build_summary_messages(
+        lines,
+        bot_name=me.first_name,
+        chat_title=message.chat.title or "",
+        language=reply_language(user.language_code, group.language.value),
+    )
     in_private = bool(await redis.exists(keys.user_started(user.id)))
     if in_private:
         sink = TelegramReplySink(bot, limiter, chat_id=user.id, reply_to=None)
@@ -335,27 +426,47 @@ async def summary(
     else:
         sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id)
         guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
-    streamer = ReplyStreamer(sink, guard, edit_interval=app_settings.stream_edit_interval,
-                             delivery_deadline=app_settings.assistant_delivery_deadline)
+    streamer = ReplyStreamer(
+        sink,
+        guard,
+        edit_interval=app_settings.stream_edit_interval,
+        delivery_deadline=app_settings.assistant_delivery_deadline,
+    )
     stream = llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens)
-    result = await streamer.run(stream, apology=render(TEXTS, "llm_failed", lang),
-                                interrupted=render(TEXTS, "llm_interrupted", lang),
-                                truncated=render(TEXTS, "llm_truncated", lang))
-    spent = await _account(usage, metrics, stream, prompt, result, chat_id=chat_id, user=user,
-                           private=False, purpose=SUMMARY)
+    result = await streamer.run(
+        stream,
+        apology=render(TEXTS, "llm_failed", lang),
+        interrupted=render(TEXTS, "llm_interrupted", lang),
+        truncated=render(TEXTS, "llm_truncated", lang),
+    )
+    spent = await _account(
+        usage, metrics, stream, prompt, result, chat_id=chat_id, user=user, private=False, purpose=SUMMARY
+    )
     metrics.assistant_summaries.labels(outcome=result.outcome.value).inc()
     if in_private and result.outcome in _SHOWN:
         await message.reply(render(TEXTS, "summary.sent_private", lang))
-    log.info("assistant.summary", chat_id=chat_id, user_id=user.id, messages=len(lines), private=in_private,
-             outcome=result.outcome.value, tokens=spent)
+    log.info(
+        "assistant.summary",
+        chat_id=chat_id,
+        user_id=user.id,
+        messages=len(lines),
+        private=in_private,
+        outcome=result.outcome.value,
+        tokens=spent,
+    )
 
 
 USAGE_DAYS = 7
 USAGE_TOP = 5
 
 
-async def usage_command(message: Message, group_settings: GroupSettingsRepository, admins: AdminCache,
-                        usage: UsageStore, app_settings: Settings) -> None:
+async def usage_command(
+    message: Message,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    usage: UsageStore,
+    app_settings: Settings,
+) -> None:
     group = await group_settings.get(message.chat.id)
     lang = asker_language(message.from_user, group)
     if message.chat.type not in GROUP_CHATS:
@@ -375,25 +486,44 @@ async def usage_command(message: Message, group_settings: GroupSettingsRepositor
     else:
         for day in days:
             purposes = ", ".join(f"{name} {tokens}" for name, tokens in sorted(day.by_purpose.items()))
-            lines.append(render(TEXTS, "usage.day", lang, day=day.day, total=day.total,
-                                purposes=f" ({purposes})" if purposes else ""))
+            lines.append(
+                render(
+                    TEXTS,
+                    "usage.day",
+                    lang,
+                    day=day.day,
+                    total=day.total,
+                    purposes=f" ({purposes})" if purposes else "",
+                )
+            )
         lines.append("")
         lines.append(render(TEXTS, "usage.top", lang))
         for rank, (_, name, tokens) in enumerate(top, 1):
             lines.append(render(TEXTS, "usage.user", lang, rank=rank, name=name, tokens=tokens))
     lines.append("")
-    lines.append(render(TEXTS, "usage.limits", lang, member=member or unlimited, group=whole or unlimited,
-                        cooldown=f"{cooldown:g}"))
+    lines.append(
+        render(
+            TEXTS, "usage.limits", lang, member=member or unlimited, group=whole or unlimited, cooldown=f"{cooldown:g}"
+        )
+    )
     await message.reply("\n".join(lines), parse_mode="HTML")
 
 
-_BUDGET_FIELDS = {"member": ("assistant_member_daily_tokens", 100_000_000),
-                  "group": ("assistant_group_daily_tokens", 1_000_000_000),
-                  "cooldown": ("assistant_cooldown", 86_400)}
+_BUDGET_FIELDS = {
+    "member": ("assistant_member_daily_tokens", 100_000_000),
+    "group": ("assistant_group_daily_tokens", 1_000_000_000),
+    "cooldown": ("assistant_cooldown", 86_400),
+}
 
 
-async def budget_command(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                         admins: AdminCache, usage: UsageStore, app_settings: Settings) -> None:
+async def budget_command(
+    message: Message,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    usage: UsageStore,
+    app_settings: Settings,
+) -> None:
     group = await group_settings.get(message.chat.id)
     lang = asker_language(message.from_user, group)
     if message.chat.type not in GROUP_CHATS:
@@ -410,7 +540,7 @@ async def budget_command(message: Message, command: CommandObject, group_setting
     if which is None or value == -1:
         await message.reply(render(TEXTS, "budget.usage", lang))
         return
-    field = which[0]   # from the closed table above, never from the message
+    field = which[0]  # from the closed table above, never from the message
     await group_settings.update(message.chat.id, lambda s: s.model_copy(update={field: value}))
     await message.reply(render(TEXTS, "budget.saved", lang))
 

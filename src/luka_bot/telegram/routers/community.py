@@ -76,7 +76,9 @@ class Invocation:
         await self.message.reply(render(catalog, key, self.lang, **values), parse_mode="HTML")
 
 
-async def group_invocation(message: Message, command: CommandObject, group_settings: GroupSettingsRepository) -> Invocation | None:
+async def group_invocation(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository
+) -> Invocation | None:
     if message.chat.type not in GROUP_CHATS:
         await message.answer(render(TEXTS, "groups_only", "en"))
         return None
@@ -107,8 +109,9 @@ async def _target(call: Invocation, admins: AdminCache, me: User) -> User | None
     return user
 
 
-async def _admin_target(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                        admins: AdminCache, me: User) -> tuple[Invocation, User] | None:
+async def _admin_target(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache, me: User
+) -> tuple[Invocation, User] | None:
     call = await group_invocation(message, command, group_settings)
     if call is None or not await require_admin(call, admins):
         return None
@@ -116,43 +119,87 @@ async def _admin_target(message: Message, command: CommandObject, group_settings
     return (call, target) if target is not None else None
 
 
-async def _notice_with_appeal(bot: Bot, cases: CaseStore, call: Invocation, target: User, kind: SanctionKind,
-                              duration_s: int | None, text: str, *, violation_id: str = "") -> None:
+async def _notice_with_appeal(
+    bot: Bot,
+    cases: CaseStore,
+    call: Invocation,
+    target: User,
+    kind: SanctionKind,
+    duration_s: int | None,
+    text: str,
+    *,
+    violation_id: str = "",
+) -> None:
     reply = call.message.reply_to_message
     assert reply is not None  # _target checked it
-    case = Case(chat_id=call.chat_id, message_id=reply.message_id, user_id=target.id, name=member_name(target),
-                text=reply.text or reply.caption or "", category=Category.OTHER, sanction=kind,
-                duration_s=duration_s, removed=False, chat_title=call.message.chat.title or "",
-                counted=kind is SanctionKind.WARN, violation_id=violation_id)
+    case = Case(
+        chat_id=call.chat_id,
+        message_id=reply.message_id,
+        user_id=target.id,
+        name=member_name(target),
+        text=reply.text or reply.caption or "",
+        category=Category.OTHER,
+        sanction=kind,
+        duration_s=duration_s,
+        removed=False,
+        chat_title=call.message.chat.title or "",
+        counted=kind is SanctionKind.WARN,
+        violation_id=violation_id,
+    )
     await cases.open(case)
-    await bot.send_message(call.chat_id, text, parse_mode="HTML",
-                           reply_markup=notice_keyboard(case, call.lang, public=True))
+    await bot.send_message(
+        call.chat_id, text, parse_mode="HTML", reply_markup=notice_keyboard(case, call.lang, public=True)
+    )
 
 
 # --- member commands ---------------------------------------------------------------------------
 
-async def rep(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-              reputation: ReputationStore, me: User) -> None:
+
+async def rep(
+    message: Message,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
+    reputation: ReputationStore,
+    me: User,
+) -> None:
     call = await group_invocation(message, command, group_settings)
     if call is None or message.from_user is None:
         return
     reply = message.reply_to_message
-    user = reply.from_user if reply is not None and reply.from_user is not None and not reply.from_user.is_bot \
+    user = (
+        reply.from_user
+        if reply is not None and reply.from_user is not None and not reply.from_user.is_bot
         else message.from_user
+    )
     stats = await reputation.stats(call.chat_id, user.id)
     earned = await reputation.earned(call.chat_id, user.id)
     labels = [f"{a.emoji} {a.name(call.lang)}" for a in DEFAULT_ACHIEVEMENTS if a.id in earned]
     now = time.time()
     policy = call.settings.ladder
-    await message.reply(reputation_card(
-        member=member_name(user), trust=trust_level(stats, now, policy), points=stats.points,
-        messages=stats.messages, helpful=stats.helpful, quality=stats.quality_answers,
-        window_days=policy.window_days, recent_violations=recent_violations(stats, now, policy),
-        achievements=labels, lang=call.lang), parse_mode="HTML")
+    await message.reply(
+        reputation_card(
+            member=member_name(user),
+            trust=trust_level(stats, now, policy),
+            points=stats.points,
+            messages=stats.messages,
+            helpful=stats.helpful,
+            quality=stats.quality_answers,
+            window_days=policy.window_days,
+            recent_violations=recent_violations(stats, now, policy),
+            achievements=labels,
+            lang=call.lang,
+        ),
+        parse_mode="HTML",
+    )
 
 
-async def top(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-              reputation: ReputationStore) -> None:
+async def top(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    reputation: ReputationStore,
+) -> None:
     call = await group_invocation(message, command, group_settings)
     if call is None:
         return
@@ -167,8 +214,14 @@ async def top(message: Message, command: CommandObject, bot: Bot, group_settings
     await message.reply(leaderboard(rows, call.lang), parse_mode="HTML")
 
 
-async def report(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-                 cases: CaseStore, me: User) -> None:
+async def report(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    cases: CaseStore,
+    me: User,
+) -> None:
     call = await group_invocation(message, command, group_settings)
     if call is None or message.from_user is None:
         return
@@ -179,9 +232,17 @@ async def report(message: Message, command: CommandObject, bot: Bot, group_setti
     reporter = member_name(message.from_user)
     log_chat = await cases.log_chat(call.chat_id)
     if log_chat is not None and log_chat != call.chat_id:
-        text = render(TEXTS, "report.log", call.lang, chat=message.chat.title or call.chat_id, reporter=reporter,
-                      member=member_name(reply.from_user), user_id=reply.from_user.id, message_id=reply.message_id,
-                      text=(reply.text or reply.caption or "—")[:REPORT_EXCERPT])
+        text = render(
+            TEXTS,
+            "report.log",
+            call.lang,
+            chat=message.chat.title or call.chat_id,
+            reporter=reporter,
+            member=member_name(reply.from_user),
+            user_id=reply.from_user.id,
+            message_id=reply.message_id,
+            text=(reply.text or reply.caption or "—")[:REPORT_EXCERPT],
+        )
         try:
             await bot.send_message(log_chat, text, parse_mode="HTML")
             await call.reply("report.sent")
@@ -198,8 +259,17 @@ async def report(message: Message, command: CommandObject, bot: Bot, group_setti
 
 # --- admin commands ----------------------------------------------------------------------------
 
-async def warn(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-               admins: AdminCache, reputation: ReputationStore, cases: CaseStore, me: User) -> None:
+
+async def warn(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    reputation: ReputationStore,
+    cases: CaseStore,
+    me: User,
+) -> None:
     found = await _admin_target(message, command, group_settings, admins, me)
     if found is None:
         return
@@ -208,14 +278,27 @@ async def warn(message: Message, command: CommandObject, bot: Bot, group_setting
     assert reply is not None
     violation_id = f"warn:{call.chat_id}:{message.message_id}"
     outcome = await reputation.record_violation(
-        call.chat_id, target.id, Category.OTHER, policy=call.settings.ladder, violation_id=violation_id)
-    text = render(TEXTS, "warn.done", call.lang, member=member_name(target),
-                  days=count(call.settings.ladder.window_days, "day", call.lang), count=outcome.count_in_window)
+        call.chat_id, target.id, Category.OTHER, policy=call.settings.ladder, violation_id=violation_id
+    )
+    text = render(
+        TEXTS,
+        "warn.done",
+        call.lang,
+        member=member_name(target),
+        days=count(call.settings.ladder.window_days, "day", call.lang),
+        count=outcome.count_in_window,
+    )
     await _notice_with_appeal(bot, cases, call, target, SanctionKind.WARN, None, text, violation_id=violation_id)
 
 
-async def unwarn(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                 admins: AdminCache, reputation: ReputationStore, me: User) -> None:
+async def unwarn(
+    message: Message,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    reputation: ReputationStore,
+    me: User,
+) -> None:
     found = await _admin_target(message, command, group_settings, admins, me)
     if found is None:
         return
@@ -224,13 +307,23 @@ async def unwarn(message: Message, command: CommandObject, group_settings: Group
     if removed is None:
         await call.reply("unwarn.nothing", COMMUNITY_TEXTS, member=member_name(target))
         return
-    await call.reply("unwarn.done", COMMUNITY_TEXTS, member=member_name(target),
-                     category=category_label(removed.category, call.lang))
+    await call.reply(
+        "unwarn.done", COMMUNITY_TEXTS, member=member_name(target), category=category_label(removed.category, call.lang)
+    )
 
 
-async def _restrict(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-                    admins: AdminCache, sanctions: SanctionStore, cases: CaseStore, me: User,
-                    kind: SanctionKind, default_s: int | None) -> None:
+async def _restrict(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    sanctions: SanctionStore,
+    cases: CaseStore,
+    me: User,
+    kind: SanctionKind,
+    default_s: int | None,
+) -> None:
     call = await group_invocation(message, command, group_settings)
     if call is None or not await require_admin(call, admins):
         return
@@ -249,26 +342,52 @@ async def _restrict(message: Message, command: CommandObject, bot: Bot, group_se
     except TelegramAPIError as exc:
         await call.reply("failed", error=str(exc))
         return
-    text = sanction_notice(kind, duration_s, member=member_name(target),
-                           reason=render(TEXTS, "reason.admin", call.lang), lang=call.lang)
+    text = sanction_notice(
+        kind, duration_s, member=member_name(target), reason=render(TEXTS, "reason.admin", call.lang), lang=call.lang
+    )
     await _notice_with_appeal(bot, cases, call, target, kind, duration_s, text)
-    log.info("community.manual_sanction", chat_id=call.chat_id, user_id=target.id, kind=kind.value,
-             duration_s=duration_s)
+    log.info(
+        "community.manual_sanction", chat_id=call.chat_id, user_id=target.id, kind=kind.value, duration_s=duration_s
+    )
 
 
-async def mute(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-               admins: AdminCache, sanctions: SanctionStore, cases: CaseStore, me: User) -> None:
-    await _restrict(message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.MUTE,
-                    DEFAULT_MUTE_S)
+async def mute(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    sanctions: SanctionStore,
+    cases: CaseStore,
+    me: User,
+) -> None:
+    await _restrict(
+        message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.MUTE, DEFAULT_MUTE_S
+    )
 
 
-async def ban(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-              admins: AdminCache, sanctions: SanctionStore, cases: CaseStore, me: User) -> None:
+async def ban(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    sanctions: SanctionStore,
+    cases: CaseStore,
+    me: User,
+) -> None:
     await _restrict(message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.BAN, None)
 
 
-async def unrestrict(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-                     admins: AdminCache, sanctions: SanctionStore, me: User) -> None:
+async def unrestrict(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    sanctions: SanctionStore,
+    me: User,
+) -> None:
     """/unmute and /unban: lift what Telegram says is in force."""
     found = await _admin_target(message, command, group_settings, admins, me)
     if found is None:
@@ -281,27 +400,50 @@ async def unrestrict(message: Message, command: CommandObject, bot: Bot, group_s
         return
     name = member_name(target)
     if call.command == "unban":
-        await call.reply("sanction.unbanned" if was == "kicked" else "unban.not_banned",
-                         COMMUNITY_TEXTS if was == "kicked" else TEXTS, member=name)
+        await call.reply(
+            "sanction.unbanned" if was == "kicked" else "unban.not_banned",
+            COMMUNITY_TEXTS if was == "kicked" else TEXTS,
+            member=name,
+        )
     else:
-        await call.reply("sanction.unmuted" if was == "restricted" else "unmute.not_muted",
-                         COMMUNITY_TEXTS if was == "restricted" else TEXTS, member=name)
+        await call.reply(
+            "sanction.unmuted" if was == "restricted" else "unmute.not_muted",
+            COMMUNITY_TEXTS if was == "restricted" else TEXTS,
+            member=name,
+        )
 
 
-async def pardon(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                 admins: AdminCache, reputation: ReputationStore, me: User) -> None:
+async def pardon(
+    message: Message,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    reputation: ReputationStore,
+    me: User,
+) -> None:
     found = await _admin_target(message, command, group_settings, admins, me)
     if found is None:
         return
     call, target = found
     cleared = await reputation.pardon(call.chat_id, target.id)
-    await call.reply("pardon.done", COMMUNITY_TEXTS, member=member_name(target),
-                     violations=count(cleared, "violation", call.lang))
+    await call.reply(
+        "pardon.done", COMMUNITY_TEXTS, member=member_name(target), violations=count(cleared, "violation", call.lang)
+    )
 
 
-async def spam(message: Message, command: CommandObject, bot: Bot, group_settings: GroupSettingsRepository,
-               admins: AdminCache, enforcer: Enforcer, learning: GroupLearning, me: User,
-               media_spam: MediaSpamGuard | None = None, redis: Any = None, keys: Keys | None = None) -> None:
+async def spam(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    enforcer: Enforcer,
+    learning: GroupLearning,
+    me: User,
+    media_spam: MediaSpamGuard | None = None,
+    redis: Any = None,
+    keys: Keys | None = None,
+) -> None:
     """Removes the replied message as spam, sanctions per the ladder and teaches the classifier."""
     found = await _admin_target(message, command, group_settings, admins, me)
     if found is None:
@@ -312,17 +454,30 @@ async def spam(message: Message, command: CommandObject, bot: Bot, group_setting
     text = reply.text or reply.caption or ""
     verdict = Verdict(Action.DELETE, Category.SPAM, 1.0, "marked as spam by an admin", Tier.ADMIN)
     await enforcer.enforce(
-        Target(chat_id=call.chat_id, chat_title=message.chat.title or "", message_id=reply.message_id, revision=0,
-               user_id=target.id, name=member_name(target), text=text),
+        Target(
+            chat_id=call.chat_id,
+            chat_title=message.chat.title or "",
+            message_id=reply.message_id,
+            revision=0,
+            user_id=target.id,
+            name=member_name(target),
+            text=text,
+        ),
         # An admin's explicit /spam acts even while the group's automatic moderation is a dry run.
-        verdict, call.settings.model_copy(update={"dry_run": False}), message_date=reply.date.timestamp(),
+        verdict,
+        call.settings.model_copy(update={"dry_run": False}),
+        message_date=reply.date.timestamp(),
         # An admin's word stands even after the automatic check let the message through.
-        redo=True, wait_busy_s=ACTION_CLAIM_TTL_MS / 1000)
+        redo=True,
+        wait_busy_s=ACTION_CLAIM_TTL_MS / 1000,
+    )
     if text.strip():
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
     if media_spam is not None and media_ref(reply):
         # Its copies go too, here and in the groups linked with this one (/linkgroup).
-        linked = await redis.smembers(keys.linked_groups(call.chat_id)) if redis is not None and keys is not None else set()
+        linked = (
+            await redis.smembers(keys.linked_groups(call.chat_id)) if redis is not None and keys is not None else set()
+        )
         chats = [call.chat_id, *(int(c) for c in linked if str(c).lstrip("-").isdigit())]
         await media_spam.mark(chats, reply)
     try:

@@ -18,8 +18,9 @@ from luka_bot.web.console import ConsoleLinks
 MAX_GROUPS = 200  # a bound on the admin checks one command may cost
 
 
-async def console(message: Message, redis: aioredis.Redis, keys: Keys, admins: AdminCache,
-                  console_links: ConsoleLinks) -> None:
+async def console(
+    message: Message, redis: aioredis.Redis, keys: Keys, admins: AdminCache, console_links: ConsoleLinks
+) -> None:
     user = message.from_user
     if user is None:
         return
@@ -36,9 +37,13 @@ async def console(message: Message, redis: aioredis.Redis, keys: Keys, admins: A
         await message.answer(render(TEXTS, "cmd.no_groups", lang))
         return
     url = await console_links.issue(user.id, user.full_name, lang, groups)
-    await message.answer(render(TEXTS, "cmd.link", lang, url=url, minutes=CONSOLE_LINK_TTL // 60,
-                                groups=count(len(groups), "group", lang)),
-                         parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True))
+    await message.answer(
+        render(
+            TEXTS, "cmd.link", lang, url=url, minutes=CONSOLE_LINK_TTL // 60, groups=count(len(groups), "group", lang)
+        ),
+        parse_mode="HTML",
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
 
 
 def create_router() -> Router:

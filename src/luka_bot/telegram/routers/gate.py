@@ -57,12 +57,18 @@ def _name(user: User) -> str:
 
 # --- joins -----------------------------------------------------------------------------------------
 
+
 async def joined_message(message: Message, gatekeeper: Gatekeeper) -> None:
     if message.chat.type not in GROUP_CHATS:
         return
     for user in message.new_chat_members or []:
-        await gatekeeper.on_join(message.chat.id, message.chat.title or "", Newcomer(user.id, _name(user), user.is_bot),
-                                 message.date.timestamp(), message.message_id)
+        await gatekeeper.on_join(
+            message.chat.id,
+            message.chat.title or "",
+            Newcomer(user.id, _name(user), user.is_bot),
+            message.date.timestamp(),
+            message.message_id,
+        )
     raise SkipHandler  # other features (a welcome, onboarding when the bot itself is added) see it too
 
 
@@ -75,13 +81,18 @@ async def member_changed(event: ChatMemberUpdated, gatekeeper: Gatekeeper) -> No
         await gatekeeper.unbanned(event.chat.id, new.user.id, event.from_user.id)
     if joined and event.chat.type in GROUP_CHATS:
         user = new.user
-        await gatekeeper.on_join(event.chat.id, event.chat.title or "", Newcomer(user.id, _name(user), user.is_bot),
-                                 event.date.timestamp())
+        await gatekeeper.on_join(
+            event.chat.id, event.chat.title or "", Newcomer(user.id, _name(user), user.is_bot), event.date.timestamp()
+        )
     raise SkipHandler  # the members router keeps sanctions and the admin cache in step as well
 
 
-async def captcha_pressed(query: CallbackQuery, callback_data: CaptchaCallback, gatekeeper: Gatekeeper,
-                          group_settings: GroupSettingsRepository) -> None:
+async def captcha_pressed(
+    query: CallbackQuery,
+    callback_data: CaptchaCallback,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+) -> None:
     message = query.message
     if not isinstance(message, Message) or message.chat.type not in GROUP_CHATS:
         await query.answer()
@@ -91,8 +102,13 @@ async def captcha_pressed(query: CallbackQuery, callback_data: CaptchaCallback, 
     await query.answer(render(TEXTS, key, lang), show_alert=key != "captcha.passed")
 
 
-async def raid_end_pressed(query: CallbackQuery, callback_data: RaidCallback, gatekeeper: Gatekeeper,
-                           admins: AdminCache, group_settings: GroupSettingsRepository) -> None:
+async def raid_end_pressed(
+    query: CallbackQuery,
+    callback_data: RaidCallback,
+    gatekeeper: Gatekeeper,
+    admins: AdminCache,
+    group_settings: GroupSettingsRepository,
+) -> None:
     chat_id = callback_data.chat_id  # the group the raid is in (the button may sit in the log chat)
     lang = (await group_settings.get(chat_id)).language.value
     if not await admins.is_admin(chat_id, query.from_user.id):
@@ -106,8 +122,10 @@ async def raid_end_pressed(query: CallbackQuery, callback_data: RaidCallback, ga
 
 # --- commands --------------------------------------------------------------------------------------
 
-async def _admin_call(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                      admins: AdminCache) -> str | None:
+
+async def _admin_call(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> str | None:
     """The group's language when an admin sent the command in a group; else says why and None."""
     if message.chat.type not in GROUP_CHATS:
         await message.answer(render(TEXTS, "groups_only", "en"))
@@ -129,8 +147,13 @@ def _target(message: Message, command: CommandObject) -> tuple[int, str] | None:
     return None
 
 
-async def approve(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
-                  group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def approve(
+    message: Message,
+    command: CommandObject,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -147,12 +170,18 @@ async def approve(message: Message, command: CommandObject, gatekeeper: Gatekeep
         # Held by a challenge: approval lets them speak at once.
         await message.bot.restrict_chat_member(chat_id, user_id, permissions=ALL_SENDING)  # type: ignore[union-attr]
         await gatekeeper.release_prompt_if_idle(chat_id)
-    await message.reply(render(TEXTS, "approve.done" if added else "approve.already", lang, member=name),
-                        parse_mode="HTML")
+    await message.reply(
+        render(TEXTS, "approve.done" if added else "approve.already", lang, member=name), parse_mode="HTML"
+    )
 
 
-async def unapprove(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
-                    group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def unapprove(
+    message: Message,
+    command: CommandObject,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -165,12 +194,18 @@ async def unapprove(message: Message, command: CommandObject, gatekeeper: Gateke
     if removed:
         by = message.from_user.id if message.from_user else 0
         await gatekeeper._record(message.chat.id, "unapproved", user_id, name, f"by admin {by}")
-    await message.reply(render(TEXTS, "unapprove.done" if removed else "unapprove.not", lang, member=name),
-                        parse_mode="HTML")
+    await message.reply(
+        render(TEXTS, "unapprove.done" if removed else "unapprove.not", lang, member=name), parse_mode="HTML"
+    )
 
 
-async def approved_list(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
-                        group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def approved_list(
+    message: Message,
+    command: CommandObject,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -182,8 +217,13 @@ async def approved_list(message: Message, command: CommandObject, gatekeeper: Ga
     await message.reply(render(TEXTS, "approved.list", lang, rows=rows), parse_mode="HTML")
 
 
-async def antiraid(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
-                   group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def antiraid(
+    message: Message,
+    command: CommandObject,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
@@ -197,26 +237,45 @@ async def antiraid(message: Message, command: CommandObject, gatekeeper: Gatekee
             await message.reply(render(TEXTS, "raid.status_on", lang, until=raid_until_text(until)))
         else:
             guard = "" if settings.raid_guard else render(TEXTS, "raid.guard_off", lang)
-            await message.reply(render(TEXTS, "raid.status_off", lang, joins=settings.raid_joins,
-                                       window=settings.raid_window_s, guard=guard))
+            await message.reply(
+                render(
+                    TEXTS,
+                    "raid.status_off",
+                    lang,
+                    joins=settings.raid_joins,
+                    window=settings.raid_window_s,
+                    guard=guard,
+                )
+            )
         return
     words = arg.split()
     if words and words[0] == "threshold":
         # /antiraid threshold N M: raid mode turns on at N joins within M seconds.
         try:
             joins, window = int(words[1]), int(words[2])
-            new = await gatekeeper.repo.update_settings(chat_id, lambda s: type(s).model_validate(
-                {**s.model_dump(), "raid_joins": joins, "raid_window_s": window}))
+            new = await gatekeeper.repo.update_settings(
+                chat_id,
+                lambda s: type(s).model_validate({**s.model_dump(), "raid_joins": joins, "raid_window_s": window}),
+            )
         except (IndexError, ValueError):  # pydantic's ValidationError is a ValueError: out of range
             await message.reply(render(TEXTS, "raid.usage", lang))
             return
-        await message.reply(render(TEXTS, "raid.status_off", lang, joins=new.raid_joins, window=new.raid_window_s,
-                                   guard="" if new.raid_guard else render(TEXTS, "raid.guard_off", lang)))
+        await message.reply(
+            render(
+                TEXTS,
+                "raid.status_off",
+                lang,
+                joins=new.raid_joins,
+                window=new.raid_window_s,
+                guard="" if new.raid_guard else render(TEXTS, "raid.guard_off", lang),
+            )
+        )
         return
     if arg == "off":
         ended = await gatekeeper.raid_off(chat_id, by)
-        await message.reply(render(TEXTS, "raid.ended" if ended else "raid.not_on", lang,
-                                   chat=message.chat.title or str(chat_id)))
+        await message.reply(
+            render(TEXTS, "raid.ended" if ended else "raid.not_on", lang, chat=message.chat.title or str(chat_id))
+        )
         return
     if arg == "on":
         duration: int | None = settings.raid_duration_s
@@ -233,6 +292,7 @@ async def antiraid(message: Message, command: CommandObject, gatekeeper: Gatekee
 
 # --- join requests ---------------------------------------------------------------------------------
 
+
 async def join_request(event: ChatJoinRequest, join_desk: JoinRequestDesk) -> None:
     user = event.from_user
     applicant = Applicant(user.id, user.first_name or "", user.last_name or "", user.username or "")
@@ -245,25 +305,38 @@ async def _is_applicant(message: Message, join_desk: JoinRequestDesk) -> bool:
 
 async def applicant_answer(message: Message, join_desk: JoinRequestDesk) -> None:
     assert message.from_user is not None  # _is_applicant checked it
-    await join_desk.on_answer(message.from_user.id, (message.text or "")[:ANSWER_MAX * 4])
+    await join_desk.on_answer(message.from_user.id, (message.text or "")[: ANSWER_MAX * 4])
 
 
-async def set_question(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
-                       group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def set_question(
+    message: Message,
+    command: CommandObject,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     """/setquestion en|ru Question? | answer | answer — or /setquestion off."""
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
         return
     args = (command.args or "").strip()
     if args.lower() == "off":
-        await gatekeeper.repo.update_settings(message.chat.id, lambda s: s.model_copy(update={"question": GateQuestion()}))
+        await gatekeeper.repo.update_settings(
+            message.chat.id, lambda s: s.model_copy(update={"question": GateQuestion()})
+        )
         await message.reply(render(TEXTS, "question.cleared", lang))
         return
     which, _, rest = args.partition(" ")
     parts = [p.strip() for p in rest.split("|")]
     answers = [a for a in parts[1:] if a]
-    if which.lower() not in ("en", "ru") or not parts[0] or not answers or len(parts[0]) > QUESTION_MAX \
-            or len(answers) > MAX_ANSWERS or any(len(a) > ANSWER_MAX for a in answers):
+    if (
+        which.lower() not in ("en", "ru")
+        or not parts[0]
+        or not answers
+        or len(parts[0]) > QUESTION_MAX
+        or len(answers) > MAX_ANSWERS
+        or any(len(a) > ANSWER_MAX for a in answers)
+    ):
         await message.reply(render(TEXTS, "question.usage", lang))
         return
     field = f"text_{which.lower()}"
@@ -276,8 +349,13 @@ async def set_question(message: Message, command: CommandObject, gatekeeper: Gat
     await message.reply(render(TEXTS, "question.saved", lang, lang=which.lower(), n=len(answers)))
 
 
-async def link_group(message: Message, command: CommandObject, gatekeeper: Gatekeeper,
-                     group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def link_group(
+    message: Message,
+    command: CommandObject,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     """/linkgroup CHAT_ID offers a link; /linkgroup confirm CODE (an admin of the other group) makes it."""
     lang = await _admin_call(message, command, group_settings, admins)
     if lang is None:
@@ -287,13 +365,19 @@ async def link_group(message: Message, command: CommandObject, gatekeeper: Gatek
     words = (command.args or "").split()
     if not words:
         linked = await gatekeeper.linked(chat_id)
-        await message.reply(render(TEXTS, "link.list", lang, rows="\n".join(f"• {c}" for c in linked))
-                            if linked else render(TEXTS, "link.none", lang))
+        await message.reply(
+            render(TEXTS, "link.list", lang, rows="\n".join(f"• {c}" for c in linked))
+            if linked
+            else render(TEXTS, "link.none", lang)
+        )
         return
     if words[0].lower() == "confirm" and len(words) == 2:
         other = await gatekeeper.confirm_link(chat_id, words[1], by)
-        await message.reply(render(TEXTS, "link.done", lang, chat=str(other)) if other is not None
-                            else render(TEXTS, "link.bad_code", lang))
+        await message.reply(
+            render(TEXTS, "link.done", lang, chat=str(other))
+            if other is not None
+            else render(TEXTS, "link.bad_code", lang)
+        )
         return
     if words[0].lower() == "remove" and len(words) == 2 and _chat_id(words[1]) is not None:
         other = _chat_id(words[1])
@@ -320,8 +404,13 @@ async def appeal_pressed(query: CallbackQuery, callback_data: AppealCallback, jo
         await query.message.edit_reply_markup(reply_markup=None)
 
 
-async def let_in_pressed(query: CallbackQuery, callback_data: LetInCallback, join_desk: JoinRequestDesk,
-                         admins: AdminCache, group_settings: GroupSettingsRepository) -> None:
+async def let_in_pressed(
+    query: CallbackQuery,
+    callback_data: LetInCallback,
+    join_desk: JoinRequestDesk,
+    admins: AdminCache,
+    group_settings: GroupSettingsRepository,
+) -> None:
     chat_id = callback_data.chat_id  # the group appealed to (the button may sit in the log chat)
     if not await admins.is_admin(chat_id, query.from_user.id):
         lang = (await group_settings.get(chat_id)).language.value
@@ -341,8 +430,13 @@ def _chat_id(text: str) -> int | None:
     return value if value < 0 else None  # groups have negative ids
 
 
-async def gate_menu_pressed(query: CallbackQuery, callback_data: GateMenuCallback, gatekeeper: Gatekeeper,
-                            group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
+async def gate_menu_pressed(
+    query: CallbackQuery,
+    callback_data: GateMenuCallback,
+    gatekeeper: Gatekeeper,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+) -> None:
     message = query.message
     if not isinstance(message, Message) or message.chat.type not in GROUP_CHATS:
         await query.answer()
@@ -355,10 +449,13 @@ async def gate_menu_pressed(query: CallbackQuery, callback_data: GateMenuCallbac
         return
     if callback_data.action is GateAction.BACK:
         await query.answer()
-        await message.edit_text(render(SETTINGS_TEXTS, "title", lang), parse_mode="HTML", reply_markup=settings_menu(group))
+        await message.edit_text(
+            render(SETTINGS_TEXTS, "title", lang), parse_mode="HTML", reply_markup=settings_menu(group)
+        )
         return
     new = await gatekeeper.repo.update_settings(
-        chat_id, lambda current: gate_changed(current, callback_data.action) or current)
+        chat_id, lambda current: gate_changed(current, callback_data.action) or current
+    )
     await query.answer(render(TEXTS, "saved", lang))
     await message.edit_text(render(TEXTS, "settings.title", lang), parse_mode="HTML", reply_markup=gate_menu(new, lang))
 
@@ -380,6 +477,7 @@ def create_router() -> Router:
     router.callback_query.register(appeal_pressed, AppealCallback.filter())
     router.callback_query.register(let_in_pressed, LetInCallback.filter())
     # Before the private router: an applicant's private message is their answer (commands are not).
-    router.message.register(applicant_answer, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"),
-                            _is_applicant)
+    router.message.register(
+        applicant_answer, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"), _is_applicant
+    )
     return router

@@ -34,8 +34,13 @@ async def _in_group(message: Message, lang: str) -> bool:
     return False
 
 
-async def save(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-               admins: AdminCache, notes: NotesStore) -> None:
+async def save(
+    message: Message,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    notes: NotesStore,
+) -> None:
     lang = await _lang(message, group_settings)
     if not await _in_group(message, lang):
         return
@@ -62,13 +67,14 @@ async def _send_note(message: Message, notes: NotesStore, name: str) -> bool:
     text = await notes.get(message.chat.id, name)
     if text is None:
         return False
-    reply_to = message.reply_to_message or message   # "#rules" in reply to a newcomer answers them
+    reply_to = message.reply_to_message or message  # "#rules" in reply to a newcomer answers them
     await reply_to.reply(text)
     return True
 
 
-async def get(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-              notes: NotesStore) -> None:
+async def get(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, notes: NotesStore
+) -> None:
     lang = await _lang(message, group_settings)
     if not await _in_group(message, lang):
         return
@@ -84,7 +90,7 @@ async def hashtag(message: Message, notes: NotesStore) -> None:
     match = _HASHTAG.match(message.text or "")
     name = note_name(match.group(1)) if match else None
     if name is None or not await _send_note(message, notes, name):
-        raise SkipHandler   # an ordinary hashtag: let the other handlers see the message
+        raise SkipHandler  # an ordinary hashtag: let the other handlers see the message
 
 
 async def list_notes(message: Message, group_settings: GroupSettingsRepository, notes: NotesStore) -> None:
@@ -98,8 +104,13 @@ async def list_notes(message: Message, group_settings: GroupSettingsRepository, 
     await message.reply(render(TEXTS, "notes.list", lang, names=", ".join(f"#{n}" for n in names)))
 
 
-async def clear(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                admins: AdminCache, notes: NotesStore) -> None:
+async def clear(
+    message: Message,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    notes: NotesStore,
+) -> None:
     lang = await _lang(message, group_settings)
     if not await _in_group(message, lang):
         return

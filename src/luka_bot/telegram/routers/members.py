@@ -22,9 +22,12 @@ async def member_changed(event: ChatMemberUpdated, sanctions: SanctionStore, adm
     until = getattr(member, "until_date", None)
     can_send = getattr(member, "can_send_messages", None)
     await sanctions.sync_member_status(
-        event.chat.id, user_id, status=member.status,
+        event.chat.id,
+        user_id,
+        status=member.status,
         until_date=until.timestamp() if until is not None and until.timestamp() > 0 else None,
-        can_send_messages=can_send)
+        can_send_messages=can_send,
+    )
     if ADMIN_STATUSES & {event.old_chat_member.status, member.status}:
         # Only a change into or out of the admin list touches it; during a join surge every ban
         # is a chat_member update, and dropping the cache for each cost a getChatAdministrators each.

@@ -47,8 +47,7 @@ def missing_rights(member: object) -> list[str]:
     return [right for right in NEEDED_RIGHTS if not getattr(member, right, False)]
 
 
-async def rights_changed(event: ChatMemberUpdated, bot: Bot, group_settings: GroupSettingsRepository,
-                         me: User) -> None:
+async def rights_changed(event: ChatMemberUpdated, bot: Bot, group_settings: GroupSettingsRepository, me: User) -> None:
     old, new = event.old_chat_member, event.new_chat_member
     if new.status not in _IN_CHAT:
         return  # removed from the group: nobody there to tell, and no way to
@@ -64,15 +63,17 @@ async def rights_changed(event: ChatMemberUpdated, bot: Bot, group_settings: Gro
         privacy_on = False  # cannot tell now; the rights are still worth reporting
     lang = (await group_settings.get(event.chat.id)).language.value
     name = f"@{me.username}" if me.username else me.first_name
-    text = rights_report(now_missing, privacy_on=privacy_on and added, lost=not added and bool(lost),
-                         bot_name=name, lang=lang)
+    text = rights_report(
+        now_missing, privacy_on=privacy_on and added, lost=not added and bool(lost), bot_name=name, lang=lang
+    )
     try:
         await bot.send_message(event.chat.id, text, parse_mode="HTML")
     except TelegramAPIError as exc:  # restricted in the group or no longer in it: nothing to do
         log.warning("onboarding.report_failed", chat_id=event.chat.id, error=str(exc))
         return
-    log.info("onboarding.rights_reported", chat_id=event.chat.id, missing=now_missing, added=added,
-             privacy_on=privacy_on)
+    log.info(
+        "onboarding.rights_reported", chat_id=event.chat.id, missing=now_missing, added=added, privacy_on=privacy_on
+    )
 
 
 def _commands(entries: tuple[tuple[str, dict[str, str]], ...], lang: str) -> list[BotCommand]:

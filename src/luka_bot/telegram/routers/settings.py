@@ -79,25 +79,35 @@ def menu(settings: GroupSettings) -> InlineKeyboardMarkup:
     lang = settings.language.value
 
     def button(key: str, action: SettingsAction, **values: str) -> list[InlineKeyboardButton]:
-        return [InlineKeyboardButton(text=render(TEXTS, key, lang, **values),
-                                     callback_data=SettingsCallback(action=action).pack())]
+        return [
+            InlineKeyboardButton(
+                text=render(TEXTS, key, lang, **values), callback_data=SettingsCallback(action=action).pack()
+            )
+        ]
 
-    return InlineKeyboardMarkup(inline_keyboard=[
-        button("btn.moderation", SettingsAction.MODERATION, icon="🛡️" + _flag(settings.moderation_enabled)),
-        button("btn.dry_run", SettingsAction.DRY_RUN, icon=_flag(settings.dry_run)),
-        button("btn.moderate_admins", SettingsAction.MODERATE_ADMINS, icon=_flag(settings.moderate_admins)),
-        button("btn.assistant", SettingsAction.ASSISTANT, icon=_flag(settings.assistant_enabled)),
-        button("btn.judge", SettingsAction.JUDGE, mode=render(TEXTS, f"judge.{settings.llm_judge.value}", lang)),
-        button("btn.language", SettingsAction.LANGUAGE),
-        button("btn.rules", SettingsAction.RULES),
-        [InlineKeyboardButton(text=render(GATE_TEXTS, "btn.gate", lang),
-                              callback_data=SettingsCallback(action=SettingsAction.GATE).pack())],
-        button("btn.close", SettingsAction.CLOSE),
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            button("btn.moderation", SettingsAction.MODERATION, icon="🛡️" + _flag(settings.moderation_enabled)),
+            button("btn.dry_run", SettingsAction.DRY_RUN, icon=_flag(settings.dry_run)),
+            button("btn.moderate_admins", SettingsAction.MODERATE_ADMINS, icon=_flag(settings.moderate_admins)),
+            button("btn.assistant", SettingsAction.ASSISTANT, icon=_flag(settings.assistant_enabled)),
+            button("btn.judge", SettingsAction.JUDGE, mode=render(TEXTS, f"judge.{settings.llm_judge.value}", lang)),
+            button("btn.language", SettingsAction.LANGUAGE),
+            button("btn.rules", SettingsAction.RULES),
+            [
+                InlineKeyboardButton(
+                    text=render(GATE_TEXTS, "btn.gate", lang),
+                    callback_data=SettingsCallback(action=SettingsAction.GATE).pack(),
+                )
+            ],
+            button("btn.close", SettingsAction.CLOSE),
+        ]
+    )
 
 
-async def _settings_for_admin(message: Message, group_settings: GroupSettingsRepository,
-                              admins: AdminCache) -> GroupSettings | None:
+async def _settings_for_admin(
+    message: Message, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> GroupSettings | None:
     """The group's settings when the sender may change them; otherwise says why and gives None."""
     if message.chat.type not in GROUP_CHATS:
         await message.answer(render(TEXTS, "groups_only", "en"))
@@ -112,13 +122,19 @@ async def _settings_for_admin(message: Message, group_settings: GroupSettingsRep
 async def open_menu(message: Message, group_settings: GroupSettingsRepository, admins: AdminCache) -> None:
     settings = await _settings_for_admin(message, group_settings, admins)
     if settings is not None:
-        await message.answer(render(TEXTS, "title", settings.language.value), parse_mode="HTML",
-                             reply_markup=menu(settings))
+        await message.answer(
+            render(TEXTS, "title", settings.language.value), parse_mode="HTML", reply_markup=menu(settings)
+        )
 
 
-async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
-                group_settings: GroupSettingsRepository, admins: AdminCache,
-                gatekeeper: Gatekeeper | None = None) -> None:
+async def press(
+    query: CallbackQuery,
+    callback_data: SettingsCallback,
+    bot: Bot,
+    group_settings: GroupSettingsRepository,
+    admins: AdminCache,
+    gatekeeper: Gatekeeper | None = None,
+) -> None:
     message = query.message
     if not isinstance(message, Message) or message.chat.type not in GROUP_CHATS:
         await query.answer()
@@ -137,12 +153,18 @@ async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
         return
     if action is SettingsAction.GATE and gatekeeper is not None:  # the newcomer gate's own page
         await query.answer()
-        await message.edit_text(render(GATE_TEXTS, "settings.title", lang), parse_mode="HTML",
-                                reply_markup=gate_menu(await gatekeeper.repo.settings(chat_id), lang))
+        await message.edit_text(
+            render(GATE_TEXTS, "settings.title", lang),
+            parse_mode="HTML",
+            reply_markup=gate_menu(await gatekeeper.repo.settings(chat_id), lang),
+        )
         return
     if action is SettingsAction.RULES:
-        text = (render(TEXTS, "rules.current", lang, rules=settings.rules_text) if settings.rules_text
-                else render(TEXTS, "rules.none", lang))
+        text = (
+            render(TEXTS, "rules.current", lang, rules=settings.rules_text)
+            if settings.rules_text
+            else render(TEXTS, "rules.none", lang)
+        )
         await query.answer()
         await message.answer(text, parse_mode="HTML")  # render escaped the rules text for HTML
         return
@@ -155,18 +177,21 @@ async def press(query: CallbackQuery, callback_data: SettingsCallback, bot: Bot,
     await message.edit_text(render(TEXTS, "title", new.language.value), parse_mode="HTML", reply_markup=menu(new))
 
 
-async def set_rules(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                    admins: AdminCache) -> None:
+async def set_rules(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
     await _set_text(message, command, group_settings, admins, field="rules_text")
 
 
-async def set_persona(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                      admins: AdminCache) -> None:
+async def set_persona(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
     await _set_text(message, command, group_settings, admins, field="persona_prompt")
 
 
-async def _set_text(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                    admins: AdminCache, *, field: str) -> None:
+async def _set_text(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache, *, field: str
+) -> None:
     """/setrules and /setpersona: an admin sets one of the group's two free texts."""
     settings = await _settings_for_admin(message, group_settings, admins)
     if settings is None:
@@ -175,15 +200,19 @@ async def _set_text(message: Message, command: CommandObject, group_settings: Gr
     text = (command.args or "").strip()
     if field == "rules_text" and not text:
         # A bare /setrules is a question, not "erase the rules": show how, and what stands now.
-        current = (render(TEXTS, "rules.current", lang, rules=settings.rules_text) if settings.rules_text
-                   else render(TEXTS, "rules.none", lang))
+        current = (
+            render(TEXTS, "rules.current", lang, rules=settings.rules_text)
+            if settings.rules_text
+            else render(TEXTS, "rules.none", lang)
+        )
         await message.reply(render(TEXTS, "rules.usage", lang) + "\n\n" + current, parse_mode="HTML")
         return
     if field == "rules_text" and text.lower() in CLEAR_WORDS:
         text = ""
     if len(text) > RULES_MAX:
-        await message.reply(render(TEXTS, "rules.too_long", lang, chars=count(len(text), "character", lang),
-                                   max=RULES_MAX))
+        await message.reply(
+            render(TEXTS, "rules.too_long", lang, chars=count(len(text), "character", lang), max=RULES_MAX)
+        )
         return
     await group_settings.update(message.chat.id, lambda current: current.model_copy(update={field: text}))
     chars = count(len(text), "character", lang)
@@ -193,8 +222,9 @@ async def _set_text(message: Message, command: CommandObject, group_settings: Gr
         await message.reply(render(TEXTS, "persona.saved" if text else "persona.cleared", lang, chars=chars))
 
 
-async def edit_policy(message: Message, command: CommandObject, group_settings: GroupSettingsRepository,
-                      admins: AdminCache) -> None:
+async def edit_policy(
+    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+) -> None:
     """/policy: list, set, add to, remove from or reset the group's rule-check settings."""
     settings = await _settings_for_admin(message, group_settings, admins)
     if settings is None:
@@ -208,7 +238,9 @@ async def edit_policy(message: Message, command: CommandObject, group_settings: 
         await message.reply(policy_section(settings.rules, words[0].lower(), lang), parse_mode="HTML")
         return
     if words[0].lower() == "reset" and len(words) == 1:
-        await group_settings.update(message.chat.id, lambda current: current.model_copy(update={"rules": RulesPolicy()}))
+        await group_settings.update(
+            message.chat.id, lambda current: current.model_copy(update={"rules": RulesPolicy()})
+        )
         await message.reply(render(TEXTS, "policy.reset", lang))
         return
     if len(words) < 3 or words[0].lower() not in Operation.__members__.values():
@@ -216,14 +248,17 @@ async def edit_policy(message: Message, command: CommandObject, group_settings: 
         return
     operation, path, value = Operation(words[0].lower()), words[1], words[2]
     try:
-        updated = await group_settings.update(message.chat.id, lambda current: current.model_copy(
-            update={"rules": apply_edit(current.rules, operation, path, value)}))
+        updated = await group_settings.update(
+            message.chat.id,
+            lambda current: current.model_copy(update={"rules": apply_edit(current.rules, operation, path, value)}),
+        )
     except PolicyEditError as exc:
         await message.reply(render(TEXTS, "policy.refused", lang, reason=str(exc)), parse_mode="HTML")
         return
     shown = dict(describe(updated.rules)).get(path)
-    await message.reply(render(TEXTS, "policy.saved", lang, path=path, value=json.dumps(shown, ensure_ascii=False)),
-                        parse_mode="HTML")
+    await message.reply(
+        render(TEXTS, "policy.saved", lang, path=path, value=json.dumps(shown, ensure_ascii=False)), parse_mode="HTML"
+    )
 
 
 # Top-level settings that are not a section of their own are shown together as "general".
@@ -246,19 +281,34 @@ def policy_summary(rules: RulesPolicy, lang: str) -> str:
     lines = [render(TEXTS, "policy.summary_title", lang)]
     for section in POLICY_SECTIONS:
         n = changed_in[section]
-        state = (render(TEXTS, "policy.changed", lang, settings=count(n, "setting", lang)) if n
-                 else render(TEXTS, "policy.defaults", lang))
-        lines.append(render(TEXTS, "policy.summary_line", lang, section=section,
-                            title=render(TEXTS, f"section.{section}", lang), state=state))
+        state = (
+            render(TEXTS, "policy.changed", lang, settings=count(n, "setting", lang))
+            if n
+            else render(TEXTS, "policy.defaults", lang)
+        )
+        lines.append(
+            render(
+                TEXTS,
+                "policy.summary_line",
+                lang,
+                section=section,
+                title=render(TEXTS, f"section.{section}", lang),
+                state=state,
+            )
+        )
     lines.append(render(TEXTS, "policy.summary_footer", lang))
     return "\n".join(lines)
 
 
 def policy_section(rules: RulesPolicy, section: str, lang: str) -> str:
-    rows = "\n".join(f"{path} = {json.dumps(value, ensure_ascii=False)}"
-                     for path, value in describe(rules) if _section_of(path) == section)
-    return render(TEXTS, "policy.section", lang, section=section, rows=rows,
-                  title=render(TEXTS, f"section.{section}", lang))
+    rows = "\n".join(
+        f"{path} = {json.dumps(value, ensure_ascii=False)}"
+        for path, value in describe(rules)
+        if _section_of(path) == section
+    )
+    return render(
+        TEXTS, "policy.section", lang, section=section, rows=rows, title=render(TEXTS, f"section.{section}", lang)
+    )
 
 
 def create_router() -> Router:
