@@ -34,7 +34,8 @@ from _stack import Http, free_port, start_bot
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
-from luka_bot.store.keys import Keys
+from luka_bot.store.audit import AuditLog
+from luka_bot.store.keys import AUDIT_MAXLEN, Keys
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 CLEAN = [
@@ -190,8 +191,8 @@ async def main() -> None:
             audited: set[tuple[int, int]] = set()
             try:
                 for chat in chats:
-                    for _, fields in await client.xrange(keys.audit(chat)):
-                        audited.add((chat, int(fields["message_id"])))
+                    for entry in await AuditLog(client, keys).recent(chat, count=AUDIT_MAXLEN):
+                        audited.add((chat, int(entry.fields["message_id"])))
             except Exception as exc:  # Redis restarting: try again
                 print(f"drain: {exc}", file=sys.stderr)
             missing = set(posted) - audited

@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, rss_mib, start_bot, stop_bot
+from _stack import Http, child_pid, cpu_seconds, rss_mib, start_bot, stop_bot
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
@@ -54,15 +54,19 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--posters", type=int, default=8)
     parser.add_argument("--chats", type=int, default=10)
+    parser.add_argument("--fsync", choices=["always", "everysec"], default="always")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="luka-bench-"))
     _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0)
     _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        process, port = await start_bot(http, {"LLM_JUDGE": "off"}, tmp / "data")
+        process, port = await start_bot(http, {"LLM_JUDGE": "off", "REDIS_FSYNC": args.fsync}, tmp / "data")
         chats = [-1005000000000 - n for n in range(args.chats)]
         baseline = await jobs_done(http, port)
+        valkey = child_pid(process.pid, "valkey-server")
+        bot_cpu0 = cpu_seconds(process.pid)
+        valkey_cpu0 = cpu_seconds(valkey) if valkey else 0.0
         queue: asyncio.Queue[int] = asyncio.Queue()
         for n in range(args.messages):
             queue.put_nowait(n)
@@ -81,13 +85,22 @@ async def main() -> None:
                 raise TimeoutError("jobs not finished within 600 s")
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
+        bot_cpu = cpu_seconds(process.pid) - bot_cpu0
+        valkey_cpu = (cpu_seconds(valkey) - valkey_cpu0) if valkey else float("nan")
         peak = rss_mib(process.pid)
         exit_code = await stop_bot(process)
     await llm_runner.cleanup()
     await tg_runner.cleanup()
-    print(f"{args.messages} messages in {args.chats} chats, {args.posters} concurrent posters, LLM_JUDGE=off")
+    print(
+        f"{args.messages} messages in {args.chats} chats, {args.posters} concurrent posters, LLM_JUDGE=off, REDIS_FSYNC={args.fsync}"
+    )
     print(f"posting took {posted_in:.1f} s ({args.messages / posted_in:.0f} msg/s offered)")
     print(f"intake -> every job acknowledged: {elapsed:.1f} s = {args.messages / elapsed:.0f} msg/s sustained")
+    # CPU time per message is the comparable figure on a shared machine (wall rates are not).
+    print(
+        f"bot CPU per message (gateway + worker): {bot_cpu / args.messages * 1e6:.0f} us; "
+        f"Valkey CPU per message: {valkey_cpu / args.messages * 1e6:.0f} us"
+    )
     print(f"bot process peak RSS: {peak:.0f} MiB; exit code after SIGTERM: {exit_code}")
 
 

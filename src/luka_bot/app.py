@@ -367,7 +367,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     metrics = Metrics()
     health = Health(receives_updates=role is not Role.WORKER, runs_worker=role is not Role.GATEWAY)
     keys = Keys(prefix=settings.redis_key_prefix)
-    redis = await open_redis(settings.redis_url, settings.data_dir)
+    redis = await open_redis(settings.redis_url, settings.data_dir, settings.redis_fsync)
     health.storage_ok()  # open_redis PINGed it; the storage watch takes over from here
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
@@ -470,6 +470,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         judge_deadline=settings.judge_deadline,
         approved=gate_repo,
         media=media_spam,
+        redis=redis.client,
     )
     worker = Worker(
         queue,

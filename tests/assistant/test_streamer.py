@@ -369,3 +369,44 @@ async def test_a_question_removed_while_waiting_for_telegram_takes_the_reply_wit
     result = await patient(chat, guard).run(tokens("first", " second"), apology="sorry", interrupted="cut")
     assert result.outcome is Outcome.REMOVED and chat.visible() == []
     assert len(chat.refused) == 4, "no retry after the question was removed"
+
+
+class CheckingChat(FakeChat):
+    """A sink that checks the question's verdict itself, as TelegramReplySink does in its limiter call."""
+
+    def __init__(self, guard: FakeGuard) -> None:
+        super().__init__()
+        self.guard = guard
+
+    async def send(self, text: str) -> int:
+        from luka_bot.assistant.streamer import QuestionRemoved
+
+        if self.guard.removed:
+            raise QuestionRemoved("removed")
+        return await super().send(text)
+
+
+class CountingGuard(FakeGuard):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    async def is_removed(self) -> bool:
+        self.reads += 1
+        return self.removed
+
+
+async def test_a_sink_that_checks_the_verdict_saves_the_read_and_a_removed_question_gets_nothing():
+    guard = CountingGuard()
+    chat = CheckingChat(guard)
+
+    async def removed_before_first_token() -> AsyncIterator[str]:
+        guard.removed = True  # the verdict lands while the model thinks
+        yield "Hello"
+
+    result = await ReplyStreamer(chat, guard, edit_interval=0.0, sink_checks_removal=True).run(
+        removed_before_first_token(), apology="sorry", interrupted="cut"
+    )
+    assert result.outcome is Outcome.REMOVED
+    assert chat.visible() == []
+    assert guard.reads == 1  # only the check before the model is asked, none before the send

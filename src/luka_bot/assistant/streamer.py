@@ -81,6 +81,11 @@ class _Removed(Exception):
     pass
 
 
+class QuestionRemoved(Exception):
+    """Raised by a sink whose `send` checks the question's verdict itself (in the same round trip
+    as its rate limit): the question was removed, nothing was sent. See `sink_checks_removal`."""
+
+
 class SinkUnavailable(Exception):
     """Raised by a sink when the chat cannot take this call now but may soon: Telegram answered 429
     (`retry_after`: the seconds it asked us to wait) or a 5xx, or the network failed. Worth
@@ -116,8 +121,12 @@ class ReplyStreamer:
         delivery_deadline: float = DELIVERY_DEADLINE,
         apology_patience: float = APOLOGY_PATIENCE,
         backoff: float = _BACKOFF_FIRST,
+        sink_checks_removal: bool = False,
     ) -> None:
         self._sink = sink
+        # True: the sink's send checks the question's verdict itself and raises QuestionRemoved,
+        # so no separate read is made before each send (one round trip fewer per sent message).
+        self._sink_checks_removal = sink_checks_removal
         self._guard = guard
         self._edit_interval = edit_interval
         self._clock = clock
@@ -256,9 +265,12 @@ class ReplyStreamer:
     async def _send_tracked(self, text: str, until: float) -> None:
         # The model may take seconds to its first token; a verdict that landed meanwhile
         # means this message is never sent, rather than sent and deleted.
-        if await self._guard.is_removed():
+        if not self._sink_checks_removal and await self._guard.is_removed():
             raise _Removed
-        message_id = await self._retrying(partial(self._sink.send, text), until)
+        try:
+            message_id = await self._retrying(partial(self._sink.send, text), until)
+        except QuestionRemoved:
+            raise _Removed from None
         self._parts.append((message_id, text))
         self._next_edit_at = self._clock() + self._edit_interval
         if self._first_at is None:

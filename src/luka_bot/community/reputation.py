@@ -29,6 +29,9 @@ log = structlog.get_logger(__name__)
 HISTORY_LIMIT = 200
 # Decayed violations dropped per write; a huge backlog is worked off over the next writes.
 PURGE_BATCH = 500
+# A member's standing, violations and achievements, and a chat's leaderboard, expire after this
+# long without a write (see store/keys.py).
+MEMBER_IDLE_TTL = 365 * 24 * 3600
 
 # KEYS[1] reputation hash, KEYS[2] violations zset, KEYS[3] penalties hash, KEYS[4] leaderboard
 # ARGV[1] user id, ARGV[2] now, ARGV[3] decay cut-off, ARGV[4] "1" to give decayed points back
@@ -53,6 +56,12 @@ local function purge_decayed(before, restore)
   if restore == '1' and back ~= 0 then add_points(back) end
 end
 
+-- Every write keeps the member's keys (and the chat's leaderboard) alive for MEMBER_IDLE_TTL more:
+-- a member silent that long starts afresh, and a chat the bot left leaves nothing behind.
+local function touch()
+  for _, key in ipairs({{rep, viol, pen, board}}) do redis.call('EXPIRE', key, {MEMBER_IDLE_TTL}) end
+end
+
 local function snapshot()
   return {{redis.call('HGETALL', rep), redis.call('ZRANGE', viol, -{HISTORY_LIMIT}, -1, 'WITHSCORES')}}
 end
@@ -68,6 +77,7 @@ redis.call('HINCRBY', rep, 'messages', 1)
 redis.call('HSET', rep, 'last_message_at', now)
 local per_message = tonumber(ARGV[5])
 if per_message ~= 0 then add_points(per_message) end
+touch()
 return snapshot()
 """
 )
@@ -88,6 +98,7 @@ if ARGV[6] == '1' then
   delta = delta + tonumber(ARGV[7])
 end
 if delta ~= 0 then add_points(delta) end
+touch()
 return snapshot()
 """
 )
@@ -113,6 +124,7 @@ local last = tonumber(redis.call('HGET', rep, 'last_violation_at') or '-1')
 if tonumber(now) > last then redis.call('HSET', rep, 'last_violation_at', now) end
 local count = redis.call('ZCOUNT', viol, '(' .. ARGV[8], '+inf')
 redis.call('SET', KEYS[5], count, 'EX', ARGV[9])
+touch()
 local s = snapshot()
 return {s[1], s[2], 1, count}
 """
@@ -130,6 +142,7 @@ end
 redis.call('DEL', viol, pen)
 redis.call('HDEL', rep, 'last_violation_at')
 if back ~= 0 then add_points(back) end
+touch()
 return #members
 """
 )
@@ -159,11 +172,12 @@ if #left == 0 then
 else
   redis.call('HSET', rep, 'last_violation_at', left[2])
 end
+touch()
 return {member, score}
 """
 )
 
-_AWARD = """
+_AWARD = f"""
 -- KEYS[1] achievements set, KEYS[2] reputation hash, KEYS[3] leaderboard
 -- ARGV[1] achievement id, ARGV[2] user id, ARGV[3] reward points
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -172,6 +186,7 @@ if reward ~= 0 then
   local points = redis.call('HINCRBY', KEYS[2], 'points', reward)
   redis.call('ZADD', KEYS[3], points, ARGV[2])
 end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], {MEMBER_IDLE_TTL}) end
 return 1
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
@@ -100,6 +101,10 @@ class GateRepository:
 
     async def is_approved(self, chat_id: int, user_id: int) -> bool:
         return bool(await self._redis.sismember(self._keys.approved(chat_id), str(user_id)))
+
+    def queue_is_approved(self, pipe: Any, chat_id: int, user_id: int) -> None:
+        """`is_approved` queued on a caller's pipeline (one SISMEMBER)."""
+        pipe.sismember(self._keys.approved(chat_id), str(user_id))
 
     async def approved(self, chat_id: int) -> list[int]:
         return sorted(int(v) for v in await self._redis.smembers(self._keys.approved(chat_id)))

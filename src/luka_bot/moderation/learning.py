@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from cachetools import LRUCache
+
 from luka_bot.moderation.normalize import NormalizedText, normalize
 
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at which a sample decides alone
@@ -129,12 +131,19 @@ class GroupLearning:
     """
 
     def __init__(
-        self, store: SampleStore, *, refresh_s: float = 30.0, clock: Callable[[], float] = time.monotonic
+        self,
+        store: SampleStore,
+        *,
+        refresh_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_groups: int = 10_000,
     ) -> None:
         self._store = store
         self._refresh_s = refresh_s
         self._clock = clock
-        self._models: dict[int, tuple[float, GroupModel]] = {}
+        # The most recently used groups' models only: a bot in many groups must not keep a model
+        # for every group it ever saw (the rest are rebuilt from the store when next needed).
+        self._models: LRUCache[int, tuple[float, GroupModel]] = LRUCache(maxsize=max_groups)
 
     async def add_sample(self, chat_id: int, text: str, label: SampleLabel) -> None:
         folded = normalize(text).folded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from luka_bot.moderation.locks import LockScope
 from luka_bot.policy.ladder import LadderPolicy
@@ -25,6 +25,11 @@ class Language(StrEnum):
 
 
 class GroupSettings(BaseModel):
+    # Frozen: one default instance is shared by every group that never changed a setting (see
+    # store/group_settings.py), so no code may change an instance in place; changes are copies
+    # (model_copy(update=...)) saved through the repository.
+    model_config = ConfigDict(frozen=True)
+
     moderation_enabled: bool = True
     dry_run: bool = False
     moderate_admins: bool = False

@@ -60,6 +60,10 @@ class ConversationStore:
             _, _, removed = await pipe.execute()
         return bool(removed)
 
+    def verdict_key(self, chat_id: int, message_id: int) -> str:
+        """The key whose existence says the message was removed (what `is_removed` reads)."""
+        return self._keys.verdict(chat_id, message_id)
+
     async def is_removed(self, chat_id: int, message_id: int) -> bool:
         return bool(await self._redis.exists(self._keys.verdict(chat_id, message_id)))
 

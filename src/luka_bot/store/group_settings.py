@@ -1,16 +1,18 @@
 """Group settings in Redis (one JSON value per group), with a short in-process cache.
 
 The cache keeps the per-message hot path at zero extra round trips; a change made through this
-repository is visible at once in this process and within `cache_seconds` in the others.
+repository is visible at once in this process and within `cache_seconds` in the others. It is an
+LRU with a TTL (`cache_size` chats), so a bot in 100,000 groups holds only the active ones; and a
+group that never changed a setting shares the one (frozen) default instance rather than a copy.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
 import structlog
+from cachetools import TTLCache
 from pydantic import ValidationError
 from redis.exceptions import WatchError
 
@@ -23,20 +25,28 @@ log = structlog.get_logger(__name__)
 
 class GroupSettingsRepository:
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, *, default_judge: str = "uncertain", cache_seconds: float = 5.0
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        default_judge: str = "uncertain",
+        cache_seconds: float = 5.0,
+        cache_size: int = 10_000,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._default_judge = JudgeMode(default_judge)
         self._cache_seconds = cache_seconds
-        self._cache: dict[int, tuple[float, GroupSettings]] = {}
+        self._cache: TTLCache[int, GroupSettings] = TTLCache(maxsize=cache_size, ttl=cache_seconds)
+        self._defaults = GroupSettings(llm_judge=self._default_judge)
         # Writes through this repository, counted: a read that began before the latest write of
         # its chat must not cache what it read over the newer settings (the write cached them).
+        # Bounded like the cache; a read outlives neither.
         self._writes = 0
-        self._written_at: dict[int, int] = {}
+        self._written_at: TTLCache[int, int] = TTLCache(maxsize=cache_size, ttl=max(60.0, cache_seconds))
 
     def defaults(self) -> GroupSettings:
-        return GroupSettings(llm_judge=self._default_judge)
+        return self._defaults  # frozen, so one instance serves every group on defaults
 
     def parse(self, chat_id: int, raw: str | None) -> GroupSettings:
         if raw is None:
@@ -62,17 +72,15 @@ class GroupSettingsRepository:
         else:
             self._writes += 1
             self._written_at[chat_id] = self._writes
-        self._cache[chat_id] = (time.monotonic() + self._cache_seconds, settings)
+        # Equal to the defaults (a stored value someone set back): keep the shared instance.
+        self._cache[chat_id] = self._defaults if settings == self._defaults else settings
 
     def forget(self, chat_id: int) -> None:
         """Drop the cached settings (the group's state moved to another chat id)."""
         self._cache.pop(chat_id, None)
 
     def cached(self, chat_id: int) -> GroupSettings | None:
-        hit = self._cache.get(chat_id)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        return None
+        return self._cache.get(chat_id)
 
     async def get(self, chat_id: int) -> GroupSettings:
         cached = self.cached(chat_id)

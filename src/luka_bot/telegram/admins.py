@@ -7,6 +7,8 @@ someone's status changed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.asyncio as aioredis
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -23,6 +25,18 @@ class AdminCache:
         self._bot = bot
         self._redis = redis
         self._keys = keys
+
+    def queue_is_admin(self, pipe: Any, chat_id: int, user_id: int) -> None:
+        """The cached half of `is_admin` queued on a caller's pipeline (two SISMEMBER);
+        `queued_answer` reads it."""
+        key = self._keys.admins(chat_id)
+        pipe.sismember(key, _MARKER)
+        pipe.sismember(key, str(user_id))
+
+    @staticmethod
+    def queued_answer(cached: Any, member: Any) -> bool | None:
+        """True/False from the cache; None when the chat's list is not cached (ask `is_admin`)."""
+        return bool(member) if cached else None
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         key = self._keys.admins(chat_id)

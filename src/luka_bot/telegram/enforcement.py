@@ -49,6 +49,8 @@ from luka_bot.store.keys import (
     ACTION_CLAIM_TTL_MS,
     ACTION_DONE_TTL,
     ACTION_PROGRESS_TTL,
+    AUDIT_MAXLEN,
+    AUDIT_TTL,
     RIGHTS_HINT_TTL,
     Keys,
 )
@@ -135,9 +137,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-# Marks the revision done and releases the claim in one step (one round trip per message).
-# KEYS: done marker, claim; ARGV: done ttl, claim token
+# Writes the decision's audit entry, marks the revision done and releases the claim in one atomic
+# step (one round trip per message; a crash can no longer leave the audit written but the
+# revision not done, which made the retry audit it twice).
+# KEYS: done marker, claim, audit list; ARGV: done ttl, claim token, audit entry, audit cap, audit ttl
 _FINISH = """
+redis.call('LPUSH', KEYS[3], ARGV[3])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
+redis.call('EXPIRE', KEYS[3], ARGV[5])
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1
@@ -206,6 +213,10 @@ class Enforcer:
             await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
         )
 
+    def queue_done_check(self, pipe: Any, target: Target) -> None:
+        """`already_done` queued on a caller's pipeline (one EXISTS), to share its round trip."""
+        pipe.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
+
     async def enforce(
         self,
         target: Target,
@@ -243,7 +254,7 @@ class Enforcer:
                 self._metrics.enforcement_claims.labels("done_already").inc()
                 return Enforcement(skipped=True)
             self._metrics.enforcement_claims.labels("taken").inc()
-            result = await self._enforce_claimed(
+            result, audit_fields = await self._enforce_claimed(
                 # A redo (an admin's word) starts afresh: what an earlier verdict did or failed is past.
                 target,
                 verdict,
@@ -252,9 +263,21 @@ class Enforcer:
                 message_date=message_date,
                 timings=timings,
             )
+            audit_key, audit_entry, _ = self._audit.prepare(target.chat_id, audit_fields)
             await self._finish(
-                keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision), claim_key],
-                args=[ACTION_DONE_TTL, token],
+                keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision), claim_key, audit_key],
+                args=[ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
+            )
+            log.info(
+                "moderation.enforced",
+                chat_id=target.chat_id,
+                message_id=target.message_id,
+                tier=verdict.tier.value,
+                action=verdict.action.value,
+                category=verdict.category.value,
+                actions=result.actions,
+                removal=result.removal or None,
+                errors=result.errors or None,
             )
             finished = True
             return result
@@ -271,7 +294,9 @@ class Enforcer:
         progress: dict[str, str],
         message_date: float,
         timings: dict[str, float] | None,
-    ) -> Enforcement:
+    ) -> tuple[Enforcement, dict[str, object]]:
+        """Carry out the verdict; returns what happened and the audit entry for `enforce` to
+        write with the done marker."""
         result = Enforcement()
         if settings.dry_run:
             result.actions.append("dry_run")
@@ -280,40 +305,25 @@ class Enforcer:
         elif verdict.is_violation or verdict.removes_message:
             await self._act(target, verdict, settings, result, progress, message_date)
         self._metrics.job_age_at_action.observe(max(0.0, time.time() - message_date))
-        await self._audit.write(
-            target.chat_id,
-            {
-                "message_id": target.message_id,
-                "revision": target.revision,
-                "user_id": target.user_id,
-                "name": target.name,
-                "text": target.text[:1000],
-                "tier": verdict.tier.value,
-                "action": verdict.action.value,
-                "category": verdict.category.value,
-                "confidence": f"{verdict.confidence:.3f}",
-                "reason": verdict.reason[:300],
-                "details": ";".join(f"{k}={v}" for k, v in verdict.details)[:500],
-                "actions": ",".join(result.actions),
-                "errors": ";".join(result.errors)[:500],
-                "removal": result.removal,
-                "verdict_error": verdict.error or "",
-                "verdict_ms": f"{verdict.elapsed_ms:.1f}",
-                **{f"t_{k}": f"{v:.3f}" for k, v in (timings or {}).items()},
-            },
-        )
-        log.info(
-            "moderation.enforced",
-            chat_id=target.chat_id,
-            message_id=target.message_id,
-            tier=verdict.tier.value,
-            action=verdict.action.value,
-            category=verdict.category.value,
-            actions=result.actions,
-            removal=result.removal or None,
-            errors=result.errors or None,
-        )
-        return result
+        return result, {
+            "message_id": target.message_id,
+            "revision": target.revision,
+            "user_id": target.user_id,
+            "name": target.name,
+            "text": target.text[:1000],
+            "tier": verdict.tier.value,
+            "action": verdict.action.value,
+            "category": verdict.category.value,
+            "confidence": f"{verdict.confidence:.3f}",
+            "reason": verdict.reason[:300],
+            "details": ";".join(f"{k}={v}" for k, v in verdict.details)[:500],
+            "actions": ",".join(result.actions),
+            "errors": ";".join(result.errors)[:500],
+            "removal": result.removal,
+            "verdict_error": verdict.error or "",
+            "verdict_ms": f"{verdict.elapsed_ms:.1f}",
+            **{f"t_{k}": f"{v:.3f}" for k, v in (timings or {}).items()},
+        }
 
     async def _step(self, target: Target, step: str, outcome: str) -> None:
         key = self._keys.action_progress(target.chat_id, target.message_id, target.revision)

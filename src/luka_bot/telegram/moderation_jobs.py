@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+import redis.asyncio as aioredis
 import structlog
 from aiogram.exceptions import TelegramAPIError
 
@@ -77,6 +79,18 @@ def is_group_own(fields: dict[str, str]) -> bool:
 class ApprovedMembers(Protocol):
     async def is_approved(self, chat_id: int, user_id: int) -> bool: ...
 
+    def queue_is_approved(self, pipe: Any, chat_id: int, user_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """What the job's first round trip says: done before? admin? approved? Reading all three
+    in one pipeline instead of one after another saves two round trips on every message."""
+
+    done: bool
+    admin: bool | None  # None: the chat's admin list is not cached; AdminCache.is_admin asks Telegram
+    approved: bool
+
 
 async def is_approved(approved: ApprovedMembers | None, target: Target) -> bool:
     """Members the admins approved (/approve) skip automated moderation entirely; one Redis read."""
@@ -106,9 +120,11 @@ class ModerationJobHandler:
         judge_retry_max: float = JUDGE_RETRY_MAX_S,
         approved: ApprovedMembers | None = None,
         media: MediaCheck | None = None,
+        redis: aioredis.Redis | None = None,
     ) -> None:
         self._approved = approved
         self._media = media
+        self._redis = redis  # for the first look in one round trip; None: one read after another
         self._decider = decider
         self._enforcer = enforcer
         self._group_settings = group_settings
@@ -129,19 +145,18 @@ class ModerationJobHandler:
         except (KeyError, ValueError):
             log.error("moderation.malformed_job", job_id=job.id, fields=sorted(fields))
             return  # nothing could ever make this job valid: acknowledge it
-        if await self._enforcer.already_done(target):
+        look = await self._first_look(target)
+        if look.done:
             return
         settings = await self._group_settings.get(target.chat_id)
         if not settings.moderation_enabled:
             return
         started = time.time()
         message_date = float(fields.get("date") or started)
-        exempt = await is_exempt(self._admins, fields, target)
-        if (
-            is_group_own(fields)
-            or (exempt and not settings.moderate_admins)
-            or await is_approved(self._approved, target)
-        ):
+        exempt = is_group_own(fields) or (
+            look.admin if look.admin is not None else await self._admins.is_admin(target.chat_id, target.user_id)
+        )
+        if is_group_own(fields) or (exempt and not settings.moderate_admins) or look.approved:
             self._metrics.verdicts.labels(Tier.SKIPPED.value, "none", "allow").inc()
             return
         policy = settings.ladder
@@ -215,6 +230,23 @@ class ModerationJobHandler:
             if self._achievements is not None:
                 await self._achievements.after_message(stats, target.name, settings)
             await self._credit_thanks(fields, target, settings)
+
+    async def _first_look(self, target: Target) -> FirstLook:
+        if self._redis is None:
+            if await self._enforcer.already_done(target):
+                return FirstLook(done=True, admin=None, approved=False)
+            return FirstLook(done=False, admin=None, approved=await is_approved(self._approved, target))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            self._enforcer.queue_done_check(pipe, target)
+            self._admins.queue_is_admin(pipe, target.chat_id, target.user_id)
+            if self._approved is not None:
+                self._approved.queue_is_approved(pipe, target.chat_id, target.user_id)
+            results = await pipe.execute()
+        return FirstLook(
+            done=bool(results[0]),
+            admin=self._admins.queued_answer(results[1], results[2]),
+            approved=bool(results[3]) if self._approved is not None else False,
+        )
 
     def _unjudged_or_retry(self, job: Job, target: Target, exc: JudgeUnavailable, first_intake: float) -> Verdict:
         """Raise `Retry` while the deadline allows; past it, the offline verdict marked unjudged."""

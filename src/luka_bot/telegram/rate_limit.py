@@ -41,6 +41,34 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
 return tostring(wait)
 """
 
+# The group's bucket, then (only when it had a token) the global one, as two _TAKE calls would,
+# in one script. KEYS: group bucket, global bucket; ARGV: group capacity, group rate, now, cost,
+# global capacity, global rate; optional KEYS[3]: a key whose existence cancels the take ('-1').
+# A group token taken while the global bucket is empty stays taken,
+# exactly as with two calls (at most one send of the group's minute is wasted).
+_TAKE_BOTH = """
+local function take(key, capacity, rate, now, cost)
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(state[1]) or capacity
+  local ts = tonumber(state[2]) or now
+  tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+  local wait = 0
+  if tokens >= cost then
+    tokens = tokens - cost
+  else
+    wait = (cost - tokens) / rate
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(capacity / rate) + 60)
+  return wait
+end
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return '-1' end
+local now, cost = tonumber(ARGV[3]), tonumber(ARGV[4])
+local wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now, cost)
+if wait > 0 then return tostring(wait) end
+return tostring(take(KEYS[2], tonumber(ARGV[5]), tonumber(ARGV[6]), now, cost))
+"""
+
 # A reservation: like _TAKE, but the tokens may go below zero, so each caller is given its own
 # future slot and waits exactly until then (no herd of waiters retrying for the same token).
 # Returns the seconds until the caller's slot (0: now).
@@ -75,36 +103,44 @@ class OutboundLimiter:
         self._keys = keys
         self._take = redis.register_script(_TAKE)
         self._reserve = redis.register_script(_RESERVE)
+        self._take_both = redis.register_script(_TAKE_BOTH)
         self._group_capacity = group_per_minute
         self._group_rate = group_per_minute / 60.0
         self._global_capacity = global_per_second
         self._global_rate = float(global_per_second)
 
-    async def try_take(self, chat_id: int) -> float:
-        """Take one send for `chat_id` if available; returns 0, or seconds to wait (nothing taken)."""
+    async def try_take(self, chat_id: int, *, unless: str | None = None) -> float:
+        """Take one send for `chat_id` if available; returns 0, or seconds to wait (nothing taken).
+
+        A group's send takes its minute bucket and the global one in one script (one round trip;
+        the reply path sends under background traffic and each round trip waits on fsync).
+        `unless` (groups only): a key whose existence cancels the send (the question's verdict,
+        checked in the same round trip); then nothing is taken and -1 is returned."""
         now = time.time()
-        if chat_id < 0:  # groups and channels: the per-chat minute budget
-            wait = float(
-                await self._take(
-                    keys=[self._keys.rate_limit(f"chat:{chat_id}")],
-                    args=[self._group_capacity, self._group_rate, now, 1],
+        if chat_id < 0:  # groups and channels: the per-chat minute budget, then the global one
+            keys = [self._keys.rate_limit(f"chat:{chat_id}"), self._keys.rate_limit("global")]
+            return float(
+                await self._take_both(
+                    keys=keys + ([unless] if unless else []),
+                    args=[self._group_capacity, self._group_rate, now, 1, self._global_capacity, self._global_rate],
                 )
             )
-            if wait > 0:
-                return wait
         return float(
             await self._take(
                 keys=[self._keys.rate_limit("global")], args=[self._global_capacity, self._global_rate, now, 1]
             )
         )
 
-    async def take(self, chat_id: int, *, max_wait: float = 120.0) -> None:
-        """Wait until a send for `chat_id` is allowed (bounded by `max_wait`)."""
+    async def take(self, chat_id: int, *, max_wait: float = 120.0, unless: str | None = None) -> bool:
+        """Wait until a send for `chat_id` is allowed (bounded by `max_wait`). False: the
+        `unless` key exists (see try_take), so the send must not happen; nothing was taken."""
         deadline = time.monotonic() + max_wait
         while True:
-            wait = await self.try_take(chat_id)
+            wait = await self.try_take(chat_id, unless=unless)
+            if wait < 0:
+                return False
             if wait <= 0 or time.monotonic() + wait > deadline:
-                return
+                return True
             await asyncio.sleep(wait)
 
     async def reserve(self, chat_id: int) -> float:

@@ -13,20 +13,26 @@ from aiogram.exceptions import (
 )
 from aiogram.types import ReplyParameters
 
-from luka_bot.assistant.streamer import SinkUnavailable
+from luka_bot.assistant.streamer import QuestionRemoved, SinkUnavailable
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.telegram.rate_limit import OutboundLimiter
 
 
 class TelegramReplySink:
-    def __init__(self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int | None) -> None:
+    def __init__(
+        self, bot: Bot, limiter: OutboundLimiter, *, chat_id: int, reply_to: int | None, removed_key: str | None = None
+    ) -> None:
         self._bot = bot
         self._limiter = limiter
         self._chat_id = chat_id
         self._reply_to = reply_to
+        # The question's verdict key: when set, each send checks it in the limiter's round trip
+        # and raises QuestionRemoved instead of sending (the streamer's sink_checks_removal).
+        self._removed_key = removed_key
 
     async def send(self, text: str) -> int:
-        await self._limiter.take(self._chat_id)
+        if not await self._limiter.take(self._chat_id, unless=self._removed_key):
+            raise QuestionRemoved(f"message {self._reply_to} was removed by moderation")
         try:
             sent = await self._bot.send_message(
                 self._chat_id,

@@ -269,13 +269,16 @@ async def answer(
     )
     used_notes = [f"#{item.name}" for item in found if not item.is_rules]
     footer = render(TEXTS, "from_notes", lang, names=", ".join(used_notes)) if used_notes else ""
-    sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id)
+    # In a group each send checks the question's verdict in the rate limiter's round trip.
+    removed_key = conversation.verdict_key(chat_id, message.message_id) if chat_id < 0 else None
+    sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id, removed_key=removed_key)
     guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
     streamer = ReplyStreamer(
         sink,
         guard,
         edit_interval=app_settings.stream_edit_interval,
         delivery_deadline=app_settings.assistant_delivery_deadline,
+        sink_checks_removal=removed_key is not None,
     )
     stream = _with_footer(
         llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens), footer
