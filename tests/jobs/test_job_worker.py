@@ -435,7 +435,10 @@ async def test_a_deferral_survives_the_worker_dying_and_is_not_run_early(queue, 
     async def second(job: Job) -> None:
         ran_at.append(time.time())
 
-    start(second, consumer="w2", promote_interval_s=0.01)
+    # A killed worker's last blocking read can still be open at the server and take the job once it
+    # is promoted (into the dead consumer's pending list); production takes such jobs back after
+    # JOB_RECLAIM_IDLE, and so does this worker, sooner.
+    start(second, consumer="w2", promote_interval_s=0.01, reclaim_idle_ms=300)
     await eventually(lambda: len(ran_at) == 1, "the restarted worker ran the deferred job")
     assert ran_at[0] >= deferred_until[0] - 0.05, "not before its time"
     await eventually(lambda: _idle(queue), "and acknowledged it")

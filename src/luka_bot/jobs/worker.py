@@ -118,6 +118,7 @@ class Worker:
         try:
             while not self._stopping.is_set():
                 self.last_beat = time.monotonic()
+                _raise_if_cancelled()
                 try:
                     if next_stats <= time.monotonic():
                         await self._refresh_stats()
@@ -148,6 +149,7 @@ class Worker:
                     await self._start(jobs)
                     failures = 0
                 except (RedisError, OSError) as exc:
+                    _raise_if_cancelled()  # a cancellation some library turned into an error
                     if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
                         # The stream or its group vanished (a flush): recreate them and go on.
                         log.warning("jobs.group_missing", consumer=self.consumer)
@@ -351,6 +353,15 @@ class Worker:
 
 
 T = TypeVar("T")
+
+
+def _raise_if_cancelled() -> None:
+    """End the loop when its task was cancelled but the cancellation got swallowed on the way
+    (Python 3.11's `asyncio.wait_for` can lose one that lands as its inner call finishes): a
+    killed worker must stop, not go on taking jobs it will never finish."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _uninterrupted(work: Coroutine[Any, Any, T]) -> T:
