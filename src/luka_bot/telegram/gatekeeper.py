@@ -25,7 +25,7 @@ import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from luka_bot.gate.applicant import (
     AdminName,
@@ -51,39 +51,15 @@ from luka_bot.store.keys import (
 )
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
+from luka_bot.telegram.enforcement import MUTED
 from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.sanctioning import FULL_PERMISSIONS
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 
 log = structlog.get_logger(__name__)
 
 NAMES_SHOWN = 5
-NO_SENDING = ChatPermissions(
-    can_send_messages=False,
-    can_send_audios=False,
-    can_send_documents=False,
-    can_send_photos=False,
-    can_send_videos=False,
-    can_send_video_notes=False,
-    can_send_voice_notes=False,
-    can_send_polls=False,
-    can_send_other_messages=False,
-    can_add_web_page_previews=False,
-)
-ALL_SENDING = ChatPermissions(
-    can_send_messages=True,
-    can_send_audios=True,
-    can_send_documents=True,
-    can_send_photos=True,
-    can_send_videos=True,
-    can_send_video_notes=True,
-    can_send_voice_notes=True,
-    can_send_polls=True,
-    can_send_other_messages=True,
-    can_add_web_page_previews=True,
-    can_react_to_messages=True,
-    can_invite_users=True,
-)
 KICK_BAN_S = 60  # a kick is a short ban lifted at once; the span only matters if the unban fails
 
 
@@ -291,7 +267,7 @@ class Gatekeeper:
         reason: str,
     ) -> str:
         try:
-            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=NO_SENDING)
+            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=MUTED)
         except TelegramAPIError as exc:
             # Without the right to restrict there is nothing to hold them with; say so, admit.
             await self._record(chat_id, "captcha_unavailable", newcomer.user_id, newcomer.name, str(exc))
@@ -361,7 +337,7 @@ class Gatekeeper:
                 return "captcha.not_yours"  # a timeout or another press got there first
             if is_right(prompt.answer, token):
                 try:
-                    await self._bot.restrict_chat_member(chat_id, user_id, permissions=ALL_SENDING)
+                    await self._bot.restrict_chat_member(chat_id, user_id, permissions=FULL_PERMISSIONS)
                 except TelegramAPIError as exc:
                     log.warning("gate.unrestrict_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
                 await self._record(chat_id, "captcha_passed", user_id, pending.name, "right button")

@@ -31,7 +31,6 @@ from luka_bot.telegram.gate_menu import (
     gate_menu,
 )
 from luka_bot.telegram.gatekeeper import (
-    ALL_SENDING,
     AppealCallback,
     CaptchaCallback,
     Gatekeeper,
@@ -42,6 +41,7 @@ from luka_bot.telegram.gatekeeper import (
     raid_until_text,
 )
 from luka_bot.telegram.routers.settings import menu as settings_menu
+from luka_bot.telegram.sanctioning import FULL_PERMISSIONS
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
@@ -168,7 +168,7 @@ async def approve(
     await gatekeeper._record(chat_id, "approved", user_id, name, f"by admin {by}")
     if await gatekeeper.repo.release(chat_id, user_id) is not None:
         # Held by a challenge: approval lets them speak at once.
-        await message.bot.restrict_chat_member(chat_id, user_id, permissions=ALL_SENDING)  # type: ignore[union-attr]
+        await message.bot.restrict_chat_member(chat_id, user_id, permissions=FULL_PERMISSIONS)  # type: ignore[union-attr]
         await gatekeeper.release_prompt_if_idle(chat_id)
     await message.reply(
         render(TEXTS, "approve.done" if added else "approve.already", lang, member=name), parse_mode="HTML"
