@@ -102,7 +102,6 @@ _EXOTIC_LATIN = str.maketrans(
         "ᴢ": "z",
         "ᴧ": "л",
         "ʍ": "м",
-        "ɜ": "з",
         "ᴨ": "п",
         "ᴩ": "р",
         "ɸ": "ф",
@@ -127,8 +126,10 @@ _HAS_CYRILLIC = re.compile("[а-яіјѕԁӏ]")
 
 _WHITESPACE = re.compile(r"\s+")
 _WORDS_ONLY = re.compile(r"[^\W_]+|[+$€₽]")
-# Four or more single letters in a row, one separator between them: "f r e e", "к.у.п.и".
-_SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .·*_\-]){3,}[^\W\d_](?![^\W_])")
+# Four or more single letters in a row, the same separator between them: "f r e e", "к.у.п.и".
+# The same one, so that a one-letter word before a dotted word stays apart: "и д.е.б.и.л" is
+# "и дебил", not "идебил".
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_]([ .·*_\-])(?:[^\W\d_]\1){2,}[^\W\d_](?![^\W_])")
 _SPACED_SEP = re.compile(r"[ .·*_\-]")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")
 
@@ -290,7 +291,14 @@ def _fold(text: str) -> tuple[str, int, int, int]:
     return " ".join(words), mixed, leet, spaced
 
 
+# "ɜ" looks like a "3" and stands for "з" in Cyrillic words and for "e" in Latin ones ("frɜɜ").
+_REVERSED_E = "ɜ"
+
+
 def _fold_word(word: str) -> tuple[str, bool, bool]:
+    reversed_e = _REVERSED_E in word
+    if reversed_e:
+        word = word.replace(_REVERSED_E, "з" if _HAS_CYRILLIC.search(word) else "e")
     has_latin = _HAS_LATIN.search(word) is not None
     has_cyrillic = not word.isascii() and _HAS_CYRILLIC.search(word) is not None
     mixed = has_latin and has_cyrillic
@@ -316,7 +324,7 @@ def _fold_word(word: str) -> tuple[str, bool, bool]:
     leet = _looks_leet(word)
     if leet:
         word = word.translate(_LEET_LAT if to_latin else _LEET_CYR)
-    return word, mixed, leet
+    return word, mixed, leet or reversed_e
 
 
 def _looks_leet(word: str) -> bool:
