@@ -87,18 +87,7 @@ _SLURS_STRONG = [
     r"хохляндия",
     r"русн(?:я|и|ю|ей|е)",
     r"руснявы\w*",
-    r"пиндос\w*",
-    r"кацап\w*",
-    r"моск[ао]л[ьияе]\w*",
-    r"свинорус\w*",
-    r"укропитек\w*",
-    r"укрорейх\w*",
-    r"даунбас\w*",
-    r"ватн(?:ик|ики|иков|ой|ая|ые|ое)",
-    r"рашк[аиеу]",
-    r"рашист\w*",
     r"пидорашк\w*",
-    r"лугандон\w*",
     r"узкоглаз\w*",
     r"хохлен\w*",
     r"хохлят\w*",
@@ -396,6 +385,21 @@ _INSULTS_STRONG = [
     r"педр(?:а|ила|ило|илы|ы|ов|ик\w*)",
     # Compounds built around a strong root ("скотоублюдок", "вниманиеблядь"): the root decides.
     r"\w+(?:ублюд|хуесос|долбо[её]б|мудак|пидор|пидар|бляд)\w*",
+]
+# Political name-calling: an insult when aimed at someone or said with mat, else the judge reads it
+# (in political threads these words are also quoted, self-applied and argued about).
+_POLITICAL = [
+    r"пиндос\w*",
+    r"кацап\w*",
+    r"моск[ао]л[ьияе]\w*",
+    r"свинорус\w*",
+    r"укропитек\w*",
+    r"укрорейх\w*",
+    r"даунбас\w*",
+    r"ватн(?:ик|ики|иков|ой|ая|ые|ое)",
+    r"рашк[аиеу]",
+    r"рашист\w*",
+    r"лугандон\w*",
 ]
 _INSULTS_WEAK = [
     r"stupid",
@@ -755,7 +759,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "slur": _alternation(_SLURS_STRONG),
         "slur_weak": _alternation(_SLURS_WEAK),
         "insult_severe": _alternation(_INSULTS_SEVERE),
-        "insult": _alternation(_INSULTS_STRONG),
+        "insult": _alternation(_INSULTS_STRONG + _POLITICAL),
         "insult_weak": _alternation(_INSULTS_WEAK),
         "hostile": _alternation(_HOSTILE),
         "obscene": _alternation(_OBSCENE),
@@ -780,6 +784,8 @@ class AbuseFindings:
     directed: str = ""  # an imperative insult ("иди нахуй", "fuck off")
     hostile: str = ""  # an aggressive imperative or a wish of violence ("проваливай", "расстрелять бы")
     mat: str = ""  # Russian strong obscenity
+    mat_at_you: str = ""  # mat next to "ты"/"вы" that is not praise ("ты охуел", "вы хуйню несете")
+    insult_alone: bool = False  # the message is an insult noun with particles around it ("уроды!")
     mat_at_someone: bool = False  # mat in a message addressed to someone or pointing at people
 
     @property
@@ -802,14 +808,39 @@ class AbuseFindings:
 _NEAR_WORDS = 3
 
 
-def _near_target(words: str, pattern: re.Pattern[str], targets: list[int]) -> str:
+# Mat that praises: "ты охуенный", "заебись у тебя вышло".
+_MAT_PRAISE = re.compile(r"(?:о|а)ху[ие]?(?:енн|ительн|е?нчик)\w*|заеб(?:ись|ат)\w*|пиздат\w*|охуеть|ахуеть")
+# A message that is an insult noun and nothing else but particles is the insult itself ("уроды!",
+# "какие же дебилы", "вот твари"); one that names what it insults ("политики все идиоты") or calls
+# an adjective on a thing ("тупой мем") is left to the judge.
+_ADJECTIVE = re.compile(r"\w*(?:ой|ый|ий|ая|яя|ое|ее|ые|ие|ых|их|ую|ым|ими|ого|ому)|pathetic|worthless|subhuman")
+_PARTICLES = frozenset(
+    "ну и же какие какой какая какое вот это эти этот эта такие такой такая просто ой ах а да ну "
+    "там тут опять очередной очередные конкретные полные полный настоящие настоящий "
+    "what a an such complete total absolute fucking dumb stupid bunch of".split()
+)
+
+
+def _near_target(words: str, pattern: re.Pattern[str], targets: list[int], skip: re.Pattern[str] | None = None) -> str:
     if not targets:
         return ""
     for match in pattern.finditer(words):
+        if skip is not None and skip.fullmatch(match.group(0)):
+            continue
         position = words.count(" ", 0, match.start())
         if any(abs(position - t) <= _NEAR_WORDS for t in targets):
             return match.group(0)
     return ""
+
+
+def _only_the_insult(words: str, insult: str, patterns: dict[str, re.Pattern[str]]) -> bool:
+    if _ADJECTIVE.fullmatch(insult):
+        return False
+    rest = words.replace(insult, " ", 1).split()
+    if len(rest) > 4:
+        return False
+    insults, mat = patterns["insult"], patterns["mat"]
+    return all(w in _PARTICLES or insults.fullmatch(w) or mat.fullmatch(w) for w in rest)
 
 
 def _unmask(token: str) -> str:
@@ -909,6 +940,8 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
         directed=directed.group(0) if directed else "",
         hostile=found.get("hostile", ""),
         mat=found.get("mat", ""),
+        mat_at_you=_near_target(words, patterns["mat"], targets, _MAT_PRAISE) if found.get("mat") else "",
+        insult_alone=bool(found.get("insult")) and _only_the_insult(words, found["insult"], patterns),
         mat_at_someone=bool(found.get("mat"))
         and (bool(targets) or text.mentions > 0 or _PERSON.search(words) is not None),
     )

@@ -40,8 +40,12 @@ def _certain(found: AbuseFindings, profanity_is_violation: bool) -> RuleHit | No
         # An insult word with mat beside it is abuse even when it names a third person ("этот
         # дебил опять хуйню пишет"): chat that mentions an insult innocently rarely swears too.
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult with swearing: {found.insult}")
+    if found.insult_alone:
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult: {found.insult}")
     if found.directed:
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult aimed at someone: {found.directed}")
+    if found.mat_at_you:
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"swearing at someone: {found.mat_at_you}")
     if found.obscene and profanity_is_violation:
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"profanity: {found.obscene}")
     return None
