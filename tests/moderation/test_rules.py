@@ -52,6 +52,8 @@ ABUSE_OFFLINE = [
     ("вы хуйню несёте", Category.ABUSE),
     ("ну и п...ц ты мудак", Category.ABUSE),
     ("you're a stupid bitch", Category.ABUSE),
+    ("вы просто дeбuлы", Category.ABUSE),
+    ("ты долбоящер, законы открой", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [

@@ -61,6 +61,7 @@ _LOOKALIKES = {
     "ԁ": "d",
     "ӏ": "l",
     "г": "r",
+    "и": "u",  # "дeбuлы": a Latin u stands in for и
 }
 _CYR_TO_LAT = str.maketrans(_LOOKALIKES)
 _LAT_TO_CYR = str.maketrans({lat: cyr for cyr, lat in _LOOKALIKES.items()})
@@ -123,6 +124,8 @@ _LEET_CYR = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а"
 _LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[0134567@$](?=[^\W\d_])")
 _HAS_LATIN = re.compile("[a-z]")
 _HAS_CYRILLIC = re.compile("[а-яіјѕԁӏ]")
+_LATIN_LETTERS = re.compile("[a-z]")
+_CYRILLIC_LETTERS = re.compile("[а-я]")
 
 _WHITESPACE = re.compile(r"\s+")
 _WORDS_ONLY = re.compile(r"[^\W_]+|[+$€₽]")
@@ -283,8 +286,11 @@ def _fold(text: str) -> tuple[str, int, int, int]:
     folded = _SPACED.sub(join, folded)
     mixed = leet = 0
     words = []
+    # A mixed word whose letters all have look-alikes ("xyeв") goes to the script of the text
+    # around it: Cyrillic in a Russian sentence, Latin in an English one.
+    prefer_latin = len(_LATIN_LETTERS.findall(folded)) >= len(_CYRILLIC_LETTERS.findall(folded))
     for word in folded.split(" "):
-        word, was_mixed, was_leet = _fold_word(word)
+        word, was_mixed, was_leet = _fold_word(word, prefer_latin)
         mixed += was_mixed
         leet += was_leet
         words.append(word)
@@ -295,7 +301,7 @@ def _fold(text: str) -> tuple[str, int, int, int]:
 _REVERSED_E = "ɜ"
 
 
-def _fold_word(word: str) -> tuple[str, bool, bool]:
+def _fold_word(word: str, prefer_latin: bool = True) -> tuple[str, bool, bool]:
     reversed_e = _REVERSED_E in word
     if reversed_e:
         word = word.replace(_REVERSED_E, "з" if _HAS_CYRILLIC.search(word) else "e")
@@ -313,11 +319,14 @@ def _fold_word(word: str) -> tuple[str, bool, bool]:
             elif "а" <= ch <= "я" or ch in _CYR_EXTRA:
                 cyrillic += 1
                 cyrillic_only += ch not in _CYR_WITH_LOOKALIKE
-        # Prefer the script the whole word can be written in; between two, the majority.
+        # Prefer the script the whole word can be written in; when it fits both, the script of
+        # the text around it; when it fits neither, the majority.
         if cyrillic_only and not latin_only:
             to_latin = False
         elif latin_only and not cyrillic_only:
             to_latin = True
+        elif not latin_only:
+            to_latin = prefer_latin
         else:
             to_latin = latin >= cyrillic
         word = word.translate(_CYR_TO_LAT if to_latin else _LAT_TO_CYR)
