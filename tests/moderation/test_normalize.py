@@ -29,8 +29,8 @@ FOLDING = [
     ("dotted abbreviations stay", "в т.ч. и т.д.", "в т.ч. и т.д."),
     ("reversed e in a latin word is e", "frɜɜ monɜy", "free money"),
     ("reversed e in a cyrillic word is ze", "ɜаработок", "заработок"),
-    ("a look-alike word takes the script of its sentence", "любитель чepныx xyeв", "любитель черных хуев"),
-    ("latin u for cyrillic i", "вы просто дeбuлы", "вы просто дебилы"),
+    ("a look-alike word takes the script of its sentence", "опять этот xyeв сервер", "опять этот хуев сервер"),
+    ("latin u for cyrillic i", "ну вы и дeбuлы", "ну вы и дебилы"),
 ]
 
 

@@ -52,8 +52,8 @@ ABUSE_OFFLINE = [
     ("вы хуйню несёте", Category.ABUSE),
     ("ну и п...ц ты мудак", Category.ABUSE),
     ("you're a stupid bitch", Category.ABUSE),
-    ("вы просто дeбuлы", Category.ABUSE),
-    ("ты долбоящер, законы открой", Category.ABUSE),
+    ("ну вы и дeбuлы", Category.ABUSE),
+    ("ты долбоящер, почитай хоть что-нибудь", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -65,14 +65,14 @@ ABUSE_TO_JUDGE = [
     "сиди молча",
     "ты опять врёшь",
     "этих бы всех расстрелять",
-    "руки бы оторвать тому, кто это строил",
+    "строителям этим руки бы поотрывать",
     "диванный эксперт вылез",
     "не пизди",
     "этот хуй опять пиздит",
     "что за хуйня, админ",
     "какие же тупые эти политики",
     "да ты упырь",
-    "кудри-хуюдри",
+    "ремонт-хуемонт",
     "москали опять за своё",
     "политики все идиоты",
 ]
@@ -81,10 +81,10 @@ ABUSE_TO_JUDGE = [
 ABUSE_NOT_OFFLINE = [
     "ты охуенный, спасибо!",
     "заебись ты придумал",
-    "I'm a twat",
-    "apparently I'm pathetic",
-    "тупой мем, даже не улыбнуло",
-    "где такой убогий шрифт берёшь?",
+    "honestly I'm such a twat sometimes",
+    "I feel pathetic today",
+    "тупой фильм, два часа скуки",
+    "убогий интерфейс у этой программы",
     "я дебил, забыл ключи дома",
     "политики все идиоты, но голосовать всё равно пойду завтра утром",
 ]
@@ -103,9 +103,9 @@ ABUSE_LEFT_ALONE = [
     "небо сегодня ясное",
     "вспышка лихорадки эбола",
     "пришли мне доклад по ебитде",
-    "momma said no pussy cats inside my doghouse",
-    "too many chinks in their armor this season",
-    "I would bitch about the weather but it is nice",
+    "the pussy cats were asleep on the sofa",
+    "the defence showed chinks in its armor",
+    "stop bitching about the traffic, we are almost there",
     "this chapter is hell of a ride",
 ]
 

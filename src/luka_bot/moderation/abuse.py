@@ -876,7 +876,7 @@ def _unmask(token: str) -> str:
         return core
     parts = _MASK_RUN.split(core)
     if all(len(part) >= 3 for part in parts) and all(set(run) <= _JOINERS for run in _MASK_RUN.findall(core)):
-        # "кудри-хуюдри", "опять.сломалось": punctuation between whole words joins them, it hides nothing.
+        # "ремонт-хуемонт", "опять.сломалось": punctuation between whole words joins them, it hides nothing.
         return " ".join(parts)
     pattern = re.compile(
         "".join(re.escape(p) + ("[^\\W\\d_]{1,4}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
@@ -913,8 +913,8 @@ def abuse_text(text: NormalizedText) -> str:
     return " ".join(_WORD_CHARS.findall(folded.replace("'", "").replace("’", "")))
 
 
-# Innocent phrases around abuse words, dropped before matching: "pussy cat", "chinks in their
-# armor", "bitch about the weather", "up in this bitch" (a place).
+# Innocent phrases around abuse words, dropped before matching: "pussy cat", "chinks in its
+# armor", "bitching about traffic", "up in this bitch" (a place).
 _INNOCENT = re.compile(
     _B + r"(?:pussy ?cats?|pussy willow\w*|chinks? in (?:the|their|his|her|its|our|your|my|an?) armou?r|"
     r"bitch(?:ing|in|ed)?(?: about| and moan\w*)|(?:up )?in (?:this|that|dis|dat) bitch|"
