@@ -30,8 +30,10 @@ from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.moderation.media_hash import HashSet
 from luka_bot.settings import Role, Settings, StartupError, web_bind_error
 from luka_bot.store.audit import AuditLog
+from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
@@ -75,7 +77,7 @@ from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.session import build_bot
-from luka_bot.web.console import Console, ConsoleDeps, ConsoleLinks
+from luka_bot.web.console import Console, ConsoleDeps
 from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
 from luka_bot.web.webhook import IntakeFirstWebhook
@@ -454,7 +456,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     media_spam = MediaSpamGuard(
         bot,
-        MediaBlocklist(redis.client, keys),
+        MediaBlocklist(redis.client, keys, HashSet),
         max_distance=settings.media_hash_distance,
         max_bytes=settings.media_max_bytes,
     )
@@ -536,7 +538,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         sanctions=sanctions,
         operator_token=settings.dashboard_token,
     )
-    dispatcher["console_links"] = ConsoleLinks(console)
+    dispatcher["console_links"] = ConsoleLinks(redis.client, keys, lambda: console.base_url)
     inline = InlineModeration(
         decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
     )

@@ -9,11 +9,11 @@ from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import LinkPreviewOptions, Message
 
+from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.keys import CONSOLE_LINK_TTL, Keys
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.texts import count, language_of, render
 from luka_bot.texts.console import TEXTS
-from luka_bot.web.console import ConsoleLinks
 
 MAX_GROUPS = 200  # a bound on the admin checks one command may cost
 
