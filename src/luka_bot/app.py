@@ -32,6 +32,7 @@ from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
 from luka_bot.moderation.media_hash import HashSet
 from luka_bot.settings import Role, Settings, StartupError, web_bind_error
+from luka_bot.store.action_ledger import ActionLedger
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.conversation import ConversationStore
@@ -45,6 +46,7 @@ from luka_bot.store.moderation_state import (
 )
 from luka_bot.store.notes import NotesStore
 from luka_bot.store.redis import RedisHandle, open_redis
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.store.signals import SignalStore
 from luka_bot.store.usage import UsageStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
@@ -405,6 +407,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     )
     audit = AuditLog(redis.client, keys)
     gate_repo = GateRepository(redis.client, keys)
+    deletions = ScheduledDeletions(redis.client, keys)
     gatekeeper = Gatekeeper(
         bot,
         redis.client,
@@ -416,6 +419,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         cases=cases,
         limiter=limiter,
         notice_lifetime=settings.notice_lifetime,
+        deletions=deletions,
         cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout),
     )
     # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
@@ -423,8 +427,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     notices = Notices(notice_queue, keys)
     enforcer = Enforcer(
         bot,
-        redis.client,
-        keys,
+        ActionLedger(redis.client, keys),
+        deletions,
         conversation=conversation,
         reputation=reputation,
         sanctions=sanctions,
@@ -446,6 +450,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
             limiter=limiter,
             metrics=metrics,
             notice_lifetime=settings.notice_lifetime,
+            deletions=deletions,
         ),
         consumer=settings.worker_name,
         concurrency=4,

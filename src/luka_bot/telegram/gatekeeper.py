@@ -27,6 +27,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from luka_bot.domain import SanctionKind
 from luka_bot.gate.applicant import (
     AdminName,
     Applicant,
@@ -49,18 +50,17 @@ from luka_bot.store.keys import (
     GATE_LINK_OFFER_TTL,
     Keys,
 )
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
+from luka_bot.telegram import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
-from luka_bot.telegram.enforcement import MUTED
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.sanctioning import FULL_PERMISSIONS
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 
 log = structlog.get_logger(__name__)
 
 NAMES_SHOWN = 5
-KICK_BAN_S = 60  # a kick is a short ban lifted at once; the span only matters if the unban fails
 
 
 class CaptchaCallback(CallbackData, prefix="gc"):
@@ -109,8 +109,10 @@ class Gatekeeper:
         cases: CaseStore,
         limiter: OutboundLimiter,
         notice_lifetime: float,
+        deletions: ScheduledDeletions,
         cas: CasLookup | None = None,
     ) -> None:
+        self._deletions = deletions
         self._cas = cas
         self._bot = bot
         self._redis = redis
@@ -148,8 +150,7 @@ class Gatekeeper:
     async def kick(self, chat_id: int, user_id: int) -> bool:
         """Removes without banning: a short ban lifted at once, so the user may join again."""
         try:
-            await self._bot.ban_chat_member(chat_id, user_id, until_date=int(time.time()) + KICK_BAN_S)
-            await self._bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+            await sanctioning.kick(self._bot, chat_id, user_id)
             await self.repo.forget_sighting(chat_id, user_id)  # they may join again at once: a new join
             return True
         except TelegramAPIError as exc:
@@ -158,7 +159,7 @@ class Gatekeeper:
 
     async def _ban_until(self, chat_id: int, user_id: int, until: float) -> bool:
         try:
-            await self._bot.ban_chat_member(chat_id, user_id, until_date=int(until))
+            await sanctioning.restrict(self._bot, chat_id, user_id, SanctionKind.BAN, until)
             return True
         except TelegramAPIError as exc:
             log.warning("gate.ban_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
@@ -192,9 +193,7 @@ class Gatekeeper:
 
     async def _schedule_delete(self, chat_id: int, message_id: int) -> None:
         # The enforcer's self-deleting notices share this durable schedule and its sweeper.
-        await self._redis.zadd(
-            self._keys.scheduled_deletions, {f"{chat_id}:{message_id}": time.time() + self._notice_lifetime}
-        )
+        await self._deletions.schedule(chat_id, message_id, time.time() + self._notice_lifetime)
 
     # --- joins -------------------------------------------------------------------------------
     async def on_join(
@@ -267,7 +266,7 @@ class Gatekeeper:
         reason: str,
     ) -> str:
         try:
-            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=MUTED)
+            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=sanctioning.MUTED)
         except TelegramAPIError as exc:
             # Without the right to restrict there is nothing to hold them with; say so, admit.
             await self._record(chat_id, "captcha_unavailable", newcomer.user_id, newcomer.name, str(exc))
@@ -337,7 +336,7 @@ class Gatekeeper:
                 return "captcha.not_yours"  # a timeout or another press got there first
             if is_right(prompt.answer, token):
                 try:
-                    await self._bot.restrict_chat_member(chat_id, user_id, permissions=FULL_PERMISSIONS)
+                    await sanctioning.unmute(self._bot, chat_id, user_id)
                 except TelegramAPIError as exc:
                     log.warning("gate.unrestrict_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
                 await self._record(chat_id, "captcha_passed", user_id, pending.name, "right button")

@@ -20,6 +20,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, User
 
 from luka_bot.community.achievements import DEFAULT_ACHIEVEMENTS
+from luka_bot.community.ladder import DEFAULT_MUTE_S
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.community.trust import recent_violations, trust_level
@@ -32,7 +33,7 @@ from luka_bot.store.keys import ACTION_CLAIM_TTL_MS, Keys
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
-from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
+from luka_bot.telegram.enforcement import Enforcer, Target
 from luka_bot.telegram.intake import media_ref
 from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.sanctioning import impose, lift
