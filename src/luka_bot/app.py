@@ -45,6 +45,7 @@ from luka_bot.store.moderation_state import (
     RedisVerdictCache,
 )
 from luka_bot.store.notes import NotesStore
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.redis import RedisHandle, open_redis
 from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.store.signals import SignalStore
@@ -78,6 +79,7 @@ from luka_bot.telegram.routers import (
 from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.telegram.routers import settings as settings_menu
+from luka_bot.telegram.services import Services
 from luka_bot.telegram.session import build_bot
 from luka_bot.web.console import Console, ConsoleDeps
 from luka_bot.web.dashboard import add_dashboard
@@ -408,6 +410,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     audit = AuditLog(redis.client, keys)
     gate_repo = GateRepository(redis.client, keys)
     deletions = ScheduledDeletions(redis.client, keys)
+    private_chats = PrivateChats(redis.client, keys)
     gatekeeper = Gatekeeper(
         bot,
         redis.client,
@@ -451,6 +454,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
             metrics=metrics,
             notice_lifetime=settings.notice_lifetime,
             deletions=deletions,
+            private_chats=private_chats,
         ),
         consumer=settings.worker_name,
         concurrency=4,
@@ -492,7 +496,21 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The assistant streams through the provider chain: the fallback takes a reply whose primary
     # failed before its first piece.
     assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
-    dispatcher = Dispatcher(
+    console = ConsoleDeps(
+        redis=redis.client,
+        keys=keys,
+        group_settings=group_settings,
+        audit=audit,
+        cases=cases,
+        admins=admins,
+        bot=bot,
+        cascade=cascade,
+        learning=learning,
+        reputation=reputation,
+        sanctions=sanctions,
+        operator_token=settings.dashboard_token,
+    )
+    services = Services(
         app_settings=settings,
         llm=assistant_llm,
         conversation=conversation,
@@ -528,22 +546,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         usage=UsageStore(redis.client, keys),
         notes=NotesStore(redis.client, keys),
         knowledge=KnowledgeIndex(),
+        private_chats=private_chats,
+        console_links=ConsoleLinks(redis.client, keys, lambda: console.base_url),
     )
-    console = ConsoleDeps(
-        redis=redis.client,
-        keys=keys,
-        group_settings=group_settings,
-        audit=audit,
-        cases=cases,
-        admins=admins,
-        bot=bot,
-        cascade=cascade,
-        learning=learning,
-        reputation=reputation,
-        sanctions=sanctions,
-        operator_token=settings.dashboard_token,
-    )
-    dispatcher["console_links"] = ConsoleLinks(redis.client, keys, lambda: console.base_url)
+    dispatcher = Dispatcher(**services.workflow_data())
     inline = InlineModeration(
         decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
     )

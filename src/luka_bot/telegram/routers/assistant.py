@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import AsyncGenerator
 
-import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
@@ -37,8 +36,8 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.settings import PrivateAccess, Settings
 from luka_bot.store.conversation import ConversationStore, message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import Keys
 from luka_bot.store.notes import NotesStore
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.usage import Refusal, UsageStore, day_of, seconds_to_day_end
 from luka_bot.telegram.addressing import (
     is_addressed_to_bot,
@@ -393,8 +392,7 @@ async def summary(
     metrics: Metrics,
     usage: UsageStore,
     sanctions: SanctionStore,
-    redis: aioredis.Redis,
-    keys: Keys,
+    private_chats: PrivateChats,
 ) -> None:
     group = await group_settings.get(message.chat.id)
     lang = asker_language(message.from_user, group)
@@ -437,7 +435,7 @@ async def summary(
         chat_title=message.chat.title or "",
         language=reply_language(user.language_code, group.language.value),
     )
-    in_private = bool(await redis.exists(keys.user_started(user.id)))
+    in_private = await private_chats.has_started(user.id)
     if in_private:
         sink = TelegramReplySink(bot, limiter, chat_id=user.id, reply_to=None)
         guard: ReplyGuard = _NoGuard()

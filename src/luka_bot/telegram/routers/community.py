@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any
 
 import structlog
 from aiogram import Bot, Router
@@ -26,11 +25,12 @@ from luka_bot.moderation.learning import GroupLearning, SampleLabel
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import ACTION_CLAIM_TTL_MS, Keys
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
 from luka_bot.telegram.enforcement import Enforcer, Target
+from luka_bot.telegram.gatekeeper import Gatekeeper
 from luka_bot.telegram.intake import media_ref
 from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.routers.calls import (
@@ -204,13 +204,9 @@ async def warn(
     message: Message,
     call: Invocation,
     target: User,
-    command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     reputation: ReputationStore,
     cases: CaseStore,
-    me: User,
 ) -> None:
     reply = message.reply_to_message
     assert reply is not None
@@ -233,11 +229,7 @@ async def unwarn(
     message: Message,
     call: Invocation,
     target: User,
-    command: CommandObject,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     reputation: ReputationStore,
-    me: User,
 ) -> None:
     removed = await reputation.unwarn(call.chat_id, target.id)
     if removed is None:
@@ -319,10 +311,7 @@ async def unrestrict(
     target: User,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     sanctions: SanctionStore,
-    me: User,
 ) -> None:
     """/unmute and /unban: lift what Telegram says is in force."""
     try:
@@ -349,11 +338,7 @@ async def pardon(
     message: Message,
     call: Invocation,
     target: User,
-    command: CommandObject,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     reputation: ReputationStore,
-    me: User,
 ) -> None:
     cleared = await reputation.pardon(call.chat_id, target.id)
     await call.reply(
@@ -367,14 +352,10 @@ async def spam(
     target: User,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     enforcer: Enforcer,
     learning: GroupLearning,
-    me: User,
     media_spam: MediaSpamGuard | None = None,
-    redis: Any = None,
-    keys: Keys | None = None,
+    gatekeeper: Gatekeeper | None = None,
 ) -> None:
     """Removes the replied message as spam, sanctions per the ladder and teaches the classifier."""
     reply = message.reply_to_message
@@ -403,10 +384,8 @@ async def spam(
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
     if media_spam is not None and media_ref(reply):
         # Its copies go too, here and in the groups linked with this one (/linkgroup).
-        linked = (
-            await redis.smembers(keys.linked_groups(call.chat_id)) if redis is not None and keys is not None else set()
-        )
-        chats = [call.chat_id, *(int(c) for c in linked if str(c).lstrip("-").isdigit())]
+        linked = await gatekeeper.linked(call.chat_id) if gatekeeper is not None else []
+        chats = [call.chat_id, *linked]
         await media_spam.mark(chats, reply)
     try:
         await bot.delete_message(call.chat_id, message.message_id)  # the command has done its job

@@ -14,7 +14,6 @@ from aiogram.types import Message
 from luka_bot.moderation.locks import LOCK_TYPES, LockScope, parse_lock_names
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.routers.calls import AdminCommand, Invocation, refused_here
 from luka_bot.texts import render
 from luka_bot.texts.locks import TEXTS
@@ -35,7 +34,6 @@ async def lock(
     call: Invocation,
     command: CommandObject,
     group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     words = (command.args or "").split()[:40]
@@ -57,7 +55,6 @@ async def unlock(
     call: Invocation,
     command: CommandObject,
     group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     names, unknown = parse_lock_names((command.args or "").split()[:40])
@@ -76,9 +73,7 @@ async def unlock(
 async def list_locks(
     message: Message,
     call: Invocation,
-    command: CommandObject,
     group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     locks = (await group_settings.get(message.chat.id)).locks
