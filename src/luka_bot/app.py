@@ -413,8 +413,6 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     private_chats = PrivateChats(redis.client, keys)
     gatekeeper = Gatekeeper(
         bot,
-        redis.client,
-        keys,
         repo=gate_repo,
         group_settings=group_settings,
         admins=admins,

@@ -42,6 +42,10 @@ FULL_PERMISSIONS = ChatPermissions(
 )
 
 
+# A member who sprayed reactions keeps every right but reacting (telegram/reaction_guard.py).
+NO_REACTIONS = FULL_PERMISSIONS.model_copy(update={"can_react_to_messages": False})
+
+
 async def impose(
     bot: Bot, sanctions: SanctionStore, chat_id: int, user_id: int, kind: SanctionKind, duration_s: int | None
 ) -> None:
@@ -95,3 +99,10 @@ async def lift(bot: Bot, sanctions: SanctionStore, chat_id: int, user_id: int) -
         await bot.restrict_chat_member(chat_id, user_id, FULL_PERMISSIONS)
     await sanctions.clear_sanction(chat_id, user_id)
     return member.status
+
+
+async def forbid_reactions(bot: Bot, chat_id: int, user_id: int, until: int) -> None:
+    """Takes the right to react until `until`, leaving every other; raises Telegram's refusal."""
+    await bot.restrict_chat_member(
+        chat_id, user_id, permissions=NO_REACTIONS, until_date=until, use_independent_chat_permissions=True
+    )

@@ -21,6 +21,7 @@ from aiogram.types import (
 from luka_bot.gate.applicant import Applicant
 from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion, GateSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.durations import parse_duration
 from luka_bot.telegram.gate_menu import (
@@ -41,7 +42,6 @@ from luka_bot.telegram.gatekeeper import (
 )
 from luka_bot.telegram.routers.calls import GROUP_CHATS, AdminCommand, Invocation, display_name, refused_here
 from luka_bot.telegram.routers.settings import menu as settings_menu
-from luka_bot.telegram.sanctioning import FULL_PERMISSIONS
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
@@ -136,8 +136,6 @@ async def approve(
     call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     target = _target(message, command)
@@ -151,7 +149,7 @@ async def approve(
     await gatekeeper._record(chat_id, "approved", user_id, name, f"by admin {by}")
     if await gatekeeper.repo.release(chat_id, user_id) is not None:
         # Held by a challenge: approval lets them speak at once.
-        await message.bot.restrict_chat_member(chat_id, user_id, permissions=FULL_PERMISSIONS)  # type: ignore[union-attr]
+        await sanctioning.unmute(message.bot, chat_id, user_id)  # type: ignore[arg-type]
         await gatekeeper.release_prompt_if_idle(chat_id)
     await message.reply(
         render(TEXTS, "approve.done" if added else "approve.already", lang, member=name), parse_mode="HTML"
@@ -163,8 +161,6 @@ async def unapprove(
     call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     target = _target(message, command)
@@ -184,10 +180,7 @@ async def unapprove(
 async def approved_list(
     message: Message,
     call: Invocation,
-    command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     ids = await gatekeeper.repo.approved(message.chat.id)
@@ -203,8 +196,6 @@ async def antiraid(
     call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     lang = call.lang
     chat_id = message.chat.id
@@ -293,8 +284,6 @@ async def set_question(
     call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     """/setquestion en|ru Question? | answer | answer — or /setquestion off."""
     lang = call.lang
@@ -333,8 +322,6 @@ async def link_group(
     call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     """/linkgroup CHAT_ID offers a link; /linkgroup confirm CODE (an admin of the other group) makes it."""
     lang = call.lang
