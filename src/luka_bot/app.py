@@ -38,6 +38,7 @@ from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.store.moderation_state import (
     RedisLlmBudget,
@@ -545,6 +546,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         notes=NotesStore(redis.client, keys),
         knowledge=KnowledgeIndex(),
         private_chats=private_chats,
+        known_groups=KnownGroups(redis.client, keys),
         console_links=ConsoleLinks(redis.client, keys, lambda: console.base_url),
     )
     dispatcher = Dispatcher(**services.workflow_data())

@@ -52,6 +52,10 @@ ABUSE_CATEGORIES = frozenset({Category.ABUSE, Category.THREAT, Category.HATE})
 
 REMOVING_ACTIONS = frozenset({Action.DELETE, Action.MUTE, Action.BAN})
 
+# A ban for these is shared with the groups linked to this one (/linkgroup): a spammer is one
+# everywhere, while an insult is the business of the group it was said in.
+SHARED_BAN_CATEGORIES = frozenset({Category.SPAM, Category.SCAM})
+
 
 class TrustLevel(StrEnum):
     NEWCOMER = "newcomer"

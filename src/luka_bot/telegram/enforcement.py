@@ -38,6 +38,7 @@ from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
 from luka_bot.community.ladder import Sanction, effective_sanction
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
+from luka_bot.domain import SHARED_BAN_CATEGORIES
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import Tier, Verdict
 from luka_bot.policy.group import GroupSettings
@@ -110,9 +111,6 @@ class Target:
 
 class AfterBan(Protocol):
     async def __call__(self, chat_id: int, user_id: int, category: str) -> object: ...
-
-
-SHARED_BAN_CATEGORIES = frozenset({"spam", "scam"})
 
 
 class Enforcer:
@@ -290,7 +288,7 @@ class Enforcer:
             if (
                 self._after_ban is not None
                 and sanction.kind is SanctionKind.BAN
-                and verdict.category.value in SHARED_BAN_CATEGORIES
+                and verdict.category in SHARED_BAN_CATEGORIES
                 and any(a.startswith("ban:") for a in result.actions)
             ):
                 # Linked groups share bans for spam and scam (the newcomer gate applies them there).

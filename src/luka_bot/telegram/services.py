@@ -25,6 +25,7 @@ from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.store.notes import NotesStore
 from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.usage import UsageStore
@@ -62,6 +63,7 @@ class Services:
     knowledge: KnowledgeIndex
     console_links: ConsoleLinks
     private_chats: PrivateChats
+    known_groups: KnownGroups
 
     def workflow_data(self) -> dict[str, Any]:
         """The dispatcher's data: each service under its field's name, and the whole as `services`.

@@ -53,6 +53,7 @@ from luka_bot.store.audit import AuditEntry, AuditLog
 from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import CONSOLE_SESSION_TTL, Keys
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.telegram.admins import ADMIN_STATUSES, AdminCache
 from luka_bot.telegram.cases import Case, CaseStatus, CaseStore
 from luka_bot.telegram.routers.appeals import restore
@@ -182,6 +183,7 @@ class Console:
     def __init__(self, deps: ConsoleDeps) -> None:
         self.d = deps
         self.links = ConsoleLinks(deps.redis, deps.keys, lambda: deps.base_url)
+        self.groups = KnownGroups(deps.redis, deps.keys)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
@@ -272,9 +274,9 @@ class Console:
         return member.status in ADMIN_STATUSES
 
     async def _titles(self, chat_ids: list[int] | None) -> list[tuple[int, str]]:
-        known = await self.d.redis.hgetall(self.d.keys.groups)
-        ids = [int(c) for c in known] if chat_ids is None else chat_ids
-        rows = [(c, str(known.get(str(c)) or c)) for c in ids]
+        known = await self.groups.titles()
+        ids = list(known) if chat_ids is None else chat_ids
+        rows = [(c, known.get(c) or str(c)) for c in ids]
         return sorted(rows, key=lambda item: item[1].lower())
 
     # --- pages -----------------------------------------------------------------------------
@@ -331,7 +333,7 @@ class Console:
         )
 
     async def _group_page(self, template: str, session: Session, chat_id: int, tab: str, **values: Any) -> web.Response:
-        title = (await self.d.redis.hget(self.d.keys.groups, str(chat_id))) or str(chat_id)
+        title = await self.groups.title(chat_id) or str(chat_id)
         return self._page(template, session, chat_id=chat_id, group_title=title, tab=tab, **values)
 
     async def settings_page(
