@@ -173,42 +173,54 @@ def _read_attributes(source: str, i: int, tag: _OpenTag) -> int:
     The checks come in the order of Telegram's own parser, so the same input fails the same way."""
     n = len(source)
     while source[i] != ">":
-        while i < n and source[i].isspace():
-            i += 1
+        i = _skip_space(source, i)
         if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+            raise _unclosed(tag)
         if source[i] == ">":
             break
-        name_begin = i
-        while i < n and not source[i].isspace() and source[i] not in "=>":
-            i += 1
-        attribute = source[name_begin:i].lower()
-        if not attribute:
-            raise HtmlParseError(
-                f'Empty attribute name in the tag "{tag.name}" at byte offset {_byte_offset(source, name_begin)}'
-            )
-        while i < n and source[i].isspace():
-            i += 1
+        i, attribute = _read_attribute_name(source, i, tag)
+        i = _skip_space(source, i)
         if i < n and source[i] != "=" and tag.name == "blockquote" and attribute == "expandable":
             tag.attributes[attribute] = ""
             continue
-        if i >= n or source[i] != "=":
-            if i >= n:
-                raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+        if i >= n:
+            raise _unclosed(tag)
+        if source[i] != "=":
             raise HtmlParseError(
                 f'Expected equal sign in declaration of an attribute of the tag "{tag.name}" '
                 f"at byte offset {tag.byte_offset}"
             )
-        i += 1
-        while i < n and source[i].isspace():
-            i += 1
+        i = _skip_space(source, i + 1)
         if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+            raise _unclosed(tag)
         i, value = _read_attribute_value(source, i)
         if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+            raise _unclosed(tag)
         tag.attributes[attribute] = value
     return i
+
+
+def _skip_space(source: str, i: int) -> int:
+    while i < len(source) and source[i].isspace():
+        i += 1
+    return i
+
+
+def _unclosed(tag: _OpenTag) -> HtmlParseError:
+    return HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+
+
+def _read_attribute_name(source: str, i: int, tag: _OpenTag) -> tuple[int, str]:
+    """An attribute's name at `i`, lowercased; returns the index after it and the name."""
+    n = len(source)
+    name_begin = i
+    while i < n and not source[i].isspace() and source[i] not in "=>":
+        i += 1
+    if i == name_begin:
+        raise HtmlParseError(
+            f'Empty attribute name in the tag "{tag.name}" at byte offset {_byte_offset(source, name_begin)}'
+        )
+    return i, source[name_begin:i].lower()
 
 
 def _read_attribute_value(source: str, i: int) -> tuple[int, str]:
