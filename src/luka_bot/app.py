@@ -30,11 +30,15 @@ from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.moderation.media_hash import HashSet
 from luka_bot.settings import Role, Settings, StartupError, web_bind_error
+from luka_bot.store.action_ledger import ActionLedger
 from luka_bot.store.audit import AuditLog
+from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.store.moderation_state import (
     RedisLlmBudget,
@@ -42,7 +46,9 @@ from luka_bot.store.moderation_state import (
     RedisVerdictCache,
 )
 from luka_bot.store.notes import NotesStore
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.redis import RedisHandle, open_redis
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.store.signals import SignalStore
 from luka_bot.store.usage import UsageStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
@@ -74,8 +80,9 @@ from luka_bot.telegram.routers import (
 from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.telegram.routers import settings as settings_menu
+from luka_bot.telegram.services import Services
 from luka_bot.telegram.session import build_bot
-from luka_bot.web.console import Console, ConsoleDeps, ConsoleLinks
+from luka_bot.web.console import Console, ConsoleDeps
 from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
 from luka_bot.web.webhook import IntakeFirstWebhook
@@ -403,10 +410,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     )
     audit = AuditLog(redis.client, keys)
     gate_repo = GateRepository(redis.client, keys)
+    deletions = ScheduledDeletions(redis.client, keys)
+    private_chats = PrivateChats(redis.client, keys)
     gatekeeper = Gatekeeper(
         bot,
-        redis.client,
-        keys,
         repo=gate_repo,
         group_settings=group_settings,
         admins=admins,
@@ -414,6 +421,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         cases=cases,
         limiter=limiter,
         notice_lifetime=settings.notice_lifetime,
+        deletions=deletions,
         cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout),
     )
     # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
@@ -421,8 +429,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     notices = Notices(notice_queue, keys)
     enforcer = Enforcer(
         bot,
-        redis.client,
-        keys,
+        ActionLedger(redis.client, keys),
+        deletions,
         conversation=conversation,
         reputation=reputation,
         sanctions=sanctions,
@@ -444,6 +452,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
             limiter=limiter,
             metrics=metrics,
             notice_lifetime=settings.notice_lifetime,
+            deletions=deletions,
+            private_chats=private_chats,
         ),
         consumer=settings.worker_name,
         concurrency=4,
@@ -454,7 +464,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
     media_spam = MediaSpamGuard(
         bot,
-        MediaBlocklist(redis.client, keys),
+        MediaBlocklist(redis.client, keys, HashSet),
         max_distance=settings.media_hash_distance,
         max_bytes=settings.media_max_bytes,
     )
@@ -485,7 +495,21 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The assistant streams through the provider chain: the fallback takes a reply whose primary
     # failed before its first piece.
     assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
-    dispatcher = Dispatcher(
+    console = ConsoleDeps(
+        redis=redis.client,
+        keys=keys,
+        group_settings=group_settings,
+        audit=audit,
+        cases=cases,
+        admins=admins,
+        bot=bot,
+        cascade=cascade,
+        learning=learning,
+        reputation=reputation,
+        sanctions=sanctions,
+        operator_token=settings.dashboard_token,
+    )
+    services = Services(
         app_settings=settings,
         llm=assistant_llm,
         conversation=conversation,
@@ -521,22 +545,11 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         usage=UsageStore(redis.client, keys),
         notes=NotesStore(redis.client, keys),
         knowledge=KnowledgeIndex(),
+        private_chats=private_chats,
+        known_groups=KnownGroups(redis.client, keys),
+        console_links=ConsoleLinks(redis.client, keys, lambda: console.base_url),
     )
-    console = ConsoleDeps(
-        redis=redis.client,
-        keys=keys,
-        group_settings=group_settings,
-        audit=audit,
-        cases=cases,
-        admins=admins,
-        bot=bot,
-        cascade=cascade,
-        learning=learning,
-        reputation=reputation,
-        sanctions=sanctions,
-        operator_token=settings.dashboard_token,
-    )
-    dispatcher["console_links"] = ConsoleLinks(console)
+    dispatcher = Dispatcher(**services.workflow_data())
     inline = InlineModeration(
         decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
     )

@@ -25,6 +25,7 @@ from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
+from luka_bot.telegram.durations import ACCEPTED_FORMATS
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.routers import community
 from luka_bot.telegram.routers import settings as settings_menu
@@ -229,6 +230,25 @@ async def test_an_admin_cannot_be_warned(rig: Rig) -> None:
     await rig.feed(group_message("/warn", user=OWNER, reply_to=_as_reply(target)))
     [reply] = rig.sent()
     assert reply.text == render(COMMUNITY_TEXTS, "target_is_admin", "en", member="Olga")
+
+
+async def test_a_refused_admin_command_ends_in_its_router(rig: Rig) -> None:
+    # Sent in reply to the bot, "/warn" is also addressed to the assistant (last in line, like the
+    # catch-all here); the refusal must be the only answer.
+    bot_message = group_message("an answer", user=BOT.model_dump()).message
+    await rig.feed(group_message("/warn", user=OWNER, reply_to=_as_reply(bot_message)))
+    await rig.feed(group_message("/mute 1h", user=ALICE, reply_to=_as_reply(bot_message)))
+    assert [m.text for m in rig.sent()] == [
+        render(COMMUNITY_TEXTS, "target_is_bot", "en"),
+        render(COMMUNITY_TEXTS, "not_admin", "en", command="mute"),
+    ]
+    assert handled_ids(rig) == []
+
+
+async def test_a_mistyped_duration_is_named_before_the_missing_reply(rig: Rig) -> None:
+    await rig.feed(group_message("/mute soon", user=OWNER))
+    [reply] = rig.sent()
+    assert reply.text == render(COMMUNITY_TEXTS, "bad_duration", "en", value="soon", formats=ACCEPTED_FORMATS)
 
 
 async def test_rep_shows_the_members_own_card(rig: Rig) -> None:

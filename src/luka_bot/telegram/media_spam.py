@@ -27,6 +27,7 @@ from aiogram.types import Message
 
 from luka_bot.moderation.media_hash import (
     DEFAULT_MAX_DISTANCE,
+    HashSet,
     NotAnImage,
     perceptual_hash,
 )
@@ -49,7 +50,7 @@ class MediaSpamGuard:
     def __init__(
         self,
         bot: Bot,
-        blocklist: MediaBlocklist,
+        blocklist: MediaBlocklist[HashSet],
         *,
         max_distance: int = DEFAULT_MAX_DISTANCE,
         max_bytes: int = MEDIA_MAX_BYTES,
