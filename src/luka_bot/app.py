@@ -43,6 +43,7 @@ from luka_bot.store.moderation_state import (
 )
 from luka_bot.store.notes import NotesStore
 from luka_bot.store.redis import RedisHandle, open_redis
+from luka_bot.store.round_trips import RoundTrips
 from luka_bot.store.signals import SignalStore
 from luka_bot.store.usage import UsageStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
@@ -54,7 +55,7 @@ from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
 from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler, chat_of_job
 from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.raid_lock import RaidLock
@@ -369,6 +370,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     keys = Keys(prefix=settings.redis_key_prefix)
     redis = await open_redis(settings.redis_url, settings.data_dir, settings.redis_fsync)
     health.storage_ok()  # open_redis PINGed it; the storage watch takes over from here
+    redis.count_round_trips(metrics.redis_round_trips.inc)
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
     judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)
@@ -380,7 +382,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     limiter = OutboundLimiter(redis.client, keys)
 
     admins = AdminCache(bot, redis.client, keys)
-    reputation = ReputationStore(redis.client, keys)
+    # The gateway's intakes of one getUpdates batch, and the worker's steps for a batch of jobs,
+    # share round trips (store/round_trips.py).
+    round_trips = RoundTrips(redis.client)
+    reputation = ReputationStore(redis.client, keys, round_trips=round_trips)
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
     cases = CaseStore(redis.client, keys)
@@ -433,6 +438,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         cases=cases,
         claim_ttl_ms=int(settings.action_claim_lease * 1000),
         after_ban=gatekeeper.spread_ban,
+        round_trips=round_trips,
     )
     notice_worker = Worker(
         notice_queue,
@@ -464,13 +470,13 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         group_settings=group_settings,
         reputation=reputation,
         admins=admins,
-        signals=SignalStore(redis.client, keys),
+        signals=SignalStore(redis.client, keys, round_trips=round_trips),
         metrics=metrics,
         achievements=AchievementAnnouncer(notices, reputation),
         judge_deadline=settings.judge_deadline,
         approved=gate_repo,
         media=media_spam,
-        redis=redis.client,
+        round_trips=round_trips,
     )
     worker = Worker(
         queue,
@@ -480,6 +486,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
         metrics=metrics,
         max_defer_age_s=settings.job_defer_max_age,
+        order_key=chat_of_job,
+        round_trips=round_trips,
     )
 
     # The assistant streams through the provider chain: the fallback takes a reply whose primary
@@ -546,7 +554,9 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.update.outer_middleware(MigrationWatch(migration))
     # Before intake: a newcomer's link or media during a raid is removed before it is recorded or counted.
     dispatcher.update.outer_middleware(RaidLock(gatekeeper, reputation, group_settings, admins))
-    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
+    dispatcher.update.outer_middleware(
+        IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline, round_trips=round_trips)
+    )
     poller = Poller(
         bot,
         dispatcher,

@@ -23,6 +23,7 @@ from luka_bot.jobs.queue import JobQueue
 from luka_bot.metrics import Metrics
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.round_trips import RoundTrips
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.intake import IntakeMiddleware
@@ -84,7 +85,9 @@ async def rig(redis, keys) -> AsyncIterator[Rig]:
         metrics=metrics,
         me=BOT,
     )
-    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None))
+    dispatcher.update.outer_middleware(
+        IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None, round_trips=RoundTrips(redis))
+    )
     dispatcher.include_routers(settings_menu.create_router(), community.create_router())
     handled: list[Update] = []
     # Last in line, like the assistant: sees what no command router took.

@@ -6,9 +6,12 @@ re-delivered job) changes nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import ACTIVITY_WINDOW_TTL, DUPLICATE_TEXT_TTL, Keys
+from luka_bot.store.round_trips import RoundTrips
 
 FLOOD_WINDOW_S = 60
 DUPLICATE_WINDOW_S = 10 * 60
@@ -27,15 +30,17 @@ class SignalCounts:
 
 
 class SignalStore:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, round_trips: RoundTrips | None = None) -> None:
         self._redis = redis
         self._keys = keys
+        self._round_trips = round_trips  # a batch of jobs observes in one round trip
 
     async def observe(
         self, *, chat_id: int, user_id: int, message_id: int, sent_at: float, text_hash: str | None, now: float
     ) -> SignalCounts:
         activity = self._keys.member_activity(chat_id, user_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
+
+        def queue(pipe: Any) -> None:
             pipe.zadd(activity, {str(message_id): sent_at})
             pipe.zremrangebyscore(activity, "-inf", now - FLOOD_WINDOW_S)
             pipe.zcount(activity, now - FLOOD_WINDOW_S, "+inf")
@@ -46,7 +51,13 @@ class SignalStore:
                 pipe.zremrangebyscore(dup, "-inf", now - DUPLICATE_WINDOW_S)
                 pipe.zrange(dup, 0, -1)
                 pipe.expire(dup, DUPLICATE_TEXT_TTL)
-            results = await pipe.execute()
+
+        if self._round_trips is not None:
+            results = await self._round_trips.send(queue)
+        else:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                queue(pipe)
+                results = await pipe.execute()
         senders = results[6] if text_hash else []
         return SignalCounts(
             messages_last_minute=int(results[2]),

@@ -55,6 +55,7 @@ from luka_bot.store.keys import (
     Keys,
 )
 from luka_bot.store.redis import text
+from luka_bot.store.round_trips import RoundTrips, Script
 from luka_bot.telegram.cases import Case, CaseStore
 from luka_bot.telegram.notices import NoticeKind, Notices
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -137,6 +138,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# Takes the revision's claim and reads, at that same instant, whether it was done and which steps
+# an earlier actor carried out (one atomic step, as the MULTI it replaces was).
+# KEYS: claim, done marker, progress hash; ARGV: token, claim ttl in ms
+# Returns {1 if claimed now else 0, done (0/1), progress as a flat list, the claim's PTTL}.
+_CLAIM = Script.of("""
+local claimed = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+return {claimed and 1 or 0, redis.call('EXISTS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('PTTL', KEYS[1])}
+""")
+
 # Writes the decision's audit entry, marks the revision done and releases the claim in one atomic
 # step (one round trip per message; a crash can no longer leave the audit written but the
 # revision not done, which made the retry audit it twice).
@@ -149,6 +159,8 @@ redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1
 """
+_FINISH_SCRIPT = Script.of(_FINISH)
+_RELEASE_SCRIPT = Script.of(_RELEASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +203,10 @@ class Enforcer:
         cases: CaseStore | None = None,
         claim_ttl_ms: int = ACTION_CLAIM_TTL_MS,
         after_ban: AfterBan | None = None,
+        round_trips: RoundTrips | None = None,
     ) -> None:
+        # Claim, finish and release go with whatever else the turn sends (a batch of jobs).
+        self._round_trips = round_trips or RoundTrips(redis)
         self._after_ban = after_ban
         self._bot = bot
         self._redis = redis
@@ -205,8 +220,6 @@ class Enforcer:
         self._notices = notices
         self._cases = cases
         self._claim_ttl_ms = claim_ttl_ms
-        self._release = redis.register_script(_RELEASE)
-        self._finish = redis.register_script(_FINISH)
 
     async def already_done(self, target: Target) -> bool:
         return bool(
@@ -234,13 +247,15 @@ class Enforcer:
         token = f"{uuid.uuid4().hex}"
         claim_key = self._keys.action_claim(target.chat_id, target.message_id, target.revision)
         deadline = time.monotonic() + wait_busy_s
+        claim_keys = [
+            claim_key,
+            self._keys.action_done(target.chat_id, target.message_id, target.revision),
+            self._keys.action_progress(target.chat_id, target.message_id, target.revision),
+        ]
         while True:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(claim_key, token, nx=True, px=self._claim_ttl_ms)
-                pipe.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
-                pipe.hgetall(self._keys.action_progress(target.chat_id, target.message_id, target.revision))
-                pipe.pttl(claim_key)
-                claimed, done, progress, pttl = await pipe.execute()
+            claimed, done, flat_progress, pttl = await self._round_trips.call(
+                _CLAIM, claim_keys, [token, self._claim_ttl_ms]
+            )
             if claimed:
                 break
             retry_in = max(int(pttl), 50) / 1000
@@ -259,14 +274,17 @@ class Enforcer:
                 target,
                 verdict,
                 settings,
-                progress={} if redo else {text(k): text(v) for k, v in progress.items()},
+                progress={}
+                if redo
+                else {text(flat_progress[i]): text(flat_progress[i + 1]) for i in range(0, len(flat_progress), 2)},
                 message_date=message_date,
                 timings=timings,
             )
             audit_key, audit_entry, _ = self._audit.prepare(target.chat_id, audit_fields)
-            await self._finish(
-                keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision), claim_key, audit_key],
-                args=[ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
+            await self._round_trips.call(
+                _FINISH_SCRIPT,
+                [self._keys.action_done(target.chat_id, target.message_id, target.revision), claim_key, audit_key],
+                [ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
             )
             log.info(
                 "moderation.enforced",
@@ -283,7 +301,7 @@ class Enforcer:
             return result
         finally:
             if not finished:  # skipped, or failed midway: free the claim for the retry at once
-                await self._release(keys=[claim_key], args=[token])
+                await self._round_trips.call(_RELEASE_SCRIPT, [claim_key], [token])
 
     async def _enforce_claimed(
         self,
