@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
@@ -55,7 +55,7 @@ from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
 from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler, chat_of_job
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler, member_of_job
 from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.raid_lock import RaidLock
@@ -364,6 +364,26 @@ def build_judge_llm(
     return ProviderChain(primary, fallback, fallback_model=settings.llm_fallback_model, metrics=metrics), fallback
 
 
+def create_routers() -> list[Router]:
+    """Every router, in the order they see updates. (A router acting on plain group messages must
+    widen `telegram.addressing.routers_may_act`, the intake's lean path.)"""
+    return [
+        # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
+        gate_router.create_router(),
+        settings_menu.create_router(),
+        private.create_router(),
+        members.create_router(),
+        locks.create_router(),
+        reactions.create_router(),
+        onboarding.create_router(),
+        console_command.create_router(),
+        community.create_router(),
+        appeals.create_router(),
+        knowledge.create_router(),
+        assistant.create_router(),
+    ]
+
+
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     metrics = Metrics()
     health = Health(receives_updates=role is not Role.WORKER, runs_worker=role is not Role.GATEWAY)
@@ -377,14 +397,14 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
-    migration = ChatMigration(redis.client, keys, group_settings, metrics)
+    # The gateway's intakes of one getUpdates batch, and the worker's steps for a batch of jobs,
+    # share round trips (store/round_trips.py).
+    round_trips = RoundTrips(redis.client)
+    migration = ChatMigration(redis.client, keys, group_settings, metrics, round_trips=round_trips)
     bot.session.middleware(FollowMigration(migration))
     limiter = OutboundLimiter(redis.client, keys)
 
     admins = AdminCache(bot, redis.client, keys)
-    # The gateway's intakes of one getUpdates batch, and the worker's steps for a batch of jobs,
-    # share round trips (store/round_trips.py).
-    round_trips = RoundTrips(redis.client)
     reputation = ReputationStore(redis.client, keys, round_trips=round_trips)
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
@@ -486,7 +506,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
         metrics=metrics,
         max_defer_age_s=settings.job_defer_max_age,
-        order_key=chat_of_job,
+        order_key=member_of_job,
         round_trips=round_trips,
     )
 
@@ -567,21 +587,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         polling_timeout=25,
         concurrency=settings.gateway_concurrency,
     )
-    # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
-    dispatcher.include_routers(gate_router.create_router())
-    dispatcher.include_routers(
-        settings_menu.create_router(),
-        private.create_router(),
-        members.create_router(),
-        locks.create_router(),
-        reactions.create_router(),
-        onboarding.create_router(),
-        console_command.create_router(),
-        community.create_router(),
-        appeals.create_router(),
-        knowledge.create_router(),
-        assistant.create_router(),
-    )
+    dispatcher.include_routers(*create_routers())
     return App(
         settings=settings,
         role=role,

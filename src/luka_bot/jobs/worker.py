@@ -18,9 +18,9 @@ Guarantees (at-least-once; the handler must be idempotent):
   takes back its own unfinished jobs, so a restarted process needs no reclaim delay;
 - `stop(deadline)` stops reading at once, lets running jobs finish within the deadline, and
   cancels the rest without acknowledging them: they stay pending for the next start;
-- with `order_key` (the moderation worker: the chat), a job starts only once the job before it
-  with the same key, in this worker, has finished: a chat's messages are judged in order, while
-  other chats' jobs run beside them;
+- with `order_key` (the moderation worker: the member in a chat), a job starts only once the job
+  before it with the same key, in this worker, has finished: a member's messages are judged in
+  order, while other members' jobs run beside them;
 - with `round_trips`, the acks of jobs finishing in the same turn go to Redis in one round trip,
   and so do the handlers' own steps that use it (store/round_trips.py): a batch read by one
   XREADGROUP costs a few round trips in all, not a few per job.

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import structlog
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.enums import ChatType
 from aiogram.types import Message, TelegramObject, Update
 
@@ -25,6 +26,7 @@ from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_MAX, Keys
 from luka_bot.store.round_trips import RoundTrips
+from luka_bot.telegram.addressing import routers_may_act
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
@@ -365,4 +367,7 @@ class IntakeMiddleware(BaseMiddleware):
             member = standing.member(results, settings.ladder, time.time())
             if await self._fast_tier.check(job, settings, member):
                 return None  # removed before any reply: the assistant never sees it
+        if event.message is not None and not routers_may_act(message, me):
+            mark_taken_in(data)
+            return UNHANDLED  # no router acts on it (the lean path): what feed_update would find
         return await _proceed(handler, event, data)
