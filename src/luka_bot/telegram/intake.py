@@ -25,7 +25,8 @@ from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_MAX, Keys
-from luka_bot.store.round_trips import RoundTrips
+from luka_bot.store.redis import text
+from luka_bot.store.round_trips import RoundTrips, Script
 from luka_bot.telegram.addressing import routers_may_act
 from luka_bot.telegram.polling import mark_taken_in
 
@@ -224,20 +225,50 @@ class FastTier(Protocol):
 INLINE_MEMBER = MemberContext(trust=TrustLevel.MEMBER, is_first_message=False, messages_in_group=1)
 
 
-class StandingRead:
-    """The member's stored standing, read inside the intake pipeline (no extra round trip)."""
+# The chat's recent-message index and the member's stored standing in one step: one command on
+# the intake's round trip instead of five (all keys of one chat: one Redis Cluster slot).
+# KEYS: recent index, reputation hash, violation history
+# ARGV: message id ("" to write nothing), its date, index cap, index ttl, history length
+# Returns {the reputation hash as a flat list, the history as a flat member/score list}.
+_NOTE_AND_READ = Script.of("""
+if ARGV[1] ~= '' then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+return {redis.call('HGETALL', KEYS[2]), redis.call('ZRANGE', KEYS[3], -tonumber(ARGV[5]), -1, 'WITHSCORES')}
+""")
 
-    def __init__(self, pipe: Any, keys: Keys, chat_id: int, user_id: int) -> None:
+
+def _pairs(flat: list[Any]) -> list[tuple[Any, Any]]:
+    return [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+
+
+class StandingRead:
+    """The member's stored standing, read inside the intake's round trip (no extra one). With
+    `recent` (message id, date) the message also goes into the chat's recent-message index, which
+    the assistant's /summary reads and private use "by members" asks about."""
+
+    def __init__(
+        self, pipe: Any, keys: Keys, chat_id: int, user_id: int, *, recent: tuple[int, float] | None = None
+    ) -> None:
         self._chat_id = chat_id
         self._user_id = user_id
         self._index = len(pipe)
-        pipe.hgetall(keys.reputation(chat_id, user_id))
-        pipe.zrange(keys.violations(chat_id, user_id), -HISTORY_LIMIT, -1, withscores=True)
+        message_id, date = recent if recent is not None else ("", 0.0)
+        _NOTE_AND_READ.queue(
+            pipe,
+            [keys.recent_messages(chat_id), keys.reputation(chat_id, user_id), keys.violations(chat_id, user_id)],
+            [message_id, repr(float(date)), RECENT_MESSAGES_MAX, MESSAGE_TTL, HISTORY_LIMIT],
+        )
 
     def member(self, results: list[Any], policy: LadderPolicy, now: float) -> MemberContext:
-        fields, history = results[self._index], results[self._index + 1]
+        fields, history = results[self._index]
         stats = MemberStats.from_storage(
-            self._chat_id, self._user_id, fields or {}, [(m, float(s)) for m, s in history or []]
+            self._chat_id,
+            self._user_id,
+            {text(k): text(v) for k, v in _pairs(fields or [])},
+            [(text(m), float(s)) for m, s in _pairs(history or [])],
         )
         return standing_member(stats, policy, now)
 
@@ -335,14 +366,9 @@ class IntakeMiddleware(BaseMiddleware):
                 record_ttl=MESSAGE_TTL,
                 job=job.to_fields(),
             )
-            # The inline tier judges the member by their real standing, read in this round trip.
-            standing = StandingRead(pipe, self._keys, chat_id, job.user_id)
-            # The assistant's /summary reads the group's recent messages from this bounded index;
-            # private use "by members" asks whether the user posted in a group we serve.
-            recent = self._keys.recent_messages(chat_id)
-            pipe.zadd(recent, {str(message.message_id): job.date})
-            pipe.zremrangebyrank(recent, 0, -(RECENT_MESSAGES_MAX + 1))
-            pipe.expire(recent, MESSAGE_TTL)
+            # The inline tier judges the member by their real standing, read in this round trip,
+            # which also indexes the message among the group's recent ones.
+            standing = StandingRead(pipe, self._keys, chat_id, job.user_id, recent=(message.message_id, job.date))
             if message.from_user is not None and message.sender_chat is None:
                 pipe.set(self._keys.known_member(message.from_user.id), "1", ex=KNOWN_MEMBER_TTL)
             if settings is None:  # at most every few seconds per chat: remember the group, read its settings
