@@ -143,11 +143,11 @@ class RoundTrips:
             missing = [i for i, reply in enumerate(results) if _is_noscript(reply)]
             if missing:
                 await self._resend_scripts(batch.lua_bodies, stack, results, missing)
-        except BaseException as exc:  # a connection fault (or a cancellation): every caller sees it
-            if not batch.done.done():
-                batch.done.set_exception(exc)
-            if isinstance(exc, asyncio.CancelledError):
-                raise
+        except asyncio.CancelledError:  # the loop is shutting down: so are its callers
+            batch.done.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - a connection fault: every caller of the batch sees it
+            batch.done.set_exception(exc)
             return
         finally:
             await batch.pipe.reset()
