@@ -156,18 +156,18 @@ class RoundTrips:
     async def _resend_scripts(
         self, scripts: dict[str, str], stack: list[Sequence[Any]], results: list[Any], missing: list[int]
     ) -> None:
-        """Load the scripts the server lost and run the commands that met NOSCRIPT again."""
-        shas = {str(stack[i][1]) for i in missing}
+        """Load the scripts the server lost and run the commands that met NOSCRIPT again (rare:
+        after a restart or SCRIPT FLUSH). The loads go as plain commands, so a cluster client
+        loads them on every node."""
+        for sha in {str(stack[i][1]) for i in missing}:
+            body = scripts.get(sha)
+            if body is not None:  # not ours: the NOSCRIPT stands
+                await self._redis.script_load(body)
         async with self._redis.pipeline(transaction=False) as pipe:
-            for sha in shas:
-                body = scripts.get(sha)
-                if body is None:
-                    continue  # not ours: the NOSCRIPT stands
-                pipe.script_load(body)
             for i in missing:
                 pipe.execute_command(*stack[i])
             replies = await pipe.execute(raise_on_error=False)
-        for i, reply in zip(missing, replies[len(replies) - len(missing) :], strict=True):
+        for i, reply in zip(missing, replies, strict=True):
             results[i] = reply
         if self._on_round_trip is not None:
             self._on_round_trip(len(replies))
