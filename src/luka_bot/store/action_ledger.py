@@ -19,12 +19,22 @@ from luka_bot.store.keys import (
     Keys,
 )
 from luka_bot.store.redis import text
+from luka_bot.store.round_trips import RoundTrips, Script
 
 # Releases a claim only for its owner: an actor whose lease ran out must not free a newer one.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+# Takes the revision's claim and reads, at that same instant, whether it was done and which steps
+# an earlier actor carried out (one atomic step, as the MULTI it replaces was).
+# KEYS: claim, done marker, progress hash; ARGV: token, claim ttl in ms
+# Returns {1 if claimed now else 0, done (0/1), progress as a flat list, the claim's PTTL}.
+_CLAIM = Script.of("""
+local claimed = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+return {claimed and 1 or 0, redis.call('EXISTS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('PTTL', KEYS[1])}
+""")
 
 # Writes the decision's audit entry, marks the revision done and releases the claim in one atomic
 # step (one round trip per message; a crash can no longer leave the audit written but the
@@ -38,6 +48,8 @@ redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1
 """
+_RELEASE_SCRIPT = Script.of(_RELEASE)
+_FINISH_SCRIPT = Script.of(_FINISH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +70,11 @@ class ClaimAttempt:
 
 
 class ActionLedger:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, round_trips: RoundTrips | None = None) -> None:
         self._redis = redis
         self._keys = keys
-        self._release = redis.register_script(_RELEASE)
-        self._finish = redis.register_script(_FINISH)
+        # Claim, finish and release go with whatever else the turn sends (a batch of jobs).
+        self._round_trips = round_trips or RoundTrips(redis)
 
     def _done(self, rev: Revision) -> str:
         return self._keys.action_done(rev.chat_id, rev.message_id, rev.revision)
@@ -80,28 +92,28 @@ class ActionLedger:
     async def try_claim(self, rev: Revision, token: str, ttl_ms: int) -> ClaimAttempt:
         """Take the revision's claim (SET NX PX) and read, in the same round trip, whether it was
         done and what an earlier try carried out."""
-        claim = self._claim(rev)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(claim, token, nx=True, px=ttl_ms)
-            pipe.exists(self._done(rev))
-            pipe.hgetall(self._keys.action_progress(rev.chat_id, rev.message_id, rev.revision))
-            pipe.pttl(claim)
-            claimed, done, progress, pttl = await pipe.execute()
+        keys = [
+            self._claim(rev),
+            self._done(rev),
+            self._keys.action_progress(rev.chat_id, rev.message_id, rev.revision),
+        ]
+        claimed, done, flat, pttl = await self._round_trips.call(_CLAIM, keys, [token, ttl_ms])
         return ClaimAttempt(
             claimed=bool(claimed),
             done=bool(done),
-            progress={text(k): text(v) for k, v in progress.items()},
+            progress={text(flat[i]): text(flat[i + 1]) for i in range(0, len(flat), 2)},
             retry_in=max(int(pttl), 50) / 1000,
         )
 
     async def release(self, rev: Revision, token: str) -> None:
-        await self._release(keys=[self._claim(rev)], args=[token])
+        await self._round_trips.call(_RELEASE_SCRIPT, [self._claim(rev)], [token])
 
     async def finish(self, rev: Revision, token: str, audit_key: str, audit_entry: str) -> None:
         """Audit entry, done marker and claim release in one atomic step."""
-        await self._finish(
-            keys=[self._done(rev), self._claim(rev), audit_key],
-            args=[ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
+        await self._round_trips.call(
+            _FINISH_SCRIPT,
+            [self._done(rev), self._claim(rev), audit_key],
+            [ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
         )
 
     async def record_step(self, rev: Revision, step: str, outcome: str) -> None:
