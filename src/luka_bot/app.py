@@ -49,6 +49,7 @@ from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
+from luka_bot.telegram.fsm_storage import StatelessStorage
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
@@ -486,6 +487,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # failed before its first piece.
     assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
     dispatcher = Dispatcher(
+        storage=StatelessStorage(),
         app_settings=settings,
         llm=assistant_llm,
         conversation=conversation,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 
 from luka_bot.moderation.normalize import NormalizedText, normalize
 
@@ -141,9 +141,10 @@ class GroupLearning:
         self._store = store
         self._refresh_s = refresh_s
         self._clock = clock
-        # The most recently used groups' models only: a bot in many groups must not keep a model
-        # for every group it ever saw (the rest are rebuilt from the store when next needed).
-        self._models: LRUCache[int, tuple[float, GroupModel]] = LRUCache(maxsize=max_groups)
+        # The most recently used groups' models only, and only while fresh: a bot in many groups
+        # must not keep a model for every group it ever saw (the rest are rebuilt from the store
+        # when next needed), and an idle group's stale model leaves instead of waiting for eviction.
+        self._models: TTLCache[int, tuple[float, GroupModel]] = TTLCache(maxsize=max_groups, ttl=refresh_s, timer=clock)
 
     async def add_sample(self, chat_id: int, text: str, label: SampleLabel) -> None:
         folded = normalize(text).folded

@@ -2,7 +2,8 @@
 
 Both lists are sorted sets scored by when a file was marked, capped at MEDIA_BLOCKLIST_CAP (the
 oldest leave first). The hashes of a group are kept in process for a few seconds as a numpy array,
-so a lookup is one vectorised pass, not a Redis round trip per message.
+so a lookup is one vectorised pass, not a Redis round trip per message; that cache holds the
+`cache_size` most recently checked groups (a bot in 100,000 groups keeps only the active ones).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterable
 
 import redis.asyncio as aioredis
+from cachetools import TTLCache
 
 from luka_bot.moderation.media_hash import HashSet, from_hex, to_hex
 from luka_bot.store.keys import MEDIA_BLOCKLIST_CAP, Keys
@@ -18,13 +20,18 @@ from luka_bot.store.keys import MEDIA_BLOCKLIST_CAP, Keys
 
 class MediaBlocklist:
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, *, cache_seconds: float = 5.0, cap: int = MEDIA_BLOCKLIST_CAP
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        cache_seconds: float = 5.0,
+        cap: int = MEDIA_BLOCKLIST_CAP,
+        cache_size: int = 1_000,
     ) -> None:
         self._redis = redis
         self._keys = keys
-        self._cache_seconds = cache_seconds
         self._cap = cap
-        self._cache: dict[int, tuple[float, HashSet]] = {}
+        self._cache: TTLCache[int, HashSet] = TTLCache(maxsize=cache_size, ttl=cache_seconds)
 
     async def add(self, chat_ids: Iterable[int], file_unique_id: str, phash: int | None) -> None:
         now = time.time()
@@ -46,12 +53,12 @@ class MediaBlocklist:
 
     async def hashes(self, chat_id: int) -> HashSet:
         hit = self._cache.get(chat_id)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        if hit is not None:
+            return hit
         raw = await self._redis.zrange(self._keys.media_hashes(chat_id), 0, -1)
         texts = (r.decode() if isinstance(r, bytes) else str(r) for r in raw)
         values = HashSet(v for v in (from_hex(t) for t in texts) if v is not None)
-        self._cache[chat_id] = (time.monotonic() + self._cache_seconds, values)
+        self._cache[chat_id] = values
         return values
 
     async def count(self, chat_id: int) -> tuple[int, int]:
