@@ -146,6 +146,11 @@ class GroupLearning:
         # when next needed), and an idle group's stale model leaves instead of waiting for eviction.
         self._models: TTLCache[int, tuple[float, GroupModel]] = TTLCache(maxsize=max_groups, ttl=refresh_s, timer=clock)
 
+    @property
+    def cached_groups(self) -> int:
+        """Groups whose model is held in process now (at most `max_groups`, none idle past `refresh_s`)."""
+        return len(self._models)
+
     async def add_sample(self, chat_id: int, text: str, label: SampleLabel) -> None:
         folded = normalize(text).folded
         if folded:

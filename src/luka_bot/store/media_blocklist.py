@@ -48,6 +48,11 @@ class MediaBlocklist:
         for chat_id in chats:
             self._cache.pop(chat_id, None)
 
+    @property
+    def cached_groups(self) -> int:
+        """Groups whose hashes are held in process now (at most `cache_size`)."""
+        return len(self._cache)
+
     async def has_file(self, chat_id: int, file_unique_id: str) -> bool:
         return await self._redis.zscore(self._keys.media_files(chat_id), file_unique_id) is not None
 
