@@ -55,7 +55,7 @@ async def wait_done(http: Http, port: int, target: float, *, timeout: float = 60
 
 
 async def key_patterns(valkey: aioredis.Redis) -> dict[str, tuple[int, int]]:
-    """Key pattern (digits folded to #) -> (keys, keys without a TTL)."""
+    """Key pattern (numbers and hashes folded to #) -> (keys, keys without a TTL)."""
     found: dict[str, list[int]] = {}
     batch: list[str] = []
 
@@ -65,7 +65,7 @@ async def key_patterns(valkey: aioredis.Redis) -> dict[str, tuple[int, int]]:
                 pipe.ttl(key)
             ttls = await pipe.execute()
         for key, ttl in zip(batch, ttls, strict=True):
-            counts = found.setdefault(re.sub(r"-?\d+", "#", key), [0, 0])
+            counts = found.setdefault(re.sub(r"[0-9a-f]{12,}|-?\d+", "#", key), [0, 0])
             counts[0] += 1
             counts[1] += ttl == -1
         batch.clear()
