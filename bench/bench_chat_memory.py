@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -34,6 +35,7 @@ from bench_throughput import jobs_done
 from luka_bot.logging import configure_logging
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.keys import MESSAGE_TTL
 
 FIRST_CHAT = -1006000000000
 WARMUP_CHAT = -1007000000000
@@ -54,28 +56,42 @@ async def wait_done(http: Http, port: int, target: float, *, timeout: float = 60
         await asyncio.sleep(0.2)
 
 
-async def key_patterns(valkey: aioredis.Redis) -> dict[str, tuple[int, int]]:
-    """Key pattern (numbers and hashes folded to #) -> (keys, keys without a TTL)."""
-    found: dict[str, list[int]] = {}
+@dataclass
+class Pattern:
+    keys: int = 0
+    no_ttl: int = 0
+    long_lived: int = 0  # no TTL, or one past MESSAGE_TTL: what an idle chat still costs in 2 days
+    bytes: int = 0  # MEMORY USAGE, summed
+    long_lived_bytes: int = 0
+
+
+async def key_patterns(valkey: aioredis.Redis) -> dict[str, Pattern]:
+    """Every key, by pattern (numbers and hashes folded to #): how many, how long they live, bytes."""
+    found: dict[str, Pattern] = {}
     batch: list[str] = []
 
     async def flush() -> None:
         async with valkey.pipeline(transaction=False) as pipe:
             for key in batch:
                 pipe.ttl(key)
-            ttls = await pipe.execute()
-        for key, ttl in zip(batch, ttls, strict=True):
-            counts = found.setdefault(re.sub(r"[0-9a-f]{12,}|-?\d+", "#", key), [0, 0])
-            counts[0] += 1
-            counts[1] += ttl == -1
+                pipe.memory_usage(key)
+            answers = await pipe.execute()
+        for key, ttl, size in zip(batch, answers[::2], answers[1::2], strict=True):
+            pattern = found.setdefault(re.sub(r"[0-9a-f]{12,}|-?\d+", "#", key), Pattern())
+            pattern.keys += 1
+            pattern.no_ttl += ttl == -1
+            pattern.bytes += size or 0
+            if ttl == -1 or ttl > MESSAGE_TTL:
+                pattern.long_lived += 1
+                pattern.long_lived_bytes += size or 0
         batch.clear()
 
     async for raw in valkey.scan_iter(count=1000):
         batch.append(raw.decode())
-        if len(batch) >= 1000:
+        if len(batch) >= 500:
             await flush()
     await flush()
-    return {pattern: (n, no_ttl) for pattern, (n, no_ttl) in found.items()}
+    return found
 
 
 def per_chat(grown: float, chats: int) -> float:
@@ -164,13 +180,18 @@ async def main() -> None:
         "Bot API calls per chat: "
         + ", ".join(f"{m} {n / (args.chats + args.warmup):.2f}" for m, n in methods.most_common())
     )
+    print("keys by pattern: count, MEMORY USAGE bytes each, how many have no TTL or one past 49 h")
+    for name, p in sorted(patterns.items(), key=lambda i: -i[1].bytes):
+        if p.keys >= args.chats // 10:
+            print(
+                f"  {name:<28} {p.keys:>8} {p.bytes / p.keys:>6.0f} B  no TTL {p.no_ttl:>7}  past 49 h {p.long_lived:>7}"
+            )
+    rare = [p for p in patterns.values() if p.keys < args.chats // 10]
     print(
-        "keys by pattern (without a TTL): "
-        + ", ".join(
-            f"{p} {n}" + (f" ({none})" if none else "")
-            for p, (n, none) in sorted(patterns.items(), key=lambda i: -i[1][0])
-        )
+        f"  {len(rare)} rarer patterns: {sum(p.keys for p in rare)} keys, {sum(p.no_ttl for p in rare)} without a TTL"
     )
+    kept = sum(p.long_lived_bytes for p in patterns.values())
+    print(f"Valkey bytes per chat in keys still there after 49 h idle (MEMORY USAGE): {per_chat(kept, args.chats):.0f}")
     past = [c for c in checkpoints if c[0] >= args.bound]
     if past and args.chats > past[0][0]:
         at, rss_b, used_b = past[0]
