@@ -191,7 +191,10 @@ async def main() -> None:
         f"  {len(rare)} rarer patterns: {sum(p.keys for p in rare)} keys, {sum(p.no_ttl for p in rare)} without a TTL"
     )
     kept = sum(p.long_lived_bytes for p in patterns.values())
-    print(f"Valkey bytes per chat in keys still there after 49 h idle (MEMORY USAGE): {per_chat(kept, args.chats):.0f}")
+    print(  # the warm-up chats' keys are in the survey too
+        "Valkey bytes per chat in keys still there after 49 h idle (MEMORY USAGE): "
+        f"{per_chat(kept, args.chats + args.warmup):.0f}"
+    )
     past = [c for c in checkpoints if c[0] >= args.bound]
     if past and args.chats > past[0][0]:
         at, rss_b, used_b = past[0]
