@@ -56,6 +56,7 @@ from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
+from luka_bot.telegram.fsm_storage import StatelessStorage
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
@@ -576,7 +577,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         known_groups=KnownGroups(redis.client, keys),
         console_links=ConsoleLinks(redis.client, keys, lambda: console.base_url),
     )
-    dispatcher = Dispatcher(**services.workflow_data())
+    dispatcher = Dispatcher(storage=StatelessStorage(), **services.workflow_data())
     inline = InlineModeration(
         decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
     )

@@ -12,7 +12,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from collections import defaultdict
@@ -47,6 +46,7 @@ from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.telegram import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
+from luka_bot.telegram.chat_locks import ChatLocks
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
@@ -113,7 +113,7 @@ class Gatekeeper:
         self._cases = cases
         self._limiter = limiter
         self._notice_lifetime = notice_lifetime
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = ChatLocks()
         # Join service messages of raiders, deleted in batches (deleteMessages takes 100) by the sweep:
         # one call per hundred raiders instead of one each. Kept in memory: after a restart the rest
         # stay as they are, which costs readability, never safety.
