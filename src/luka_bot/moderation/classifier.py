@@ -79,7 +79,7 @@ _MAX_TOKENS = 200
 
 def features(text: NormalizedText) -> list[str]:
     """Feature names of one message. Numbers become their shape, so "3000" and "5000" agree."""
-    tokens = _tokens(text.folded)[:_MAX_TOKENS]
+    tokens = _tokens(text)[:_MAX_TOKENS]
     out = ["w:" + t for t in tokens]
     out += ["b:" + a + " " + b for a, b in itertools.pairwise(tokens)]
     for token in tokens:
@@ -95,7 +95,11 @@ def features(text: NormalizedText) -> list[str]:
 _PLACEHOLDERS = frozenset({"<link>", "<at>"})
 
 
-def _tokens(folded: str) -> list[str]:
+def _tokens(text: NormalizedText) -> list[str]:
+    folded = text.folded
+    if not (text.links or text.mentions):
+        # Most messages have neither; the plain tokenizer is a few times cheaper.
+        return [_DIGITS.sub(_shape, t) for t in _TOKEN.findall(folded)]
     tokens: list[str] = []
     position = 0
     for match in _LINK_OR_MENTION.finditer(folded):
@@ -103,7 +107,11 @@ def _tokens(folded: str) -> list[str]:
         tokens.append("<link>" if match.group("link") else "<at>")
         position = match.end()
     tokens += _TOKEN.findall(folded, position)
-    return [_DIGITS.sub(lambda m: "0" * min(len(m.group(0)), 5), t) for t in tokens]
+    return [_DIGITS.sub(_shape, t) for t in tokens]
+
+
+def _shape(number: re.Match[str]) -> str:
+    return "0" * min(len(number.group(0)), 5)
 
 
 def _offer_features(folded: str) -> list[str]:
