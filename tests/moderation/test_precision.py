@@ -68,7 +68,7 @@ def test_money(text: str, expected: bool) -> None:
 
 CALLS = [
     ("детали расскажу в личке", False),  # no "write": a promise, not a hand-off
-    ("подробности в лс", True),
+    ("подробности расскажу в лс", True),
     ("пишите мне в личку", True),
     ("ставьте + кому интересно", True),
     ("hmu if you want in", False),
