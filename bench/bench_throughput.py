@@ -39,14 +39,20 @@ PHRASES = [
 ]
 
 
-async def jobs_done(http: Http, port: int) -> float:
+async def metric(http: Http, port: int, prefix: str, label: str = "") -> float:
+    """The sum of a counter's samples (those with `label`) on the bot's /metrics; 0 if absent."""
     async with http.session.get(f"http://127.0.0.1:{port}/metrics") as response:
         text = await response.text()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line
-    )
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix) and label in line)
+
+
+async def jobs_done(http: Http, port: int) -> float:
+    return await metric(http, port, "luka_jobs_done_total{", 'outcome="done"')
+
+
+async def round_trips(http: Http, port: int) -> float:
+    """Requests the bot sent to Redis (older builds without the counter read 0)."""
+    return await metric(http, port, "luka_redis_round_trips_total ")
 
 
 async def main() -> None:
@@ -64,6 +70,7 @@ async def main() -> None:
         process, port = await start_bot(http, {"LLM_JUDGE": "off", "REDIS_FSYNC": args.fsync}, tmp / "data")
         chats = [-1005000000000 - n for n in range(args.chats)]
         baseline = await jobs_done(http, port)
+        trips0 = await round_trips(http, port)
         valkey = child_pid(process.pid, "valkey-server")
         bot_cpu0 = cpu_seconds(process.pid)
         valkey_cpu0 = cpu_seconds(valkey) if valkey else 0.0
@@ -85,6 +92,7 @@ async def main() -> None:
                 raise TimeoutError("jobs not finished within 600 s")
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
+        trips = await round_trips(http, port) - trips0
         bot_cpu = cpu_seconds(process.pid) - bot_cpu0
         valkey_cpu = (cpu_seconds(valkey) - valkey_cpu0) if valkey else float("nan")
         peak = rss_mib(process.pid)
@@ -101,6 +109,8 @@ async def main() -> None:
         f"bot CPU per message (gateway + worker): {bot_cpu / args.messages * 1e6:.0f} us; "
         f"Valkey CPU per message: {valkey_cpu / args.messages * 1e6:.0f} us"
     )
+    # Includes the worker's idle reads and timers, and this bench's /metrics reads (none of Redis).
+    print(f"Redis round trips per message (all of the bot's): {trips / args.messages:.2f}")
     print(f"bot process peak RSS: {peak:.0f} MiB; exit code after SIGTERM: {exit_code}")
 
 

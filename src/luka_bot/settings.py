@@ -103,7 +103,10 @@ class Settings(BaseSettings):
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
     # past it, polling waits instead of piling up tasks without bound.
     gateway_concurrency: int = Field(default=512, ge=1, le=100_000)
-    worker_concurrency: int = Field(default=16, ge=1, le=256)
+    # Jobs in flight share their Redis round trips (store/round_trips.py): more of them, fewer
+    # round trips per job (16 -> 64: about a fifth less CPU per message in the throughput bench).
+    # The LLM judge bounds its own calls (judge_concurrency).
+    worker_concurrency: int = Field(default=64, ge=1, le=256)
     judge_concurrency: int = Field(default=8, ge=1, le=256)  # most LLM judge calls at once, per process
     judge_batch: int = Field(default=8, ge=1, le=64)  # most messages judged in one LLM call
     judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message

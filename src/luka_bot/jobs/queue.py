@@ -41,14 +41,15 @@ from luka_bot.store.keys import (
     QueueNames,
 )
 from luka_bot.store.redis import fields_to_store, stream_entries, text, text_fields
+from luka_bot.store.round_trips import RoundTrips, Script
 
 log = structlog.get_logger(__name__)
 
 # One script does the whole intake so that a duplicate delivery of an update (Telegram retries
 # a webhook; two gateways get the same update) neither rewrites the record nor enqueues a second
 # job, and so that the marker, the record and the job can never be half written.
-# It is sent with EVAL (not EVALSHA): the body is small, the server caches its compiled form by
-# hash, and EVAL cannot fail with NOSCRIPT inside a MULTI after a server restart or SCRIPT FLUSH.
+# On a batch of round trips (store/round_trips.py) it goes by EVALSHA, the batch mending a
+# NOSCRIPT; on a plain pipeline by EVAL, which cannot fail with NOSCRIPT inside a MULTI.
 #
 # KEYS: update marker, message record, job stream
 # ARGV: marker ttl, record ttl, stream maxlen, number of record fields N, then N field/value
@@ -65,6 +66,15 @@ if record_fields > 0 then
 end
 return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, first_job_arg, #ARGV))
 """
+INTAKE = Script.of(_INTAKE_SCRIPT)
+
+# Acknowledges finished jobs and deletes them from the stream in one atomic step (as the MULTI
+# XACK + XDEL did), for any number of them: a batch's acks share one command.
+# KEYS: stream; ARGV: group, then entry ids
+ACK = Script.of("""
+redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
+return redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+""")
 
 # Resets the idle time of jobs still being worked on, so no other consumer reclaims them while
 # the handler runs, but only for entries this consumer still owns: never takes one back.
@@ -271,7 +281,7 @@ class JobQueue:
         keys = [self._keys.update_seen(update_id), record_key, self._names.stream]
         args = [UPDATE_DEDUPE_TTL, record_ttl, self._maxlen, len(record), *_flat(record), *_flat(job)]
         index = len(pipe.command_stack)
-        pipe.eval(_INTAKE_SCRIPT, len(keys), *keys, *args)
+        INTAKE.queue(pipe, keys, args)
         return IntakeSlot(index)
 
     async def take_in(
@@ -382,11 +392,13 @@ class JobQueue:
             await self._redis.eval(_EXTEND_LEASE_SCRIPT, 1, self._names.stream, self._names.group, consumer, *job_ids)
         )
 
-    async def ack(self, job: Job) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self._names.stream, self._names.group, job.id)
-            pipe.xdel(self._names.stream, job.id)
-            await pipe.execute()
+    async def ack(self, job: Job, round_trips: RoundTrips | None = None) -> None:
+        """Acknowledge and delete a finished job, atomically. With `round_trips`, the acks of
+        jobs finishing in the same turn share one round trip."""
+        if round_trips is None:
+            await self._redis.eval(ACK.body, 1, self._names.stream, self._names.group, job.id)
+            return
+        await round_trips.call(ACK, [self._names.stream], [self._names.group, job.id])
 
     async def defer(
         self, job: Job, delay: float, *, counts: bool, update: Mapping[str, str] | None = None, now: float | None = None

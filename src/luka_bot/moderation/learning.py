@@ -14,28 +14,18 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 from cachetools import LRUCache
 
+from luka_bot.domain import LabeledSample as LabeledSample  # the leaf's, named here for callers
+from luka_bot.domain import SampleLabel as SampleLabel
 from luka_bot.moderation.normalize import NormalizedText, normalize
 
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at which a sample decides alone
 RESEMBLANCE = 0.5  # below this a sample says nothing
 RESEMBLANCE_WEIGHT = 3.0  # log-odds moved at similarity 1.0
 _WORD = re.compile(r"[^\W_]{2,}")
-
-
-class SampleLabel(StrEnum):
-    SPAM = "spam"
-    HAM = "ham"
-
-
-@dataclass(frozen=True, slots=True)
-class LabeledSample:
-    text: str  # normalized (folded) text
-    label: SampleLabel
 
 
 class SampleStore(Protocol):

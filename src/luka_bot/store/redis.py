@@ -23,7 +23,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -55,8 +55,12 @@ class _SendWithoutTask:
     difference."""
 
     socket_timeout: float | None
+    # Told of every send, i.e. every round trip (a pipeline is one send); set per pool's class.
+    on_send: Callable[[], object] | None = None
 
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if self.on_send is not None:
+            self.on_send()
         timeout = self.socket_timeout
         if not timeout:
             await super().send_packed_command(command, check_health)  # type: ignore[misc]
@@ -296,6 +300,12 @@ class RedisHandle:
         self.client = client
         self.server = server
         self.restarts = 0
+
+    def count_round_trips(self, on_send: Callable[[], object]) -> None:
+        """Call `on_send` for every round trip of this client (the round-trip metric)."""
+        connection_class = self.client.connection_pool.connection_class
+        if issubclass(connection_class, _SendWithoutTask):
+            connection_class.on_send = staticmethod(on_send)
 
     async def supervise(
         self, metrics: Metrics | None = None, *, interval: float = 0.5, max_backoff: float = 30.0
