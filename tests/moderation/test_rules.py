@@ -54,6 +54,18 @@ ABUSE_OFFLINE = [
     ("you're a stupid bitch", Category.ABUSE),
     ("ну вы и дeбuлы", Category.ABUSE),
     ("ты долбоящер, почитай хоть что-нибудь", Category.ABUSE),
+    # Second round: pointed, vocative, with a wish of harm, two names at once, spelling variants.
+    ("эти уроды опять всё сломали", Category.ABUSE),
+    ("такие твари по району ходят", Category.ABUSE),
+    ("идиоты, это же было в новостях", Category.ABUSE),
+    ("убери моё фото, дура", Category.ABUSE),
+    ("на кол этого урода", Category.ABUSE),
+    ("в правлении одни дебилы и уроды", Category.ABUSE),
+    ("и д е б и л", Category.ABUSE),
+    ("нехуй тебе тут делать", Category.ABUSE),
+    ("хули ты тут забыл", Category.ABUSE),
+    ("далбаеб ты, а не водитель", Category.ABUSE),
+    ("сволота ты редкостная", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -77,6 +89,30 @@ ABUSE_TO_JUDGE = [
     "очередной высер от автора",
     "москали опять за своё",
     "политики все идиоты",
+    # Second round: hostile questions and advice to the reader, dehumanising comparisons,
+    # vulgar words, put-downs beside "ты/вы", violence wished without an object word.
+    "ты вообще нормальный?",
+    "вы там с ума сошли?",
+    "тебе лечиться надо",
+    "у тебя с головой не в порядке",
+    "иди проспись",
+    "ведут себя как скот",
+    "у соседа фляга свистит",
+    "ты лицемер",
+    "вы хамите",
+    "ты гонишь",
+    "их бы к стенке",
+    "депутата на кол",
+    "его убить мало",
+    "таких застрелить надо",
+    "вот жополиз начальственный",
+    "дрянь, а не человек",
+    "сраный сосед опять сверлит",
+    "жопу подними и работай",
+    "твоя мамка в курсе?",
+    "покажи свою рожу сначала",
+    "не напрягай свои зачатки интеллекта",
+    "ну и хер с ним",
 ]
 # Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
 # insult adjective about a thing, an insult in a longer message about nobody in particular.
@@ -89,6 +125,10 @@ ABUSE_NOT_OFFLINE = [
     "убогий интерфейс у этой программы",
     "я дебил, забыл ключи дома",
     "политики все идиоты, но голосовать всё равно пойду завтра утром",
+    "сука, опять опоздал на автобус",
+    "какой тупой вопрос у меня вышел",
+    "этот тупой принтер снова зажевал бумагу",
+    "я лох, забыл зонт",
 ]
 # Ordinary chat, with swearing or words that have an innocent use, that the lexicon leaves alone.
 ABUSE_LEFT_ALONE = [
@@ -109,6 +149,22 @@ ABUSE_LEFT_ALONE = [
     "the defence showed chinks in its armor",
     "stop bitching about the traffic, we are almost there",
     "this chapter is hell of a ride",
+    # Second round: words near the new patterns that ordinary chat uses.
+    "ступая по льду, держись за перила",
+    "у меня голова болит, пойду полежу",
+    "ты нормально доехал?",
+    "ты кто по профессии?",
+    "видел твою маму в магазине",
+    "ору с этого видео",
+    "здоров как бык",
+    "вы несёте ответственность за отчёт",
+    "прислонил лестницу к стенке",
+    "встал на колени и нашёл ключи",
+    "кот сунул свою морду в миску",
+    "крысиный яд не помог",
+    "хамство в магазине меня удивило",
+    "я мёрзну на остановке",
+    "морские гребешки на ужин",
 ]
 
 

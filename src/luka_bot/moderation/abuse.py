@@ -169,8 +169,7 @@ _INSULTS_SEVERE = [
     r"выродк\w*",
     r"выродок",
     r"уеб(?:ок|ка|ки|ков|ище|ищ\w*|ан|аны|анов)",
-    r"дол+ба[её]б\w*",
-    r"дол+бо[её]б\w*",
+    r"д[ао]л+б[ао][её]б\w*",
     r"дегенерат\w*",
     r"гнид\w*",
     r"хуесос\w*",
@@ -247,12 +246,12 @@ _INSULTS_STRONG = [
     r"выродок",
     r"сволоч\w*",
     r"гнид\w*",
-    r"скотин\w*",
+    r"ск[ао]тин\w*",
+    r"сволот\w*",
     r"чмо(?!к)\w*",
     r"чмыр\w*",
     r"ничтожеств\w*",
-    r"дол+ба[её]б\w*",
-    r"дол+бо[её]б\w*",
+    r"д[ао]л+б[ао][её]б\w*",
     r"[её]бан(?:ат|ашк|ько|ый|ая|ые|ого|ым|утый|утая|утые|утого|утых|ько)\w*",
     r"уеб(?:ок|ка|ки|ков|ище|ан|аны|анов|ан\w+)",
     r"уебищ\w*",
@@ -279,7 +278,7 @@ _INSULTS_STRONG = [
     r"пидорок\w*",
     r"ушлеп\w*",
     r"ушлёп\w*",
-    r"олигофрен\w*",
+    r"[ао]л[иы]г[ао]френ\w*",
     r"даунич\w*",
     r"животн(?:ое|ые)",
     r"паскуд\w*",
@@ -564,6 +563,35 @@ _INSULTS_WEAK = [
     r"пиздеж\w*",
     r"пиздишь",
     r"пиздите",
+    # Said to the reader these are put-downs ("ты лицемер", "вы хамите"); of a thing, ordinary words.
+    r"сумасшедш\w*",
+    r"ненормальн(?:ый|ая|ые|ого|ых)",
+    r"противн(?:ый|ая|ые)",
+    r"лицемер\w*",
+    r"лжец\w*",
+    r"лгун\w*",
+    r"трус(?:|ы|иха|ишка|ливый|ливая|ливые)",
+    r"слабак\w*",
+    r"хам(?:|ы|ка|ло|ишь|ите|ское|ская)",
+    r"нагл(?:ец|ецы|ая|ый|ые|ое)",
+    r"бессовестн\w*",
+    r"бесстыж\w*",
+    r"невоспитан\w*",
+    r"посмешищ\w*",
+    r"позор\w*",
+    r"тупишь|тупите",
+    r"(?:несешь|несете)(?! ответствен| службу| вахту)|гонишь|гоните|брешешь|брешете",
+    r"сосал\w*|насосал\w*",
+    r"высрал\w*",
+    r"обсмотрел\w*",
+    r"баран(?:у|ом|ам|ами)",
+    r"тупар\w*",
+    r"хмыр(?:ь|и|ей|я|ю)",
+    r"извращен(?:ец|цы|ка|ки|цев)",
+    r"насеком(?:ое|ые)",
+    r"отброс",
+    r"брехл\w*|брехлив\w*",
+    r"веслоух\w*",
 ]
 
 # --- Hostility: aggressive imperatives, put-down phrases, wishes of violence. Each one alone sends
@@ -595,6 +623,65 @@ _HOSTILE = [
     r"отребь\w*",
     r"упыр\w*",
     r"хрюкал(?:о|ьник)",
+    # Wishes of violence said without an object word after them ("гнома на кол", "убить мало").
+    r"(?:убить|расстрелять|повесить|посадить|пристрелить) (?:\w+ )?мало",
+    r"(?:их|всех|таких|этих|его|ее|сук|бы|надо|нужно) к стенке|к стенке (?:бы |надо |нужно )*(?:поставить|ставить|их|всех|таких)",
+    r"на кол|мордой в (?:асфальт|грязь|пол|землю)",
+    r"(?:застрелить|пристрелить|удавить|придушить|уничтожить|уничтожать|перебить|гнать|мочить) "
+    r"(?:бы |надо |нужно |их |таких |всех |этих |его |ее |эту |этого )+\w*",
+    r"(?:таких|этих|их|всех) (?:бы |надо |нужно |самих )*(?:застрелить|удавить|уничтожить|уничтожать|гнать|давить|мочить)",
+    r"(?:прибила|прибил|придушил|придушила|расстрелял|расстреляла|удавил|удавила) бы",
+    r"заткнуть (?:ему |ей |им |тебе |вам )?(?:пасть|рот|глотку)",
+    r"оторвать (?:ему|ей|им|тебе|вам)",
+    # Rhetorical questions that call the reader mad or stupid ("ты вообще нормальный?").
+    r"(?:ты|вы) (?:вообще |совсем |что |че |чо |там |часом |случаем |ваще )*(?:нормальн(?:ый|ая|ые)|больн(?:ой|ая|ые)|"
+    r"с ума сошл?\w*|в своем уме|офигел\w*|обалдел\w*|охренел\w*|ахренел\w*|рехнул\w*|сдурел\w*|спятил\w*|"
+    r"слеп(?:ой|ая|ые)|поехал\w*|упорот\w*|чокнут\w*|двинут\w*|отбит(?:ый|ая|ые)|долбанул\w*|[её]бнул\w*|"
+    r"обкурил\w*|обдолбал\w*|перегрел\w*|белены объел\w*|головой ударил\w*|с дуба рухнул\w*)",
+    r"(?:тебе|вам) (?:бы |надо |нужно |пора |стоит |срочно )*(?:лечиться|подлечиться|полечиться|к врачу|к психиатру|"
+    r"в дурку|в психушку|мозги вправить|провериться у врача)",
+    r"у (?:тебя|вас) (?:что |вообще |совсем |походу |явно )*(?:с головой|с мозгами|крыша|кукуха|чердак|фляга) "
+    r"(?:не в порядке|не все в порядке|плохо|беда|проблемы|поехала|протекает|съехала|свистит|набекрень)",
+    r"(?:иди|сходи|идите|сходите) (?:лечись|лечитесь|проспись|проспитесь|в дурку|в психушку|к психиатру|проветрись)",
+    r"(?:ты|вы) кто (?:такой|такая|такие) (?:вообще |чтобы|чтоб)\w*",
+    r"зачатк\w* (?:интеллекта|мозга|разума)|(?:напряги|напрягай|включи|включай) (?:мозги|мозг|извилин\w*)",
+    r"(?:свой|свою|свое) (?:фейс|рожу|харю|рыло|пасть)",
+    # Dehumanising comparisons ("ведут себя как животные", "как стадо баранов").
+    r"как (?:животное|животные|свинья|свиньи|свинота|скот|скотина|обезьяна|обезьяны|баран|бараны|стадо|крыса|"
+    r"крысы|овца|овцы|быдло|тварь|твари|дикарь|дикари|шакал|шакалы|гиена|гиены)",
+    r"(?:мамк|мамаш)\w* (?:тво|ваш)\w*|(?:тво|ваш)\w* (?:мамк|мамаш)\w*|маму твою",
+    r"(?:фляга|кукуха|крыша|чердак) (?:свистит|поехала|протекает|съехала|течет)",
+    r"(?:веди|ведешь|ведете|ведите) себя как \w+",
+]
+
+# --- Rude words: vulgar or contemptuous words said of people far more often than of things
+# ("жопа", "дерьмо", "дрянь", "крыса", "сраный"). Each one alone sends the message to the judge;
+# the judge is told that a vulgar word about one's own bad day is no violation.
+_RUDE = [
+    r"жоп\w*",
+    r"срак\w*",
+    r"сран(?:ый|ая|ое|ые|ого|ую|ой|ым|ых|ь)",
+    r"дерьм\w*",
+    r"(?:об|вы|на|за)ср(?:ал|ат|ет|ут|ешь|и)\w*",
+    r"обосс\w*",
+    r"трах(?:ну|нул|нут|ает|аются|ается|ать|ал|али|нуть|аться)\w*",
+    r"дроч\w*",
+    r"дрян(?:ь|и|ью)",
+    r"гад(?:ы|ина|ины|ов|еныш|юка)?",
+    r"мымр\w*",
+    r"холоп\w*",
+    r"мерз(?:к|от|ост|ос)\w*",
+    r"жополиз\w*",
+    r"хрюкан\w*",
+    r"тупар\w*",
+    r"хмыр(?:ь|и|ей|я|ю)",
+    r"нацик\w*",
+    r"п[еи]д[еи]р\w*|фидар\w*",
+    r"\w+быдл\w*",
+    r"г[ао]внищ\w*|гавн\w*|говнар\w*",
+    r"заднеприводн\w*",
+    # Bot-calling compounds ("кремлебот" is an insult above): the political ones.
+    r"(?:хохло|медве|загибо|путино|навально|лахто|укро|пригожин\w*|ольгино|либеро|ватно|вато)бот\w*|боторыл\w*",
 ]
 
 # --- Obscenity: swearing. Not a violation by default (a group can make it one). -----------------
@@ -644,9 +731,13 @@ _OBSCENE = [
 # word ("ты", "этот", "они") or an @mention the judge reads it, since much of the abuse in Russian
 # comments is mat about someone without any insult word ("этот хуй опять пиздит").
 _MAT = [
-    r"(?:на|по|от|за|вы|при|до|у|с|о|а|ни|ох|ах)?ху[йяеюи]\w*",
+    r"(?:на|по|от|за|вы|при|до|у|с|о|а|ни|не|ох|ах)?ху[йяеюи]\w*",
+    r"хул[иь]",
+    r"(?:на|по|не|ни)?хер(?:а|ов\w*|ово|ня|ню|ни|ом)?",
+    r"[её]пан\w*|[мп]лять|[мп]ляд\w*",
+    r"сук",
     r"(?:за|на|по|от|рас|вы|с|у|при|пере|до|об|ра|рос|под|про|рос|рас)?пизд\w*",
-    r"(?:за|на|по|вы|у|при|пере|до|про|под|подъ|отъ|съ|въ|разъ|объ|взъ|изъ|недо)?[её]б(?!итд)(?:а|е|у|ы|и|л|н|ок|к|ищ|ош|ля|ень)\w*",
+    r"(?:за|на|по|вы|у|при|пере|до|про|под|подъ|отъ|съ|въ|разъ|объ|взъ|изъ|недо)?[её]б(?!итд)(?:а|е|у|ы|и|л|н|ок|к|ищ|ош|ля|ень|ск)\w*",
     r"бля(?:д\w*|т\w*|ха муха)?",
     r"бли(?:ть|тт|дь)",
     r"пи[сз]д\w*",
@@ -752,6 +843,10 @@ _MASKABLE = (
     "похуй",
     "дебил",
     "дебилы",
+    "выебали",
+    "выебать",
+    "выебал",
+    "выебу",
 )
 _MASK_CHARS = "*#%@$.…_\\-!?"
 # A token with a mask character inside or at an edge: "х*й", "***ло", "сук@".
@@ -779,6 +874,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "insult": _alternation(_INSULTS_STRONG + _POLITICAL),
         "insult_weak": _alternation(_INSULTS_WEAK),
         "hostile": _alternation(_HOSTILE),
+        "rude": _alternation(_RUDE),
         "obscene": _alternation(_OBSCENE),
         "mat": _alternation(_MAT),
     }
@@ -804,6 +900,10 @@ class AbuseFindings:
     mat_at_you: str = ""  # mat next to "ты"/"вы" that is not praise ("ты охуел", "вы хуйню несете")
     insult_alone: bool = False  # the message is an insult noun with particles around it ("уроды!")
     mat_at_someone: bool = False  # mat in a message addressed to someone or pointing at people
+    rude: str = ""  # a vulgar or contemptuous word ("жопа", "дрянь", "сраный"): the judge reads it
+    insult_pointed: str = ""  # an insult noun right after "этот/эти/такие" ("эти уроды опять ...")
+    insult_vocative: str = ""  # an insult noun that calls the reader ("идиоты, это фото из клипа")
+    insults_several: str = ""  # two different insult words in one message ("бараны тупые")
 
     @property
     def any(self) -> bool:
@@ -817,6 +917,7 @@ class AbuseFindings:
             or self.directed
             or self.hostile
             or self.mat
+            or self.rude
         )
 
 
@@ -858,6 +959,60 @@ def _only_the_insult(words: str, insult: str, patterns: dict[str, re.Pattern[str
         return False
     insults, mat = patterns["insult"], patterns["mat"]
     return all(w in _PARTICLES or insults.fullmatch(w) or mat.fullmatch(w) for w in rest)
+
+
+# "этот дебил", "эти уроды", "такие твари": an insult noun pointed at people is said of someone.
+_POINTERS = frozenset("этот эта эти этого этой этих этим этими такие таких такой такая".split())
+
+
+def _pointed_insult(words: str, pattern: re.Pattern[str]) -> str:
+    split = words.split(" ")
+    for match in pattern.finditer(words):
+        insult = match.group(0)
+        if _ADJECTIVE.fullmatch(insult):
+            continue  # "этот тупой мем" puts an adjective on a thing
+        position = words.count(" ", 0, match.start())
+        if any(split[i] in _POINTERS for i in range(max(0, position - 2), position)):
+            return insult
+    return ""
+
+
+# "сука" is far more often an exclamation ("сука, опять опоздал") than a name for someone.
+_EXCLAMATIONS = re.compile(r"с+у(?:к|ч)\w*|бля\w*")
+# A word that opens the message before a comma or "!" ("идиоты, это из клипа"), or closes it after
+# a comma ("стяни моё фото, идиотка"): an insult there calls the reader.
+_VOCATIVE = re.compile(r"^\W*([^\W\d_]+) ?[,!]|, ?([^\W\d_]+)\W*$")
+
+
+def _vocative_insult(folded: str, pattern: re.Pattern[str]) -> str:
+    for match in _VOCATIVE.finditer(folded):
+        word = match.group(1) or match.group(2)
+        if pattern.fullmatch(word) and not _ADJECTIVE.fullmatch(word) and not _EXCLAMATIONS.fullmatch(word):
+            return word
+    return ""
+
+
+def _several_insults(words: str, pattern: re.Pattern[str]) -> str:
+    stems = {m.group(0)[:4] for m in pattern.finditer(words) if not _EXCLAMATIONS.fullmatch(m.group(0))}
+    return " ".join(sorted(stems)) if len(stems) >= 2 else ""
+
+
+# One-letter Russian words ("и", "а", "в") that a fully spaced message glues to the next word:
+# "и д е б и л" folds to "идебил".
+_ONE_LETTER_WORDS = frozenset("иаявкоус")
+
+
+def _unglue_spaced(words: str, patterns: dict[str, re.Pattern[str]]) -> str:
+    """Split a one-letter word off a word glued by spacing when only the rest is abusive."""
+    checks = [patterns[k] for k in ("insult", "insult_severe", "mat", "slur", "rude")]
+    out = []
+    for word in words.split(" "):
+        if len(word) >= 5 and word[0] in _ONE_LETTER_WORDS and not any(p.fullmatch(word) for p in checks):
+            rest = word[1:]
+            if any(p.fullmatch(rest) for p in checks):
+                word = word[0] + " " + rest
+        out.append(word)
+    return " ".join(out)
 
 
 def _unmask(token: str) -> str:
@@ -930,6 +1085,10 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
     if not words:
         return AbuseFindings()
     patterns = _compiled()
+    if text.spaced_runs:
+        # Only a message that spaced its letters out can have glued a one-letter word on ("ступая"
+        # written normally must stay whole, not become "с тупая").
+        words = _unglue_spaced(words, patterns)
     found: dict[str, str] = {}
     for kind, pattern in patterns.items():
         if match := pattern.search(words):
@@ -961,4 +1120,10 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
         insult_alone=bool(found.get("insult")) and _only_the_insult(words, found["insult"], patterns),
         mat_at_someone=bool(found.get("mat"))
         and (bool(targets) or text.mentions > 0 or _PERSON.search(words) is not None),
+        rude=found.get("rude", ""),
+        insult_pointed=_pointed_insult(words, patterns["insult"]) if found.get("insult") else "",
+        insult_vocative=_vocative_insult(text.folded[:MAX_ABUSE_CHARS], patterns["insult"])
+        if found.get("insult")
+        else "",
+        insults_several=_several_insults(words, patterns["insult"]) if found.get("insult") else "",
     )
