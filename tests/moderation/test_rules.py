@@ -66,6 +66,9 @@ ABUSE_OFFLINE = [
     ("хули ты тут забыл", Category.ABUSE),
     ("далбаеб ты, а не водитель", Category.ABUSE),
     ("сволота ты редкостная", Category.ABUSE),
+    ("ну ты и дибил", Category.ABUSE),
+    ("у этого мерзавца совести нет", Category.ABUSE),
+    ("оу..уроды.", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -113,6 +116,10 @@ ABUSE_TO_JUDGE = [
     "покажи свою рожу сначала",
     "не напрягай свои зачатки интеллекта",
     "ну и хер с ним",
+    "таких надо на месте застрелить",
+    "опять всё обосрала",
+    "гореть ему в аду",
+    "там одна школота сидит",
 ]
 # Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
 # insult adjective about a thing, an insult in a longer message about nobody in particular.
