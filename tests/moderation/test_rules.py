@@ -69,6 +69,10 @@ ABUSE_OFFLINE = [
     ("ну ты и дибил", Category.ABUSE),
     ("у этого мерзавца совести нет", Category.ABUSE),
     ("оу..уроды.", Category.ABUSE),
+    ("вот ты е6лан....", Category.ABUSE),
+    ("опять эти 3.14дорасы", Category.HATE),
+    ("ты тупее пробки", Category.ABUSE),
+    ("ты микроцефал", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -120,6 +124,9 @@ ABUSE_TO_JUDGE = [
     "опять всё обосрала",
     "гореть ему в аду",
     "там одна школота сидит",
+    "ты сначала головой думай",
+    "ну ты и тормознутый",
+    "помой свой рот",
 ]
 # Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
 # insult adjective about a thing, an insult in a longer message about nobody in particular.

@@ -234,6 +234,10 @@ _INSULTS_STRONG = [
     # Russian
     r"д[еэи]бил\w*",
     r"долбач\w*",
+    r"тупее|тупейш\w*",
+    r"микроцефал\w*",
+    r"с+уч(?:ен|ар)\w*",
+    r"ворюг\w*",
     r"фашизюк\w*",
     r"шлюндр\w*",
     r"идиот(?!изм)\w*",
@@ -411,6 +415,7 @@ _POLITICAL = [
     r"ватн(?:ик|ики|иков|ой|ая|ые|ое)",
     r"рашк[аиеу]",
     r"рашист\w*",
+    r"кремл[яе]д\w*",
     r"лугандон\w*",
 ]
 _INSULTS_WEAK = [
@@ -596,6 +601,12 @@ _INSULTS_WEAK = [
     r"отброс",
     r"брехл\w*|брехлив\w*",
     r"веслоух\w*",
+    r"тормознут\w*",
+    r"никчемн\w*",
+    r"фрик(?:|и|ов)",
+    r"паразит(?:|ы|ов|ина)",
+    r"жулик\w*",
+    r"дошкольник\w*",
 ]
 
 # --- Hostility: aggressive imperatives, put-down phrases, wishes of violence. Each one alone sends
@@ -657,6 +668,8 @@ _HOSTILE = [
     r"(?:мамк|мамаш)\w* (?:тво|ваш)\w*|(?:тво|ваш)\w* (?:мамк|мамаш)\w*|маму твою",
     r"(?:фляга|кукуха|крыша|чердак) (?:свистит|поехала|протекает|съехала|течет)",
     r"(?:веди|ведешь|ведете|ведите) себя как \w+",
+    r"(?:головой|мозгами|башкой) (?:думай|подумай|думайте|подумайте)|кишка тонка",
+    r"(?:помой|вымой|мыть|помыть) (?:свой |твой |себе )?рот",
 ]
 
 # --- Rude words: vulgar or contemptuous words said of people far more often than of things
@@ -864,6 +877,7 @@ _JOINERS = frozenset("-.…!?")  # marks that join words more often than they hi
 _MASK_RUN = re.compile(r"[" + re.escape(_MASK_CHARS) + r"]+")
 _MAX_UNMASKED = 12  # masked tokens undone per message
 _MAX_MASKED_TOKEN = 24  # longer "words" with masks are not one masked obscenity
+_PI = re.compile(r"3[.,]14(?=[а-я])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _WORD_CHARS = re.compile(r"[^\W_]+")
 
@@ -1064,6 +1078,8 @@ def abuse_text(text: NormalizedText) -> str:
     if not folded:
         return ""
     folded = _REPEATS.sub(r"\1", folded)
+    # "3.14дорас": the digits of pi stand for the letters "пи".
+    folded = _PI.sub("пи", folded)
     if _MASKED.search(folded):
         budget = [_MAX_UNMASKED]
 
