@@ -127,6 +127,10 @@ ABUSE_TO_JUDGE = [
     "ты сначала головой думай",
     "ну ты и тормознутый",
     "помой свой рот",
+    "засунь своё мнение себе куда хочешь",
+    "гои проклятые",
+    "псы режима опять вышли",
+    "ты блеванул на клавиатуру?",
 ]
 # Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
 # insult adjective about a thing, an insult in a longer message about nobody in particular.
@@ -179,6 +183,9 @@ ABUSE_LEFT_ALONE = [
     "хамство в магазине меня удивило",
     "я мёрзну на остановке",
     "морские гребешки на ужин",
+    "проклятый дождь опять",
+    "макароны по-флотски на ужин",
+    "забей, завтра доделаем",
 ]
 
 
