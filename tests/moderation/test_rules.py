@@ -73,6 +73,7 @@ ABUSE_OFFLINE = [
     ("опять эти 3.14дорасы", Category.HATE),
     ("ты тупее пробки", Category.ABUSE),
     ("ты микроцефал", Category.ABUSE),
+    ("опять они со своими песнями. клоуны!", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -147,6 +148,7 @@ ABUSE_NOT_OFFLINE = [
     "какой тупой вопрос у меня вышел",
     "этот тупой принтер снова зажевал бумагу",
     "я лох, забыл зонт",
+    "сука. опять дождь, а я без зонта",
 ]
 # Ordinary chat, with swearing or words that have an innocent use, that the lexicon leaves alone.
 ABUSE_LEFT_ALONE = [

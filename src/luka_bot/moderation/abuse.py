@@ -992,6 +992,24 @@ def _only_the_insult(words: str, insult: str, patterns: dict[str, re.Pattern[str
     return all(w in _PARTICLES or insults.fullmatch(w) or mat.fullmatch(w) for w in rest)
 
 
+_SENTENCE_END = re.compile(r"[.!?…\n]+")
+
+
+def _insult_sentence(folded: str, pattern: re.Pattern[str], patterns: dict[str, re.Pattern[str]]) -> str:
+    """A sentence of a longer message that is only an insult ("бесят их песни. клоуны!")."""
+    sentences = _SENTENCE_END.split(folded)
+    if len(sentences) < 2:
+        return ""
+    for sentence in sentences:
+        words = " ".join(_WORD_CHARS.findall(sentence))
+        match = pattern.search(words)
+        if match is None or _EXCLAMATIONS.fullmatch(match.group(0)):
+            continue  # "сука." is an exclamation, not a name for someone
+        if _only_the_insult(words, match.group(0), patterns):
+            return match.group(0)
+    return ""
+
+
 # "этот дебил", "эти уроды", "такие твари": an insult noun pointed at people is said of someone.
 _POINTERS = frozenset("этот эта эти этого этой этих этим этими такие таких такой такая".split())
 
@@ -1153,7 +1171,11 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
         hostile=found.get("hostile", ""),
         mat=found.get("mat", ""),
         mat_at_you=_near_target(words, patterns["mat"], targets, _MAT_PRAISE) if found.get("mat") else "",
-        insult_alone=bool(found.get("insult")) and _only_the_insult(words, found["insult"], patterns),
+        insult_alone=bool(found.get("insult"))
+        and (
+            _only_the_insult(words, found["insult"], patterns)
+            or bool(_insult_sentence(text.folded[:MAX_ABUSE_CHARS], patterns["insult"], patterns))
+        ),
         mat_at_someone=bool(found.get("mat"))
         and (bool(targets) or text.mentions > 0 or _PERSON.search(words) is not None),
         rude=found.get("rude", ""),
