@@ -74,6 +74,7 @@ ABUSE_OFFLINE = [
     ("ты тупее пробки", Category.ABUSE),
     ("ты микроцефал", Category.ABUSE),
     ("опять они со своими песнями. клоуны!", Category.ABUSE),
+    ("тварь.ну зачем так делать", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -132,6 +133,7 @@ ABUSE_TO_JUDGE = [
     "гои проклятые",
     "псы режима опять вышли",
     "ты блеванул на клавиатуру?",
+    "опять!пи...дец какой-то",
 ]
 # Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
 # insult adjective about a thing, an insult in a longer message about nobody in particular.

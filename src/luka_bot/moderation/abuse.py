@@ -885,6 +885,7 @@ _PUNCT = ",;:()[]{}\"'«»“”"
 _JOINERS = frozenset("-.…!?")  # marks that join words more often than they hide letters
 _MASK_RUN = re.compile(r"[" + re.escape(_MASK_CHARS) + r"]+")
 _MAX_UNMASKED = 12  # masked tokens undone per message
+_MAX_GLUED_TRIES = 3  # words glued before a masked one that unmasking looks past
 _MAX_MASKED_TOKEN = 24  # longer "words" with masks are not one masked obscenity
 _PI = re.compile(r"3[.,]14(?=[а-я])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
@@ -1083,14 +1084,19 @@ def _unmask(token: str) -> str:
     if all(len(part) >= 3 for part in parts) and all(set(run) <= _JOINERS for run in _MASK_RUN.findall(core)):
         # "ремонт-хуемонт", "опять.сломалось": punctuation between whole words joins them, it hides nothing.
         return " ".join(parts)
-    pattern = re.compile(
-        "".join(re.escape(p) + ("[^\\W\\d_]{1,4}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
-    )
-    for word in _MASKABLE:
-        if pattern.fullmatch(word):
-            return word
-    if all(set(run) <= _JOINERS for run in _MASK_RUN.findall(core)):
-        # "тварь.ну", "оу..уроды": dots that hide no obscenity we know of join whole words.
+    joiners_only = all(set(run) <= _JOINERS for run in _MASK_RUN.findall(core))
+    # A masked word may be glued to the words before it by punctuation ('"потребовала"!пи...да'):
+    # the canonical words are tried on all the parts, then on the last ones (a few tries at most).
+    for start in range(min(len(parts) - 1, _MAX_GLUED_TRIES) if joiners_only else 1):
+        masked = parts[start:]
+        pattern = re.compile(
+            "".join(re.escape(p) + ("[^\\W\\d_]{1,4}" if i < len(masked) - 1 else "") for i, p in enumerate(masked))
+        )
+        for word in _MASKABLE:
+            if pattern.fullmatch(word):
+                return " ".join([*parts[:start], word])
+    if joiners_only:
+        # "тварь.ну", "оу..уроды": dots that hide no obscenity we know of separate whole words.
         return " ".join(parts)
     return "".join(parts)
 
