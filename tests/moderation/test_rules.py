@@ -75,6 +75,8 @@ ABUSE_OFFLINE = [
     ("ты микроцефал", Category.ABUSE),
     ("опять они со своими песнями. клоуны!", Category.ABUSE),
     ("тварь.ну зачем так делать", Category.ABUSE),
+    ("козлины!", Category.ABUSE),
+    ("ты мразотный тип", Category.ABUSE),
 ]
 # Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
 ABUSE_TO_JUDGE = [
@@ -134,6 +136,11 @@ ABUSE_TO_JUDGE = [
     "псы режима опять вышли",
     "ты блеванул на клавиатуру?",
     "опять!пи...дец какой-то",
+    "с головой дружишь вообще?",
+    "иди в школу, научись читать",
+    "бункерный дед опять выступал",
+    "предатель ты",
+    "ну и мурло",
 ]
 # Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
 # insult adjective about a thing, an insult in a longer message about nobody in particular.
@@ -190,6 +197,8 @@ ABUSE_LEFT_ALONE = [
     "проклятый дождь опять",
     "макароны по-флотски на ужин",
     "забей, завтра доделаем",
+    "жирное мясо лучше не жарить",
+    "в школу завтра к девяти",
 ]
 
 
