@@ -158,6 +158,8 @@ ABUSE_NOT_OFFLINE = [
     "этот тупой принтер снова зажевал бумагу",
     "я лох, забыл зонт",
     "сука. опять дождь, а я без зонта",
+    "очередной высер от этих ботяр",
+    "эти мамкины инвесторы опять всё продали",
 ]
 # Ordinary chat, with swearing or words that have an innocent use, that the lexicon leaves alone.
 ABUSE_LEFT_ALONE = [

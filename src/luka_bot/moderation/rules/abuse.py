@@ -45,7 +45,7 @@ def _certain(found: AbuseFindings, profanity_is_violation: bool) -> RuleHit | No
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult aimed at someone: {found.insult_pointed}")
     if found.insult_vocative:
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult aimed at someone: {found.insult_vocative}")
-    if found.insult and found.hostile:
+    if found.insult and found.harm:
         # "на кол урода", "сволочи, расстрелять бы": a name for someone with a wish of harm.
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult with hostility: {found.insult}")
     if found.insults_several:
