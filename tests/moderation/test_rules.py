@@ -158,7 +158,7 @@ ABUSE_NOT_OFFLINE = [
     "этот тупой принтер снова зажевал бумагу",
     "я лох, забыл зонт",
     "сука. опять дождь, а я без зонта",
-    "очередной высер от этих ботяр",
+    "ботяры опять выдали очередной высер",
     "эти мамкины инвесторы опять всё продали",
 ]
 # Ordinary chat, with swearing or words that have an innocent use, that the lexicon leaves alone.
