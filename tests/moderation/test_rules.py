@@ -60,7 +60,7 @@ ABUSE_OFFLINE = [
     ("идиоты, это же было в новостях", Category.ABUSE),
     ("убери моё фото, дура", Category.ABUSE),
     ("на кол этого урода", Category.ABUSE),
-    ("в правлении одни дебилы и уроды", Category.ABUSE),
+    ("дебил и урод, вот кто он", Category.ABUSE),
     ("и д е б и л", Category.ABUSE),
     ("нехуй тебе тут делать", Category.ABUSE),
     ("хули ты тут забыл", Category.ABUSE),
@@ -160,6 +160,7 @@ ABUSE_NOT_OFFLINE = [
     "сука. опять дождь, а я без зонта",
     "ботяры опять выдали очередной высер",
     "эти мамкины инвесторы опять всё продали",
+    "в правлении одни дебилы и уроды",
 ]
 # Ordinary chat, with swearing or words that have an innocent use, that the lexicon leaves alone.
 ABUSE_LEFT_ALONE = [

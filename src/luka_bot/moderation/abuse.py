@@ -1069,7 +1069,14 @@ def _vocative_insult(folded: str, pattern: re.Pattern[str]) -> str:
     return ""
 
 
+# "политики все идиоты и клоуны", "там одни дебилы": an opinion about a whole group, which the
+# judge reads (like "политики все идиоты"), not two names for someone.
+_GENERALIZING = re.compile(_B + r"(?:все|вся|всех|одни|сплошные|сплошь)" + _E)
+
+
 def _several_insults(words: str, pattern: re.Pattern[str]) -> str:
+    if _GENERALIZING.search(words):
+        return ""
     stems = {m.group(0)[:4] for m in pattern.finditer(words) if not _EXCLAMATIONS.fullmatch(m.group(0))}
     return " ".join(sorted(stems)) if len(stems) >= 2 else ""
 
