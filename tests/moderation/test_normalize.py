@@ -16,6 +16,8 @@ FOLDING = [
     ("cyrillic g for latin r", "ƒгее", "free"),
     ("leetspeak latin", "m0ney b1tc0in", "money bitcoin"),
     ("leetspeak cyrillic", "пр0дам з0лото", "продам золото"),
+    ("leetspeak before closing dots", "вот ты е6лан....", "вот ты еблан...."),
+    ("a link's dots keep its digits", "see s1te.com.", "see s1te.com."),
     ("spaced out letters", "f r e e money", "free money"),
     ("dotted letters", "к.у.п.и.т.е сейчас", "купите сейчас"),
     ("fullwidth and math letters", "ｆｒｅｅ 𝐦𝐨𝐧𝐞𝐲", "free money"),

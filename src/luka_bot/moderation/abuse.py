@@ -90,9 +90,11 @@ _SLURS_STRONG = [
     r"пидорашк\w*",
     r"узкоглаз\w*",
     r"хохлен\w*",
+    r"хохляч\w*",
     r"хохлят\w*",
     r"жидобандер\w*",
     r"жидомасон\w*",
+    r"глиномес\w*",
     r"нерус(?:ь|и|ью|ей)",
     r"хохл(?:я|ей|ям|ушара)",
     r"чуре(?:к|ки|ков|кам)",
@@ -148,6 +150,11 @@ _SLURS_WEAK = [
     r"русачк\w*",
     r"ваты",
     r"ватой",
+    r"макак(?:а|и|ам|ами)",
+    r"гои|гоев|гоям",
+    r"сраин\w*",
+    r"бункерн\w*",
+    r"плешив\w*",
 ]
 
 # --- Insults that are insults in nearly every use, aimed or not: they act offline. -------------
@@ -169,8 +176,7 @@ _INSULTS_SEVERE = [
     r"выродк\w*",
     r"выродок",
     r"уеб(?:ок|ка|ки|ков|ище|ищ\w*|ан|аны|анов)",
-    r"дол+ба[её]б\w*",
-    r"дол+бо[её]б\w*",
+    r"д[ао]л+б[ао][её]б\w*",
     r"дегенерат\w*",
     r"гнид\w*",
     r"хуесос\w*",
@@ -232,7 +238,18 @@ _INSULTS_STRONG = [
     r"stupid ass",
     r"clowns?",
     # Russian
-    r"дебил\w*",
+    r"д[еэи]бил\w*",
+    r"долбач\w*",
+    r"тупее|тупейш\w*",
+    r"микроцефал\w*",
+    r"мразот\w*",
+    r"козлин\w*",
+    r"тупое",
+    r"чепуш\w*",
+    r"с+уч(?:ен|ар)\w*",
+    r"ворюг\w*",
+    r"фашизюк\w*",
+    r"шлюндр\w*",
     r"идиот(?!изм)\w*",
     r"имбецил\w*",
     r"кретин\w*",
@@ -247,12 +264,12 @@ _INSULTS_STRONG = [
     r"выродок",
     r"сволоч\w*",
     r"гнид\w*",
-    r"скотин\w*",
+    r"ск[ао]тин\w*",
+    r"сволот\w*",
     r"чмо(?!к)\w*",
     r"чмыр\w*",
     r"ничтожеств\w*",
-    r"дол+ба[её]б\w*",
-    r"дол+бо[её]б\w*",
+    r"д[ао]л+б[ао][её]б\w*",
     r"[её]бан(?:ат|ашк|ько|ый|ая|ые|ого|ым|утый|утая|утые|утого|утых|ько)\w*",
     r"уеб(?:ок|ка|ки|ков|ище|ан|аны|анов|ан\w+)",
     r"уебищ\w*",
@@ -279,7 +296,7 @@ _INSULTS_STRONG = [
     r"пидорок\w*",
     r"ушлеп\w*",
     r"ушлёп\w*",
-    r"олигофрен\w*",
+    r"[ао]л[иы]г[ао]френ\w*",
     r"даунич\w*",
     r"животн(?:ое|ые)",
     r"паскуд\w*",
@@ -329,8 +346,8 @@ _INSULTS_STRONG = [
     r"дрочер\w*",
     r"дрочил(?:а|ы|о)",
     r"задрот\w*",
-    r"подон(?:ок|ки|ков|кам|ками|ку|ком)",
-    r"мерзав(?:ец|цы|цев|цам|ка|ки)",
+    r"подон(?:ок|к\w*)",
+    r"мерзав\w*",
     r"негодя(?:й|и|ев|ям|ями|йка)",
     r"ссыкл(?:о|а|у|ом)",
     r"ссыкун\w*",
@@ -405,9 +422,11 @@ _POLITICAL = [
     r"укропитек\w*",
     r"укрорейх\w*",
     r"даунбас\w*",
-    r"ватн(?:ик|ики|иков|ой|ая|ые|ое)",
+    r"ватн(?:ик|ики|иков|ой|ая|ые|ое|о)",
     r"рашк[аиеу]",
     r"рашист\w*",
+    r"кремл[яе]д\w*",
+    r"обнуленыш\w*",
     r"лугандон\w*",
 ]
 _INSULTS_WEAK = [
@@ -564,6 +583,47 @@ _INSULTS_WEAK = [
     r"пиздеж\w*",
     r"пиздишь",
     r"пиздите",
+    # Said to the reader these are put-downs ("ты лицемер", "вы хамите"); of a thing, ordinary words.
+    r"сумасшедш\w*",
+    r"ненормальн(?:ый|ая|ые|ого|ых)",
+    r"противн(?:ый|ая|ые)",
+    r"лицемер\w*",
+    r"лжец\w*",
+    r"лгун\w*",
+    r"трус(?:|ы|иха|ишка|ливый|ливая|ливые)",
+    r"слабак\w*",
+    r"хам(?:|ы|ка|ло|ишь|ите|ское|ская)",
+    r"нагл(?:ец|ецы|ая|ый|ые|ое)",
+    r"бессовестн\w*",
+    r"бесстыж\w*",
+    r"невоспитан\w*",
+    r"посмешищ\w*",
+    r"позор\w*",
+    r"тупишь|тупите",
+    r"(?:несешь|несете)(?! ответствен| службу| вахту)|гонишь|гоните|брешешь|брешете",
+    r"сосал\w*|насосал\w*",
+    r"высрал\w*",
+    r"обсмотрел\w*",
+    r"баран(?:у|ом|ам|ами)",
+    r"тупар\w*",
+    r"хмыр(?:ь|и|ей|я|ю)",
+    r"извращен(?:ец|ц\w*|к\w*)",
+    r"псин\w*",
+    r"блеван\w*|наблевал\w*",
+    r"проклят(?:ый|ая|ые|ых)",
+    r"насеком(?:ое|ые)",
+    r"отброс",
+    r"брехл\w*|брехлив\w*",
+    r"веслоух\w*",
+    r"тормознут\w*",
+    r"никчемн\w*",
+    r"фрик(?:|и|ов)",
+    r"паразит(?:|ы|ов|ина)",
+    r"жулик\w*",
+    r"дошкольник\w*",
+    r"предател\w*",
+    r"подх[ао]лим\w*",
+    r"жирн(?:ый|ая|ое|ые|ому|ого|ых)",
 ]
 
 # --- Hostility: aggressive imperatives, put-down phrases, wishes of violence. Each one alone sends
@@ -576,14 +636,8 @@ _HOSTILE = [
     r"не (?:лезь|вякай|тявкай|гавкай|квакай|кукарекай|рыпайся)",
     r"(?:сиди|сидите) (?:молча|и не вякай|тихо)",
     r"мозги (?:проебал|пропил|отсохли|атрофировались)\w*",
-    r"гореть (?:тебе |вам )?в аду|гори в аду|будь (?:ты |вы )?прокля\w*",
-    r"(?:убить|убивать|расстрелять|расстреливать|повесить|вешать|сжечь|кастрировать|стерилизовать|на кол) (?:бы |надо |нужно |их |таких |всех |этих |его |ее )+\w*",
-    r"(?:таких|этих|их|всех) (?:бы |надо |нужно )*(?:убивать|убить|расстрелять|расстреливать|вешать|повесить|сжечь|кастрировать|стерилизовать|на кол|к стенке)",
-    r"руки (?:бы |надо |нужно )*(?:оторвать|отрубить|поотрывать|поотрубать)",
-    r"(?:набить|начистить|разбить) (?:бы )?(?:ему |ей |им )?(?:морду|рожу|ебало|хлебало|лицо)",
     r"не пизди(?:те)?",
     r"диванн\w* (?:эксперт|аналитик|политолог|воин|войск|стратег)\w*",
-    r"(?:казнить|кастрировать|расстрелять|расстреливать|перестрелять|повесить|перевешать|истребить)",
     # Put-downs with no innocent use in chat: said of someone in nearly every use.
     r"(?:от)?сос(?:и|ешь|ет|ать|ут)|отсасыва\w*|соси(?:те)? хуй",
     r"обоссан\w*",
@@ -595,6 +649,92 @@ _HOSTILE = [
     r"отребь\w*",
     r"упыр\w*",
     r"хрюкал(?:о|ьник)",
+    r"(?:совсем |уже )?мозги (?:высохли|усохли|набекрень|отсохли)|общипан\w*",
+    # Rhetorical questions that call the reader mad or stupid ("ты вообще нормальный?").
+    r"(?:ты|вы) (?:вообще |совсем |что |че |чо |там |часом |случаем |ваще )*(?:нормальн(?:ый|ая|ые)|больн(?:ой|ая|ые) на (?:всю )?голову|"
+    r"(?:что|че|чо|совсем|вообще|там) с ума сошл?\w*|в своем уме|офигел\w*|обалдел\w*|охренел\w*|ахренел\w*|рехнул\w*|сдурел\w*|спятил\w*|"
+    r"слеп(?:ой|ая|ые)|поехал\w*|упорот\w*|чокнут\w*|двинут\w*|отбит(?:ый|ая|ые)|долбанул\w*|[её]бнул\w*|"
+    r"обкурил\w*|обдолбал\w*|перегрел\w*|белены объел\w*|головой ударил\w*|с дуба рухнул\w*)",
+    r"(?:тебе|вам) (?:бы |надо |нужно |пора |стоит |срочно )*(?:лечиться|подлечиться|полечиться|к психиатру|"
+    r"в дурку|в психушку|мозги вправить)",
+    r"у (?:тебя|вас) (?:что |вообще |совсем |походу |явно )*(?:с головой|с мозгами|крыша|кукуха|чердак|фляга) "
+    r"(?:не в порядке|не все в порядке|плохо|беда|проблемы|поехала|протекает|съехала|свистит|набекрень)",
+    r"(?:иди|сходи|идите|сходите) (?:лечись|лечитесь|проспись|проспитесь|в дурку|в психушку|к психиатру|проветрись)",
+    r"(?:ты|вы) кто (?:такой|такая|такие) (?:вообще |чтобы|чтоб)\w*",
+    r"зачатк\w* (?:интеллекта|мозга|разума)|(?:напряги|напрягай|включи|включай) (?:мозги|мозг|извилин\w*)",
+    r"(?:свой|свою|свое) (?:фейс|рожу|харю|рыло|пасть)",
+    # Dehumanising comparisons ("ведут себя как животные", "как стадо баранов").
+    r"как (?:животное|животные|свинья|свиньи|свинота|скот|скотина|обезьяна|обезьяны|баран|бараны|стадо|крыса|"
+    r"крысы|овца|овцы|быдло|тварь|твари|дикарь|дикари|шакал|шакалы|гиена|гиены)",
+    r"(?:мамк|мамаш)\w* (?:тво|ваш)\w*|(?:тво|ваш)\w* (?:мамк|мамаш)\w*|маму твою",
+    r"(?:фляга|кукуха|крыша|чердак) (?:свистит|поехала|протекает|съехала|течет)",
+    r"(?:веди|ведешь|ведете|ведите) себя как \w+",
+    r"(?:засунь|засуньте|забей|забейте|запихни|запихните) (?:\w+ )?(?:\w+ )?(?:себе )?"
+    r"(?:в жопу|в задницу|в зад|куда хочешь|куда хотите|в одно место|поглубже)",
+    r"с головой (?:не )?(?:дружишь|дружите)|альтернативно одар\w*",
+    r"научись (?:читать|писать|думать|составлять|говорить)|(?:иди|марш|идите) в школу",
+    r"псы (?:режима|войны|кремля|путина|хунты)",
+    r"(?:головой|мозгами|башкой) (?:думай|подумай|думайте|подумайте)|кишка тонка",
+    r"(?:помой|вымой|мыть|помыть) (?:свой |твой |себе )?рот",
+]
+
+# Wishes of harm: hostile like the above, and with an insult beside them ("на кол этого урода")
+# the message acts offline.
+_HARM = [
+    r"гореть (?:тебе |вам |ему |ей |им )?в аду|гори в аду|будь (?:ты |вы )?прокля\w*",
+    r"(?:убить|убивать|расстрелять|расстреливать|повесить|вешать|сжечь|кастрировать|стерилизовать|на кол) (?:бы |надо |нужно |их |таких |всех |этих |его |ее )+\w*",
+    r"(?:таких|этих|их|всех) (?:бы |надо |нужно )*(?:убивать|убить|расстрелять|расстреливать|вешать|повесить|сжечь|кастрировать|стерилизовать|на кол|к стенке)",
+    r"руки (?:бы |надо |нужно )*(?:оторвать|отрубить|поотрывать|поотрубать)",
+    r"(?:набить|начистить|разбить) (?:бы )?(?:ему |ей |им )?(?:морду|рожу|ебало|хлебало|лицо)",
+    r"(?:казнить|кастрировать|расстрелять|расстреливать|перестрелять|повесить|перевешать|истребить)",
+    # Wishes of violence said without an object word after them ("гнома на кол", "убить мало").
+    r"(?:убить|расстрелять|повесить|посадить|пристрелить) (?:\w+ )?мал[оа]",
+    r"(?:их|всех|таких|этих|его|ее|сук|бы|надо|нужно) к стенке|к стенке (?:бы |надо |нужно )*(?:поставить|ставить|их|всех|таких)",
+    r"на кол|мордой в (?:асфальт|грязь|пол|землю)",
+    r"(?:застрелить|пристрелить|удавить|придушить|уничтожить|уничтожать|перебить|гнать|мочить) "
+    r"(?:бы |надо |нужно |их |таких |всех |этих |его |ее |эту |этого )+\w*",
+    r"(?:таких|этих|их|всех) (?:бы |надо |нужно |самих |на месте )*(?:застрелить|удавить|уничтожить|уничтожать|гнать|давить|мочить)",
+    r"(?:прибила|прибил|придушил|придушила|расстрелял|расстреляла|удавил|удавила) бы",
+    r"заткнуть (?:ему |ей |им |тебе |вам )?(?:пасть|рот|глотку)",
+    r"оторвать (?:ему|ей|им|тебе|вам)",
+]
+
+# --- Rude words: vulgar or contemptuous words said of people far more often than of things
+# ("жопа", "дерьмо", "дрянь", "крыса", "сраный"). Each one alone sends the message to the judge;
+# the judge is told that a vulgar word about one's own bad day is no violation.
+_RUDE = [
+    r"жоп\w*",
+    r"срак\w*",
+    r"сран(?:ый|ая|ое|ые|ого|ую|ой|ым|ых|ь)",
+    r"дерьм\w*",
+    r"(?:об|вы|на|за)о?ср(?:ал|ат|ет|ут|ешь|и)\w*",
+    r"обосс\w*",
+    r"трах(?:ну|нул|нут|ает|аются|ается|ать|ал|али|нуть|аться)\w*",
+    r"\w*дроч\w*",
+    r"\w*трахан\w*",
+    r"г[ао]мн\w*",
+    r"школот\w*|школоло",
+    r"дрян(?:ь|и|ью)",
+    r"гад(?:ы|ина|ины|ов|еныш|юка)?",
+    r"мымр\w*",
+    r"холоп\w*",
+    r"мерз(?:к|от|ост|ос)\w*",
+    r"жополиз\w*",
+    r"насосал\w*",
+    r"засран\w*",
+    r"\w+жоп\w*",
+    r"\w*дрист\w*",
+    r"мурл(?:о|а|у|ом)",
+    r"хрюкан\w*",
+    r"тупар\w*",
+    r"хмыр(?:ь|и|ей|я|ю)",
+    r"нацик\w*",
+    r"п[еи]д[еи]р\w*|фидар\w*",
+    r"\w+быдл\w*",
+    r"г[ао]внищ\w*|гавн\w*|говнар\w*",
+    r"заднеприводн\w*",
+    # Bot-calling compounds ("кремлебот" is an insult above): the political ones.
+    r"(?:хохло|медве|загибо|путино|навально|лахто|укро|пригожин\w*|ольгино|либеро|ватно|вато)бот\w*|боторыл\w*",
 ]
 
 # --- Obscenity: swearing. Not a violation by default (a group can make it one). -----------------
@@ -644,14 +784,18 @@ _OBSCENE = [
 # word ("ты", "этот", "они") or an @mention the judge reads it, since much of the abuse in Russian
 # comments is mat about someone without any insult word ("этот хуй опять пиздит").
 _MAT = [
-    r"(?:на|по|от|за|вы|при|до|у|с|о|а|ни|ох|ах)?ху[йяеюи]\w*",
+    r"(?:на|по|от|за|вы|при|до|у|с|о|а|ни|не|ох|ах)?ху[йяеюи]\w*",
+    r"хул[иь]",
+    r"(?:на|по|не|ни)?хер(?:а|ов\w*|ово|ня|ню|ни|ом)?",
+    r"[её]пан\w*|[мп]лять|[мп]ляд\w*",
+    r"сук",
     r"(?:за|на|по|от|рас|вы|с|у|при|пере|до|об|ра|рос|под|про|рос|рас)?пизд\w*",
-    r"(?:за|на|по|вы|у|при|пере|до|про|под|подъ|отъ|съ|въ|разъ|объ|взъ|изъ|недо)?[её]б(?!итд)(?:а|е|у|ы|и|л|н|ок|к|ищ|ош|ля|ень)\w*",
+    r"(?:за|на|по|вы|у|при|пере|до|про|под|подъ|отъ|съ|въ|разъ|объ|взъ|изъ|недо)?[её]б(?!итд)(?:а|е|у|ы|и|л|н|ок|к|ищ|ош|ля|ень|ск)\w*",
     r"бля(?:д\w*|т\w*|ха муха)?",
     r"бли(?:ть|тт|дь)",
     r"пи[сз]д\w*",
     r"пезд\w*",
-    r"пздц|пздец",
+    r"\w*пзд(?:ц|ец)",
     r"фак(?:ин\w*)?",
     r"\w*бляд\w*",
     r"залуп\w*",
@@ -752,6 +896,10 @@ _MASKABLE = (
     "похуй",
     "дебил",
     "дебилы",
+    "выебали",
+    "выебать",
+    "выебал",
+    "выебу",
 )
 _MASK_CHARS = "*#%@$.…_\\-!?"
 # A token with a mask character inside or at an edge: "х*й", "***ло", "сук@".
@@ -760,7 +908,9 @@ _PUNCT = ",;:()[]{}\"'«»“”"
 _JOINERS = frozenset("-.…!?")  # marks that join words more often than they hide letters
 _MASK_RUN = re.compile(r"[" + re.escape(_MASK_CHARS) + r"]+")
 _MAX_UNMASKED = 12  # masked tokens undone per message
+_MAX_GLUED_TRIES = 3  # words glued before a masked one that unmasking looks past
 _MAX_MASKED_TOKEN = 24  # longer "words" with masks are not one masked obscenity
+_PI = re.compile(r"3[.,]14(?=[а-я])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _WORD_CHARS = re.compile(r"[^\W_]+")
 
@@ -778,7 +928,9 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "insult_severe": _alternation(_INSULTS_SEVERE),
         "insult": _alternation(_INSULTS_STRONG + _POLITICAL),
         "insult_weak": _alternation(_INSULTS_WEAK),
-        "hostile": _alternation(_HOSTILE),
+        "hostile": _alternation(_HOSTILE + _HARM),
+        "harm": _alternation(_HARM),
+        "rude": _alternation(_RUDE),
         "obscene": _alternation(_OBSCENE),
         "mat": _alternation(_MAT),
     }
@@ -799,11 +951,16 @@ class AbuseFindings:
     mentioned: bool = False  # an @mention: perhaps aimed at that account, perhaps a quote
     rude_to_someone: str = ""  # a weak insult or a swear word next to "you"/"ты"
     directed: str = ""  # an imperative insult ("иди нахуй", "fuck off")
+    harm: str = ""  # a wish of harm ("на кол", "расстрелять бы их"), also counted as hostile
     hostile: str = ""  # an aggressive imperative or a wish of violence ("проваливай", "расстрелять бы")
     mat: str = ""  # Russian strong obscenity
     mat_at_you: str = ""  # mat next to "ты"/"вы" that is not praise ("ты охуел", "вы хуйню несете")
     insult_alone: bool = False  # the message is an insult noun with particles around it ("уроды!")
     mat_at_someone: bool = False  # mat in a message addressed to someone or pointing at people
+    rude: str = ""  # a vulgar or contemptuous word ("жопа", "дрянь", "сраный"): the judge reads it
+    insult_pointed: str = ""  # an insult noun right after "этот/эти/такие" ("эти уроды опять ...")
+    insult_vocative: str = ""  # an insult noun that calls the reader ("идиоты, это фото из клипа")
+    insults_several: str = ""  # two different insult words in one message ("бараны тупые")
 
     @property
     def any(self) -> bool:
@@ -817,6 +974,7 @@ class AbuseFindings:
             or self.directed
             or self.hostile
             or self.mat
+            or self.rude
         )
 
 
@@ -830,9 +988,11 @@ _MAT_PRAISE = re.compile(r"(?:о|а)ху[ие]?(?:енн|ительн|е?нчи�
 # A message that is an insult noun and nothing else but particles is the insult itself ("уроды!",
 # "какие же дебилы", "вот твари"); one that names what it insults ("политики все идиоты") or calls
 # an adjective on a thing ("тупой мем") is left to the judge.
-_ADJECTIVE = re.compile(r"\w*(?:ой|ый|ий|ая|яя|ое|ее|ые|ие|ых|их|ую|ым|ими|ого|ому)|pathetic|worthless|subhuman")
+_ADJECTIVE = re.compile(
+    r"\w*(?:ой|ый|ий|ая|яя|ое|ее|ые|ие|ых|их|ую|ым|ими|ого|ому)|мамкин\w*|pathetic|worthless|subhuman"
+)
 _PARTICLES = frozenset(
-    "ну и же какие какой какая какое вот это эти этот эта такие такой такая просто ой ах а да ну "
+    "ну и же какие какой какая какое вот это эти этот эта такие такой такая просто ой ах а да ну оу ох эх фу тьфу "
     "там тут опять очередной очередные конкретные полные полный настоящие настоящий "
     "what a an such complete total absolute fucking dumb stupid bunch of".split()
 )
@@ -860,6 +1020,85 @@ def _only_the_insult(words: str, insult: str, patterns: dict[str, re.Pattern[str
     return all(w in _PARTICLES or insults.fullmatch(w) or mat.fullmatch(w) for w in rest)
 
 
+_SENTENCE_END = re.compile(r"[.!?…\n]+")
+
+
+def _insult_sentence(folded: str, pattern: re.Pattern[str], patterns: dict[str, re.Pattern[str]]) -> str:
+    """A sentence of a longer message that is only an insult ("бесят их песни. клоуны!")."""
+    sentences = _SENTENCE_END.split(folded)
+    if len(sentences) < 2:
+        return ""
+    for sentence in sentences:
+        words = " ".join(_WORD_CHARS.findall(sentence))
+        match = pattern.search(words)
+        if match is None or _EXCLAMATIONS.fullmatch(match.group(0)):
+            continue  # "сука." is an exclamation, not a name for someone
+        if _only_the_insult(words, match.group(0), patterns):
+            return match.group(0)
+    return ""
+
+
+# "этот дебил", "эти уроды", "такие твари": an insult noun pointed at people is said of someone.
+_POINTERS = frozenset("этот эта эти этого этой этих этим этими такие таких такой такая".split())
+
+
+def _pointed_insult(words: str, pattern: re.Pattern[str]) -> str:
+    split = words.split(" ")
+    for match in pattern.finditer(words):
+        insult = match.group(0)
+        if _ADJECTIVE.fullmatch(insult):
+            continue  # "этот тупой мем" puts an adjective on a thing
+        position = words.count(" ", 0, match.start())
+        if any(split[i] in _POINTERS for i in range(max(0, position - 2), position)):
+            return insult
+    return ""
+
+
+# "сука" is far more often an exclamation ("сука, опять опоздал") than a name for someone.
+_EXCLAMATIONS = re.compile(r"с+у(?:к|ч)\w*|бля\w*")
+# A word that opens the message before a comma or "!" ("идиоты, это из клипа"), or closes it after
+# a comma ("стяни моё фото, идиотка"): an insult there calls the reader.
+_VOCATIVE = re.compile(r"^\W*([^\W\d_]+) ?[,!]|, ?([^\W\d_]+)\W*$")
+
+
+def _vocative_insult(folded: str, pattern: re.Pattern[str]) -> str:
+    for match in _VOCATIVE.finditer(folded):
+        word = match.group(1) or match.group(2)
+        if pattern.fullmatch(word) and not _ADJECTIVE.fullmatch(word) and not _EXCLAMATIONS.fullmatch(word):
+            return word
+    return ""
+
+
+# "политики все идиоты и клоуны", "там одни дебилы": an opinion about a whole group, which the
+# judge reads (like "политики все идиоты"), not two names for someone.
+_GENERALIZING = re.compile(_B + r"(?:все|вся|всех|одни|сплошные|сплошь)" + _E)
+
+
+def _several_insults(words: str, pattern: re.Pattern[str]) -> str:
+    if _GENERALIZING.search(words):
+        return ""
+    stems = {m.group(0)[:4] for m in pattern.finditer(words) if not _EXCLAMATIONS.fullmatch(m.group(0))}
+    return " ".join(sorted(stems)) if len(stems) >= 2 else ""
+
+
+# One-letter Russian words ("и", "а", "в") that a fully spaced message glues to the next word:
+# "и д е б и л" folds to "идебил".
+_ONE_LETTER_WORDS = frozenset("иаявкоус")
+
+
+def _unglue_spaced(words: str, patterns: dict[str, re.Pattern[str]]) -> str:
+    """Split a one-letter word off a word glued by spacing when only the rest is abusive."""
+    checks = [patterns[k] for k in ("insult", "insult_severe", "mat", "slur", "rude")]
+    out = []
+    for word in words.split(" "):
+        if len(word) >= 5 and word[0] in _ONE_LETTER_WORDS and not any(p.fullmatch(word) for p in checks):
+            rest = word[1:]
+            if any(p.fullmatch(rest) for p in checks):
+                word = word[0] + " " + rest
+        out.append(word)
+    return " ".join(out)
+
+
 def _unmask(token: str) -> str:
     """'х*й' -> 'хуй', 'f**k' -> 'fuck', '***ло' -> 'ебало': the first canonical word that fits;
     else the token without its masks. A mask at the edge needs two visible letters beside it."""
@@ -879,12 +1118,20 @@ def _unmask(token: str) -> str:
     if all(len(part) >= 3 for part in parts) and all(set(run) <= _JOINERS for run in _MASK_RUN.findall(core)):
         # "ремонт-хуемонт", "опять.сломалось": punctuation between whole words joins them, it hides nothing.
         return " ".join(parts)
-    pattern = re.compile(
-        "".join(re.escape(p) + ("[^\\W\\d_]{1,4}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
-    )
-    for word in _MASKABLE:
-        if pattern.fullmatch(word):
-            return word
+    joiners_only = all(set(run) <= _JOINERS for run in _MASK_RUN.findall(core))
+    # A masked word may be glued to the words before it by punctuation ('"потребовала"!пи...да'):
+    # the canonical words are tried on all the parts, then on the last ones (a few tries at most).
+    for start in range(min(len(parts) - 1, _MAX_GLUED_TRIES) if joiners_only else 1):
+        masked = parts[start:]
+        pattern = re.compile(
+            "".join(re.escape(p) + ("[^\\W\\d_]{1,4}" if i < len(masked) - 1 else "") for i, p in enumerate(masked))
+        )
+        for word in _MASKABLE:
+            if pattern.fullmatch(word):
+                return " ".join([*parts[:start], word])
+    if joiners_only:
+        # "тварь.ну", "оу..уроды": dots that hide no obscenity we know of separate whole words.
+        return " ".join(parts)
     return "".join(parts)
 
 
@@ -898,6 +1145,8 @@ def abuse_text(text: NormalizedText) -> str:
     if not folded:
         return ""
     folded = _REPEATS.sub(r"\1", folded)
+    # "3.14дорас": the digits of pi stand for the letters "пи".
+    folded = _PI.sub("пи", folded)
     if _MASKED.search(folded):
         budget = [_MAX_UNMASKED]
 
@@ -930,6 +1179,10 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
     if not words:
         return AbuseFindings()
     patterns = _compiled()
+    if text.spaced_runs:
+        # Only a message that spaced its letters out can have glued a one-letter word on ("ступая"
+        # written normally must stay whole, not become "с тупая").
+        words = _unglue_spaced(words, patterns)
     found: dict[str, str] = {}
     for kind, pattern in patterns.items():
         if match := pattern.search(words):
@@ -956,9 +1209,20 @@ def find_abuse(text: NormalizedText) -> AbuseFindings:
         rude_to_someone=rude,
         directed=directed.group(0) if directed else "",
         hostile=found.get("hostile", ""),
+        harm=found.get("harm", ""),
         mat=found.get("mat", ""),
         mat_at_you=_near_target(words, patterns["mat"], targets, _MAT_PRAISE) if found.get("mat") else "",
-        insult_alone=bool(found.get("insult")) and _only_the_insult(words, found["insult"], patterns),
+        insult_alone=bool(found.get("insult"))
+        and (
+            _only_the_insult(words, found["insult"], patterns)
+            or bool(_insult_sentence(text.folded[:MAX_ABUSE_CHARS], patterns["insult"], patterns))
+        ),
         mat_at_someone=bool(found.get("mat"))
         and (bool(targets) or text.mentions > 0 or _PERSON.search(words) is not None),
+        rude=found.get("rude", ""),
+        insult_pointed=_pointed_insult(words, patterns["insult"]) if found.get("insult") else "",
+        insult_vocative=_vocative_insult(text.folded[:MAX_ABUSE_CHARS], patterns["insult"])
+        if found.get("insult")
+        else "",
+        insults_several=_several_insults(words, patterns["insult"]) if found.get("insult") else "",
     )

@@ -338,7 +338,9 @@ def _fold_word(word: str, prefer_latin: bool = True) -> tuple[str, bool, bool]:
 
 def _looks_leet(word: str) -> bool:
     """A digit or @/$ between two letters: "m0ney", "b1tc0in", "пр0дам". Links and names stay."""
-    if len(word) < 3 or word[0] in "@#" or "/" in word or "." in word or ":" in word:
+    # A sentence's closing dots are not a link's dots: "е6лан...." is leet, "site.com" is not.
+    core = word.rstrip(".!?…,")
+    if len(core) < 3 or word[0] in "@#" or "/" in word or "." in core or ":" in word:
         return False
     return _LEET_INSIDE.search(word) is not None
 

@@ -40,6 +40,17 @@ def _certain(found: AbuseFindings, profanity_is_violation: bool) -> RuleHit | No
         # An insult word with mat beside it is abuse even when it names a third person ("этот
         # дебил опять хуйню пишет"): chat that mentions an insult innocently rarely swears too.
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult with swearing: {found.insult}")
+    if found.insult_pointed:
+        # "эти уроды опять всё сломали": pointed at people, the insult is said of them.
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult aimed at someone: {found.insult_pointed}")
+    if found.insult_vocative:
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult aimed at someone: {found.insult_vocative}")
+    if found.insult and found.harm:
+        # "на кол урода", "сволочи, расстрелять бы": a name for someone with a wish of harm.
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult with hostility: {found.insult}")
+    if found.insults_several:
+        # Two different insult words ("бараны тупые", "дебил и урод") are rarely an innocent mention.
+        return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insults: {found.insults_several}")
     if found.insult_alone:
         return RuleHit.certain_hit(CHECK, Category.ABUSE, f"insult: {found.insult}")
     if found.directed:
@@ -64,6 +75,8 @@ def _suspicion(found: AbuseFindings) -> RuleHit | None:
         return RuleHit.suspicion(CHECK, f"rude to someone: {found.rude_to_someone}", 0.0, Category.ABUSE)
     if found.hostile:
         return RuleHit.suspicion(CHECK, f"hostile: {found.hostile}", 0.0, Category.ABUSE)
+    if found.rude:
+        return RuleHit.suspicion(CHECK, f"rude: {found.rude}", 0.0, Category.ABUSE)
     if found.mat:
         # Mat aimed at nobody is no violation (the judge is told so), but much Russian abuse is
         # mat about someone without any insult word, so the judge reads it.
