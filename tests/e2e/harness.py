@@ -67,8 +67,11 @@ async def start_bot(
         ("assistant_model", "emulated-assistant"),
         ("moderation_model", "emulated-judge"),
         ("stream_edit_interval", 0.2),
-        ("llm_timeout", 5),
-        ("judge_timeout", 5),
+        # Generous: no test here waits for these to fire, and at 5 s a busy machine (the bot and
+        # both emulators share one event loop, four test workers share two cores) timed out a
+        # healthy stream.
+        ("llm_timeout", 30),
+        ("judge_timeout", 30),
         # Tests ask in quick succession; the cooldown has tests of its own.
         ("assistant_cooldown", 0),
     ):
