@@ -13,6 +13,7 @@ from typing import Any
 
 from luka_bot.app import App, build_app
 from luka_bot.sandbox.control_client import EmulatorClient
+from luka_bot.sandbox.llm_emulator import LlmEmulator
 from luka_bot.settings import Role, load_settings
 from tests.helpers import wait_for
 
@@ -56,6 +57,9 @@ class Stack:
     control: Control
     app: App
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    # The in-process LLM emulator, for what its control API cannot do: ending a delay at the
+    # moment a test chooses (`llm.release.set()`) instead of racing a timer against the bot.
+    llm: LlmEmulator | None = None
 
 
 async def start_bot(
