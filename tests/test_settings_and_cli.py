@@ -49,7 +49,9 @@ def _run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
         [sys.executable, "-m", "luka_bot", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        # The process imports aiogram before it fails (seconds of CPU): over 60 s on a machine
+        # loaded by four test workers and other suites.
+        timeout=240,
         env={"PATH": "/usr/bin:/bin", **env},
     )
 
@@ -176,7 +178,7 @@ def test_metrics_behind_a_token_needs_the_token_set(monkeypatch):
     assert "DASHBOARD_TOKEN" in str(caught.value) and "METRICS_REQUIRE_TOKEN" in str(caught.value)
 
 
-def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 60) -> str:
+def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 240) -> str:
     lines: list[str] = []
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
