@@ -93,16 +93,24 @@ def _listening() -> socket.socket:
     return sock
 
 
-def _hold(port: int) -> socket.socket | None:
-    """Holds `port` busy; None when something else already holds it (busy either way)."""
-    sock = socket.socket()
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError:
-        sock.close()
-        return None
-    sock.listen()
-    return sock
+def _hold(port: int, patience: float = 60.0) -> socket.socket | None:
+    """Holds `port` busy; None when something else holds it all along (busy either way).
+
+    Another holder may let go mid-test (another suite's copy of this test on a shared machine
+    did) and the sandbox then took the port, so the test waits to hold it itself first."""
+    deadline = time.monotonic() + patience
+    while True:
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.2)
+            continue
+        sock.listen()
+        return sock
 
 
 def test_a_token_whose_id_is_not_digits_is_refused_before_aiogram_sees_it(tmp_path):
@@ -206,7 +214,7 @@ def _healthy(url: str, timeout: float = 30) -> bool:
 
 
 # One xdist worker runs both: they hold 8080 and 8090, and one releasing them while the other's
-# sandbox starts let that sandbox take 8090 (it failed so under four workers).
+# sandbox started let that sandbox take 8090 (it failed so under four workers).
 @pytest.mark.xdist_group("ports_8080_8090")
 @pytest.mark.parametrize("explicit_port", [False, True], ids=["default-ports-busy", "port-given-8090-busy"])
 def test_a_second_sandbox_takes_free_ports_instead_of_crashing(tmp_path, explicit_port):
