@@ -60,3 +60,11 @@ async def any_redis(
         url = embedded_redis_url
     async for client in _client(url, keys):
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The real LLM server is one CPU-bound process with one slot: its tests run on one xdist
+    # worker (`--dist loadgroup` in pyproject), one after the other, never two servers at once.
+    for item in items:
+        if item.get_closest_marker("real_llm") is not None:
+            item.add_marker(pytest.mark.xdist_group("real_llm"))

@@ -21,7 +21,7 @@ from .harness import BOT_USERNAME, GROUP, OWNER, Control, Stack, start_bot
 async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
     overrides = getattr(request, "param", {}) or {}
     _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0, BOT_USERNAME)
-    _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
+    llm, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)
     tg_url, llm_url = f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}"
     session = aiohttp.ClientSession()
     app, task = await start_bot(embedded_redis_url, tg_url, llm_url, **overrides)
@@ -31,7 +31,7 @@ async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> Asyn
     await control.post("Welcome to the test group!", user=OWNER, chat_id=GROUP)
     await control.make_admin(GROUP, OWNER["id"])
     try:
-        yield Stack(control, app, overrides)
+        yield Stack(control, app, overrides, llm)
     finally:
         app.request_stop()
         await asyncio.wait_for(task, timeout=20)

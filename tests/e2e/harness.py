@@ -13,6 +13,7 @@ from typing import Any
 
 from luka_bot.app import App, build_app
 from luka_bot.sandbox.control_client import EmulatorClient
+from luka_bot.sandbox.llm_emulator import LlmEmulator
 from luka_bot.settings import Role, load_settings
 from tests.helpers import wait_for
 
@@ -56,6 +57,9 @@ class Stack:
     control: Control
     app: App
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    # The in-process LLM emulator, for what its control API cannot do: ending a delay at the
+    # moment a test chooses (`llm.release.set()`) instead of racing a timer against the bot.
+    llm: LlmEmulator | None = None
 
 
 async def start_bot(
@@ -67,8 +71,11 @@ async def start_bot(
         ("assistant_model", "emulated-assistant"),
         ("moderation_model", "emulated-judge"),
         ("stream_edit_interval", 0.2),
-        ("llm_timeout", 5),
-        ("judge_timeout", 5),
+        # Generous: no test here waits for these to fire, and at 5 s a busy machine (the bot and
+        # both emulators share one event loop, four test workers share two cores) timed out a
+        # healthy stream.
+        ("llm_timeout", 30),
+        ("judge_timeout", 30),
         # Tests ask in quick succession; the cooldown has tests of its own.
         ("assistant_cooldown", 0),
     ):

@@ -68,13 +68,17 @@ async def start_process(
     )
 
     async def healthy() -> bool:
+        if process.returncode is not None:
+            raise AssertionError(f"the bot process exited with {process.returncode} before it was healthy")
         try:
             async with control.session.get(f"http://127.0.0.1:{web_port}/healthz") as response:
                 return response.status == 200
         except aiohttp.ClientError:
             return False
 
-    await wait_for(healthy, timeout=30, interval=0.2)
+    # A new process imports aiogram and starts its own Valkey: seconds of CPU, many more on a
+    # loaded machine (it timed out at 30 s under four test workers). An early exit fails at once.
+    await wait_for(healthy, timeout=120, interval=0.2)
     return process
 
 

@@ -85,8 +85,15 @@ async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_onc
     await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
     redis_server = KillableValkey(tmp_path)
     await redis_server.start()
+    # A job whose ack the kill cut off stays pending until it is reclaimed: after
+    # job_reclaim_idle, 60 s by default (the test then took 91 s instead of 8).
     app, task = await start_bot(
-        redis_server.url, c.tg_url, c.llm_url, llm_judge="all", worker_name=f"outage-{uuid.uuid4().hex[:6]}"
+        redis_server.url,
+        c.tg_url,
+        c.llm_url,
+        llm_judge="all",
+        worker_name=f"outage-{uuid.uuid4().hex[:6]}",
+        job_reclaim_idle=5,
     )
     posted: list[tuple[int, bool, str]] = []  # (message_id, is spam, phase)
     phase = "before"

@@ -56,9 +56,13 @@ async def test_every_part_of_a_multi_part_reply_is_deleted(stack):
     long_answer = "".join(f"Part {n}: " + "blah " * 60 + "\n\n" for n in range(40))
     await c.llm_script(contains="mega-pump", reply=long_answer)
     await c.llm_script(contains="mega-pump", verdict=SPAM_VERDICT)
-    await c.llm_config(judge_delay=2.5, first_token_delay=0.01, token_delay=0.0)
+    # The verdict is held until the reply has several parts, then released: a fixed judge delay
+    # raced the stream, and on a loaded machine the verdict came after one or two parts.
+    await c.llm_config(judge_delay=120, first_token_delay=0.01, token_delay=0.0)
     question = await c.post(f"@{BOT_USERNAME} explain the mega-pump signals channel")
-    parts = await wait_for(lambda: _at_least(c, question, 3), timeout=10)
+    parts = await wait_for(lambda: _at_least(c, question, 3), timeout=25)
+    assert stack.llm is not None
+    stack.llm.release.set()
     await wait_for(lambda: deleted(c, question), timeout=15)
     # The reply is over (no part comes after this), then every part it posted goes.
     await wait_for(lambda: replies_ended(stack), timeout=15)

@@ -19,6 +19,7 @@ from luka_bot.moderation.judge import (
     parse_batch_answer,
 )
 from luka_bot.moderation.verdict import Action, Category, ModerationRequest, Tier
+from tests.helpers import wait_for
 
 BLOCK = re.compile(r"<message_data>(.*?)</message_data>", re.DOTALL)
 SPAM = "Buy now: cheap crypto signals https://pump.example"
@@ -38,6 +39,12 @@ async def client(llm_server, metrics) -> AsyncIterator[LlmClient]:
 
 async def judge_together(judge: LlmJudge, texts: list[str], **kw: str) -> list:
     return await asyncio.gather(*(judge.judge(request(text, i + 1), **kw) for i, text in enumerate(texts)))
+
+
+async def first_call_received(llm_server) -> None:
+    """The emulator has the first call (and has taken any fault for it): what a test sets now
+    applies to the calls after it. A fixed sleep here raced the call under load."""
+    await wait_for(lambda: llm_server.emulator.requests, interval=0.005)
 
 
 def blocks_of(sent: dict) -> list[dict]:
@@ -91,10 +98,11 @@ async def test_messages_under_other_rules_are_not_batched_together(llm_server, c
 
 
 async def test_a_missing_verdict_is_judged_again_alone(llm_server, client) -> None:
-    await llm_server.control("/_llm/config", {"judge_delay": 0.2})
+    # The first call is held long enough for the fault to be set and the rest to queue behind it.
+    await llm_server.control("/_llm/config", {"judge_delay": 1.0})
     judge = LlmJudge(client, "emulated-judge", timeout=5.0, batch_size=8, concurrency=1)
     first = asyncio.ensure_future(judge.judge(request(HAM, 1)))
-    await asyncio.sleep(0.05)  # the first call is out; the next ones wait for it
+    await first_call_received(llm_server)  # so the fault below cannot land on it
     await llm_server.control("/_llm/config", {"fault": "partial_batch", "fault_times": 1})
     rest = await judge_together(judge, [SPAM, HAM, "you are a stupid idiot"])
     await first
@@ -126,10 +134,10 @@ async def test_an_invalid_item_is_judged_alone_and_fails_alone(llm_server, clien
 
 
 async def test_a_failed_batch_call_fails_each_of_its_messages(llm_server, client) -> None:
-    await llm_server.control("/_llm/config", {"judge_delay": 0.2})
+    await llm_server.control("/_llm/config", {"judge_delay": 1.0})
     judge = LlmJudge(client, "emulated-judge", timeout=5.0, batch_size=8, concurrency=1)
     first = asyncio.ensure_future(judge.judge(request(HAM, 1)))
-    await asyncio.sleep(0.05)
+    await first_call_received(llm_server)
     await llm_server.control("/_llm/config", {"fault": "500", "fault_times": 1})
     rest = await judge_together(judge, [SPAM, HAM, SPAM])
     assert (await first).tier is Tier.LLM
@@ -241,10 +249,10 @@ async def test_a_caller_that_gives_up_is_not_judged(llm_server, client) -> None:
     await llm_server.control("/_llm/config", {"judge_delay": 0.3})
     judge = LlmJudge(client, "emulated-judge", timeout=5.0, batch_size=8, concurrency=1)
     first = asyncio.ensure_future(judge.judge(request(HAM, 1)))
-    await asyncio.sleep(0.05)
+    await first_call_received(llm_server)
     gone = asyncio.ensure_future(judge.judge(request("never judged", 2)))
     stays = asyncio.ensure_future(judge.judge(request(SPAM, 3)))
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # one turn of the loop: both callers are waiting behind the first call
     gone.cancel()
     assert (await stays).action is Action.DELETE and (await first).tier is Tier.LLM
     texts = [b["text"] for s in await llm_server.requests() for b in blocks_of(s)]

@@ -24,8 +24,10 @@ def request(text: str, **kw: Any) -> ModerationRequest:
 
 @pytest.fixture
 async def judge(llm_server, metrics) -> AsyncIterator[LlmJudge]:
-    client = LlmClient(llm_server.base_url, "", timeout=2.0, metrics=metrics)
-    yield LlmJudge(client, "emulated-judge", timeout=0.5, metrics=metrics)
+    # Generous: at 0.5 s a busy machine timed out a call the emulator answers at once. The one
+    # test that waits for the timeout builds its own judge with a short one.
+    client = LlmClient(llm_server.base_url, "", timeout=10.0, metrics=metrics)
+    yield LlmJudge(client, "emulated-judge", timeout=10.0, metrics=metrics)
     await client.aclose()
 
 
@@ -251,8 +253,10 @@ FAILURES = [
 
 @pytest.mark.parametrize(("fault", "error"), FAILURES, ids=[f[0] for f in FAILURES])
 async def test_failures_fall_back_to_allow_and_are_counted_once(
-    llm_server, judge: LlmJudge, failure_count, fault: str, error: str
+    llm_server, judge: LlmJudge, llm_client, metrics, failure_count, fault: str, error: str
 ) -> None:
+    if fault == "timeout":  # this one waits the timeout out: keep it short
+        judge = LlmJudge(llm_client, "emulated-judge", timeout=0.5, metrics=metrics)
     await llm_server.control("/_llm/config", {"fault": fault})
     verdict = await judge.judge(request("Buy now: cheap crypto https://pump.example"))
     assert verdict.tier is Tier.FALLBACK and verdict.action is Action.ALLOW

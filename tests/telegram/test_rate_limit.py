@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
+import pytest
+
+from luka_bot.telegram import rate_limit
 from luka_bot.telegram.rate_limit import OutboundLimiter
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limiter's clock stopped: a test's takes all happen at one instant, however slowly Redis
+    answers. On a loaded machine the buckets refilled between them and the exact waits moved."""
+    now = time.time()
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: now, monotonic=time.monotonic))
 
 
 async def test_a_group_gets_its_burst_then_must_wait(any_redis, keys):
@@ -32,13 +44,13 @@ async def test_groups_do_not_share_budgets_and_private_chats_have_none(any_redis
     assert all([await limiter.try_take(42) == 0 for _ in range(50)])
 
 
-async def test_the_global_budget_caps_everything(any_redis, keys):
+async def test_the_global_budget_caps_everything(any_redis, keys, frozen_clock):
     limiter = OutboundLimiter(any_redis, keys, group_per_minute=1000, global_per_second=5)
     waits = [await limiter.try_take(-(n + 1)) for n in range(6)]
     assert waits[:5] == [0.0] * 5 and waits[5] > 0
 
 
-async def test_reservations_give_each_notice_its_own_later_slot(any_redis, keys):
+async def test_reservations_give_each_notice_its_own_later_slot(any_redis, keys, frozen_clock):
     """Past the burst, each caller is given the next free slot (3 s apart at 20 a minute), so a
     deferred notice wakes exactly once instead of racing every other waiter for one token."""
     limiter = OutboundLimiter(any_redis, keys, group_per_minute=20)
