@@ -52,22 +52,22 @@ from luka_bot.store.round_trips import RoundTrips
 from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.store.signals import SignalStore
 from luka_bot.store.usage import UsageStore
-from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
+from luka_bot.telegram.actions.achievement_announcer import AchievementAnnouncer
+from luka_bot.telegram.actions.enforcement import Enforcer
+from luka_bot.telegram.actions.notices import Notices, NoticeSender
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.cases import CaseStore
-from luka_bot.telegram.enforcement import Enforcer
+from luka_bot.telegram.decisions.cases import CaseStore
+from luka_bot.telegram.decisions.media_spam import MediaSpamGuard
+from luka_bot.telegram.decisions.moderation_jobs import InlineModeration, ModerationJobHandler, member_of_job
+from luka_bot.telegram.decisions.reaction_guard import ReactionGuard, ReactionPolicy
 from luka_bot.telegram.fsm_storage import StatelessStorage
-from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
-from luka_bot.telegram.intake import IntakeMiddleware
-from luka_bot.telegram.media_spam import MediaSpamGuard
-from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
-from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler, member_of_job
-from luka_bot.telegram.notices import Notices, NoticeSender
-from luka_bot.telegram.polling import Poller, RawGetUpdates
-from luka_bot.telegram.raid_lock import RaidLock
-from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.reaction_guard import ReactionGuard, ReactionPolicy
+from luka_bot.telegram.inbound.intake import IntakeMiddleware
+from luka_bot.telegram.inbound.middlewares import InFlightUpdates, ReceivedAt
+from luka_bot.telegram.inbound.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
+from luka_bot.telegram.inbound.polling import Poller, RawGetUpdates
+from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper, JoinRequestDesk
+from luka_bot.telegram.newcomers.raid_lock import RaidLock
 from luka_bot.telegram.routers import (
     appeals,
     assistant,
@@ -98,7 +98,7 @@ ALLOWED_UPDATES = [
     "chat_member",
     "my_chat_member",
     "chat_join_request",
-    # Reaction sprees and the `reaction` lock (telegram/reaction_guard.py); Telegram
+    # Reaction sprees and the `reaction` lock (telegram/decisions/reaction_guard.py); Telegram
     # sends these only to admin bots, and only when listed here.
     "message_reaction",
 ]

@@ -12,7 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramMigrateToChat
 
 from luka_bot.sandbox.telegram_emulator import TelegramEmulator, start_emulator
-from luka_bot.telegram.polling import RawGetUpdates
+from luka_bot.telegram.inbound.polling import RawGetUpdates
 
 GROUP = -1001234567890
 ALICE = {"id": 111, "first_name": "Alice", "username": "alice"}

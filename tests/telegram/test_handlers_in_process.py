@@ -25,9 +25,9 @@ from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.round_trips import RoundTrips
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.cases import CaseStore
+from luka_bot.telegram.decisions.cases import CaseStore
 from luka_bot.telegram.durations import ACCEPTED_FORMATS
-from luka_bot.telegram.intake import IntakeMiddleware
+from luka_bot.telegram.inbound.intake import IntakeMiddleware
 from luka_bot.telegram.routers import community
 from luka_bot.telegram.routers import settings as settings_menu
 from luka_bot.telegram.routers.settings import SettingsAction, SettingsCallback

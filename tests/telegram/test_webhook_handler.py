@@ -11,7 +11,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from luka_bot.telegram.intake import mark_taken_in
+from luka_bot.telegram.inbound.intake import mark_taken_in
 from luka_bot.web.webhook import IntakeFirstWebhook
 
 UPDATE = {

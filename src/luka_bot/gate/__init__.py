@@ -2,5 +2,5 @@
 
 Pure rules only (no aiogram, no Redis here except `repository.py`): the per-group gate settings,
 captcha challenges, raid detection and applicant scoring. The Telegram side is
-`telegram/gatekeeper.py` (the service) and `telegram/routers/gate.py` (commands and updates).
+`telegram/newcomers/gatekeeper.py` (the service) and `telegram/routers/gate.py` (commands and updates).
 """

@@ -1,7 +1,7 @@
 """Content locks: which of a group's locked kinds of content a message is.
 
 Pure: message features in (collected by the intake from the Telegram message, see
-`telegram/intake.py:message_features`), lock hits out. No Telegram types here.
+`telegram/inbound/intake.py:message_features`), lock hits out. No Telegram types here.
 
 Lock names follow Rose's, so admins who know her recognise them. A lock applies to everyone or to
 newcomers only (the cascade's notion of newcomer: first messages, not yet trusted). Admins and

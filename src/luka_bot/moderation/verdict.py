@@ -67,7 +67,7 @@ class ModerationRequest:
     external_reply: bool = False
     link_urls: tuple[str, ...] = ()  # URLs from entities (text_link etc.) the text alone hides
     # What the locks look at beyond text and kind: "forward", "forward:channel", "via_bot",
-    # "buttons", "custom_emoji", "sticker_premium", "story", ... (telegram/intake.py).
+    # "buttons", "custom_emoji", "sticker_premium", "story", ... (telegram/inbound/intake.py).
     features: frozenset[str] = frozenset()
     member: MemberContext = field(default_factory=MemberContext)
     signals: Signals = field(default_factory=Signals)

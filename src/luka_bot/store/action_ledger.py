@@ -1,6 +1,6 @@
 """What enforcement has done per message revision, in Redis: the claim an actor takes before it
 acts, the progress of each step Telegram carried out, the done marker written with the audit
-entry, and the once-an-hour admin hint. telegram/enforcement.py decides; this module only keeps
+entry, and the once-an-hour admin hint. telegram/actions/enforcement.py decides; this module only keeps
 the keys (store/keys.py) and their commands in one place."""
 
 from __future__ import annotations

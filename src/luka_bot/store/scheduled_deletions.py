@@ -1,5 +1,5 @@
 """Messages the bot deletes later (self-deleting notices, the gate's prompts): one durable sorted
-set scored by when each is due, so a restart keeps the schedule. Written by telegram/notices.py
+set scored by when each is due, so a restart keeps the schedule. Written by telegram/actions/notices.py
 and the gatekeeper, swept by the enforcer's `delete_due_notices`."""
 
 from __future__ import annotations

@@ -29,13 +29,13 @@ from luka_bot.store.known_groups import KnownGroups
 from luka_bot.store.notes import NotesStore
 from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.usage import UsageStore
+from luka_bot.telegram.actions.enforcement import Enforcer
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.cases import CaseStore
-from luka_bot.telegram.enforcement import Enforcer
-from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
-from luka_bot.telegram.media_spam import MediaSpamGuard
-from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.reaction_guard import ReactionGuard
+from luka_bot.telegram.decisions.cases import CaseStore
+from luka_bot.telegram.decisions.media_spam import MediaSpamGuard
+from luka_bot.telegram.decisions.reaction_guard import ReactionGuard
+from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper, JoinRequestDesk
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

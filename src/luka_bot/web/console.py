@@ -55,7 +55,7 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import CONSOLE_SESSION_TTL, Keys
 from luka_bot.store.known_groups import KnownGroups
 from luka_bot.telegram.admins import ADMIN_STATUSES, AdminCache
-from luka_bot.telegram.cases import Case, CaseStatus, CaseStore
+from luka_bot.telegram.decisions.cases import Case, CaseStatus, CaseStore
 from luka_bot.telegram.routers.appeals import restore
 from luka_bot.texts import LANGUAGES, count
 from luka_bot.texts.console import TEXTS

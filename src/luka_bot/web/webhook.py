@@ -26,7 +26,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from luka_bot.telegram.polling import TAKEN_IN
+from luka_bot.telegram.inbound.polling import TAKEN_IN
 
 log = structlog.get_logger(__name__)
 

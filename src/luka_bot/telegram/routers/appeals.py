@@ -19,10 +19,10 @@ from luka_bot.community.sanctions import SanctionStore
 from luka_bot.moderation.learning import GroupLearning, SampleLabel
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram.actions.sanctioning import lift
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.cases import Case, CaseAction, CaseCallback, CaseStatus, CaseStore, post_to_log
+from luka_bot.telegram.decisions.cases import Case, CaseAction, CaseCallback, CaseStatus, CaseStore, post_to_log
 from luka_bot.telegram.routers.calls import IN_GROUPS, display_name, group_invocation, require_admin
-from luka_bot.telegram.sanctioning import lift
 from luka_bot.texts import render
 from luka_bot.texts.commands import TEXTS
 

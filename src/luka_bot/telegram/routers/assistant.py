@@ -39,14 +39,14 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.notes import NotesStore
 from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.usage import Refusal, UsageStore, day_of, seconds_to_day_end
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
+from luka_bot.telegram.actions.reply_sink import ConversationGuard, TelegramReplySink
 from luka_bot.telegram.addressing import (
     is_addressed_to_bot,
     message_text,
     question_text,
 )
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.reply_sink import ConversationGuard, TelegramReplySink
 from luka_bot.telegram.routers.calls import GROUP_CHATS, display_name
 from luka_bot.texts import language_of, render
 from luka_bot.texts.assistant import TEXTS

@@ -26,13 +26,14 @@ from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
+from luka_bot.telegram.actions.enforcement import Enforcer, Target
+from luka_bot.telegram.actions.sanctioning import impose, lift
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
+from luka_bot.telegram.decisions.cases import Case, CaseStore, notice_keyboard
+from luka_bot.telegram.decisions.media_spam import MediaSpamGuard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
-from luka_bot.telegram.enforcement import Enforcer, Target
-from luka_bot.telegram.gatekeeper import Gatekeeper
-from luka_bot.telegram.intake import media_ref
-from luka_bot.telegram.media_spam import MediaSpamGuard
+from luka_bot.telegram.inbound.intake import media_ref
+from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper
 from luka_bot.telegram.routers.calls import (
     IN_GROUPS,
     AdminCommand,
@@ -43,7 +44,6 @@ from luka_bot.telegram.routers.calls import (
     refused_here,
     reply_target,
 )
-from luka_bot.telegram.sanctioning import impose, lift
 from luka_bot.texts import count, render
 from luka_bot.texts.commands import TEXTS
 from luka_bot.texts.community import TEXTS as COMMUNITY_TEXTS

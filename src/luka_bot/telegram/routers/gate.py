@@ -21,16 +21,16 @@ from aiogram.types import (
 from luka_bot.gate.applicant import Applicant
 from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion, GateSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.telegram import sanctioning
+from luka_bot.telegram.actions import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.durations import parse_duration
-from luka_bot.telegram.gate_menu import (
+from luka_bot.telegram.newcomers.gate_menu import (
     GateAction,
     GateMenuCallback,
     gate_changed,
     gate_menu,
 )
-from luka_bot.telegram.gatekeeper import (
+from luka_bot.telegram.newcomers.gatekeeper import (
     AppealCallback,
     CaptchaCallback,
     Gatekeeper,

@@ -1,11 +1,11 @@
-"""message_reaction updates: reaction sprees and the `reaction` lock (telegram/reaction_guard.py)."""
+"""message_reaction updates: reaction sprees and the `reaction` lock (telegram/decisions/reaction_guard.py)."""
 
 from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import MessageReactionUpdated
 
-from luka_bot.telegram.reaction_guard import ReactionGuard
+from luka_bot.telegram.decisions.reaction_guard import ReactionGuard
 from luka_bot.telegram.routers.calls import GROUP_CHATS
 
 

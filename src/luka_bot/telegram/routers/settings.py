@@ -23,8 +23,8 @@ from luka_bot.policy.group import GroupSettings, JudgeMode, Language
 from luka_bot.policy.rules import RulesPolicy
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.gate_menu import gate_menu
-from luka_bot.telegram.gatekeeper import Gatekeeper
+from luka_bot.telegram.newcomers.gate_menu import gate_menu
+from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper
 from luka_bot.telegram.routers.calls import GROUP_CHATS
 from luka_bot.texts import count, render
 from luka_bot.texts.gate import TEXTS as GATE_TEXTS

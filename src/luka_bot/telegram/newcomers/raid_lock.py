@@ -22,8 +22,8 @@ from luka_bot.community.trust import passed_messages
 from luka_bot.moderation.normalize import normalize
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.gatekeeper import Gatekeeper
-from luka_bot.telegram.intake import message_kind
+from luka_bot.telegram.inbound.intake import message_kind
+from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper
 
 GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 LINK_ENTITIES = frozenset({"url", "text_link"})

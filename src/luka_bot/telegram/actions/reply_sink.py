@@ -15,7 +15,7 @@ from aiogram.types import ReplyParameters
 
 from luka_bot.assistant.streamer import QuestionRemoved, SinkUnavailable
 from luka_bot.store.conversation import ConversationStore
-from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
 
 
 class TelegramReplySink:

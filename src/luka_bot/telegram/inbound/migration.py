@@ -38,7 +38,7 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
 from luka_bot.store.redis import text
 from luka_bot.store.round_trips import RoundTrips
-from luka_bot.telegram.polling import mark_taken_in
+from luka_bot.telegram.inbound.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
 

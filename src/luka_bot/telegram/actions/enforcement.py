@@ -18,7 +18,7 @@ What Telegram refused is recorded as such: a lost right (demoted, removed, 403) 
 member is then neither warned nor sanctioned for a removal that did not happen (no violation is
 counted either); the admins get a hint instead, once an hour per group and reason, and decide.
 
-Notices are only queued here (`telegram/notices.py`), so enforcement never waits for a group's
+Notices are only queued here (`telegram/actions/notices.py`), so enforcement never waits for a group's
 notice budget.
 """
 
@@ -48,10 +48,10 @@ from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.store.scheduled_deletions import ScheduledDeletions
-from luka_bot.telegram.cases import Case, CaseStore
-from luka_bot.telegram.notices import NoticeKind, Notices
-from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.sanctioning import restrict
+from luka_bot.telegram.actions.notices import NoticeKind, Notices
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
+from luka_bot.telegram.actions.sanctioning import restrict
+from luka_bot.telegram.decisions.cases import Case, CaseStore
 from luka_bot.texts import render
 from luka_bot.texts.commands import TEXTS as COMMAND_TEXTS
 from luka_bot.texts.community import category_label, sanction_notice

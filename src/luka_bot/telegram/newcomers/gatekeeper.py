@@ -43,11 +43,11 @@ from luka_bot.gate.repository import GateRepository, Pending, Prompt
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.scheduled_deletions import ScheduledDeletions
-from luka_bot.telegram import sanctioning
+from luka_bot.telegram.actions import sanctioning
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.chat_locks import ChatLocks
-from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.decisions.cases import CaseStore
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 

@@ -29,9 +29,9 @@ from luka_bot.metrics import Metrics
 from luka_bot.store.keys import ACTION_DONE_TTL, ACTION_PROGRESS_TTL, Keys
 from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.scheduled_deletions import ScheduledDeletions
-from luka_bot.telegram.cases import CaseStore, log_keyboard, log_text, notice_keyboard
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
+from luka_bot.telegram.decisions.cases import CaseStore, log_keyboard, log_text, notice_keyboard
 from luka_bot.telegram.faults import as_retry, short_inline_waits
-from luka_bot.telegram.rate_limit import OutboundLimiter
 
 log = structlog.get_logger(__name__)
 

@@ -35,7 +35,7 @@ from luka_bot.moderation.media_hash import (
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.telegram.faults import as_retry
-from luka_bot.telegram.intake import media_ref
+from luka_bot.telegram.inbound.intake import media_ref
 
 log = structlog.get_logger(__name__)
 

@@ -42,7 +42,7 @@ FULL_PERMISSIONS = ChatPermissions(
 )
 
 
-# A member who sprayed reactions keeps every right but reacting (telegram/reaction_guard.py).
+# A member who sprayed reactions keeps every right but reacting (telegram/decisions/reaction_guard.py).
 NO_REACTIONS = FULL_PERMISSIONS.model_copy(update={"can_react_to_messages": False})
 
 

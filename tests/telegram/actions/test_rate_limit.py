@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from luka_bot.telegram import rate_limit
-from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.actions import rate_limit
+from luka_bot.telegram.actions.rate_limit import OutboundLimiter
 
 
 @pytest.fixture

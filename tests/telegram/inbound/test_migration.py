@@ -5,7 +5,7 @@ from __future__ import annotations
 from luka_bot.metrics import Metrics
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.telegram.migration import ChatMigration, renamed
+from luka_bot.telegram.inbound.migration import ChatMigration, renamed
 
 OLD, NEW = -4001, -1004001
 

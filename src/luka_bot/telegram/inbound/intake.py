@@ -28,7 +28,7 @@ from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_M
 from luka_bot.store.redis import text
 from luka_bot.store.round_trips import RoundTrips, Script
 from luka_bot.telegram.addressing import routers_may_act
-from luka_bot.telegram.polling import mark_taken_in
+from luka_bot.telegram.inbound.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
 

@@ -28,9 +28,9 @@ from luka_bot.moderation.verdict import TrustLevel
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
-from luka_bot.telegram import sanctioning
+from luka_bot.telegram.actions import sanctioning
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.moderation_jobs import ApprovedMembers
+from luka_bot.telegram.decisions.moderation_jobs import ApprovedMembers
 
 log = structlog.get_logger(__name__)
 

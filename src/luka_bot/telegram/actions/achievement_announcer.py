@@ -13,7 +13,7 @@ import structlog
 from luka_bot.community.achievements import DEFAULT_ACHIEVEMENTS, Achievement, AwardStore, grant_achievements
 from luka_bot.community.stats import MemberStats
 from luka_bot.policy.group import GroupSettings
-from luka_bot.telegram.notices import Notices
+from luka_bot.telegram.actions.notices import Notices
 from luka_bot.texts.community import achievement_announcement
 
 log = structlog.get_logger(__name__)

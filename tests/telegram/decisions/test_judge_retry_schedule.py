@@ -9,9 +9,9 @@ from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import UNJUDGED, JudgeUnavailable
 from luka_bot.moderation.verdict import Tier, Verdict
-from luka_bot.telegram import moderation_jobs
-from luka_bot.telegram.enforcement import Target
-from luka_bot.telegram.moderation_jobs import ModerationJobHandler
+from luka_bot.telegram.actions.enforcement import Target
+from luka_bot.telegram.decisions import moderation_jobs
+from luka_bot.telegram.decisions.moderation_jobs import ModerationJobHandler
 
 TARGET = Target(chat_id=-1, chat_title="", message_id=1, revision=0, user_id=2, name="", text="")
 OFFLINE = Verdict.allow(Tier.CLASSIFIER, "the classifier leans to ham", 0.6)

@@ -34,11 +34,11 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.round_trips import RoundTrips
 from luka_bot.store.signals import SignalStore
-from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
+from luka_bot.telegram.actions.achievement_announcer import AchievementAnnouncer
+from luka_bot.telegram.actions.enforcement import EnforcementBusy, Enforcer, Target
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.enforcement import EnforcementBusy, Enforcer, Target
 from luka_bot.telegram.faults import as_retry, short_inline_waits
-from luka_bot.telegram.intake import INLINE_MEMBER
+from luka_bot.telegram.inbound.intake import INLINE_MEMBER
 
 log = structlog.get_logger(__name__)
 

@@ -10,8 +10,8 @@ from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.job import ModerationJob
 from luka_bot.moderation.verdict import TrustLevel
 from luka_bot.policy.group import GroupSettings
-from luka_bot.telegram.intake import StandingRead, request_from_job
-from luka_bot.telegram.moderation_jobs import is_group_own
+from luka_bot.telegram.decisions.moderation_jobs import is_group_own
+from luka_bot.telegram.inbound.intake import StandingRead, request_from_job
 
 CHAT, USER = -100123, 42
 
@@ -67,7 +67,7 @@ def test_the_groups_own_posts_are_never_judged_as_a_stranger() -> None:
 def test_an_automatic_forward_from_the_linked_channel_is_marked_as_the_groups_own() -> None:
     from aiogram.types import Message
 
-    from luka_bot.telegram.intake import moderation_job
+    from luka_bot.telegram.inbound.intake import moderation_job
 
     message = Message.model_validate(
         {

@@ -11,7 +11,7 @@ import pytest
 import luka_bot.texts
 from luka_bot.moderation.verdict import Category
 from luka_bot.policy.ladder import SanctionKind
-from luka_bot.telegram.cases import (
+from luka_bot.telegram.decisions.cases import (
     Case,
     CaseAction,
     CaseCallback,

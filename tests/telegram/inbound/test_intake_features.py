@@ -10,7 +10,7 @@ from aiogram.types import Message
 from luka_bot.moderation.job import ModerationJob
 from luka_bot.moderation.locks import LockInput, lock_types_of
 from luka_bot.moderation.verdict import MemberContext
-from luka_bot.telegram.intake import moderation_job, request_from_job
+from luka_bot.telegram.inbound.intake import moderation_job, request_from_job
 
 CHAT = {"id": -100123, "type": "supergroup", "title": "Talk"}
 USER = {"id": 42, "is_bot": False, "first_name": "Eve"}

@@ -1,0 +1,1 @@
+"""aiogram side: updates in, decisions out, actions on Telegram."""
