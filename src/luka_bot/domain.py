@@ -2,7 +2,7 @@
 
 A leaf: it imports nothing of the project, so `policy/`, `store/`, `community/`, `texts/` and
 `moderation/` can all speak of a `Category` or a `Verdict` without importing one another (before,
-`policy/ladder.py` imported `moderation.verdict`, and `store/` imported `moderation/`).
+`policy/ladder_settings.py` imported `moderation.verdict`, and `store/` imported `moderation/`).
 `tests/test_layering.py` keeps it a leaf.
 """
 
@@ -64,7 +64,7 @@ class TrustLevel(StrEnum):
 
 
 class SanctionKind(StrEnum):
-    """A step of the sanction ladder (policy/ladder.py)."""
+    """A step of the sanction ladder (policy/ladder_settings.py)."""
 
     WARN = "warn"
     MUTE = "mute"

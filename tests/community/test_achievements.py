@@ -13,7 +13,7 @@ from luka_bot.community.achievements import (
     parse_catalogue,
 )
 from luka_bot.community.stats import MemberStats, Metric
-from luka_bot.policy.ladder import DAY, LadderPolicy
+from luka_bot.policy.ladder_settings import DAY, LadderPolicy
 
 NOW = 1_700_000_000.0
 

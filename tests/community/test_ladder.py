@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from luka_bot.community.ladder import next_sanction
 from luka_bot.moderation.verdict import Category
 from luka_bot.policy.group import GroupSettings
-from luka_bot.policy.ladder import DAY, HOUR, LadderPolicy, LadderStep, SanctionKind
+from luka_bot.policy.ladder_settings import DAY, HOUR, LadderPolicy, LadderStep, SanctionKind
 
 WARN, MUTE, BAN = SanctionKind.WARN, SanctionKind.MUTE, SanctionKind.BAN
 

@@ -6,7 +6,7 @@ import pytest
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
-from luka_bot.policy.ladder import DAY, HOUR, LadderPolicy, Rewards, SanctionKind
+from luka_bot.policy.ladder_settings import DAY, HOUR, LadderPolicy, Rewards, SanctionKind
 
 CHAT, USER = -100123, 42
 POLICY = LadderPolicy()

@@ -5,7 +5,7 @@ import pytest
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import ActiveSanction, SanctionStore
 from luka_bot.moderation.verdict import Category
-from luka_bot.policy.ladder import DAY, HOUR, LadderPolicy, SanctionKind
+from luka_bot.policy.ladder_settings import DAY, HOUR, LadderPolicy, SanctionKind
 
 CHAT, USER = -100123, 42
 

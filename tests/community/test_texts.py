@@ -4,7 +4,7 @@ import pytest
 
 from luka_bot.community.achievements import DEFAULT_ACHIEVEMENTS
 from luka_bot.moderation.verdict import Category, TrustLevel
-from luka_bot.policy.ladder import DAY, HOUR, SanctionKind
+from luka_bot.policy.ladder_settings import DAY, HOUR, SanctionKind
 from luka_bot.texts import missing_translations
 from luka_bot.texts.community import (
     TEXTS,

@@ -5,7 +5,7 @@ import pytest
 from luka_bot.community.stats import MemberStats, ViolationRecord
 from luka_bot.community.trust import member_context, trust_level
 from luka_bot.moderation.verdict import Category, TrustLevel
-from luka_bot.policy.ladder import DAY, LadderPolicy
+from luka_bot.policy.ladder_settings import DAY, LadderPolicy
 
 NOW = 1_700_000_000.0
 POLICY = LadderPolicy()

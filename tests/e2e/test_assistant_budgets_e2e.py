@@ -10,7 +10,7 @@ import re
 import pytest
 
 from luka_bot.community.sanctions import SanctionStore
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.texts import render
 from luka_bot.texts.assistant import TEXTS
 

@@ -7,7 +7,7 @@ import itertools
 
 from luka_bot.moderation.learning import SampleLabel
 from luka_bot.policy.group import Language
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.store.moderation_state import RedisSampleStore
 from luka_bot.telegram.durations import ACCEPTED_FORMATS
 

@@ -450,7 +450,7 @@ async def test_a_spam_ban_spreads_to_linked_groups_and_an_unban_lifts_it_there_o
     await c.post("hello there", user=BOB, chat_id=other_group)  # BOB is in both groups
     await c.post("hi", user=BOB)
     # This group bans at the first violation, so one spam message makes a spam ban.
-    from luka_bot.policy.ladder import LadderStep, SanctionKind
+    from luka_bot.policy.ladder_settings import LadderStep, SanctionKind
 
     repo = stack.app.dispatcher["group_settings"]
     await repo.update(

@@ -22,7 +22,7 @@ from luka_bot.gate.policy import CaptchaKind, GateSettings, JoinRequestMode, Rai
 from luka_bot.gate.raid import judge_join
 from luka_bot.moderation.cascade import is_newcomer
 from luka_bot.moderation.verdict import Category, ModerationRequest
-from luka_bot.policy.ladder import DAY, LadderPolicy
+from luka_bot.policy.ladder_settings import DAY, LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 from luka_bot.telegram.newcomers.gate_menu import GateAction, gate_changed, gate_menu
 from luka_bot.texts import missing_translations

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from luka_bot.community.stats import MemberStats, Metric
-from luka_bot.policy.ladder import DAY
+from luka_bot.policy.ladder_settings import DAY
 
 
 class Threshold(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from luka_bot.domain import Action, Tier, Verdict
-from luka_bot.policy.ladder import LadderPolicy, SanctionKind
+from luka_bot.policy.ladder_settings import LadderPolicy, SanctionKind
 
 # What a trusted tier's own mute or ban gives when the ladder asks for less (or is off).
 DEFAULT_MUTE_S = 3600

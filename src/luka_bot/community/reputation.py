@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from luka_bot.community.ladder import Sanction, next_sanction
 from luka_bot.community.stats import MemberStats, ViolationRecord
 from luka_bot.domain import Category, Verdict
-from luka_bot.policy.ladder import LadderPolicy
+from luka_bot.policy.ladder_settings import LadderPolicy
 from luka_bot.store.keys import COMMUNITY_EVENT_TTL, Keys
 from luka_bot.store.redis import scored, text_set
 from luka_bot.store.round_trips import RoundTrips, Script

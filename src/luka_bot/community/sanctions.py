@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import structlog
 from redis.asyncio import Redis
 
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.store.keys import Keys
 from luka_bot.store.redis import text_fields
 

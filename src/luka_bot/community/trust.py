@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from luka_bot.community.stats import MemberStats
 from luka_bot.moderation.verdict import MemberContext, TrustLevel
-from luka_bot.policy.ladder import DAY, LadderPolicy
+from luka_bot.policy.ladder_settings import DAY, LadderPolicy
 
 
 def trust_level(stats: MemberStats, now: float, policy: LadderPolicy) -> TrustLevel:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from luka_bot.domain import LockScope
-from luka_bot.policy.ladder import LadderPolicy
+from luka_bot.policy.ladder_settings import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 
 RULES_TEXT_MAX = 4000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from luka_bot.policy.ladder import MAX_SANCTION_S
+from luka_bot.policy.ladder_settings import MAX_SANCTION_S
 
 MIN_DURATION_S = 60
 UNIT_SECONDS = {

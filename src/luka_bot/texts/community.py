@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from luka_bot.domain import Category, TrustLevel
-from luka_bot.policy.ladder import DAY, HOUR, SanctionKind
+from luka_bot.policy.ladder_settings import DAY, HOUR, SanctionKind
 from luka_bot.texts import count, render
 
 TEXTS: dict[str, dict[str, str]] = {

@@ -10,7 +10,7 @@ import pytest
 
 import luka_bot.texts
 from luka_bot.moderation.verdict import Category
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.telegram.decisions.cases import (
     Case,
     CaseAction,

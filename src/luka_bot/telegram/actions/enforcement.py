@@ -42,7 +42,7 @@ from luka_bot.domain import SHARED_BAN_CATEGORIES
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import Tier, Verdict
 from luka_bot.policy.group import GroupSettings
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.store.action_ledger import ActionLedger, Revision
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore

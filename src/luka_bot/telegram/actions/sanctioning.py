@@ -10,7 +10,7 @@ from aiogram import Bot
 from aiogram.types import ChatPermissions
 
 from luka_bot.community.sanctions import SanctionStore
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 
 MUTED = ChatPermissions(
     can_send_messages=False,

@@ -18,7 +18,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from luka_bot.moderation.verdict import Category
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.store.keys import APPEAL_TTL, Keys
 from luka_bot.store.redis import fields_to_store, text_fields
 from luka_bot.texts import render

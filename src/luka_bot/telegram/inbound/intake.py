@@ -21,7 +21,7 @@ from luka_bot.metrics import Metrics
 from luka_bot.moderation.job import ModerationJob
 from luka_bot.moderation.verdict import MemberContext, ModerationRequest, Signals, TrustLevel
 from luka_bot.policy.group import GroupSettings
-from luka_bot.policy.ladder import LadderPolicy
+from luka_bot.policy.ladder_settings import LadderPolicy
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_MAX, Keys

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message, User
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.moderation.learning import GroupLearning, SampleLabel
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.actions.sanctioning import lift
 from luka_bot.telegram.admins import AdminCache

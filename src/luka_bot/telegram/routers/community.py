@@ -23,7 +23,7 @@ from luka_bot.community.sanctions import SanctionStore
 from luka_bot.community.trust import recent_violations, trust_level
 from luka_bot.moderation.learning import GroupLearning, SampleLabel
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
-from luka_bot.policy.ladder import SanctionKind
+from luka_bot.policy.ladder_settings import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.actions.enforcement import Enforcer, Target

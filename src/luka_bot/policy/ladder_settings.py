@@ -1,4 +1,5 @@
-"""Per-group sanction ladder, rewards, penalties, decay and trust thresholds. Owned by the community work.
+"""Per-group sanction ladder settings: steps, rewards, penalties, decay and trust thresholds (the
+decision over them is community/ladder.py).
 
 Every knob is a typed field: the original read its thresholds from a loose dict, and a misspelled
 name crashed auto-ban. Here a misspelled key is refused when the settings are validated
