@@ -32,6 +32,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
@@ -65,6 +66,22 @@ class Retry(Exception):
         self.reason = reason
         self.counts = counts
         self.update = dict(update or {})
+
+
+@dataclass(slots=True)
+class _Timers:
+    """When the run loop's timed chores are next due (monotonic seconds)."""
+
+    reclaim: float
+    lease: float
+    stats: float = 0.0
+    promote: float = 0.0
+    group_ready: bool = False  # the consumer group is known to exist
+
+    @classmethod
+    def starting(cls, reclaim_interval_s: float, lease_interval_s: float) -> _Timers:
+        now = time.monotonic()
+        return cls(reclaim=now + reclaim_interval_s, lease=now + lease_interval_s)
 
 
 class Worker:
@@ -122,64 +139,75 @@ class Worker:
     # --- main loop -------------------------------------------------------------------------
     async def run(self) -> None:
         """Consume until `stop()`; returns once stop() has drained the jobs in flight."""
-        next_reclaim = time.monotonic() + self._reclaim_interval_s
-        next_lease = time.monotonic() + self._lease_interval_s
-        next_stats = 0.0
-        next_promote = 0.0
+        due = _Timers.starting(self._reclaim_interval_s, self._lease_interval_s)
         failures = 0
-        group_ready = False
         try:
             while not self._stopping.is_set():
                 self.last_beat = time.monotonic()
                 _raise_if_cancelled()
                 try:
-                    if next_stats <= time.monotonic():
-                        await self._refresh_stats()
-                        next_stats = time.monotonic() + self._stats_interval_s
-                    if next_lease <= time.monotonic():
-                        await self._queue.extend_lease(self.consumer, list(self._tasks))
-                        next_lease = time.monotonic() + self._lease_interval_s
-                    if not await self._wait_for_free_slot(next_lease):
+                    if not await self._housekeeping(due):
                         break
-                    if not group_ready:
-                        await self._queue.ensure_group()
-                        group_ready = True
-                    if next_promote <= time.monotonic():
-                        # Deferred jobs that are due go back into the stream (any worker may do it).
-                        await self._queue.promote_due()
-                        next_promote = time.monotonic() + self._promote_interval_s
-                    jobs = await self._due_retries(self._free)
-                    if self._own_cursor is not None and self._free - len(jobs) > 0:
-                        own, self._own_cursor = await self._queue.read_own_pending(
-                            self.consumer, self._free - len(jobs), self._own_cursor
-                        )
-                        jobs += own
-                    elif next_reclaim <= time.monotonic() and self._free - len(jobs) > 0:
-                        jobs += await self._queue.reclaim(self.consumer, self._reclaim_idle_ms, self._free - len(jobs))
-                        next_reclaim = time.monotonic() + self._reclaim_interval_s
-                    if not jobs and self._own_cursor is None:
-                        jobs = await self._read_new(min(next_reclaim, next_lease, next_promote))
-                    await self._start(jobs)
+                    await self._start(await self._take_jobs(due))
                     failures = 0
                 except (RedisError, OSError) as exc:
                     _raise_if_cancelled()  # a cancellation some library turned into an error
-                    if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
-                        # The stream or its group vanished (a flush): recreate them and go on.
-                        log.warning("jobs.group_missing", consumer=self.consumer)
-                        group_ready = False
-                        continue
-                    # The edge of the worker: Redis being away (or refusing a command) must not
-                    # end moderation for good; say so, back off and try again.
-                    failures += 1
-                    delay = min(0.2 * 2 ** min(failures, 6), 10.0)
-                    log.warning("jobs.redis_unavailable", consumer=self.consumer, error=str(exc), retry_in=delay)
-                    await self._sleep_unless_stopping(delay)
+                    failures = await self._back_off(exc, failures, due)
             await self._drained.wait()
         finally:
             # Reached with jobs still running only when run() itself was cancelled without
             # stop(): abandon them unacknowledged, they stay pending for the next start.
             for task in self._tasks.values():
                 task.cancel()
+
+    async def _housekeeping(self, due: _Timers) -> bool:
+        """The loop's timed chores, then the wait for a free slot; False once stopping."""
+        if due.stats <= time.monotonic():
+            await self._refresh_stats()
+            due.stats = time.monotonic() + self._stats_interval_s
+        if due.lease <= time.monotonic():
+            await self._queue.extend_lease(self.consumer, list(self._tasks))
+            due.lease = time.monotonic() + self._lease_interval_s
+        if not await self._wait_for_free_slot(due.lease):
+            return False
+        if not due.group_ready:
+            await self._queue.ensure_group()
+            due.group_ready = True
+        if due.promote <= time.monotonic():
+            # Deferred jobs that are due go back into the stream (any worker may do it).
+            await self._queue.promote_due()
+            due.promote = time.monotonic() + self._promote_interval_s
+        return True
+
+    async def _take_jobs(self, due: _Timers) -> list[Job]:
+        """Up to the free slots: due retries first, then this consumer's own unfinished jobs (after
+        a restart), or a dead consumer's when the reclaim is due, else new ones (blocking read)."""
+        jobs = await self._due_retries(self._free)
+        if self._own_cursor is not None and self._free - len(jobs) > 0:
+            own, self._own_cursor = await self._queue.read_own_pending(
+                self.consumer, self._free - len(jobs), self._own_cursor
+            )
+            jobs += own
+        elif due.reclaim <= time.monotonic() and self._free - len(jobs) > 0:
+            jobs += await self._queue.reclaim(self.consumer, self._reclaim_idle_ms, self._free - len(jobs))
+            due.reclaim = time.monotonic() + self._reclaim_interval_s
+        if not jobs and self._own_cursor is None:
+            jobs = await self._read_new(min(due.reclaim, due.lease, due.promote))
+        return jobs
+
+    async def _back_off(self, exc: RedisError | OSError, failures: int, due: _Timers) -> int:
+        """The edge of the worker: Redis being away (or refusing a command) must not end
+        moderation for good; say so, back off and try again. Returns the failures so far."""
+        if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+            # The stream or its group vanished (a flush): recreate them and go on.
+            log.warning("jobs.group_missing", consumer=self.consumer)
+            due.group_ready = False
+            return failures
+        failures += 1
+        delay = min(0.2 * 2 ** min(failures, 6), 10.0)
+        log.warning("jobs.redis_unavailable", consumer=self.consumer, error=str(exc), retry_in=delay)
+        await self._sleep_unless_stopping(delay)
+        return failures
 
     async def stop(self, deadline: float = 10.0) -> None:
         """Stop reading now; wait up to `deadline` s for running jobs; cancel the rest unacked."""
