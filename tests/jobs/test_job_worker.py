@@ -197,7 +197,11 @@ async def test_no_more_jobs_run_at_once_than_the_concurrency_bound(queue, start)
         await queue.enqueue({"n": str(n)})
     worker = start(handler, concurrency=bound, metrics=metrics)
     await eventually(lambda: running == bound, "the slots filled")
-    await asyncio.sleep(0.3)  # several read cycles with every slot taken
+    # Two more turns of the worker's loop with every slot taken (each turn could have read ahead):
+    # the event that proves the decision not to read was made, not a fixed sleep.
+    for _ in range(2):
+        beat = worker.last_beat
+        await eventually(lambda b=beat: worker.last_beat > b, "the worker's loop turned again")
     stats = await queue.backlog()
     assert (running, most) == (bound, bound)
     assert metrics.registry.get_sample_value("luka_jobs_in_flight") == bound
