@@ -591,11 +591,7 @@
       const own = this.opts.group && !isBot && Number(from.id) === state.memberId;
       const deleted = msg.deleted_at !== null && msg.deleted_at !== undefined;
       const edited = msg.edited_at !== null && msg.edited_at !== undefined;
-      if (isBot && from.id !== undefined) state.botIds.add(Number(from.id));
-      if (isBot && from.username && !state.botUsernameFixed && from.username !== state.botUsername) {
-        state.botUsername = from.username;
-        renderMentionButton();
-      }
+      noteBotIdentity(from, isBot);
 
       root.classList.toggle("bot", isBot);
       root.classList.toggle("own", own);
@@ -604,117 +600,143 @@
       root.dataset.fromId = String(from.id ?? "");
 
       const parts = [];
-      if (this.opts.group && !own) {
-        const avatar = node("div", "avatar", (displayName(from)[0] || "?").toUpperCase());
-        avatar.style.background = isBot ? "" : avatarColor(from.id);
-        avatar.setAttribute("aria-hidden", "true");
-        parts.push(avatar);
-      }
+      if (this.opts.group && !own) parts.push(avatarFor(from, isBot));
 
       const bubble = node("div", "bubble");
-      const head = node("div", "author");
-      const sender = msg.sender_chat && msg.sender_chat.title ? msg.sender_chat.title : displayName(from);
-      head.append(node("span", "name", sender));
-      if (from.username) head.append(node("span", "username", "@" + from.username));
-      if (isBot) head.append(node("span", "badge", "bot"));
-      bubble.append(head);
-
-      if (msg.reply_to_message_id) {
-        const q = node("div", "quote");
-        q.dataset.replyTo = String(msg.reply_to_message_id);
-        if (quoted) {
-          q.append(node("div", "quote-author", displayName(quoted.from)));
-          const qText = quoted.deleted_at ? "deleted message" : shorten(quoted.text || "(no text)", 90);
-          q.append(node("div", "quote-text", qText));
-        } else {
-          q.append(node("div", "quote-author", "Reply"));
-          q.append(node("div", "quote-text", `message #${msg.reply_to_message_id}`));
-        }
-        q.title = "Show the replied message";
-        bubble.append(q);
-      }
-
+      bubble.append(authorLine(msg, from, isBot));
+      if (msg.reply_to_message_id) bubble.append(quoteBlock(msg, quoted));
       if (msg.forwarded) bubble.append(node("div", "forwarded", "Forwarded message"));
       if (msg.media) {
         const kind = typeof msg.media === "string" ? msg.media : msg.media.kind || "media";
         bubble.append(node("div", "media", `[${kind}]`));
       }
-
-      const text = node("div", "text");
-      if (msg.text === null || msg.text === undefined || msg.text === "") {
-        text.textContent = msg.media ? "" : "(no text)";
-        text.classList.add("no-text");
-      } else {
-        renderFormatted(text, String(msg.text), msg.entities);
-      }
-      bubble.append(text);
-
+      bubble.append(textBlock(msg));
       const keyboard = msg.reply_markup && msg.reply_markup.inline_keyboard;
-      if (Array.isArray(keyboard) && keyboard.length && !deleted) {
-        const kb = node("div", "keyboard");
-        for (const row of keyboard) {
-          if (!Array.isArray(row)) continue;
-          const r = node("div", "kb-row");
-          for (const b of row) {
-            if (!b) continue;
-            if (typeof b.callback_data === "string") {
-              const btn = node("button", "inline-btn", b.text || b.callback_data);
-              btn.type = "button";
-              btn.dataset.callback = b.callback_data;
-              btn.dataset.messageId = String(msg.message_id);
-              r.append(btn);
-            } else if (typeof b.url === "string" && /^https?:\/\//i.test(b.url)) {
-              const a = node("a", "inline-btn inline-url", b.text || b.url);
-              a.href = b.url;
-              a.target = "_blank";
-              a.rel = "noopener noreferrer";
-              r.append(a);
-            } else {
-              const span = node("span", "inline-btn inline-other", b.text || "button");
-              r.append(span);
-            }
-          }
-          kb.append(r);
-        }
-        bubble.append(kb);
-      }
-
-      const meta = node("div", "meta");
-      if (deleted) {
-        const d = node("span", "deleted-label", "deleted");
-        d.title = `deleted at ${formatTime(msg.deleted_at)}`;
-        meta.append(d);
-      }
-      if (edited) {
-        const e = node("span", "edited-label", "edited");
-        e.title = `edited at ${formatTime(msg.edited_at)}`;
-        meta.append(e);
-      }
-      const t = node("time", "time", formatTime(msg.date));
-      t.dateTime = new Date(Number(msg.date) * 1000).toISOString();
-      meta.append(t);
-      meta.append(node("span", "mid", `#${msg.message_id}`));
-      bubble.append(meta);
-
-      if (this.opts.group) {
-        const actions = node("div", "actions");
-        const reply = node("button", "reply-btn", "Reply");
-        reply.type = "button";
-        reply.dataset.messageId = String(msg.message_id);
-        reply.disabled = deleted;
-        actions.append(reply);
-        if (own && !deleted) {
-          const edit = node("button", "edit-btn", "Edit");
-          edit.type = "button";
-          edit.dataset.messageId = String(msg.message_id);
-          actions.append(edit);
-        }
-        bubble.append(actions);
-      }
+      if (Array.isArray(keyboard) && keyboard.length && !deleted) bubble.append(keyboardBlock(keyboard, msg));
+      bubble.append(metaLine(msg, deleted, edited));
+      if (this.opts.group) bubble.append(actionsBlock(msg, own, deleted));
 
       parts.push(bubble);
       root.replaceChildren(...parts);
     }
+  }
+
+  // The pieces of one message bubble (MessageList.fill puts them together).
+
+  function noteBotIdentity(from, isBot) {
+    if (isBot && from.id !== undefined) state.botIds.add(Number(from.id));
+    if (isBot && from.username && !state.botUsernameFixed && from.username !== state.botUsername) {
+      state.botUsername = from.username;
+      renderMentionButton();
+    }
+  }
+
+  function avatarFor(from, isBot) {
+    const avatar = node("div", "avatar", (displayName(from)[0] || "?").toUpperCase());
+    avatar.style.background = isBot ? "" : avatarColor(from.id);
+    avatar.setAttribute("aria-hidden", "true");
+    return avatar;
+  }
+
+  function authorLine(msg, from, isBot) {
+    const head = node("div", "author");
+    const sender = msg.sender_chat && msg.sender_chat.title ? msg.sender_chat.title : displayName(from);
+    head.append(node("span", "name", sender));
+    if (from.username) head.append(node("span", "username", "@" + from.username));
+    if (isBot) head.append(node("span", "badge", "bot"));
+    return head;
+  }
+
+  function quoteBlock(msg, quoted) {
+    const q = node("div", "quote");
+    q.dataset.replyTo = String(msg.reply_to_message_id);
+    if (quoted) {
+      q.append(node("div", "quote-author", displayName(quoted.from)));
+      const qText = quoted.deleted_at ? "deleted message" : shorten(quoted.text || "(no text)", 90);
+      q.append(node("div", "quote-text", qText));
+    } else {
+      q.append(node("div", "quote-author", "Reply"));
+      q.append(node("div", "quote-text", `message #${msg.reply_to_message_id}`));
+    }
+    q.title = "Show the replied message";
+    return q;
+  }
+
+  function textBlock(msg) {
+    const text = node("div", "text");
+    if (msg.text === null || msg.text === undefined || msg.text === "") {
+      text.textContent = msg.media ? "" : "(no text)";
+      text.classList.add("no-text");
+    } else {
+      renderFormatted(text, String(msg.text), msg.entities);
+    }
+    return text;
+  }
+
+  function keyboardButton(b, msg) {
+    if (typeof b.callback_data === "string") {
+      const btn = node("button", "inline-btn", b.text || b.callback_data);
+      btn.type = "button";
+      btn.dataset.callback = b.callback_data;
+      btn.dataset.messageId = String(msg.message_id);
+      return btn;
+    }
+    if (typeof b.url === "string" && /^https?:\/\//i.test(b.url)) {
+      const a = node("a", "inline-btn inline-url", b.text || b.url);
+      a.href = b.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      return a;
+    }
+    return node("span", "inline-btn inline-other", b.text || "button");
+  }
+
+  function keyboardBlock(keyboard, msg) {
+    const kb = node("div", "keyboard");
+    for (const row of keyboard) {
+      if (!Array.isArray(row)) continue;
+      const r = node("div", "kb-row");
+      for (const b of row) {
+        if (b) r.append(keyboardButton(b, msg));
+      }
+      kb.append(r);
+    }
+    return kb;
+  }
+
+  function metaLine(msg, deleted, edited) {
+    const meta = node("div", "meta");
+    if (deleted) {
+      const d = node("span", "deleted-label", "deleted");
+      d.title = `deleted at ${formatTime(msg.deleted_at)}`;
+      meta.append(d);
+    }
+    if (edited) {
+      const e = node("span", "edited-label", "edited");
+      e.title = `edited at ${formatTime(msg.edited_at)}`;
+      meta.append(e);
+    }
+    const t = node("time", "time", formatTime(msg.date));
+    t.dateTime = new Date(Number(msg.date) * 1000).toISOString();
+    meta.append(t);
+    meta.append(node("span", "mid", `#${msg.message_id}`));
+    return meta;
+  }
+
+  function actionsBlock(msg, own, deleted) {
+    const actions = node("div", "actions");
+    const reply = node("button", "reply-btn", "Reply");
+    reply.type = "button";
+    reply.dataset.messageId = String(msg.message_id);
+    reply.disabled = deleted;
+    actions.append(reply);
+    if (own && !deleted) {
+      const edit = node("button", "edit-btn", "Edit");
+      edit.type = "button";
+      edit.dataset.messageId = String(msg.message_id);
+      actions.append(edit);
+    }
+    return actions;
   }
 
   // Telegram entities styled by class only; each piece of text still goes in
