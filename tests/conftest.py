@@ -16,11 +16,21 @@ import pytest
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import Keys
+from luka_bot.store.local_cluster import LocalCluster
 from luka_bot.store.redis import EmbeddedValkey
 
 
 @pytest.fixture(scope="session")
 def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("LUKA_TEST_CROSSSLOT_CHECK"):
+        # A one-node Redis Cluster, reached with the plain client: the suite's commands then run
+        # as usual but any script or MULTI whose keys span slots fails with CROSSSLOT, as on a
+        # real cluster (`LUKA_TEST_CROSSSLOT_CHECK=1 pytest tests/e2e` audits the key layout).
+        cluster = LocalCluster(Path(tmp_path_factory.mktemp("valkey")), nodes=1)
+        cluster.start()
+        yield cluster.nodes[0].url
+        cluster.stop()
+        return
     server = EmbeddedValkey(Path(tmp_path_factory.mktemp("valkey")))
     server.start()
     yield server.url

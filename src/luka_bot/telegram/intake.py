@@ -16,7 +16,7 @@ from aiogram.types import Message, TelegramObject, Update
 from luka_bot.community.reputation import HISTORY_LIMIT
 from luka_bot.community.stats import MemberStats
 from luka_bot.community.trust import member_context
-from luka_bot.jobs.queue import JobQueue
+from luka_bot.jobs.partitions import PartitionedQueue
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import MemberContext, ModerationRequest, TrustLevel
 from luka_bot.policy.group import GroupSettings
@@ -24,6 +24,7 @@ from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.conversation import message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import KNOWN_MEMBER_TTL, MESSAGE_TTL, RECENT_MESSAGES_MAX, Keys
+from luka_bot.store.redis import multi
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
@@ -285,7 +286,7 @@ def standing_member(stats: MemberStats, policy: LadderPolicy, now: float) -> Mem
 class IntakeMiddleware(BaseMiddleware):
     def __init__(
         self,
-        queue: JobQueue,
+        queue: PartitionedQueue,
         keys: Keys,
         group_settings: GroupSettingsRepository,
         metrics: Metrics,
@@ -349,9 +350,12 @@ class IntakeMiddleware(BaseMiddleware):
         chat_id = message.chat.id
         settings = self._group_settings.cached(chat_id)
         read_token = self._group_settings.read_token()
-        async with data["redis"].pipeline(transaction=True) as pipe:
+        # One MULTI on one server; on a cluster each command goes to its chat's or partition's
+        # node (store.redis.multi): the intake's scripts are safe to run again on redelivery.
+        async with multi(data["redis"]) as pipe:
             slot = self._queue.intake(
                 pipe,
+                chat_id=chat_id,
                 update_id=event.update_id,
                 record_key=self._keys.message(chat_id, message.message_id),
                 record=record,

@@ -63,7 +63,7 @@ class Notices:
             **fields,
         }
         return await self._queue.enqueue_once(
-            self._keys.action_progress(chat_id, message_id, revision), f"queued:{kind.value}", ACTION_PROGRESS_TTL, job
+            self._keys.notice_queued(chat_id, message_id, revision), kind.value, ACTION_PROGRESS_TTL, job
         )
 
     async def announce(self, chat_id: int, text: str) -> None:
