@@ -373,6 +373,10 @@ class Keys:
     def rate_limit(self, scope: str) -> str:
         return f"{self.prefix}:rl:{scope}"
 
+    def group_rate_limit(self, chat_id: int) -> str:
+        """Hash: a group's send bucket, in its chat's slot (checked with the chat's verdict key)."""
+        return f"{self.prefix}:rl:chat:{{c{chat_id}}}"
+
     # --- media spam (/spam on a photo, sticker, GIF or video) ----------------------------
     def media_hashes(self, chat_id: int) -> str:
         """Sorted set: 64-bit perceptual hashes (16 hex digits) of media the admins marked as spam,

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
+import inspect
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -431,10 +433,35 @@ async def open_redis(
     return RedisHandle(client, server)
 
 
+def cluster_client(seed_url: str, **options: Any) -> RedisCluster:
+    """A cluster client seeded by the node at `seed_url` (a plain redis:// URL)."""
+    cluster = RedisCluster.from_url(seed_url, decode_responses=True, **options)
+    _tolerant_callbacks(cluster)
+    return cluster
+
+
+def _tolerant_callbacks(cluster: RedisCluster) -> None:
+    """redis-py's cluster transactions (MULTI in one slot) call every reply callback with the
+    command's options (`keys=...`), which callbacks such as SMEMBERS' do not take: the reply
+    parses, then the call raises TypeError. Give such callbacks only the options they accept."""
+    for name, callback in list(cluster.response_callbacks.items()):
+        try:
+            params = list(inspect.signature(callback).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            continue
+        accepted = frozenset(p.name for p in params[1:] if p.kind is not inspect.Parameter.VAR_POSITIONAL)
+        cluster.response_callbacks[name] = functools.partial(_call_with_accepted, callback, accepted)
+
+
+def _call_with_accepted(callback: Callable[..., Any], accepted: frozenset[str], reply: Any, **options: Any) -> Any:
+    return callback(reply, **{k: v for k, v in options.items() if k in accepted})
+
+
 async def _open_cluster(seed_url: str) -> RedisHandle:
-    cluster = RedisCluster.from_url(
+    cluster = cluster_client(
         seed_url,
-        decode_responses=True,
         health_check_interval=30,
         max_connections=64,
         socket_timeout=SOCKET_TIMEOUT,
