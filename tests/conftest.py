@@ -18,8 +18,7 @@ import redis.asyncio as aioredis
 
 from luka_bot.store.keys import Keys
 from luka_bot.store.local_cluster import LocalCluster
-from luka_bot.store.redis import cluster_client, cluster_url
-from luka_bot.store.redis import EmbeddedValkey
+from luka_bot.store.redis import EmbeddedValkey, cluster_client, cluster_url
 
 
 @pytest.fixture(scope="session")

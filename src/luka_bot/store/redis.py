@@ -20,6 +20,7 @@ import ctypes
 import functools
 import inspect
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -164,6 +165,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _free_cluster_port() -> int:
+    """A free port for a cluster node: its cluster bus listens 10,000 above it, so both must be
+    free and the port at most 55535 (an ephemeral port from the OS is often higher)."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randint(20_000, 55_535)
+        try:
+            for candidate in (port, port + 10_000):
+                with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise StorageError("no free port pair for a cluster node")
+
+
 def _parent_pid(pid: int) -> int:
     """The parent of `pid` (1 once it is orphaned); 0 when it cannot be read."""
     try:
@@ -238,7 +255,7 @@ class EmbeddedValkey:
         if not os.access(self.data_dir, os.W_OK):
             raise StorageError(f"DATA_DIR {self.data_dir} is not writable")
         self._stop_stale()
-        self.port = port or _free_port()
+        self.port = port or (_free_cluster_port() if self.cluster else _free_port())
         config = self.data_dir / "valkey.conf"
         config.write_text(
             "\n".join(

@@ -27,6 +27,7 @@ from luka_bot.jobs.queue import Job, JobQueue
 from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.store.keys import ACTION_DONE_TTL, ACTION_PROGRESS_TTL, Keys
+from luka_bot.store.redis import multi
 from luka_bot.telegram.cases import CaseStore, log_keyboard, log_text, notice_keyboard
 from luka_bot.telegram.faults import as_retry, short_inline_waits
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -161,7 +162,9 @@ class NoticeSender:
             parse_mode="HTML",
             reply_markup=notice_keyboard(case, lang, public=True) if case else None,
         )
-        async with self._redis.pipeline(transaction=True) as pipe:
+        # The marker lives with the chat, the schedule is global: on a cluster two slots, each
+        # write safe on its own (a notice marked sent but never scheduled just stays up).
+        async with multi(self._redis) as pipe:
             pipe.set(sent_key, "1", ex=ACTION_DONE_TTL)
             pipe.zadd(
                 self._keys.scheduled_deletions, {f"{chat_id}:{sent.message_id}": time.time() + self._notice_lifetime}
