@@ -18,6 +18,7 @@ from redis.exceptions import WatchError
 
 from luka_bot.gate.policy import GateSettings
 from luka_bot.store.keys import GATE_JOIN_DEDUPE_TTL, GATE_PENDING_TTL, Keys
+from luka_bot.store.redis import multi
 
 log = structlog.get_logger(__name__)
 
@@ -147,7 +148,7 @@ class GateRepository:
 
     # --- captcha -------------------------------------------------------------------------
     async def hold(self, chat_id: int, pending: Pending) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.hset(self._keys.captcha_pending(chat_id), str(pending.user_id), pending.dump())
             pipe.expire(self._keys.captcha_pending(chat_id), GATE_PENDING_TTL)
             pipe.zadd(self._keys.captcha_deadlines, {f"{chat_id}:{pending.user_id}": pending.deadline})
@@ -165,7 +166,7 @@ class GateRepository:
     async def release(self, chat_id: int, user_id: int) -> Pending | None:
         """Takes the newcomer off the waiting list; None when someone else already did."""
         key = self._keys.captcha_pending(chat_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.hget(key, str(user_id))
             pipe.hdel(key, str(user_id))
             pipe.zrem(self._keys.captcha_deadlines, f"{chat_id}:{user_id}")

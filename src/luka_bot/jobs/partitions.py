@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import json
 import math
 import zlib
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from typing import Any
 import redis.asyncio as aioredis
 import structlog
 
-from luka_bot.jobs.queue import IntakeSlot, JobQueue, QueueStats
+from luka_bot.jobs.queue import JobQueue, QueueStats
 from luka_bot.jobs.worker import Worker
 from luka_bot.store.keys import Keys, QueueNames
 from luka_bot.store.redis import stream_entries
@@ -53,22 +54,6 @@ class PartitionedQueue:
 
     def for_chat(self, chat_id: int) -> JobQueue:
         return self.partitions[partition_of(chat_id, len(self.partitions))]
-
-    def intake(
-        self,
-        pipe: Any,
-        *,
-        chat_id: int,
-        update_id: int,
-        record_key: str,
-        record: Mapping[str, Any],
-        record_ttl: int,
-        job: Mapping[str, Any],
-    ) -> IntakeSlot:
-        """`JobQueue.intake` on the chat's partition."""
-        return self.for_chat(chat_id).intake(
-            pipe, update_id=update_id, record_key=record_key, record=record, record_ttl=record_ttl, job=job
-        )
 
     async def ensure_group(self) -> None:
         for queue in self.partitions:
@@ -183,6 +168,8 @@ async def _move_stream(redis: aioredis.Redis, old: str, target: Callable[[dict[s
     while True:
         entries = stream_entries(await redis.xrange(old, count=batch))
         if not entries:
+            if moved:
+                await redis.delete(old)  # the emptied stream and its consumer group
             return moved
         for entry_id, fields in entries:
             if fields:
@@ -194,8 +181,6 @@ async def _move_stream(redis: aioredis.Redis, old: str, target: Callable[[dict[s
 async def _move_delayed(
     redis: aioredis.Redis, old: QueueNames, route: Callable[[Mapping[str, str]], JobQueue], batch: int
 ) -> int:
-    import json
-
     moved = 0
     while True:
         rows: list[Any] = await redis.zrange(old.delayed, 0, batch - 1, withscores=True)

@@ -254,6 +254,10 @@ class JobQueue:
     def keys(self) -> Keys:
         return self._keys
 
+    def for_chat(self, chat_id: int) -> JobQueue:
+        """The queue a chat's jobs go to: this one (a `PartitionedQueue` picks a partition)."""
+        return self
+
     async def ensure_group(self) -> None:
         try:
             await self._redis.xgroup_create(self._names.stream, self._names.group, id="0", mkstream=True)

@@ -310,6 +310,11 @@ class EmbeddedValkey:
         self.stop()
         raise StorageError(f"embedded Valkey did not answer within {timeout:.0f} s")
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (benches read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def exit_code(self) -> int | None:
         """None while the server runs (or was stopped on purpose); else how its process ended."""
         if self._stopped:

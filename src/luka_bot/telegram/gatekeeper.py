@@ -49,6 +49,7 @@ from luka_bot.store.keys import (
     GATE_LINK_OFFER_TTL,
     Keys,
 )
+from luka_bot.store.redis import multi
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import MUTED
@@ -429,7 +430,7 @@ class Gatekeeper:
         if not offer or offer.get("to") != str(chat_id):
             return None
         other = int(offer["from"])
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.sadd(self._keys.linked_groups(chat_id), str(other))
             pipe.sadd(self._keys.linked_groups(other), str(chat_id))
             await pipe.execute()
@@ -438,7 +439,7 @@ class Gatekeeper:
         return other
 
     async def unlink(self, chat_id: int, other: int, by: int) -> bool:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.srem(self._keys.linked_groups(chat_id), str(other))
             pipe.srem(self._keys.linked_groups(other), str(chat_id))
             removed, _ = await pipe.execute()
@@ -725,7 +726,7 @@ class JoinRequestDesk:
             settings.question.text(lang) if settings.question.is_set else render(TEXTS, "jr.default_question", lang)
         )
         key = g._keys.join_request(chat_id, applicant.user_id)
-        async with g._redis.pipeline(transaction=True) as pipe:
+        async with multi(g._redis) as pipe:
             pipe.hset(
                 key,
                 mapping={
@@ -756,7 +757,7 @@ class JoinRequestDesk:
         outcome = JoinRequestOutcome.IGNORED
         for chat_id in await self.waiting_chats(user_id):
             key = g._keys.join_request(chat_id, user_id)
-            async with g._redis.pipeline(transaction=True) as pipe:
+            async with multi(g._redis) as pipe:
                 pipe.hgetall(key)
                 pipe.delete(key)
                 pipe.srem(g._keys.applicant_chats(user_id), str(chat_id))

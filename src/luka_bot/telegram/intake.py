@@ -17,6 +17,7 @@ from luka_bot.community.reputation import HISTORY_LIMIT
 from luka_bot.community.stats import MemberStats
 from luka_bot.community.trust import member_context
 from luka_bot.jobs.partitions import PartitionedQueue
+from luka_bot.jobs.queue import JobQueue
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.verdict import MemberContext, ModerationRequest, TrustLevel
 from luka_bot.policy.group import GroupSettings
@@ -286,7 +287,7 @@ def standing_member(stats: MemberStats, policy: LadderPolicy, now: float) -> Mem
 class IntakeMiddleware(BaseMiddleware):
     def __init__(
         self,
-        queue: PartitionedQueue,
+        queue: JobQueue | PartitionedQueue,
         keys: Keys,
         group_settings: GroupSettingsRepository,
         metrics: Metrics,
@@ -353,9 +354,8 @@ class IntakeMiddleware(BaseMiddleware):
         # One MULTI on one server; on a cluster each command goes to its chat's or partition's
         # node (store.redis.multi): the intake's scripts are safe to run again on redelivery.
         async with multi(data["redis"]) as pipe:
-            slot = self._queue.intake(
+            slot = self._queue.for_chat(chat_id).intake(
                 pipe,
-                chat_id=chat_id,
                 update_id=event.update_id,
                 record_key=self._keys.message(chat_id, message.message_id),
                 record=record,

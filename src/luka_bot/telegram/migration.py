@@ -36,7 +36,7 @@ from luka_bot.jobs.queue import Job
 from luka_bot.metrics import Metrics
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
-from luka_bot.store.redis import text
+from luka_bot.store.redis import fields_to_store, is_cluster, scored, stream_entries, text, text_fields
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
@@ -100,8 +100,45 @@ return moved
 
 
 def renamed(key: str, old: int, new: int) -> str:
-    old_part, new_part = str(old), str(new)
-    return ":".join(new_part if part == old_part else part for part in key.split(":"))
+    """`key` with the old chat id replaced, whether it is a plain part or a chat's hash tag."""
+    swap = {str(old): str(new), f"{{c{old}}}": f"{{c{new}}}"}
+    return ":".join(swap.get(part, part) for part in key.split(":"))
+
+
+async def _move_across_slots(redis: aioredis.Redis, src: str, dst: str) -> str:
+    """`_MOVE_SCRIPT` for one pair on a Redis Cluster, by commands: the same outcome, but not
+    atomic; the move runs again whenever late work wrote to old keys, so a crash part way is
+    finished by the next run (each step adds what is missing and deletes the old key last)."""
+    kind = text(await redis.type(src))
+    if kind == "none":
+        return ""
+    if not await redis.exists(dst):
+        dump = await redis.dump(src)
+        ttl = int(await redis.pttl(src))
+        if dump is not None:
+            await redis.restore(dst, max(ttl, 0), dump, replace=False)
+            await redis.delete(src)
+            return "renamed"
+    if kind == "stream":
+        for _, fields in stream_entries(await redis.xrange(src)):
+            await redis.xadd(dst, fields_to_store(fields))
+    elif kind == "set":
+        members = await redis.smembers(src)
+        if members:
+            await redis.sadd(dst, *members)
+    elif kind == "zset":
+        rows = await redis.zrange(src, 0, -1, withscores=True)
+        if rows:
+            await redis.zadd(dst, dict(scored(rows)), gt=True)
+    elif kind == "hash":
+        for field, value in text_fields(await redis.hgetall(src)).items():
+            await redis.hsetnx(dst, field, value)
+    elif kind == "list":
+        items = await redis.lrange(src, 0, -1)
+        if items:
+            await redis.rpush(dst, *items)
+    await redis.delete(src)
+    return "merged"
 
 
 class ChatMigration:
@@ -143,7 +180,13 @@ class ChatMigration:
             if target != name and name != self._keys.chat_migrated(old):
                 pairs.extend((name, target))
         moved = kept = 0
-        for start in range(0, len(pairs), 200):
+        if is_cluster(self._redis):
+            # The old and the new id hash to different slots: no script can see both keys.
+            for start in range(0, len(pairs), 2):
+                outcome = await _move_across_slots(self._redis, pairs[start], pairs[start + 1])
+                moved += outcome == "renamed"
+                kept += outcome == "merged"
+        for start in range(0, len(pairs) if not is_cluster(self._redis) else 0, 200):
             batch = pairs[start : start + 200]
             result: Any = await self._redis.eval(_MOVE_SCRIPT, len(batch), *batch)
             moved += int(result[0])
