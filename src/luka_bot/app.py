@@ -54,7 +54,13 @@ from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
 from luka_bot.telegram.middlewares import InFlightUpdates, ReceivedAt
-from luka_bot.telegram.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
+from luka_bot.telegram.migration import (
+    ChatMigration,
+    FollowMigration,
+    MigratingJobs,
+    MigrationWatch,
+    adopt_legacy_chat_keys,
+)
 from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
 from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.polling import Poller, RawGetUpdates
@@ -374,6 +380,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         settings.redis_url, settings.data_dir, settings.redis_fsync, cluster=settings.redis_cluster
     )
     health.storage_ok()  # open_redis PINGed it; the storage watch takes over from here
+    # Chat keys an older version wrote move to their cluster-layout names before anything reads them.
+    await adopt_legacy_chat_keys(redis.client, keys)
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
     judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)

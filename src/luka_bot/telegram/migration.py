@@ -288,3 +288,55 @@ class MigrationWatch(BaseMiddleware):
             return await handler(event, data)
         mark_taken_in(data)
         return None
+
+
+# The kinds of per-chat key (`<prefix>:<kind>:<chat id>...`) that versions before the Redis
+# Cluster layout wrote with a bare chat id; today the id is the chat's hash tag `{c<id>}`.
+_CHAT_KINDS = frozenset(
+    "msg replies verdict noticed claim progress righthint done group admins activity llmbudget samples "
+    "auditlog audit rep viol violpen cevent top ach sanction notice logchat migrated approved captcha "
+    "joinseen joins raid joinreq joindeclined linked usage usagenames acool anotice recent notes "
+    "mediahash mediafile reacts reactheld".split()
+)
+LAYOUT_VERSION = "2"  # 2: chat keys carry the chat's hash tag (store/keys.py)
+
+
+def tagged(key: str, prefix: str) -> str | None:
+    """The cluster-layout name of a per-chat key written by an older version; None for others."""
+    parts = key.split(":")
+    if len(parts) < 3 or parts[0] != prefix or parts[1] not in _CHAT_KINDS:
+        return None
+    chat = parts[2]
+    if not chat.lstrip("-").isdigit():
+        return None  # the notice queue (`notice:jobs`), today's tagged keys
+    return ":".join([*parts[:2], f"{{c{chat}}}", *parts[3:]])
+
+
+async def adopt_legacy_chat_keys(redis: aioredis.Redis, keys: Keys) -> int:
+    """Rename every per-chat key an older version wrote into today's layout, once per deployment.
+
+    Runs at start before anything reads chat state; `<prefix>:layout` records that it is done, so
+    later starts skip the SCAN. A key that exists under both names (a process of the new version
+    wrote meanwhile) is merged as a chat migration merges (`_MOVE_SCRIPT`). Returns the keys moved."""
+    marker = f"{keys.prefix}:layout"
+    if await redis.get(marker) == LAYOUT_VERSION:
+        return 0
+    pairs: list[str] = []
+    async for key in redis.scan_iter(match=f"{keys.prefix}:*", count=1000):
+        name = text(key)
+        target = tagged(name, keys.prefix)
+        if target is not None:
+            pairs.extend((name, target))
+    moved = 0
+    if is_cluster(redis):
+        for start in range(0, len(pairs), 2):
+            moved += bool(await _move_across_slots(redis, pairs[start], pairs[start + 1]))
+    else:
+        for start in range(0, len(pairs), 200):
+            batch = pairs[start : start + 200]
+            result: Any = await redis.eval(_MOVE_SCRIPT, len(batch), *batch)
+            moved += int(result[0]) + int(result[1])
+    await redis.set(marker, LAYOUT_VERSION)
+    if moved:
+        log.warning("store.layout_migrated", keys_moved=moved, layout=LAYOUT_VERSION)
+    return moved
