@@ -27,7 +27,7 @@ import structlog
 from luka_bot.jobs.queue import JobQueue, QueueStats
 from luka_bot.jobs.worker import Worker
 from luka_bot.store.keys import Keys, QueueNames
-from luka_bot.store.redis import stream_entries
+from luka_bot.store.redis import fields_to_store, stream_entries
 
 log = structlog.get_logger(__name__)
 
@@ -143,10 +143,18 @@ async def adopt_legacy_queues(
     Adding comes first, so a crash in between runs a job twice (the handlers are idempotent)
     rather than never. Returns how many entries moved; 0 once nothing old is left."""
     legacy_jobs, legacy_notices = keys.legacy_queues
+
+    def to_notices(_fields: Mapping[str, str]) -> JobQueue:
+        return notices
+
+    routes: list[tuple[QueueNames, Callable[[Mapping[str, str]], JobQueue]]] = [
+        (legacy_jobs, _by_chat(jobs)),
+        (legacy_notices, to_notices),
+    ]
     moved = 0
-    for old, route in ((legacy_jobs, _by_chat(jobs)), (legacy_notices, lambda _fields: notices)):
-        moved += await _move_stream(redis, old.stream, lambda f, route=route: route(f).names.stream, batch)
-        moved += await _move_stream(redis, old.dead_letter, lambda f, route=route: route(f).names.dead_letter, batch)
+    for old, route in routes:
+        moved += await _move_stream(redis, old.stream, route, "stream", batch)
+        moved += await _move_stream(redis, old.dead_letter, route, "dead_letter", batch)
         moved += await _move_delayed(redis, old, route, batch)
     if moved:
         log.warning("jobs.legacy_queues_moved", entries=moved)
@@ -163,7 +171,10 @@ def _by_chat(jobs: PartitionedQueue) -> Callable[[Mapping[str, str]], JobQueue]:
     return route
 
 
-async def _move_stream(redis: aioredis.Redis, old: str, target: Callable[[dict[str, str]], str], batch: int) -> int:
+async def _move_stream(
+    redis: aioredis.Redis, old: str, route: Callable[[Mapping[str, str]], JobQueue], stream: str, batch: int
+) -> int:
+    """Moves `old`'s entries to the `stream` ("stream" or "dead_letter") of the queue `route` picks."""
     moved = 0
     while True:
         entries = stream_entries(await redis.xrange(old, count=batch))
@@ -173,7 +184,7 @@ async def _move_stream(redis: aioredis.Redis, old: str, target: Callable[[dict[s
             return moved
         for entry_id, fields in entries:
             if fields:
-                await redis.xadd(target(fields), fields)  # type: ignore[arg-type]
+                await redis.xadd(getattr(route(fields).names, stream), fields_to_store(fields))
             await redis.xdel(old, entry_id)
             moved += 1
 
