@@ -69,8 +69,9 @@ async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tu
         "luka_bot",
         "run",
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        # BENCH_BOT_LOG=path keeps the bot's log (appended) for a run that needs explaining.
+        stdout=open(os.environ["BENCH_BOT_LOG"], "ab") if os.environ.get("BENCH_BOT_LOG") else asyncio.subprocess.DEVNULL,  # noqa: SIM115
+        stderr=asyncio.subprocess.STDOUT if os.environ.get("BENCH_BOT_LOG") else asyncio.subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120  # a loaded shared machine starts slowly
     while time.monotonic() < deadline:

