@@ -63,6 +63,8 @@ async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tu
         WORKER_NAME=f"bench-{web_port}",
     )
     env.update(env_extra)
+    log_path = os.environ.get("BENCH_BOT_LOG")
+    bot_log = Path(log_path).open("ab") if log_path else None  # noqa: SIM115, ASYNC230 - the child writes it
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -70,8 +72,8 @@ async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tu
         "run",
         env=env,
         # BENCH_BOT_LOG=path keeps the bot's log (appended) for a run that needs explaining.
-        stdout=open(os.environ["BENCH_BOT_LOG"], "ab") if os.environ.get("BENCH_BOT_LOG") else asyncio.subprocess.DEVNULL,  # noqa: SIM115
-        stderr=asyncio.subprocess.STDOUT if os.environ.get("BENCH_BOT_LOG") else asyncio.subprocess.DEVNULL,
+        stdout=bot_log if bot_log is not None else asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.STDOUT if bot_log is not None else asyncio.subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120  # a loaded shared machine starts slowly
     while time.monotonic() < deadline:
