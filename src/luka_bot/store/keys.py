@@ -2,6 +2,13 @@
 
 Keys are built by a `Keys` object carrying a prefix, so that several deployments (or test runs)
 can share one Redis server without seeing each other's data.
+
+Redis Cluster: every key of one chat carries the chat's hash tag `{c<chat id>}`, so all of a
+chat's state is in one slot and its scripts and MULTIs are legal on a cluster; each queue's keys
+share the queue's tag (`{j<partition>}`, `{n}`). Keys of users, texts and the few global sets have
+no tag: commands that combine them with a chat's keys are never one script or MULTI on a cluster
+(see `store.redis.multi`). The tag's braces are part of the name; older versions wrote the bare id
+(telegram/migration.py `adopt_legacy_chat_keys` renames those once).
 """
 
 from __future__ import annotations
