@@ -23,22 +23,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from luka_bot.jobs import Job, JobQueue, Worker
+from luka_bot.moderation.job import ModerationJob
 from luka_bot.store.keys import MESSAGE_TTL, Keys
-from luka_bot.store.redis import open_redis
+from luka_bot.store.redis import fields_to_store, open_redis
+from luka_bot.store.round_trips import RoundTrips
 
 
 def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-async def _produce(queue: JobQueue, keys: Keys, first: int, count: int, step: int) -> None:
+def _job(message_id: int) -> ModerationJob:
+    return ModerationJob(chat_id=-1001, message_id=message_id, user_id=42, text=f"message number {message_id}")
+
+
+async def _produce(queue: JobQueue, keys: Keys, trips: RoundTrips, first: int, count: int, step: int) -> None:
+    # As the gateway does: the producers' intakes of one loop turn share a round trip.
     for update_id in range(first, first + count * step, step):
-        await queue.take_in(
-            update_id=update_id,
-            record_key=keys.message(-1001, update_id),
-            record={"text": f"message number {update_id} with a few words", "user_id": "42", "revision": "0"},
-            record_ttl=MESSAGE_TTL,
-            job={"chat_id": "-1001", "message_id": str(update_id), "revision": "0", "kind": "new"},
+        job = _job(update_id)
+        await trips.send(
+            lambda pipe, update_id=update_id, job=job: queue.intake(
+                pipe,
+                update_id=update_id,
+                record_key=keys.message(job.chat_id, update_id),
+                record={"text": job.text, "user_id": str(job.user_id), "revision": "0"},
+                record_ttl=MESSAGE_TTL,
+                job=job.to_fields(),
+            )
         )
 
 
@@ -55,11 +66,13 @@ async def bench(args: argparse.Namespace) -> None:
 
     async def no_op(job: Job) -> None:
         nonlocal done
+        ModerationJob.from_fields(job.fields)  # what every real handler does first
         done += 1
         if done >= args.jobs:
             all_done.set()
 
-    worker = Worker(queue, no_op, consumer="bench", concurrency=args.concurrency, block_ms=100)
+    trips = RoundTrips(redis)
+    worker = Worker(queue, no_op, consumer="bench", concurrency=args.concurrency, block_ms=100, round_trips=trips)
     runner = asyncio.create_task(worker.run())
     per_producer = args.jobs // args.producers
     total = per_producer * args.producers
@@ -67,7 +80,10 @@ async def bench(args: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     await asyncio.gather(
-        *(_produce(queue, keys, first=p + 1, count=per_producer, step=args.producers) for p in range(args.producers))
+        *(
+            _produce(queue, keys, trips, first=p + 1, count=per_producer, step=args.producers)
+            for p in range(args.producers)
+        )
     )
     intake_s = time.perf_counter() - started
     backlog_after_intake = await queue.backlog()
@@ -79,11 +95,11 @@ async def bench(args: argparse.Namespace) -> None:
     # The worker alone: a backlog already in the stream (a restart after an outage), drained.
     async with redis.pipeline(transaction=False) as pipe:
         for n in range(total):
-            pipe.xadd(keys.jobs, {"chat_id": "-1001", "message_id": str(n), "revision": "0"})
+            pipe.xadd(keys.jobs, fields_to_store(_job(n).to_fields()))
         await pipe.execute()
     done = 0
     all_done.clear()
-    worker = Worker(queue, no_op, consumer="bench", concurrency=args.concurrency, block_ms=100)
+    worker = Worker(queue, no_op, consumer="bench", concurrency=args.concurrency, block_ms=100, round_trips=trips)
     drain_started = time.perf_counter()
     runner = asyncio.create_task(worker.run())
     await asyncio.wait_for(all_done.wait(), timeout=600)

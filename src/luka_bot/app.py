@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
@@ -31,11 +31,15 @@ from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.judge import LlmJudge
 from luka_bot.moderation.learning import GroupLearning
+from luka_bot.moderation.media_hash import HashSet
 from luka_bot.settings import Role, Settings, StartupError, web_bind_error
+from luka_bot.store.action_ledger import ActionLedger
 from luka_bot.store.audit import AuditLog
+from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.store.media_blocklist import MediaBlocklist
 from luka_bot.store.moderation_state import (
     RedisLlmBudget,
@@ -43,13 +47,17 @@ from luka_bot.store.moderation_state import (
     RedisVerdictCache,
 )
 from luka_bot.store.notes import NotesStore
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.redis import RedisHandle, open_redis
+from luka_bot.store.round_trips import RoundTrips
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.store.signals import SignalStore
 from luka_bot.store.usage import UsageStore
 from luka_bot.telegram.achievement_announcer import AchievementAnnouncer
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
 from luka_bot.telegram.enforcement import Enforcer
+from luka_bot.telegram.fsm_storage import StatelessStorage
 from luka_bot.telegram.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.media_spam import MediaSpamGuard
@@ -61,7 +69,7 @@ from luka_bot.telegram.migration import (
     MigrationWatch,
     adopt_legacy_chat_keys,
 )
-from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler
+from luka_bot.telegram.moderation_jobs import InlineModeration, ModerationJobHandler, member_of_job
 from luka_bot.telegram.notices import Notices, NoticeSender
 from luka_bot.telegram.polling import Poller, RawGetUpdates
 from luka_bot.telegram.raid_lock import RaidLock
@@ -81,8 +89,9 @@ from luka_bot.telegram.routers import (
 from luka_bot.telegram.routers import console as console_command
 from luka_bot.telegram.routers import gate as gate_router
 from luka_bot.telegram.routers import settings as settings_menu
+from luka_bot.telegram.services import Services
 from luka_bot.telegram.session import build_bot
-from luka_bot.web.console import Console, ConsoleDeps, ConsoleLinks
+from luka_bot.web.console import Console, ConsoleDeps
 from luka_bot.web.dashboard import add_dashboard
 from luka_bot.web.server import Health, create_web_app
 from luka_bot.web.webhook import IntakeFirstWebhook
@@ -372,6 +381,26 @@ def build_judge_llm(
     return ProviderChain(primary, fallback, fallback_model=settings.llm_fallback_model, metrics=metrics), fallback
 
 
+def create_routers() -> list[Router]:
+    """Every router, in the order they see updates. (A router acting on plain group messages must
+    widen `telegram.addressing.routers_may_act`, the intake's lean path.)"""
+    return [
+        # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
+        gate_router.create_router(),
+        settings_menu.create_router(),
+        private.create_router(),
+        members.create_router(),
+        locks.create_router(),
+        reactions.create_router(),
+        onboarding.create_router(),
+        console_command.create_router(),
+        community.create_router(),
+        appeals.create_router(),
+        knowledge.create_router(),
+        assistant.create_router(),
+    ]
+
+
 async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     metrics = Metrics()
     health = Health(receives_updates=role is not Role.WORKER, runs_worker=role is not Role.GATEWAY)
@@ -380,6 +409,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         settings.redis_url, settings.data_dir, settings.redis_fsync, cluster=settings.redis_cluster
     )
     health.storage_ok()  # open_redis PINGed it; the storage watch takes over from here
+    redis.count_round_trips(metrics.redis_round_trips.inc)
     # Chat keys an older version wrote move to their cluster-layout names before anything reads them.
     await adopt_legacy_chat_keys(redis.client, keys)
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
@@ -388,12 +418,15 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
 
     conversation = ConversationStore(redis.client, keys)
     group_settings = GroupSettingsRepository(redis.client, keys, default_judge=settings.llm_judge.value)
-    migration = ChatMigration(redis.client, keys, group_settings, metrics)
+    # The gateway's intakes of one getUpdates batch, and the worker's steps for a batch of jobs,
+    # share round trips (store/round_trips.py).
+    round_trips = RoundTrips(redis.client)
+    migration = ChatMigration(redis.client, keys, group_settings, metrics, round_trips=round_trips)
     bot.session.middleware(FollowMigration(migration))
     limiter = OutboundLimiter(redis.client, keys)
 
     admins = AdminCache(bot, redis.client, keys)
-    reputation = ReputationStore(redis.client, keys)
+    reputation = ReputationStore(redis.client, keys, round_trips=round_trips)
     sanctions = SanctionStore(redis.client, keys)
     learning = GroupLearning(RedisSampleStore(redis.client, keys))
     cases = CaseStore(redis.client, keys)
@@ -416,10 +449,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     )
     audit = AuditLog(redis.client, keys)
     gate_repo = GateRepository(redis.client, keys)
+    deletions = ScheduledDeletions(redis.client, keys)
+    private_chats = PrivateChats(redis.client, keys)
     gatekeeper = Gatekeeper(
         bot,
-        redis.client,
-        keys,
         repo=gate_repo,
         group_settings=group_settings,
         admins=admins,
@@ -427,6 +460,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         cases=cases,
         limiter=limiter,
         notice_lifetime=settings.notice_lifetime,
+        deletions=deletions,
         cas=CasLookup(redis.client, keys, settings.cas_url, timeout=settings.cas_timeout),
     )
     # Notices and log posts: their own stream, pacing and sender, so no deletion waits for them.
@@ -434,8 +468,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     notices = Notices(notice_queue, keys)
     enforcer = Enforcer(
         bot,
-        redis.client,
-        keys,
+        ActionLedger(redis.client, keys, round_trips=round_trips),
+        deletions,
         conversation=conversation,
         reputation=reputation,
         sanctions=sanctions,
@@ -457,6 +491,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
             limiter=limiter,
             metrics=metrics,
             notice_lifetime=settings.notice_lifetime,
+            deletions=deletions,
+            private_chats=private_chats,
         ),
         consumer=settings.worker_name,
         concurrency=4,
@@ -467,7 +503,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     queue = PartitionedQueue(redis.client, keys, settings.job_partitions, max_attempts=settings.job_max_attempts)
     media_spam = MediaSpamGuard(
         bot,
-        MediaBlocklist(redis.client, keys),
+        MediaBlocklist(redis.client, keys, HashSet),
         max_distance=settings.media_hash_distance,
         max_bytes=settings.media_max_bytes,
     )
@@ -477,13 +513,13 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         group_settings=group_settings,
         reputation=reputation,
         admins=admins,
-        signals=SignalStore(redis.client, keys),
+        signals=SignalStore(redis.client, keys, round_trips=round_trips),
         metrics=metrics,
         achievements=AchievementAnnouncer(notices, reputation),
         judge_deadline=settings.judge_deadline,
         approved=gate_repo,
         media=media_spam,
-        redis=redis.client,
+        round_trips=round_trips,
     )
     moderation_jobs = MigratingJobs(handler, migration)
     worker = PartitionedWorker(
@@ -496,6 +532,8 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
             reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
             metrics=metrics,
             max_defer_age_s=settings.job_defer_max_age,
+            order_key=member_of_job,
+            round_trips=round_trips,
         ),
         settings.worker_concurrency,
     )
@@ -503,7 +541,21 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     # The assistant streams through the provider chain: the fallback takes a reply whose primary
     # failed before its first piece.
     assistant_llm = ProviderChain(llm, llm_fallback, fallback_model=settings.llm_fallback_model, metrics=metrics)
-    dispatcher = Dispatcher(
+    console = ConsoleDeps(
+        redis=redis.client,
+        keys=keys,
+        group_settings=group_settings,
+        audit=audit,
+        cases=cases,
+        admins=admins,
+        bot=bot,
+        cascade=cascade,
+        learning=learning,
+        reputation=reputation,
+        sanctions=sanctions,
+        operator_token=settings.dashboard_token,
+    )
+    services = Services(
         app_settings=settings,
         llm=assistant_llm,
         conversation=conversation,
@@ -539,22 +591,11 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         usage=UsageStore(redis.client, keys),
         notes=NotesStore(redis.client, keys),
         knowledge=KnowledgeIndex(),
+        private_chats=private_chats,
+        known_groups=KnownGroups(redis.client, keys),
+        console_links=ConsoleLinks(redis.client, keys, lambda: console.base_url),
     )
-    console = ConsoleDeps(
-        redis=redis.client,
-        keys=keys,
-        group_settings=group_settings,
-        audit=audit,
-        cases=cases,
-        admins=admins,
-        bot=bot,
-        cascade=cascade,
-        learning=learning,
-        reputation=reputation,
-        sanctions=sanctions,
-        operator_token=settings.dashboard_token,
-    )
-    dispatcher["console_links"] = ConsoleLinks(console)
+    dispatcher = Dispatcher(storage=StatelessStorage(), **services.workflow_data())
     inline = InlineModeration(
         decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
     )
@@ -564,7 +605,9 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     dispatcher.update.outer_middleware(MigrationWatch(migration))
     # Before intake: a newcomer's link or media during a raid is removed before it is recorded or counted.
     dispatcher.update.outer_middleware(RaidLock(gatekeeper, reputation, group_settings, admins))
-    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline))
+    dispatcher.update.outer_middleware(
+        IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=inline, round_trips=round_trips)
+    )
     poller = Poller(
         bot,
         dispatcher,
@@ -575,21 +618,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         polling_timeout=25,
         concurrency=settings.gateway_concurrency,
     )
-    # The gate sees chat_member joins before the members router (it passes them on with SkipHandler).
-    dispatcher.include_routers(gate_router.create_router())
-    dispatcher.include_routers(
-        settings_menu.create_router(),
-        private.create_router(),
-        members.create_router(),
-        locks.create_router(),
-        reactions.create_router(),
-        onboarding.create_router(),
-        console_command.create_router(),
-        community.create_router(),
-        appeals.create_router(),
-        knowledge.create_router(),
-        assistant.create_router(),
-    )
+    dispatcher.include_routers(*create_routers())
     return App(
         settings=settings,
         role=role,

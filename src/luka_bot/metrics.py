@@ -145,6 +145,9 @@ class Metrics:
             "luka_storage_restarts_total", "Restarts of the embedded Valkey after its process died", registry=r
         )
         self.polling_failures = Counter("luka_polling_failures_total", "getUpdates calls that failed", registry=r)
+        self.redis_round_trips = Counter(
+            "luka_redis_round_trips_total", "Requests sent to Redis (a pipeline counts once)", registry=r
+        )
         self.updates_held = Counter(
             "luka_updates_held_total",
             "Updates left unconfirmed at Telegram because storage was down (delivered again later)",

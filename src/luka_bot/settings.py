@@ -105,7 +105,10 @@ class Settings(BaseSettings):
     # Updates handled at once by a gateway (a streaming reply holds one for its whole length);
     # past it, polling waits instead of piling up tasks without bound.
     gateway_concurrency: int = Field(default=512, ge=1, le=100_000)
-    worker_concurrency: int = Field(default=16, ge=1, le=256)
+    # Jobs in flight share their Redis round trips (store/round_trips.py): more of them, fewer
+    # round trips per job (16 -> 64: about a fifth less CPU per message in the throughput bench).
+    # The LLM judge bounds its own calls (judge_concurrency).
+    worker_concurrency: int = Field(default=64, ge=1, le=256)
     # The moderation job stream is split into this many partitions by chat (jobs/partitions.py):
     # on a Redis Cluster they spread over the nodes; each worker process serves all of them.
     job_partitions: int = Field(default=4, ge=1, le=256)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -35,3 +38,32 @@ async def stack(embedded_redis_url: str, request: pytest.FixtureRequest) -> Asyn
         await session.close()
         await llm_runner.cleanup()
         await tg_runner.cleanup()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Any]:
+    """Headless Chromium (Debian's package) under Playwright, for the page tests (`browser`
+    marker). Skipped with a reason where none is installed; CI sets LUKA_REQUIRE_BROWSER=1."""
+    if CHROMIUM is None:
+        if os.environ.get("LUKA_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required here (LUKA_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("no Chromium installed (apt-get install chromium) for the browser test")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        await browser.close()

@@ -21,35 +21,14 @@ from .harness import ALICE, BOB, GROUP, OWNER, wait_for
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OTHER_GROUP = -1001000000999
 SPAM = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
 LINK = re.compile(r"http://\S+/console/login\?t=[A-Za-z0-9_-]+")
 
 
 @pytest.fixture
-async def browser_context():
-    if CHROMIUM is None:
-        if os.environ.get("LUKA_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required here (LUKA_REQUIRE_BROWSER=1) but not installed")
-        pytest.skip("no Chromium installed (apt-get install chromium) for the browser test")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context
-        await browser.close()
+async def browser_context(chromium):
+    return await chromium.new_context(viewport={"width": 1280, "height": 900})
 
 
 async def console_link(c, user: dict) -> str:

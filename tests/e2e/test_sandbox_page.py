@@ -6,47 +6,24 @@ LUKA_REQUIRE_BROWSER=1, which turns a missing browser into a failure.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from .harness import BOT_USERNAME
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SPAM = "💰💰 EARN $500 DAILY 💰💰 join https://t.me/+AbCdEfGh123 now!!! write me in DM"
 
 
 @pytest.fixture
-async def page(stack):
-    if CHROMIUM is None:
-        if os.environ.get("LUKA_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required here (LUKA_REQUIRE_BROWSER=1) but not installed")
-        pytest.skip("no Chromium installed (apt-get install chromium) for the browser test")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = await browser.new_context(viewport={"width": 1280, "height": 800})
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(f"{stack.control.tg_url}/?bot={BOT_USERNAME}")
-        yield page
-        assert errors == [], f"JavaScript errors on the page: {errors}"
-        await browser.close()
+async def page(stack, chromium):
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(f"{stack.control.tg_url}/?bot={BOT_USERNAME}")
+    yield page
+    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 async def send(page, text: str) -> None:

@@ -51,3 +51,42 @@ async def test_approvals(any_redis, keys):
     assert await repo.is_approved(-1, 5) and not await repo.is_approved(-2, 5)
     assert await repo.approved(-1) == [5]
     assert await repo.unapprove(-1, 5) and not await repo.is_approved(-1, 5)
+
+
+async def test_a_link_offer_is_taken_once_and_only_by_the_group_it_was_made_for(any_redis, keys):
+    repo = GateRepository(any_redis, keys)
+    await repo.offer_link(-1, -2, by=7, code="abc")
+    assert await repo.take_link_offer("abc", -3) is None  # the wrong group uses it up, and gets nothing
+    await repo.offer_link(-1, -2, by=7, code="def")
+    assert await repo.take_link_offer("def", -2) == -1
+    assert await repo.take_link_offer("def", -2) is None
+    await repo.link(-2, -1)
+    assert await repo.linked(-1) == [-2] and await repo.linked(-2) == [-1]
+    assert await repo.unlink(-1, -2) and not await repo.unlink(-1, -2)
+    assert await repo.linked(-1) == []
+
+
+async def test_a_spam_ban_in_a_linked_group_counts_until_lifted_there(any_redis, keys):
+    repo = GateRepository(any_redis, keys)
+    await repo.link(-1, -2)
+    await repo.note_spam_ban(42, -2)
+    assert await repo.linked_banned(-1, 42) and not await repo.linked_banned(-1, 43)
+    assert await repo.lift_spam_ban(42, -2) and not await repo.lift_spam_ban(42, -2)
+    assert not await repo.linked_banned(-1, 42)
+
+
+async def test_an_asked_request_is_taken_once_and_a_decline_appealed_once(any_redis, keys):
+    repo = GateRepository(any_redis, keys)
+    await repo.ask(-1, 42, {"name": "Ann", "lang": "en"})
+    await repo.ask(-2, 42, {"name": "Ann", "lang": "ru"})
+    assert await repo.waiting_chats(42) == [-2, -1]
+    assert await repo.take_request(-1, 42) == {"name": "Ann", "lang": "en"}
+    assert await repo.take_request(-1, 42) is None  # another process answered it
+    assert await repo.waiting_chats(42) == [-2]
+    await repo.declined(-1, 42, {"name": "Ann", "reasons": "cas"})
+    assert await repo.mark_appealed(-1, 42) and not await repo.mark_appealed(-1, 42)
+    await repo.unmark_appealed(-1, 42)  # the post to the admins failed: may try again
+    assert await repo.mark_appealed(-1, 42)
+    assert (await repo.decline_record(-1, 42))["reasons"] == "cas"
+    await repo.forget_decline(-1, 42)
+    assert await repo.decline_record(-1, 42) == {}

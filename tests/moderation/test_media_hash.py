@@ -12,10 +12,9 @@ from luka_bot.moderation.media_hash import (
     DEFAULT_MAX_DISTANCE,
     HashSet,
     NotAnImage,
-    from_hex,
     perceptual_hash,
-    to_hex,
 )
+from luka_bot.store.media_blocklist import from_hex, to_hex
 
 
 def picture(seed: int) -> Image.Image:

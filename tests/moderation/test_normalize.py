@@ -24,6 +24,13 @@ FOLDING = [
     ("prices are not leetspeak", "usdt500 10k 24/7", "usdt500 10k 24/7"),
     ("usernames keep their digits", "@crypto_guru77", "@crypto_guru77"),
     ("short words stay", "e.g. i am ok", "e.g. i am ok"),
+    ("a one-letter word stays apart from a dotted word", "и д.е.б.и.л", "и дебил"),
+    ("a one-letter word stays apart from a hyphenated word", "а х-у-й-н-я", "а хуйня"),
+    ("dotted abbreviations stay", "в т.ч. и т.д.", "в т.ч. и т.д."),
+    ("reversed e in a latin word is e", "frɜɜ monɜy", "free money"),
+    ("reversed e in a cyrillic word is ze", "ɜаработок", "заработок"),
+    ("a look-alike word takes the script of its sentence", "опять этот xyeв сервер", "опять этот хуев сервер"),
+    ("latin u for cyrillic i", "ну вы и дeбuлы", "ну вы и дебилы"),
 ]
 
 

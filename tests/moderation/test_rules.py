@@ -24,6 +24,93 @@ from luka_bot.moderation.rules.stop_words import is_stop_word_hit
 from luka_bot.moderation.verdict import ABUSE_CATEGORIES, Category, ModerationRequest, Signals
 from luka_bot.policy.rules import RulesPolicy
 
+# Phrases written for these tests. Offline: what the lexicon is sure of.
+ABUSE_OFFLINE = [
+    ("ты лошара конченая", Category.ABUSE),
+    ("вы подонки и мерзавцы", Category.ABUSE),
+    ("слышь, еблан, отвечай", Category.ABUSE),
+    ("этот дебил опять хуйню пишет", Category.ABUSE),
+    ("какие же уроды, блядь, сидят в этой администрации", Category.ABUSE),
+    ("ну и выблядок", Category.ABUSE),
+    ("ты свинорылое скотоублюдище", Category.ABUSE),
+    ("отморозки, а не водители", Category.ABUSE),
+    ("ты ссыкло и мамкин задрот", Category.ABUSE),
+    ("пошел вон отсюда, гавнюк", Category.ABUSE),
+    ("я тебе морду набью", Category.THREAT),
+    ("получишь у меня пиздюлей", Category.THREAT),
+    ("пизды тебе дам, понял", Category.THREAT),
+    ("отпизжу тебя после работы", Category.THREAT),
+    ("тебе не поздоровится", Category.THREAT),
+    ("ты у меня ещё пожалеешь", Category.THREAT),
+    ("голову тебе оторву", Category.THREAT),
+    ("понаехали тут чурки", Category.HATE),
+    ("опять хохлята ноют", Category.HATE),
+    ("ты ватник конченый", Category.ABUSE),
+    ("уроды!", Category.ABUSE),
+    ("какие же дебилы", Category.ABUSE),
+    ("ты там совсем охуел?", Category.ABUSE),
+    ("вы хуйню несёте", Category.ABUSE),
+    ("ну и п...ц ты мудак", Category.ABUSE),
+    ("you're a stupid bitch", Category.ABUSE),
+    ("ну вы и дeбuлы", Category.ABUSE),
+    ("ты долбоящер, почитай хоть что-нибудь", Category.ABUSE),
+]
+# Suspicions: weaker words, put-downs, aggressive imperatives. The judge reads these.
+ABUSE_TO_JUDGE = [
+    "ну ты и баран",
+    "не неси чушь",
+    "хватит ныть уже",
+    "проваливай отсюда",
+    "не лезь, куда не просят",
+    "сиди молча",
+    "ты опять врёшь",
+    "этих бы всех расстрелять",
+    "строителям этим руки бы поотрывать",
+    "диванный эксперт вылез",
+    "не пизди",
+    "этот хуй опять пиздит",
+    "что за хуйня, админ",
+    "какие же тупые эти политики",
+    "да ты упырь",
+    "ремонт-хуемонт",
+    "сиди теперь обтекай",
+    "очередной высер от автора",
+    "москали опять за своё",
+    "политики все идиоты",
+]
+# Never acted on offline (the judge may read them): praise in mat, calling oneself names, an
+# insult adjective about a thing, an insult in a longer message about nobody in particular.
+ABUSE_NOT_OFFLINE = [
+    "ты охуенный, спасибо!",
+    "заебись ты придумал",
+    "honestly I'm such a twat sometimes",
+    "I feel pathetic today",
+    "тупой фильм, два часа скуки",
+    "убогий интерфейс у этой программы",
+    "я дебил, забыл ключи дома",
+    "политики все идиоты, но голосовать всё равно пойду завтра утром",
+]
+# Ordinary chat, with swearing or words that have an innocent use, that the lexicon leaves alone.
+ABUSE_LEFT_ALONE = [
+    "отвали денег на ремонт и живи спокойно",
+    "купил мандарины и мандат продлил",
+    "ссуда под залог квартиры",
+    "в роли свиньи в школьном спектакле",
+    "клоунада в цирке была отличная",
+    "чмоки всем, до завтра",
+    "беру его на работу, он хороший",
+    "и т.д. и т.п.",
+    "ребята, кто идёт в кино?",
+    "себе возьму два",
+    "небо сегодня ясное",
+    "вспышка лихорадки эбола",
+    "пришли мне доклад по ебитде",
+    "the pussy cats were asleep on the sofa",
+    "the defence showed chinks in its armor",
+    "stop bitching about the traffic, we are almost there",
+    "this chapter is hell of a ride",
+]
+
 
 @dataclass
 class Case:
@@ -99,7 +186,11 @@ CASES = [
     Case("slur against a group", is_abusive, "эти хохлы опять", "certain", Category.HATE),
     Case("severe insult needs no address", is_abusive, "what a dumb bitch", "certain", Category.ABUSE),
     Case(
-        "insult not aimed at anyone goes to the judge", is_abusive, "политики все идиоты", "suspicious", Category.ABUSE
+        "insult not aimed at anyone goes to the judge",
+        is_abusive,
+        "вот это идиоты, конечно, придумали с этими тарифами",
+        "suspicious",
+        Category.ABUSE,
     ),
     Case(
         "a word with an innocent homonym goes to the judge",
@@ -108,7 +199,9 @@ CASES = [
         "suspicious",
         Category.HATE,
     ),
-    Case("swearing at nobody is fine", is_abusive, "блять, опять всё сломалось", None),
+    # Swearing at nobody is never acted on offline; Russian mat is read by the judge, since much
+    # Russian abuse is mat about someone without any insult word.
+    Case("swearing at nobody is not acted on", is_abusive, "блять, опять всё сломалось", "suspicious", Category.ABUSE),
     Case("swearing at nobody, english", is_abusive, "holy shit that was fast", None),
     Case(
         "a group can forbid swearing",
@@ -122,6 +215,9 @@ CASES = [
     Case("dill is not a slur", is_abusive, "добавь укроп и петрушку", None),
     Case("liquid is not a slur", is_abusive, "жидкий азот", None),
     Case("abuse tier can be switched off", is_abusive, "ты дебил", None, policy={"builtin_abuse_phrases": False}),
+    *[Case(f"acts offline: {text}", is_abusive, text, "certain", category) for text, category in ABUSE_OFFLINE],
+    *[Case(f"to the judge: {text}", is_abusive, text, "suspicious") for text in ABUSE_TO_JUDGE],
+    *[Case(f"left alone: {text}", is_abusive, text, None) for text in ABUSE_LEFT_ALONE],
     # links
     Case(
         "denied domain",
@@ -330,6 +426,12 @@ CASES = [
     Case("invisible characters and mixed scripts", has_hidden_characters, "Е\u200bаrn B\u200bТC fаst", "suspicious"),
     Case("plain text", has_hidden_characters, "earn btc fast", None),
 ]
+
+
+@pytest.mark.parametrize("text", ABUSE_NOT_OFFLINE)
+def test_abuse_tier_does_not_act_offline_on(text: str) -> None:
+    hit = is_abusive(make_input(Case(text, is_abusive, text)))
+    assert hit is None or not hit.certain, hit
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -23,8 +23,10 @@ from luka_bot.jobs.queue import JobQueue
 from luka_bot.metrics import Metrics
 from luka_bot.store.conversation import ConversationStore
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.store.round_trips import RoundTrips
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
+from luka_bot.telegram.durations import ACCEPTED_FORMATS
 from luka_bot.telegram.intake import IntakeMiddleware
 from luka_bot.telegram.routers import community
 from luka_bot.telegram.routers import settings as settings_menu
@@ -84,7 +86,9 @@ async def rig(redis, keys) -> AsyncIterator[Rig]:
         metrics=metrics,
         me=BOT,
     )
-    dispatcher.update.outer_middleware(IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None))
+    dispatcher.update.outer_middleware(
+        IntakeMiddleware(queue, keys, group_settings, metrics, fast_tier=None, round_trips=RoundTrips(redis))
+    )
     dispatcher.include_routers(settings_menu.create_router(), community.create_router())
     handled: list[Update] = []
     # Last in line, like the assistant: sees what no command router took.
@@ -115,11 +119,20 @@ async def test_a_group_message_becomes_one_moderation_job_before_any_handler(rig
     await rig.feed(update)
     [job] = await jobs(rig)
     assert (job["chat_id"], job["user_id"], job["text"], job["revision"]) == (str(GROUP), "1001", "hello everyone", "0")
-    assert handled_ids(rig) == [update.update_id], "the message goes on to the handlers once written"
+    # A plain message is moderation's alone: no router could act on it, so none is walked.
+    assert handled_ids(rig) == []
+    asking = group_message(
+        "@luka_test_bot hello", user=ALICE, entities=[{"type": "mention", "offset": 0, "length": 14}]
+    )
+    await rig.feed(asking)
+    assert [job["text"] for job in await jobs(rig)] == ["@luka_test_bot hello"]  # its job too
+    assert handled_ids(rig) == [asking.update_id], "a message to the bot goes on to the handlers once written"
 
 
 async def test_an_update_delivered_twice_is_taken_in_and_handled_once(rig: Rig) -> None:
-    update = group_message("hello again", user=ALICE)
+    update = group_message(
+        "@luka_test_bot hello again", user=ALICE, entities=[{"type": "mention", "offset": 0, "length": 14}]
+    )
     await rig.feed(update)
     await rig.feed(update)  # Telegram re-sends what was not confirmed
     assert len(await jobs(rig)) == 1
@@ -229,6 +242,25 @@ async def test_an_admin_cannot_be_warned(rig: Rig) -> None:
     await rig.feed(group_message("/warn", user=OWNER, reply_to=_as_reply(target)))
     [reply] = rig.sent()
     assert reply.text == render(COMMUNITY_TEXTS, "target_is_admin", "en", member="Olga")
+
+
+async def test_a_refused_admin_command_ends_in_its_router(rig: Rig) -> None:
+    # Sent in reply to the bot, "/warn" is also addressed to the assistant (last in line, like the
+    # catch-all here); the refusal must be the only answer.
+    bot_message = group_message("an answer", user=BOT.model_dump()).message
+    await rig.feed(group_message("/warn", user=OWNER, reply_to=_as_reply(bot_message)))
+    await rig.feed(group_message("/mute 1h", user=ALICE, reply_to=_as_reply(bot_message)))
+    assert [m.text for m in rig.sent()] == [
+        render(COMMUNITY_TEXTS, "target_is_bot", "en"),
+        render(COMMUNITY_TEXTS, "not_admin", "en", command="mute"),
+    ]
+    assert handled_ids(rig) == []
+
+
+async def test_a_mistyped_duration_is_named_before_the_missing_reply(rig: Rig) -> None:
+    await rig.feed(group_message("/mute soon", user=OWNER))
+    [reply] = rig.sent()
+    assert reply.text == render(COMMUNITY_TEXTS, "bad_duration", "en", value="soon", formats=ACCEPTED_FORMATS)
 
 
 async def test_rep_shows_the_members_own_card(rig: Rig) -> None:

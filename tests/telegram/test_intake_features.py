@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram.types import Message
 
+from luka_bot.moderation.job import ModerationJob
 from luka_bot.moderation.locks import LockInput, lock_types_of
 from luka_bot.moderation.verdict import MemberContext
 from luka_bot.telegram.intake import moderation_job, request_from_job
@@ -68,11 +69,11 @@ def test_message_fields_become_lock_types() -> None:
 
 def test_a_job_without_features_from_an_older_version_still_parses() -> None:
     message = Message.model_validate({"message_id": 5, "date": 1_700_000_000, "chat": CHAT, "from": USER, "text": "hi"})
-    job = moderation_job(message, revision=0)
-    del job["features"]
-    assert request_from_job(job, member=MemberContext()).features == frozenset()
-    job["features"] = json.dumps(5)  # malformed: no crash, no features
-    assert request_from_job(job, member=MemberContext()).features == frozenset()
+    fields = moderation_job(message, revision=0).to_fields()
+    del fields["features"]
+    assert ModerationJob.from_fields(fields).request(member=MemberContext()).features == frozenset()
+    fields["features"] = json.dumps(5)  # malformed: no crash, no features
+    assert ModerationJob.from_fields(fields).request(member=MemberContext()).features == frozenset()
 
 
 def test_button_labels_and_links_reach_the_text_cascade() -> None:
@@ -88,6 +89,6 @@ def test_button_labels_and_links_reach_the_text_cascade() -> None:
         }
     )
     job = moderation_job(message, revision=0)
-    assert job["text"] == "hello"  # the stored record keeps what the member wrote
+    assert job.text == "hello"  # the stored record keeps what the member wrote
     request = request_from_job(job, member=MemberContext())
     assert request.text == "hello\n💰 EARN $500 DAILY" and "https://bit.ly/x" in request.link_urls

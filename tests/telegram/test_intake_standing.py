@@ -7,6 +7,7 @@ import time
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.moderation.cascade import Cascade
 from luka_bot.moderation.classifier import SpamClassifier
+from luka_bot.moderation.job import ModerationJob
 from luka_bot.moderation.verdict import TrustLevel
 from luka_bot.policy.group import GroupSettings
 from luka_bot.telegram.intake import StandingRead, request_from_job
@@ -15,16 +16,16 @@ from luka_bot.telegram.moderation_jobs import is_group_own
 CHAT, USER = -100123, 42
 
 
-def channel_forward_job(user_id: int = USER, **extra: str) -> dict[str, str]:
-    return {
-        "chat_id": str(CHAT),
-        "message_id": "9",
-        "user_id": str(user_id),
-        "text": "Big news from our channel",
-        "is_forward": "1",
-        "forwarded_from_channel": "1",
-        **extra,
-    }
+def channel_forward_job(user_id: int = USER, **extra: bool) -> ModerationJob:
+    return ModerationJob(
+        chat_id=CHAT,
+        message_id=9,
+        user_id=user_id,
+        text="Big news from our channel",
+        is_forward=True,
+        forwarded_from_channel=True,
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 async def read_member(redis, keys, user_id: int = USER):
@@ -58,8 +59,8 @@ async def test_a_strangers_first_message_forwarding_a_channel_is_removed_inline(
 
 
 def test_the_groups_own_posts_are_never_judged_as_a_stranger() -> None:
-    assert is_group_own(channel_forward_job(-1001, automatic_forward="1"))
-    assert is_group_own({"anonymous_admin": "1"})
+    assert is_group_own(channel_forward_job(-1001, automatic_forward=True))
+    assert is_group_own(ModerationJob(chat_id=CHAT, message_id=1, user_id=CHAT, anonymous_admin=True))
     assert not is_group_own(channel_forward_job())
 
 
@@ -86,5 +87,5 @@ def test_an_automatic_forward_from_the_linked_channel_is_marked_as_the_groups_ow
         }
     )
     job = moderation_job(message, revision=0)
-    assert job["automatic_forward"] == "1" and job["sent_as_channel"] == "1"
+    assert job.automatic_forward and job.sent_as_channel
     assert is_group_own(job)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from luka_bot.community.ladder import Sanction, next_sanction
+from luka_bot.community.ladder import Sanction, effective_sanction, next_sanction
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
 from luka_bot.policy.ladder import LadderPolicy, SanctionKind
-from luka_bot.telegram.enforcement import effective_sanction
 
 DEFAULT = LadderPolicy()  # warn, then mute 1 h, then ban 24 h
 

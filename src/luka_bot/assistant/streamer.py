@@ -136,8 +136,9 @@ class ReplyStreamer:
         self._parts: list[tuple[int, str]] = []  # (message id, text shown now)
         self._next_edit_at = 0.0  # no intermediate edit before this (pacing, retry_after)
         self._first_at: float | None = None
+        self._text = ""  # the answer as read so far
 
-    async def run(  # noqa: C901 - to be split (issue 12, long functions)
+    async def run(
         self, deltas: AsyncIterator[str], *, apology: str, interrupted: str, truncated: str | None = None
     ) -> StreamResult:
         """Stream `deltas` into the chat. `deltas` may report how it ended (`ending`, a
@@ -145,76 +146,97 @@ class ReplyStreamer:
         counts as complete."""
         if await self._guard.is_removed():
             return StreamResult(Outcome.REMOVED)
-        typing = asyncio.create_task(self._keep_typing())
-        text = ""
-        model_error: Exception | None = None
         try:
-            try:
-                async for delta in deltas:
-                    text += delta
-                    if not self._parts:
-                        if text.strip():
-                            typing.cancel()
-                            await self._deliver(text, final=False)
-                    elif self._clock() >= self._next_edit_at:
-                        if await self._guard.is_removed():
-                            raise _Removed
-                        await self._deliver(text, final=False)
-            except (_Removed, DeliveryError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - the model's failure (typed LlmError or a broken stream)
-                model_error = exc
-            finally:
-                typing.cancel()
-                with suppress(Exception):
-                    await deltas.aclose()  # type: ignore[attr-defined]
+            model_error = await self._read(deltas)
             ending = StreamEnding.FAILED if model_error is not None else _ending_of(deltas)
-            if not text.strip():
-                if model_error is not None:
-                    return await self._fail(text, apology, error=type(model_error).__name__, detail=str(model_error))
-                empty = "empty" if ending is StreamEnding.COMPLETE else ending.value
-                return await self._fail(text, apology, error=empty, detail=f"stream {ending.value} before any text")
-            if ending is StreamEnding.COMPLETE:
-                shown, outcome, error = text, Outcome.COMPLETED, None
-            elif ending is StreamEnding.TRUNCATED:
-                shown, outcome, error = _marked(text, truncated or interrupted), Outcome.TRUNCATED, None
-            else:
-                error = type(model_error).__name__ if model_error is not None else ending.value
-                log.warning(
-                    "assistant.answer_interrupted",
-                    error=error,
-                    detail=str(model_error or "")[:200],
-                    shown_chars=len(text),
-                )
-                shown, outcome = _marked(text, interrupted), Outcome.INTERRUPTED
-            if await self._guard.is_removed():
-                raise _Removed
-            await self._deliver(shown, final=True)
-            if await self._guard.is_removed():
-                raise _Removed
-            return StreamResult(outcome, list(self._parts), text, self._first_at, error=error)
+            return await self._finish(
+                ending, model_error, apology=apology, interrupted=interrupted, truncated=truncated
+            )
         except DeliveryTimedOut as exc:
             # Telegram kept answering 429/5xx past the deadline: the answer cannot be finished.
             if await self._guard.is_removed():
-                await self._delete_all()
-                return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+                return await self._removed()
             log.warning("assistant.delivery_timed_out", error=str(exc.__cause__ or exc)[:200], parts=len(self._parts))
             if self._parts:
                 # What is shown stops mid-answer: say so in a message of its own (an edit is what
                 # just failed), once Telegram takes it.
-                return await self._post_late(interrupted, text, Outcome.INTERRUPTED)
-            return await self._post_late(apology, text, Outcome.FAILED)
+                return await self._post_late(interrupted, self._text, Outcome.INTERRUPTED)
+            return await self._post_late(apology, self._text, Outcome.FAILED)
         except DeliveryError as exc:
             # Telegram refused a send or edit (e.g. our message was deleted under us): whatever the
             # cause, a question removed meanwhile still takes every part with it.
             if await self._guard.is_removed():
-                await self._delete_all()
-                return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+                return await self._removed()
             log.warning("assistant.delivery_failed", error=str(exc.__cause__ or exc)[:200])
-            return StreamResult(Outcome.FAILED, list(self._parts), text, self._first_at, error="delivery")
+            return StreamResult(Outcome.FAILED, list(self._parts), self._text, self._first_at, error="delivery")
         except _Removed:
-            await self._delete_all()
-            return StreamResult(Outcome.REMOVED, list(self._parts), text, self._first_at)
+            return await self._removed()
+
+    async def _read(self, deltas: AsyncIterator[str]) -> Exception | None:
+        """Show the answer as it grows (into `self._text`); the model's failure is returned, not
+        raised, since what was shown so far still gets its ending. Delivery failures and a
+        removal raise."""
+        typing = asyncio.create_task(self._keep_typing())
+        try:
+            async for delta in deltas:
+                self._text += delta
+                if not self._parts:
+                    if self._text.strip():
+                        typing.cancel()
+                        await self._deliver(self._text, final=False)
+                elif self._clock() >= self._next_edit_at:
+                    if await self._guard.is_removed():
+                        raise _Removed
+                    await self._deliver(self._text, final=False)
+        except (_Removed, DeliveryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the model's failure (typed LlmError or a broken stream)
+            return exc
+        finally:
+            typing.cancel()
+            with suppress(Exception):
+                await deltas.aclose()  # type: ignore[attr-defined]
+        return None
+
+    async def _finish(
+        self,
+        ending: StreamEnding,
+        model_error: Exception | None,
+        *,
+        apology: str,
+        interrupted: str,
+        truncated: str | None,
+    ) -> StreamResult:
+        """The final edit for how the stream ended: complete, truncated (marked), interrupted
+        (marked), or nothing shown at all (the apology)."""
+        text = self._text
+        if not text.strip():
+            if model_error is not None:
+                return await self._fail(text, apology, error=type(model_error).__name__, detail=str(model_error))
+            empty = "empty" if ending is StreamEnding.COMPLETE else ending.value
+            return await self._fail(text, apology, error=empty, detail=f"stream {ending.value} before any text")
+        error: str | None = None
+        if ending is StreamEnding.COMPLETE:
+            shown, outcome = text, Outcome.COMPLETED
+        elif ending is StreamEnding.TRUNCATED:
+            shown, outcome = _marked(text, truncated or interrupted), Outcome.TRUNCATED
+        else:
+            error = type(model_error).__name__ if model_error is not None else ending.value
+            log.warning(
+                "assistant.answer_interrupted", error=error, detail=str(model_error or "")[:200], shown_chars=len(text)
+            )
+            shown, outcome = _marked(text, interrupted), Outcome.INTERRUPTED
+        if await self._guard.is_removed():
+            raise _Removed
+        await self._deliver(shown, final=True)
+        if await self._guard.is_removed():
+            raise _Removed
+        return StreamResult(outcome, list(self._parts), text, self._first_at, error=error)
+
+    async def _removed(self) -> StreamResult:
+        """The question was removed: every part of the answer goes with it."""
+        await self._delete_all()
+        return StreamResult(Outcome.REMOVED, list(self._parts), self._text, self._first_at)
 
     def _ids(self) -> list[int]:
         return [message_id for message_id, _ in self._parts]

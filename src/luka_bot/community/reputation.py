@@ -18,10 +18,11 @@ from redis.asyncio import Redis
 
 from luka_bot.community.ladder import Sanction, next_sanction
 from luka_bot.community.stats import MemberStats, ViolationRecord
-from luka_bot.moderation.verdict import Category, Verdict
+from luka_bot.domain import Category, Verdict
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.store.keys import COMMUNITY_EVENT_TTL, Keys
 from luka_bot.store.redis import scored, text_set
+from luka_bot.store.round_trips import RoundTrips, Script
 
 log = structlog.get_logger(__name__)
 
@@ -208,11 +209,24 @@ def _stamp(moment: float) -> str:
     return repr(float(moment))
 
 
+_RECORD_MESSAGE_SCRIPT = Script.of(_RECORD_MESSAGE)
+
+
 class ReputationStore:
-    def __init__(self, redis: Redis, keys: Keys, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        clock: Callable[[], float] = time.time,
+        *,
+        round_trips: RoundTrips | None = None,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._clock = clock
+        # Counting a message is the worker's step for every job: with round trips, a batch's
+        # counts go to Redis together.
+        self._round_trips = round_trips
         self._record_message = redis.register_script(_RECORD_MESSAGE)
         self._record_helpful = redis.register_script(_RECORD_HELPFUL)
         self._record_violation = redis.register_script(_RECORD_VIOLATION)
@@ -247,10 +261,12 @@ class ReputationStore:
     ) -> MemberStats:
         """Counts one message (and its points); the first one sets the member's first_seen."""
         now = self._clock() if now is None else now
-        fields, history = await self._record_message(
-            keys=self._member_keys(chat_id, user_id),
-            args=[*self._prelude_args(user_id, now, policy), policy.rewards.message],
-        )
+        keys = self._member_keys(chat_id, user_id)
+        args: list[str | int] = [*self._prelude_args(user_id, now, policy), policy.rewards.message]
+        if self._round_trips is not None:
+            fields, history = await self._round_trips.call(_RECORD_MESSAGE_SCRIPT, keys, args)
+        else:
+            fields, history = await self._record_message(keys=keys, args=args)
         return self._stats(chat_id, user_id, fields, history)
 
     async def record_helpful(
@@ -384,10 +400,16 @@ class ReputationStore:
         return record
 
     async def stats(self, chat_id: int, user_id: int) -> MemberStats:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        def queue(pipe: Any) -> None:
             pipe.hgetall(self._keys.reputation(chat_id, user_id))
             pipe.zrange(self._keys.violations(chat_id, user_id), -HISTORY_LIMIT, -1, withscores=True)
-            fields, history = await pipe.execute()
+
+        if self._round_trips is not None:
+            fields, history = await self._round_trips.send(queue)
+        else:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                queue(pipe)
+                fields, history = await pipe.execute()
         return MemberStats.from_storage(chat_id, user_id, fields, [(m, float(s)) for m, s in history])
 
     async def top(self, chat_id: int, limit: int = 10, *, positive_only: bool = False) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from luka_bot.moderation.verdict import Category
+from luka_bot.domain import Category
 
 
 class Metric(StrEnum):

@@ -17,8 +17,15 @@ from pydantic import ValidationError
 from redis.exceptions import WatchError
 
 from luka_bot.gate.policy import GateSettings
-from luka_bot.store.keys import GATE_JOIN_DEDUPE_TTL, GATE_PENDING_TTL, Keys
-from luka_bot.store.redis import multi
+from luka_bot.store.keys import (
+    GATE_APPEAL_TTL,
+    GATE_JOIN_DEDUPE_TTL,
+    GATE_JOIN_REQUEST_TTL,
+    GATE_LINK_OFFER_TTL,
+    GATE_PENDING_TTL,
+    Keys,
+)
+from luka_bot.store.redis import fields_to_store, multi
 
 log = structlog.get_logger(__name__)
 
@@ -132,6 +139,110 @@ class GateRepository:
             _, _, count, _, raid = await pipe.execute()
         return int(count), float(raid) if raid else None
 
+    async def window_joiners(self, chat_id: int) -> list[int]:
+        """Who joined within the raid window (record_join), oldest first."""
+        members = await self._redis.zrange(self._keys.join_window(chat_id), 0, -1)
+        return [int(str(member).split(":", 1)[0]) for member in members]
+
+    # --- linked groups and the bans they share -------------------------------------------
+    async def linked(self, chat_id: int) -> list[int]:
+        return sorted(int(v) for v in await self._redis.smembers(self._keys.linked_groups(chat_id)))
+
+    async def linked_banned(self, chat_id: int, user_id: int) -> bool:
+        """Banned for spam/scam in a group linked with this one (and not unbanned there)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.smembers(self._keys.linked_groups(chat_id))
+            pipe.smembers(self._keys.spam_bans(user_id))
+            linked, banned_in = await pipe.execute()
+        return bool(set(linked) & set(banned_in))
+
+    async def offer_link(self, chat_id: int, other: int, by: int, code: str) -> None:
+        key = self._keys.link_offer(code)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"from": str(chat_id), "to": str(other), "by": str(by)})
+            pipe.expire(key, GATE_LINK_OFFER_TTL)
+            await pipe.execute()
+
+    async def take_link_offer(self, code: str, chat_id: int) -> int | None:
+        """The group that offered `code` to `chat_id`, once (the offer is used up); else None."""
+        key = self._keys.link_offer(code)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(key)
+            pipe.delete(key)
+            offer, _ = await pipe.execute()
+        if not offer or offer.get("to") != str(chat_id):
+            return None
+        return int(offer["from"])
+
+    async def link(self, chat_id: int, other: int) -> None:
+        async with multi(self._redis) as pipe:
+            pipe.sadd(self._keys.linked_groups(chat_id), str(other))
+            pipe.sadd(self._keys.linked_groups(other), str(chat_id))
+            await pipe.execute()
+
+    async def unlink(self, chat_id: int, other: int) -> bool:
+        async with multi(self._redis) as pipe:
+            pipe.srem(self._keys.linked_groups(chat_id), str(other))
+            pipe.srem(self._keys.linked_groups(other), str(chat_id))
+            removed, _ = await pipe.execute()
+        return bool(removed)
+
+    async def note_spam_ban(self, user_id: int, chat_id: int) -> None:
+        await self._redis.sadd(self._keys.spam_bans(user_id), str(chat_id))
+
+    async def lift_spam_ban(self, user_id: int, chat_id: int) -> bool:
+        """True when the user had a shared ban here."""
+        return bool(await self._redis.srem(self._keys.spam_bans(user_id), str(chat_id)))
+
+    # --- join requests: the question asked in private, and the declines one may appeal ---
+    async def ask(self, chat_id: int, user_id: int, record: dict[str, str]) -> None:
+        """The applicant was asked the group's question; `record` is what the answer needs."""
+        key = self._keys.join_request(chat_id, user_id)
+        async with multi(self._redis) as pipe:
+            pipe.hset(key, mapping=fields_to_store(record))
+            pipe.expire(key, GATE_JOIN_REQUEST_TTL)
+            pipe.sadd(self._keys.applicant_chats(user_id), str(chat_id))
+            pipe.expire(self._keys.applicant_chats(user_id), GATE_JOIN_REQUEST_TTL)
+            await pipe.execute()
+
+    async def waiting_chats(self, user_id: int) -> list[int]:
+        """The groups waiting for this applicant's answer."""
+        return sorted(int(v) for v in await self._redis.smembers(self._keys.applicant_chats(user_id)))
+
+    async def take_request(self, chat_id: int, user_id: int) -> dict[str, str] | None:
+        """The asked request's record, once: None when another process took the answer first."""
+        key = self._keys.join_request(chat_id, user_id)
+        async with multi(self._redis) as pipe:
+            pipe.hgetall(key)
+            pipe.delete(key)
+            pipe.srem(self._keys.applicant_chats(user_id), str(chat_id))
+            raw, removed, _ = await pipe.execute()
+        return {str(k): str(v) for k, v in raw.items()} if removed else None
+
+    async def declined(self, chat_id: int, user_id: int, record: dict[str, str]) -> None:
+        """A declined request, kept for GATE_APPEAL_TTL so the applicant may appeal it."""
+        key = self._keys.join_declined(chat_id, user_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields_to_store(record))
+            pipe.expire(key, GATE_APPEAL_TTL)
+            await pipe.execute()
+
+    async def decline_record(self, chat_id: int, user_id: int) -> dict[str, str]:
+        """What `declined` kept ({} once expired or let in)."""
+        raw = await self._redis.hgetall(self._keys.join_declined(chat_id, user_id))
+        return {str(k): str(v) for k, v in raw.items()}
+
+    async def mark_appealed(self, chat_id: int, user_id: int) -> bool:
+        """True the first time: an appeal reaches the admins once."""
+        return bool(await self._redis.hsetnx(self._keys.join_declined(chat_id, user_id), "appealed", "1"))
+
+    async def unmark_appealed(self, chat_id: int, user_id: int) -> None:
+        await self._redis.hdel(self._keys.join_declined(chat_id, user_id), "appealed")
+
+    async def forget_decline(self, chat_id: int, user_id: int) -> None:
+        await self._redis.delete(self._keys.join_declined(chat_id, user_id))
+
+    # --- raid mode -----------------------------------------------------------------------
     async def raid_until(self, chat_id: int) -> float | None:
         raw = await self._redis.get(self._keys.raid(chat_id))
         return float(raw) if raw else None

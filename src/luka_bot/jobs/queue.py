@@ -41,6 +41,7 @@ from luka_bot.store.keys import (
     QueueNames,
 )
 from luka_bot.store.redis import fields_to_store, multi, stream_entries, text, text_fields
+from luka_bot.store.round_trips import RoundTrips, Script
 
 log = structlog.get_logger(__name__)
 
@@ -52,11 +53,10 @@ log = structlog.get_logger(__name__)
 # - the record script writes the record only when no revision of the message as new is stored: a
 #   duplicate delivery does not rewrite it, nor does a late duplicate of an older update put back
 #   text that an edit replaced.
-# On one server both go in one MULTI with the rest of the intake, as one round trip; on a cluster
-# the pipeline sends each to its node, and a failure of either fails the intake, which Telegram
-# then delivers again. They are sent with EVAL (not EVALSHA): the bodies are small, the server
-# caches their compiled form by hash, and EVAL cannot fail with NOSCRIPT inside a MULTI after a
-# server restart or SCRIPT FLUSH.
+# Both go in one round trip with the rest of the intake; on a cluster the pipeline sends each to
+# its node, and a failure of either fails the intake, which Telegram then delivers again.
+# On a batch of round trips (store/round_trips.py) they go by EVALSHA, the batch mending a
+# NOSCRIPT; on a plain pipeline by EVAL, which cannot fail with NOSCRIPT inside a MULTI.
 #
 # KEYS: update marker, job stream; ARGV: marker ttl, stream maxlen, then the job's field/value pairs
 _INTAKE_SCRIPT = """
@@ -76,6 +76,16 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 """
+INTAKE = Script.of(_INTAKE_SCRIPT)
+RECORD = Script.of(_RECORD_SCRIPT)
+
+# Acknowledges finished jobs and deletes them from the stream in one atomic step (as the MULTI
+# XACK + XDEL did), for any number of them: a batch's acks share one command.
+# KEYS: stream; ARGV: group, then entry ids
+ACK = Script.of("""
+redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
+return redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+""")
 
 # Resets the idle time of jobs still being worked on, so no other consumer reclaims them while
 # the handler runs, but only for entries this consumer still owns: never takes one back.
@@ -285,10 +295,10 @@ class JobQueue:
             raise ValueError("a job needs at least one field")
         if record:
             revision = _int(str(record.get("revision") or 0))
-            pipe.eval(_RECORD_SCRIPT, 1, record_key, record_ttl, revision, *_flat(record))
+            RECORD.queue(pipe, [record_key], [record_ttl, revision, *_flat(record)])
         marker = f"{self._names.markers}:{update_id}"
         index = len(pipe)
-        pipe.eval(_INTAKE_SCRIPT, 2, marker, self._names.stream, UPDATE_DEDUPE_TTL, self._maxlen, *_flat(job))
+        INTAKE.queue(pipe, [marker, self._names.stream], [UPDATE_DEDUPE_TTL, self._maxlen, *_flat(job)])
         return IntakeSlot(index)
 
     async def take_in(
@@ -399,11 +409,13 @@ class JobQueue:
             await self._redis.eval(_EXTEND_LEASE_SCRIPT, 1, self._names.stream, self._names.group, consumer, *job_ids)
         )
 
-    async def ack(self, job: Job) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self._names.stream, self._names.group, job.id)
-            pipe.xdel(self._names.stream, job.id)
-            await pipe.execute()
+    async def ack(self, job: Job, round_trips: RoundTrips | None = None) -> None:
+        """Acknowledge and delete a finished job, atomically. With `round_trips`, the acks of
+        jobs finishing in the same turn share one round trip."""
+        if round_trips is None:
+            await self._redis.eval(ACK.body, 1, self._names.stream, self._names.group, job.id)
+            return
+        await round_trips.call(ACK, [self._names.stream], [self._names.group, job.id])
 
     async def defer(
         self, job: Job, delay: float, *, counts: bool, update: Mapping[str, str] | None = None, now: float | None = None

@@ -17,12 +17,19 @@ Guarantees (at-least-once; the handler must be idempotent):
 - jobs of a consumer that died are reclaimed after `reclaim_idle_ms`; on start a worker first
   takes back its own unfinished jobs, so a restarted process needs no reclaim delay;
 - `stop(deadline)` stops reading at once, lets running jobs finish within the deadline, and
-  cancels the rest without acknowledging them: they stay pending for the next start.
+  cancels the rest without acknowledging them: they stay pending for the next start;
+- with `order_key` (the moderation worker: the member in a chat), a job starts only once the job
+  before it with the same key, in this worker, has finished: a member's messages are judged in
+  order, while other members' jobs run beside them;
+- with `round_trips`, the acks of jobs finishing in the same turn go to Redis in one round trip,
+  and so do the handlers' own steps that use it (store/round_trips.py): a batch read by one
+  XREADGROUP costs a few round trips in all, not a few per job.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -32,6 +39,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from luka_bot.jobs.queue import Job, JobQueue
 from luka_bot.metrics import Metrics, QueueMeters
+from luka_bot.store.round_trips import RoundTrips
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +84,8 @@ class Worker:
         stats_interval_s: float = 5.0,
         promote_interval_s: float = 0.25,
         max_defer_age_s: float = DEFAULT_MAX_DEFER_AGE_S,
+        order_key: Callable[[Job], str | None] | None = None,
+        round_trips: RoundTrips | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -92,6 +102,9 @@ class Worker:
         self._retry_max_s = retry_max_s
         self._stats_interval_s = stats_interval_s
 
+        self._order_key = order_key
+        self._round_trips = round_trips
+        self._last_of: dict[str, asyncio.Task[None]] = {}  # order key -> its latest job's task
         self._tasks: dict[str, asyncio.Task[None]] = {}  # job id -> its running task
         self._deferred: dict[str, tuple[float, float, Job]] = {}  # job id -> (due, defer, job): retries
         self._own_cursor: str | None = "0"  # own pending list still to read
@@ -241,15 +254,28 @@ class Worker:
                 await self._queue.dead_letter(job, f"no result after {job.attempt - 1} deliveries")
                 self._count("dead_letter")
                 continue
-            task = asyncio.create_task(self._process(job), name=f"job:{job.id}")
+            key = self._order_key(job) if self._order_key is not None else None
+            before = self._last_of.get(key) if key is not None else None
+            task = asyncio.create_task(self._process(job, before), name=f"job:{job.id}")
             self._tasks[job.id] = task
+            if key is not None:
+                self._last_of[key] = task
+                task.add_done_callback(functools.partial(self._forget_order, key))
+
+    def _forget_order(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._last_of.get(key) is task:
+            del self._last_of[key]
 
     # --- one job ---------------------------------------------------------------------------
-    async def _process(self, job: Job) -> None:
+    async def _process(self, job: Job, before: asyncio.Task[None] | None = None) -> None:
         if self._meters:
             self._meters.in_flight.inc()
         try:
             try:
+                if before is not None and not before.done():
+                    # The job before it with the same key first; its outcome does not matter here
+                    # (a failure of its own is retried or deferred on its own).
+                    await asyncio.wait({before})
                 await self._handler(job)
             except asyncio.CancelledError:
                 self._count("interrupted")
@@ -260,7 +286,7 @@ class Worker:
                 log.warning("jobs.failed", job_id=job.id, attempt=job.attempt, error=repr(exc))
                 await self._failed(job, repr(exc), self._backoff(job.attempt))
             else:
-                await _uninterrupted(self._queue.ack(job))
+                await _uninterrupted(self._queue.ack(job, self._round_trips))
                 self._count("done")
         except RedisError as exc:
             # The job's outcome could not be recorded; it stays pending and is delivered again.

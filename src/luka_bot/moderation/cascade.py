@@ -93,6 +93,30 @@ class Assessment:
     is_newcomer: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Judging:
+    """A message past the rules, on its way through the greeting, sample and classifier tiers."""
+
+    request: ModerationRequest
+    policy: RulesPolicy
+    text: NormalizedText
+    hits: tuple[RuleHit, ...]
+    newcomer: bool
+
+    # Suspicions of abuse: the spam classifier knows nothing of insults, so while one stands the
+    # message is never "certainly fine"; it also moves no spam score.
+    @property
+    def abuse_hits(self) -> tuple[RuleHit, ...]:
+        return tuple(hit for hit in self.hits if hit.category in ABUSE_CATEGORIES)
+
+    @property
+    def spam_hits(self) -> tuple[RuleHit, ...]:
+        return tuple(hit for hit in self.hits if hit.category not in ABUSE_CATEGORIES)
+
+    def assessment(self, band: Band, verdict: Verdict, spam_probability: float) -> Assessment:
+        return Assessment(band, verdict, self.text, self.hits, spam_probability, self.newcomer)
+
+
 def is_newcomer(request: ModerationRequest, policy: RulesPolicy) -> bool:
     member = request.member
     if member.trust is TrustLevel.TRUSTED:
@@ -184,82 +208,73 @@ class Cascade:
         return dataclasses.replace(assessment, verdict=dataclasses.replace(assessment.verdict, elapsed_ms=elapsed))
 
     def _assess(self, request: ModerationRequest, settings: GroupSettings, group: GroupModel) -> Assessment:
+        """Exemptions, locks and certain rules first; what they leave goes to `_judge_text`."""
         exempt = self._exempt(request, settings)
         if exempt is not None:
             return Assessment(Band.SKIPPED, exempt)
-        policy = settings.rules
-        newcomer = is_newcomer(request, policy)
+        newcomer = is_newcomer(request, settings.rules)
         locked = lock_verdict(request, settings, newcomer)
         if locked is not None:
             return Assessment(Band.RULE, locked, None, (), None, newcomer)
         text = normalize(request.text, request.link_urls)
-        hits = run_checks(RuleInput(request, text, policy, newcomer))
+        hits = run_checks(RuleInput(request, text, settings.rules, newcomer))
         rule_verdict = self._rule_verdict(hits)
         if rule_verdict is not None:
             return Assessment(Band.RULE, rule_verdict, text, hits, None, newcomer)
-        details = _hit_details(hits)
         if not text.folded and not hits:
             return Assessment(Band.SKIPPED, Verdict.allow(Tier.SKIPPED, "nothing to judge"), text, hits, None, newcomer)
+        return self._judge_text(_Judging(request, settings.rules, text, hits, newcomer), group)
 
-        # Suspicions of abuse: the spam classifier knows nothing of insults, so while one stands
-        # the message is never "certainly fine"; it also moves no spam score.
-        abuse_hits = tuple(hit for hit in hits if hit.category in ABUSE_CATEGORIES)
-        spam_hits = tuple(hit for hit in hits if hit.category not in ABUSE_CATEGORIES)
-        if not abuse_hits and not spam_hits and is_greeting(text):
+    def _judge_text(self, j: _Judging, group: GroupModel) -> Assessment:
+        """A greeting, then what the admins taught this group, then the classifier's score."""
+        details = _hit_details(j.hits)
+        if not j.abuse_hits and not j.spam_hits and is_greeting(j.text):
             # "hello", "всем привет": how newcomers begin. Never spam, whatever the classifier says.
             verdict = Verdict.allow(Tier.CLASSIFIER, "a greeting", 1.0, details=details + (("greeting", "yes"),))
-            return Assessment(Band.HAM, verdict, text, hits, 0.0, newcomer)
-
-        match = group.nearest(text) if len(group) else None
+            return j.assessment(Band.HAM, verdict, 0.0)
+        match = group.nearest(j.text) if len(group) else None
         if match is not None and match.decides:
             details += (("group.sample", f"{match.label.value} {match.similarity:.2f}"),)
             if match.label is SampleLabel.SPAM:
                 verdict = _delete(
                     Category.SPAM, match.similarity, "matches spam the admins removed", Tier.CLASSIFIER, details
                 )
-                return Assessment(Band.SPAM, verdict, text, hits, 1.0, newcomer)
+                return j.assessment(Band.SPAM, verdict, 1.0)
             verdict = Verdict.allow(
                 Tier.CLASSIFIER, "matches a message the admins approved", match.similarity, details=details
             )
-            return Assessment(Band.HAM, verdict, text, hits, 0.0, newcomer)
+            return j.assessment(Band.HAM, verdict, 0.0)
+        shift = sum(hit.weight for hit in j.spam_hits) + (match.log_odds_shift if match else 0.0)
+        return self._by_score(j, self._classifier.score(j.text, shift).probability, details)
 
-        shift = sum(hit.weight for hit in spam_hits) + (match.log_odds_shift if match else 0.0)
-        score = self._classifier.score(text, shift)
-        p = score.probability
+    @staticmethod
+    def _by_score(j: _Judging, p: float, details: tuple[tuple[str, str], ...]) -> Assessment:
+        """The classifier's bands (a newcomer's are stricter) over the spam probability `p`."""
         details += (("classifier.p_spam", f"{p:.3f}"),)
-        bands = policy.classifier
+        bands = j.policy.classifier
         spam_at, ham_below, decide_at = (
             (bands.newcomer_spam_at, bands.newcomer_ham_below, bands.newcomer_decide_at)
-            if newcomer
+            if j.newcomer
             else (bands.spam_at, bands.ham_below, bands.decide_at)
         )
-        category = next((hit.category for hit in spam_hits if hit.category is not Category.SPAM), Category.SPAM)
+        category = next((hit.category for hit in j.spam_hits if hit.category is not Category.SPAM), Category.SPAM)
         if p >= spam_at:
             verdict = _delete(category, p, "the classifier is sure this is spam", Tier.CLASSIFIER, details)
-            return Assessment(Band.SPAM, verdict, text, hits, p, newcomer)
-        if p < ham_below and abuse_hits:
-            reason = f"not spam, but {abuse_hits[0].detail}: the judge decides"
-            verdict = Verdict.allow(Tier.CLASSIFIER, reason, 1.0 - p, details=details)
-            return Assessment(Band.UNCERTAIN, verdict, text, hits, p, newcomer)
+            return j.assessment(Band.SPAM, verdict, p)
+        if p < ham_below and j.abuse_hits:
+            reason = f"not spam, but {j.abuse_hits[0].detail}: the judge decides"
+            return j.assessment(Band.UNCERTAIN, Verdict.allow(Tier.CLASSIFIER, reason, 1.0 - p, details=details), p)
         if p < ham_below:
-            return Assessment(
-                Band.HAM, Verdict.allow(Tier.CLASSIFIER, "", 1.0 - p, details=details), text, hits, p, newcomer
-            )
-        if request.member.trust is TrustLevel.TRUSTED and not hits:
+            return j.assessment(Band.HAM, Verdict.allow(Tier.CLASSIFIER, "", 1.0 - p, details=details), p)
+        if j.request.member.trust is TrustLevel.TRUSTED and not j.hits:
             # A trusted member's borderline message is theirs to write; only a certain score acts.
-            return Assessment(
-                Band.HAM,
-                Verdict.allow(Tier.CLASSIFIER, "trusted member", 1.0 - p, details=details),
-                text,
-                hits,
-                p,
-                newcomer,
-            )
+            verdict = Verdict.allow(Tier.CLASSIFIER, "trusted member", 1.0 - p, details=details)
+            return j.assessment(Band.HAM, verdict, p)
         if p >= decide_at:
             verdict = _delete(category, p, "the classifier leans to spam", Tier.CLASSIFIER, details)
         else:
             verdict = Verdict.allow(Tier.CLASSIFIER, "the classifier leans to ham", 1.0 - p, details=details)
-        return Assessment(Band.UNCERTAIN, verdict, text, hits, p, newcomer)
+        return j.assessment(Band.UNCERTAIN, verdict, p)
 
     @staticmethod
     def _exempt(request: ModerationRequest, settings: GroupSettings) -> Verdict | None:

@@ -5,6 +5,11 @@ lookups), it learns from a few hundred samples, and character n-grams carry over
 English and Russian word forms ("заработ", "earn") and survive typos. The weights are trained
 offline (`python -m luka_bot.moderation.train`) from the project's own samples and shipped as
 JSON; Platt scaling, fitted on out-of-fold scores, turns the raw score into a probability.
+
+Besides words and n-grams the model sees a few meta features: what links point at (a shared
+tweet or video is not a shop), whether mentions open the message (a reply) or hand off, and the
+parts of an offer (`signals.py`: a sum, a rate, a "write me in DM"), which carry over between
+short offers that share no words.
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from luka_bot.moderation.normalize import NormalizedText
+from luka_bot.moderation.signals import (
+    has_contact_call,
+    has_money,
+    has_offer_words,
+    has_rate,
+    is_media_link,
+    leading_mentions,
+)
 
 MODEL_FILE = Path(__file__).with_name("data") / "model.json"
 SHORTENERS = frozenset(
@@ -51,6 +64,13 @@ SHORTENERS = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+|[$€₽£₿%+!?]", re.UNICODE)
+# A link or a mention is one token standing for its kind: the random letters of "t.co/x7Gq2" or
+# "@mark_2001" would otherwise become n-grams that a few hundred samples give arbitrary weights.
+_LINK_OR_MENTION = re.compile(
+    r"(?P<link>\b(?:https?|tg)://\S+|\b(?:[a-z0-9а-я-]+\.)+(?:com|ru|me|co|net|org|io|xyz|online|site|top|"
+    r"club|shop|pro|info|biz|ly|cc|gl|gd|link|click|win|bet|casino|vip|fun|tk|рф)(?:/\S*)?)|"
+    r"(?P<at>(?<![\w@])@[a-z][a-z0-9_]{3,31}\b)"
+)
 _DIGITS = re.compile(r"\d+")
 _CHAR_NGRAMS = (3, 4, 5)
 # Long messages add nothing past this many tokens; the cap bounds the cost of one score.
@@ -59,12 +79,11 @@ _MAX_TOKENS = 200
 
 def features(text: NormalizedText) -> list[str]:
     """Feature names of one message. Numbers become their shape, so "3000" and "5000" agree."""
-    tokens = [_DIGITS.sub(lambda m: "0" * min(len(m.group(0)), 5), t) for t in _TOKEN.findall(text.folded)]
-    tokens = tokens[:_MAX_TOKENS]
+    tokens = _tokens(text)[:_MAX_TOKENS]
     out = ["w:" + t for t in tokens]
     out += ["b:" + a + " " + b for a, b in itertools.pairwise(tokens)]
     for token in tokens:
-        if len(token) < 3:
+        if len(token) < 3 or token in _PLACEHOLDERS:
             continue
         padded = " " + token + " "
         for n in _CHAR_NGRAMS:
@@ -73,9 +92,53 @@ def features(text: NormalizedText) -> list[str]:
     return out
 
 
+_PLACEHOLDERS = frozenset({"<link>", "<at>"})
+
+
+def _tokens(text: NormalizedText) -> list[str]:
+    folded = text.folded
+    if not (text.links or text.mentions):
+        # Most messages have neither; the plain tokenizer is a few times cheaper.
+        return [_DIGITS.sub(_shape, t) for t in _TOKEN.findall(folded)]
+    tokens: list[str] = []
+    position = 0
+    for match in _LINK_OR_MENTION.finditer(folded):
+        tokens += _TOKEN.findall(folded, position, match.start())
+        tokens.append("<link>" if match.group("link") else "<at>")
+        position = match.end()
+    tokens += _TOKEN.findall(folded, position)
+    return [_DIGITS.sub(_shape, t) for t in tokens]
+
+
+def _shape(number: re.Match[str]) -> str:
+    return "0" * min(len(number.group(0)), 5)
+
+
+def _offer_features(folded: str) -> list[str]:
+    """The parts of an offer, and the pairs of them that make one (see `signals`)."""
+    money, call = has_money(folded), has_contact_call(folded)
+    if not (money or call):
+        return []
+    meta = ["m:money"] if money else []
+    if call:
+        meta.append("m:call")
+    if money and has_rate(folded):
+        meta.append("m:money_rate")
+    if money and call:
+        meta.append("m:money_call")
+    if has_offer_words(folded):
+        meta.append("m:offer_money" if money else "m:offer_call")
+    return meta
+
+
 def _meta_features(text: NormalizedText) -> list[str]:
-    meta = []
+    folded = text.folded
+    meta = _offer_features(folded)
     for link in text.links:
+        if is_media_link(link):
+            # A shared tweet, video or article: not the same evidence as a link to a shop.
+            meta.append("m:media_link")
+            continue
         meta.append("m:link")
         if link.is_telegram_invite:
             meta.append("m:tg_invite")
@@ -84,7 +147,11 @@ def _meta_features(text: NormalizedText) -> list[str]:
         if link.domain in SHORTENERS:
             meta.append("m:shortener")
     if text.mentions:
-        meta.append("m:mention")
+        leading = leading_mentions(folded)
+        if leading:
+            meta.append("m:mention_lead")
+        if text.mentions > leading:
+            meta.append("m:mention")
     if text.emojis >= 3:
         meta.append("m:emojis")
     if text.letters >= 20 and text.caps_ratio > 0.6:

@@ -99,8 +99,9 @@ _FIELDS = """\
 _GUIDELINES = """\
 Judge by these guidelines: advertising, unsolicited offers, referral or crypto pitches and \
 link drops by newcomers are spam; phishing, fake giveaways and requests for wallet secrets or \
-money are scam; insults, harassment and hate are abuse; sexual content is nsfw. Ordinary \
-conversation, questions and disagreement are allowed. Prefer "delete" for clear spam or scam, \
+money are scam; insults, harassment, threats and hate are abuse; sexual content is nsfw. Ordinary \
+conversation, questions and disagreement are allowed, and so is swearing that is not aimed at a \
+person (unless the group's rules forbid it). Prefer "delete" for clear spam or scam, \
 "warn" for mild rudeness, and "allow" when unsure. Be stricter with newcomers and first messages.
 {rules}"""
 

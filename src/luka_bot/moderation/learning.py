@@ -14,28 +14,18 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 
+from luka_bot.domain import LabeledSample as LabeledSample  # the leaf's, named here for callers
+from luka_bot.domain import SampleLabel as SampleLabel
 from luka_bot.moderation.normalize import NormalizedText, normalize
 
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at which a sample decides alone
 RESEMBLANCE = 0.5  # below this a sample says nothing
 RESEMBLANCE_WEIGHT = 3.0  # log-odds moved at similarity 1.0
 _WORD = re.compile(r"[^\W_]{2,}")
-
-
-class SampleLabel(StrEnum):
-    SPAM = "spam"
-    HAM = "ham"
-
-
-@dataclass(frozen=True, slots=True)
-class LabeledSample:
-    text: str  # normalized (folded) text
-    label: SampleLabel
 
 
 class SampleStore(Protocol):
@@ -141,9 +131,15 @@ class GroupLearning:
         self._store = store
         self._refresh_s = refresh_s
         self._clock = clock
-        # The most recently used groups' models only: a bot in many groups must not keep a model
-        # for every group it ever saw (the rest are rebuilt from the store when next needed).
-        self._models: LRUCache[int, tuple[float, GroupModel]] = LRUCache(maxsize=max_groups)
+        # The most recently used groups' models only, and only while fresh: a bot in many groups
+        # must not keep a model for every group it ever saw (the rest are rebuilt from the store
+        # when next needed), and an idle group's stale model leaves instead of waiting for eviction.
+        self._models: TTLCache[int, tuple[float, GroupModel]] = TTLCache(maxsize=max_groups, ttl=refresh_s, timer=clock)
+
+    @property
+    def cached_groups(self) -> int:
+        """Groups whose model is held in process now (at most `max_groups`, none idle past `refresh_s`)."""
+        return len(self._models)
 
     async def add_sample(self, chat_id: int, text: str, label: SampleLabel) -> None:
         folded = normalize(text).folded

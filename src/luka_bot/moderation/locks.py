@@ -14,13 +14,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class LockScope(StrEnum):
-    ALL = "all"
-    NEWCOMERS = "newcomers"
-
+from luka_bot.domain import LockScope as LockScope  # the leaf's, named here for the locks' callers
 
 # The order is the order `/locks` lists them in.
 LOCK_TYPES: tuple[str, ...] = (

@@ -43,18 +43,6 @@ def perceptual_hash(data: bytes) -> int:
     return int(str(value), 16)
 
 
-def to_hex(value: int) -> str:
-    return f"{value:016x}"
-
-
-def from_hex(text: str) -> int | None:
-    try:
-        value = int(text, 16)
-    except ValueError:
-        return None
-    return value if 0 <= value < 2**64 else None
-
-
 class HashSet:
     """Hashes of one blocklist as a numpy array: nearest distance to all of them in one pass."""
 

@@ -61,6 +61,7 @@ _LOOKALIKES = {
     "ԁ": "d",
     "ӏ": "l",
     "г": "r",
+    "и": "u",  # "дeбuлы": a Latin u stands in for и
 }
 _CYR_TO_LAT = str.maketrans(_LOOKALIKES)
 _LAT_TO_CYR = str.maketrans({lat: cyr for cyr, lat in _LOOKALIKES.items()})
@@ -102,7 +103,6 @@ _EXOTIC_LATIN = str.maketrans(
         "ᴢ": "z",
         "ᴧ": "л",
         "ʍ": "м",
-        "ɜ": "з",
         "ᴨ": "п",
         "ᴩ": "р",
         "ɸ": "ф",
@@ -124,11 +124,15 @@ _LEET_CYR = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а"
 _LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[0134567@$](?=[^\W\d_])")
 _HAS_LATIN = re.compile("[a-z]")
 _HAS_CYRILLIC = re.compile("[а-яіјѕԁӏ]")
+_LATIN_LETTERS = re.compile("[a-z]")
+_CYRILLIC_LETTERS = re.compile("[а-я]")
 
 _WHITESPACE = re.compile(r"\s+")
 _WORDS_ONLY = re.compile(r"[^\W_]+|[+$€₽]")
-# Four or more single letters in a row, one separator between them: "f r e e", "к.у.п.и".
-_SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .·*_\-]){3,}[^\W\d_](?![^\W_])")
+# Four or more single letters in a row, the same separator between them: "f r e e", "к.у.п.и".
+# The same one, so that a one-letter word before a dotted word stays apart: "и д.е.б.и.л" is
+# "и дебил", not "идебил".
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_]([ .·*_\-])(?:[^\W\d_]\1){2,}[^\W\d_](?![^\W_])")
 _SPACED_SEP = re.compile(r"[ .·*_\-]")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")
 
@@ -282,15 +286,25 @@ def _fold(text: str) -> tuple[str, int, int, int]:
     folded = _SPACED.sub(join, folded)
     mixed = leet = 0
     words = []
+    # A mixed word whose letters all have look-alikes ("xyeв") goes to the script of the text
+    # around it: Cyrillic in a Russian sentence, Latin in an English one.
+    prefer_latin = len(_LATIN_LETTERS.findall(folded)) >= len(_CYRILLIC_LETTERS.findall(folded))
     for word in folded.split(" "):
-        word, was_mixed, was_leet = _fold_word(word)
+        word, was_mixed, was_leet = _fold_word(word, prefer_latin)
         mixed += was_mixed
         leet += was_leet
         words.append(word)
     return " ".join(words), mixed, leet, spaced
 
 
-def _fold_word(word: str) -> tuple[str, bool, bool]:
+# "ɜ" looks like a "3" and stands for "з" in Cyrillic words and for "e" in Latin ones ("frɜɜ").
+_REVERSED_E = "ɜ"
+
+
+def _fold_word(word: str, prefer_latin: bool = True) -> tuple[str, bool, bool]:
+    reversed_e = _REVERSED_E in word
+    if reversed_e:
+        word = word.replace(_REVERSED_E, "з" if _HAS_CYRILLIC.search(word) else "e")
     has_latin = _HAS_LATIN.search(word) is not None
     has_cyrillic = not word.isascii() and _HAS_CYRILLIC.search(word) is not None
     mixed = has_latin and has_cyrillic
@@ -305,18 +319,21 @@ def _fold_word(word: str) -> tuple[str, bool, bool]:
             elif "а" <= ch <= "я" or ch in _CYR_EXTRA:
                 cyrillic += 1
                 cyrillic_only += ch not in _CYR_WITH_LOOKALIKE
-        # Prefer the script the whole word can be written in; between two, the majority.
+        # Prefer the script the whole word can be written in; when it fits both, the script of
+        # the text around it; when it fits neither, the majority.
         if cyrillic_only and not latin_only:
             to_latin = False
         elif latin_only and not cyrillic_only:
             to_latin = True
+        elif not latin_only:
+            to_latin = prefer_latin
         else:
             to_latin = latin >= cyrillic
         word = word.translate(_CYR_TO_LAT if to_latin else _LAT_TO_CYR)
     leet = _looks_leet(word)
     if leet:
         word = word.translate(_LEET_LAT if to_latin else _LEET_CYR)
-    return word, mixed, leet
+    return word, mixed, leet or reversed_e
 
 
 def _looks_leet(word: str) -> bool:

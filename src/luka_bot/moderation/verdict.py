@@ -3,54 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from luka_bot.domain import (
+    ABUSE_CATEGORIES,
+    REMOVING_ACTIONS,
+    Action,
+    Category,
+    Tier,
+    TrustLevel,
+    Verdict,
+)
 
-class Action(StrEnum):
-    ALLOW = "allow"
-    WARN = "warn"
-    DELETE = "delete"
-    MUTE = "mute"
-    BAN = "ban"
-
-
-class Category(StrEnum):
-    NONE = "none"
-    SPAM = "spam"
-    SCAM = "scam"
-    ABUSE = "abuse"  # insults and harassment aimed at a person
-    THREAT = "threat"  # a person is told they will be hurt
-    HATE = "hate"  # slurs and hate aimed at a group
-    NSFW = "nsfw"
-    FLOOD = "flood"
-    OFF_TOPIC = "off_topic"
-    OTHER = "other"
-    LOCKED = "locked"  # a kind of content the group locked (/lock): moderation/locks.py
-
-
-class Tier(StrEnum):
-    """Which part of the cascade decided."""
-
-    RULES = "rules"
-    CLASSIFIER = "classifier"
-    EMBEDDING = "embedding"
-    LLM = "llm"
-    CACHE = "cache"
-    ADMIN = "admin"
-    FALLBACK = "fallback"  # a tier failed (timeout, garbage) and no action was taken
-    SKIPPED = "skipped"  # moderation off, admin exempt, nothing to judge
-
-
-# Violations against people rather than the group's feed: the abuse tier's categories.
-ABUSE_CATEGORIES = frozenset({Category.ABUSE, Category.THREAT, Category.HATE})
-
-REMOVING_ACTIONS = frozenset({Action.DELETE, Action.MUTE, Action.BAN})
-
-
-class TrustLevel(StrEnum):
-    NEWCOMER = "newcomer"
-    MEMBER = "member"
-    TRUSTED = "trusted"
+# The shared value types live in the leaf luka_bot.domain; they are named here too so the
+# pipeline's callers can keep importing its input and output from one place.
+__all__ = [
+    "ABUSE_CATEGORIES",
+    "REMOVING_ACTIONS",
+    "Action",
+    "Category",
+    "MemberContext",
+    "ModerationRequest",
+    "Signals",
+    "Tier",
+    "TrustLevel",
+    "Verdict",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,28 +72,3 @@ class ModerationRequest:
     member: MemberContext = field(default_factory=MemberContext)
     signals: Signals = field(default_factory=Signals)
     language: str = "en"
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    action: Action
-    category: Category
-    confidence: float
-    reason: str
-    tier: Tier
-    # Which checks fired and with what, for the audit trail: ("rule.stop_words", "buy now"), ...
-    details: tuple[tuple[str, str], ...] = ()
-    elapsed_ms: float = 0.0
-    error: str | None = None  # a failed tier reports here instead of raising
-
-    @property
-    def removes_message(self) -> bool:
-        return self.action in REMOVING_ACTIONS
-
-    @property
-    def is_violation(self) -> bool:
-        return self.action is not Action.ALLOW and self.category is not Category.NONE
-
-    @classmethod
-    def allow(cls, tier: Tier, reason: str = "", confidence: float = 1.0, **kw: object) -> Verdict:
-        return cls(Action.ALLOW, Category.NONE, confidence, reason, tier, **kw)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from luka_bot.moderation.locks import LockScope
+from luka_bot.domain import LockScope
 from luka_bot.policy.ladder import LadderPolicy
 from luka_bot.policy.rules import RulesPolicy
 

@@ -7,11 +7,10 @@ name crashed auto-ban. Here a misspelled key is refused when the settings are va
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from luka_bot.moderation.verdict import Category
+from luka_bot.domain import Category
+from luka_bot.domain import SanctionKind as SanctionKind  # the leaf's, named here for the ladder's callers
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -20,12 +19,6 @@ DAY = 24 * HOUR
 # meant to be temporary must stay inside that range, and "permanent" is said explicitly (None).
 MIN_SANCTION_S = 30
 MAX_SANCTION_S = 366 * DAY
-
-
-class SanctionKind(StrEnum):
-    WARN = "warn"
-    MUTE = "mute"
-    BAN = "ban"
 
 
 class LadderStep(BaseModel):

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from luka_bot.moderation.learning import LabeledSample, SampleLabel
-from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
+from luka_bot.domain import Action, Category, LabeledSample, SampleLabel, Tier, Verdict
 from luka_bot.store.keys import LLM_BUDGET_TTL, SAMPLES_MAXLEN, VERDICT_CACHE_TTL, Keys
 
 

@@ -61,8 +61,12 @@ class _SendWithoutTask:
     difference."""
 
     socket_timeout: float | None
+    # Told of every send, i.e. every round trip (a pipeline is one send); set per pool's class.
+    on_send: Callable[[], object] | None = None
 
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if self.on_send is not None:
+            self.on_send()
         timeout = self.socket_timeout
         if not timeout:
             await super().send_packed_command(command, check_health)  # type: ignore[misc]
@@ -362,6 +366,16 @@ class RedisHandle:
         self.client = client
         self.server = server
         self.restarts = 0
+
+    def count_round_trips(self, on_send: Callable[[], object]) -> None:
+        """Call `on_send` for every round trip of this client (the round-trip metric).
+
+        Not on a cluster client: it has a pool per node, with redis-py's own connections."""
+        if is_cluster(self.client):
+            return
+        connection_class = self.client.connection_pool.connection_class
+        if issubclass(connection_class, _SendWithoutTask):
+            connection_class.on_send = staticmethod(on_send)
 
     async def supervise(
         self, metrics: Metrics | None = None, *, interval: float = 0.5, max_backoff: float = 30.0

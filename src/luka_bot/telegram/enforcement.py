@@ -30,34 +30,28 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ChatPermissions
+from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
 
-from luka_bot.community.ladder import Sanction
+from luka_bot.community.ladder import Sanction, effective_sanction
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
+from luka_bot.domain import SHARED_BAN_CATEGORIES
 from luka_bot.metrics import Metrics
-from luka_bot.moderation.verdict import Action, Tier, Verdict
+from luka_bot.moderation.verdict import Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import SanctionKind
+from luka_bot.store.action_ledger import ActionLedger, Revision
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.conversation import ConversationStore
-from luka_bot.store.keys import (
-    ACTION_CLAIM_TTL_MS,
-    ACTION_DONE_TTL,
-    ACTION_PROGRESS_TTL,
-    AUDIT_MAXLEN,
-    AUDIT_TTL,
-    RIGHTS_HINT_TTL,
-    Keys,
-)
-from luka_bot.store.redis import text
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.telegram.cases import Case, CaseStore
 from luka_bot.telegram.notices import NoticeKind, Notices
 from luka_bot.telegram.rate_limit import OutboundLimiter
+from luka_bot.telegram.sanctioning import restrict
 from luka_bot.texts import render
 from luka_bot.texts.commands import TEXTS as COMMAND_TEXTS
 from luka_bot.texts.community import category_label, sanction_notice
@@ -67,42 +61,6 @@ log = structlog.get_logger(__name__)
 
 PUBLIC_NOTICE_LIFETIME_S = 60
 DELETE_WINDOW_S = 48 * 3600  # Telegram lets bots delete group messages for 48 hours
-DEFAULT_MUTE_S = 3600
-DEFAULT_BAN_S = 24 * 3600
-_SEVERITY = {SanctionKind.WARN: 0, SanctionKind.MUTE: 1, SanctionKind.BAN: 2}
-_VERDICT_FLOOR = {Action.MUTE: SanctionKind.MUTE, Action.BAN: SanctionKind.BAN}
-MUTED = ChatPermissions(
-    can_send_messages=False,
-    can_send_audios=False,
-    can_send_documents=False,
-    can_send_photos=False,
-    can_send_videos=False,
-    can_send_video_notes=False,
-    can_send_voice_notes=False,
-    can_send_polls=False,
-    can_send_other_messages=False,
-    can_add_web_page_previews=False,
-)
-
-
-# Tiers whose `mute`/`ban` is advice only: the LLM (and its cached answers) may ask for one, but a
-# model's word never bans a first-time poster; the group's ladder decides the sanction.
-_ADVISORY_TIERS = frozenset({Tier.LLM, Tier.CACHE})
-
-
-def effective_sanction(ladder: Sanction | None, verdict: Verdict) -> Sanction | None:
-    """The ladder's step; raised to what the verdict itself asks for only when the verdict comes
-    from a tier trusted to sanction (never the LLM's: its ban or mute removes the message, and the
-    ladder decides what the member gets)."""
-    floor = _VERDICT_FLOOR.get(verdict.action)
-    if floor is None or verdict.tier in _ADVISORY_TIERS:
-        return ladder
-    if ladder is not None and _SEVERITY[ladder.kind] >= _SEVERITY[floor]:
-        return ladder
-    duration = DEFAULT_BAN_S if floor is SanctionKind.BAN else DEFAULT_MUTE_S
-    step = ladder.step if ladder else 0
-    count = ladder.count_in_window if ladder else 1
-    return Sanction(kind=floor, duration_s=duration, step=step, count_in_window=count)
 
 
 @dataclass
@@ -131,26 +89,6 @@ class EnforcementBusy(Exception):
         self.retry_in = retry_in
 
 
-# Releases a claim only for its owner: an actor whose lease ran out must not free a newer one.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-# Writes the decision's audit entry, marks the revision done and releases the claim in one atomic
-# step (one round trip per message; a crash can no longer leave the audit written but the
-# revision not done, which made the retry audit it twice).
-# KEYS: done marker, claim, audit list; ARGV: done ttl, claim token, audit entry, audit cap, audit ttl
-_FINISH = """
-redis.call('LPUSH', KEYS[3], ARGV[3])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
-redis.call('EXPIRE', KEYS[3], ARGV[5])
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
-return 1
-"""
-
-
 @dataclass(frozen=True, slots=True)
 class Target:
     chat_id: int
@@ -162,6 +100,10 @@ class Target:
     text: str
 
     @property
+    def revision_key(self) -> Revision:
+        return Revision(self.chat_id, self.message_id, self.revision)
+
+    @property
     def violation_id(self) -> str:
         """One revision of one message counts as one violation, however often its job runs."""
         return f"{self.chat_id}:{self.message_id}:{self.revision}"
@@ -171,15 +113,12 @@ class AfterBan(Protocol):
     async def __call__(self, chat_id: int, user_id: int, category: str) -> object: ...
 
 
-SHARED_BAN_CATEGORIES = frozenset({"spam", "scam"})
-
-
 class Enforcer:
     def __init__(
         self,
         bot: Bot,
-        redis: aioredis.Redis,
-        keys: Keys,
+        ledger: ActionLedger,
+        deletions: ScheduledDeletions,
         *,
         conversation: ConversationStore,
         reputation: ReputationStore,
@@ -194,8 +133,8 @@ class Enforcer:
     ) -> None:
         self._after_ban = after_ban
         self._bot = bot
-        self._redis = redis
-        self._keys = keys
+        self._ledger = ledger
+        self._deletions = deletions
         self._conversation = conversation
         self._reputation = reputation
         self._sanctions = sanctions
@@ -205,17 +144,13 @@ class Enforcer:
         self._notices = notices
         self._cases = cases
         self._claim_ttl_ms = claim_ttl_ms
-        self._release = redis.register_script(_RELEASE)
-        self._finish = redis.register_script(_FINISH)
 
     async def already_done(self, target: Target) -> bool:
-        return bool(
-            await self._redis.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
-        )
+        return await self._ledger.is_done(target.revision_key)
 
     def queue_done_check(self, pipe: Any, target: Target) -> None:
         """`already_done` queued on a caller's pipeline (one EXISTS), to share its round trip."""
-        pipe.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
+        self._ledger.queue_is_done(pipe, target.revision_key)
 
     async def enforce(
         self,
@@ -232,25 +167,20 @@ class Enforcer:
         (after waiting up to `wait_busy_s`). `redo`: act even if the revision was judged before
         (an admin's /spam on a message the automatic check let through)."""
         token = f"{uuid.uuid4().hex}"
-        claim_key = self._keys.action_claim(target.chat_id, target.message_id, target.revision)
+        rev = target.revision_key
         deadline = time.monotonic() + wait_busy_s
         while True:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(claim_key, token, nx=True, px=self._claim_ttl_ms)
-                pipe.exists(self._keys.action_done(target.chat_id, target.message_id, target.revision))
-                pipe.hgetall(self._keys.action_progress(target.chat_id, target.message_id, target.revision))
-                pipe.pttl(claim_key)
-                claimed, done, progress, pttl = await pipe.execute()
-            if claimed:
+            attempt = await self._ledger.try_claim(rev, token, self._claim_ttl_ms)
+            if attempt.claimed:
                 break
-            retry_in = max(int(pttl), 50) / 1000
+            retry_in = attempt.retry_in
             if time.monotonic() + min(retry_in, 0.2) > deadline:
                 self._metrics.enforcement_claims.labels("busy").inc()
                 raise EnforcementBusy(retry_in)
             await asyncio.sleep(min(retry_in, 0.2))
         finished = False
         try:
-            if done and not redo:
+            if attempt.done and not redo:
                 self._metrics.enforcement_claims.labels("done_already").inc()
                 return Enforcement(skipped=True)
             self._metrics.enforcement_claims.labels("taken").inc()
@@ -259,15 +189,12 @@ class Enforcer:
                 target,
                 verdict,
                 settings,
-                progress={} if redo else {text(k): text(v) for k, v in progress.items()},
+                progress={} if redo else attempt.progress,
                 message_date=message_date,
                 timings=timings,
             )
             audit_key, audit_entry, _ = self._audit.prepare(target.chat_id, audit_fields)
-            await self._finish(
-                keys=[self._keys.action_done(target.chat_id, target.message_id, target.revision), claim_key, audit_key],
-                args=[ACTION_DONE_TTL, token, audit_entry, AUDIT_MAXLEN, AUDIT_TTL],
-            )
+            await self._ledger.finish(rev, token, audit_key, audit_entry)
             log.info(
                 "moderation.enforced",
                 chat_id=target.chat_id,
@@ -283,7 +210,7 @@ class Enforcer:
             return result
         finally:
             if not finished:  # skipped, or failed midway: free the claim for the retry at once
-                await self._release(keys=[claim_key], args=[token])
+                await self._ledger.release(rev, token)
 
     async def _enforce_claimed(
         self,
@@ -326,11 +253,7 @@ class Enforcer:
         }
 
     async def _step(self, target: Target, step: str, outcome: str) -> None:
-        key = self._keys.action_progress(target.chat_id, target.message_id, target.revision)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, step, outcome)
-            pipe.expire(key, ACTION_PROGRESS_TTL)
-            await pipe.execute()
+        await self._ledger.record_step(target.revision_key, step, outcome)
 
     async def _act(
         self,
@@ -365,7 +288,7 @@ class Enforcer:
             if (
                 self._after_ban is not None
                 and sanction.kind is SanctionKind.BAN
-                and verdict.category.value in SHARED_BAN_CATEGORIES
+                and verdict.category in SHARED_BAN_CATEGORIES
                 and any(a.startswith("ban:") for a in result.actions)
             ):
                 # Linked groups share bans for spam and scam (the newcomer gate applies them there).
@@ -480,8 +403,7 @@ class Enforcer:
         self, target: Target, verdict: Verdict, settings: GroupSettings, result: Enforcement
     ) -> None:
         reason = result.removal if result.removal in (Removal.NO_RIGHTS, Removal.EXPIRED) else Removal.FAILED
-        first = await self._redis.set(self._keys.rights_hint(target.chat_id, reason), "1", nx=True, ex=RIGHTS_HINT_TTL)
-        if not first:
+        if not await self._ledger.first_rights_hint(target.chat_id, reason):
             return  # the admins were told within the hour; the audit has every case
         lang = settings.language.value
         text = render(
@@ -565,19 +487,9 @@ class Enforcer:
 
     async def _restrict(self, target: Target, sanction: Sanction, result: Enforcement) -> None:
         now = time.time()
-        until = sanction.until(now)
-        until_date = int(until) if until is not None else None
         await self._limiter.take_global()
         try:
-            if target.user_id < 0:
-                # Posted as a channel: the channel is what gets barred. Telegram has no timed or
-                # mute variant for sender chats, so any mute or ban step bars it until unbanned.
-                await self._bot.ban_chat_sender_chat(target.chat_id, target.user_id)
-                until = None
-            elif sanction.kind is SanctionKind.MUTE:
-                await self._bot.restrict_chat_member(target.chat_id, target.user_id, MUTED, until_date=until_date)
-            else:
-                await self._bot.ban_chat_member(target.chat_id, target.user_id, until_date=until_date)
+            until = await restrict(self._bot, target.chat_id, target.user_id, sanction.kind, sanction.until(now))
         except (TelegramBadRequest, TelegramForbiddenError) as exc:  # an admin; no right; bot removed
             error = f"{sanction.kind.value}: {exc.message}"
             result.errors.append(error)
@@ -591,12 +503,11 @@ class Enforcer:
     async def delete_due_notices(self, now: float | None = None) -> int:
         """Delete self-deleting notices whose time has come; durable across restarts."""
         now = time.time() if now is None else now
-        due: list[Any] = await self._redis.zrangebyscore(self._keys.scheduled_deletions, "-inf", now, start=0, num=100)
-        for member in due:
-            chat_id, message_id = (int(part) for part in text(member).split(":"))
+        due = await self._deletions.due(now)
+        for chat_id, message_id in due:
             try:
                 await self._bot.delete_message(chat_id, message_id)
             except (TelegramBadRequest, TelegramForbiddenError):
                 pass  # already gone or too old: nothing left to do
-            await self._redis.zrem(self._keys.scheduled_deletions, member)
+            await self._deletions.done(chat_id, message_id)
         return len(due)

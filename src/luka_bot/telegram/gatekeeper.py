@@ -12,7 +12,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from collections import defaultdict
@@ -20,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from luka_bot.domain import SanctionKind
 from luka_bot.gate.applicant import (
     AdminName,
     Applicant,
@@ -43,25 +42,18 @@ from luka_bot.gate.raid import judge_join
 from luka_bot.gate.repository import GateRepository, Pending, Prompt
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import (
-    GATE_APPEAL_TTL,
-    GATE_JOIN_REQUEST_TTL,
-    GATE_LINK_OFFER_TTL,
-    Keys,
-)
-from luka_bot.store.redis import multi
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
+from luka_bot.telegram import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import CaseStore
-from luka_bot.telegram.enforcement import MUTED
+from luka_bot.telegram.chat_locks import ChatLocks
 from luka_bot.telegram.rate_limit import OutboundLimiter
-from luka_bot.telegram.sanctioning import FULL_PERMISSIONS
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 
 log = structlog.get_logger(__name__)
 
 NAMES_SHOWN = 5
-KICK_BAN_S = 60  # a kick is a short ban lifted at once; the span only matters if the unban fails
 
 
 class CaptchaCallback(CallbackData, prefix="gc"):
@@ -100,8 +92,6 @@ class Gatekeeper:
     def __init__(
         self,
         bot: Bot,
-        redis: aioredis.Redis,
-        keys: Keys,
         *,
         repo: GateRepository,
         group_settings: GroupSettingsRepository,
@@ -110,12 +100,12 @@ class Gatekeeper:
         cases: CaseStore,
         limiter: OutboundLimiter,
         notice_lifetime: float,
+        deletions: ScheduledDeletions,
         cas: CasLookup | None = None,
     ) -> None:
+        self._deletions = deletions
         self._cas = cas
         self._bot = bot
-        self._redis = redis
-        self._keys = keys
         self.repo = repo
         self._group_settings = group_settings
         self._admins = admins
@@ -123,7 +113,7 @@ class Gatekeeper:
         self._cases = cases
         self._limiter = limiter
         self._notice_lifetime = notice_lifetime
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = ChatLocks()
         # Join service messages of raiders, deleted in batches (deleteMessages takes 100) by the sweep:
         # one call per hundred raiders instead of one each. Kept in memory: after a restart the rest
         # stay as they are, which costs readability, never safety.
@@ -149,8 +139,7 @@ class Gatekeeper:
     async def kick(self, chat_id: int, user_id: int) -> bool:
         """Removes without banning: a short ban lifted at once, so the user may join again."""
         try:
-            await self._bot.ban_chat_member(chat_id, user_id, until_date=int(time.time()) + KICK_BAN_S)
-            await self._bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+            await sanctioning.kick(self._bot, chat_id, user_id)
             await self.repo.forget_sighting(chat_id, user_id)  # they may join again at once: a new join
             return True
         except TelegramAPIError as exc:
@@ -159,7 +148,7 @@ class Gatekeeper:
 
     async def _ban_until(self, chat_id: int, user_id: int, until: float) -> bool:
         try:
-            await self._bot.ban_chat_member(chat_id, user_id, until_date=int(until))
+            await sanctioning.restrict(self._bot, chat_id, user_id, SanctionKind.BAN, until)
             return True
         except TelegramAPIError as exc:
             log.warning("gate.ban_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
@@ -193,9 +182,7 @@ class Gatekeeper:
 
     async def _schedule_delete(self, chat_id: int, message_id: int) -> None:
         # The enforcer's self-deleting notices share this durable schedule and its sweeper.
-        await self._redis.zadd(
-            self._keys.scheduled_deletions, {f"{chat_id}:{message_id}": time.time() + self._notice_lifetime}
-        )
+        await self._deletions.schedule(chat_id, message_id, time.time() + self._notice_lifetime)
 
     # --- joins -------------------------------------------------------------------------------
     async def on_join(
@@ -268,7 +255,7 @@ class Gatekeeper:
         reason: str,
     ) -> str:
         try:
-            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=MUTED)
+            await self._bot.restrict_chat_member(chat_id, newcomer.user_id, permissions=sanctioning.MUTED)
         except TelegramAPIError as exc:
             # Without the right to restrict there is nothing to hold them with; say so, admit.
             await self._record(chat_id, "captcha_unavailable", newcomer.user_id, newcomer.name, str(exc))
@@ -338,7 +325,7 @@ class Gatekeeper:
                 return "captcha.not_yours"  # a timeout or another press got there first
             if is_right(prompt.answer, token):
                 try:
-                    await self._bot.restrict_chat_member(chat_id, user_id, permissions=FULL_PERMISSIONS)
+                    await sanctioning.unmute(self._bot, chat_id, user_id)
                 except TelegramAPIError as exc:
                     log.warning("gate.unrestrict_failed", chat_id=chat_id, user_id=user_id, error=str(exc))
                 await self._record(chat_id, "captcha_passed", user_id, pending.name, "right button")
@@ -402,62 +389,43 @@ class Gatekeeper:
 
     async def linked_banned(self, chat_id: int, user_id: int) -> bool:
         """Banned for spam/scam in a group linked with this one (and not unbanned there)."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.smembers(self._keys.linked_groups(chat_id))
-            pipe.smembers(self._keys.spam_bans(user_id))
-            linked, banned_in = await pipe.execute()
-        return bool(set(linked) & set(banned_in))
+        return await self.repo.linked_banned(chat_id, user_id)
 
     async def linked(self, chat_id: int) -> list[int]:
-        return sorted(int(v) for v in await self._redis.smembers(self._keys.linked_groups(chat_id)))
+        return await self.repo.linked(chat_id)
 
     async def offer_link(self, chat_id: int, other: int, by: int) -> str:
         code = secrets.token_hex(6)
-        key = self._keys.link_offer(code)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"from": str(chat_id), "to": str(other), "by": str(by)})
-            pipe.expire(key, GATE_LINK_OFFER_TTL)
-            await pipe.execute()
+        await self.repo.offer_link(chat_id, other, by, code)
         return code
 
     async def confirm_link(self, chat_id: int, code: str, by: int) -> int | None:
         """An admin of `chat_id` confirms an offer made for it; returns the other group or None."""
-        key = self._keys.link_offer(code)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(key)
-            pipe.delete(key)
-            offer, _ = await pipe.execute()
-        if not offer or offer.get("to") != str(chat_id):
+        other = await self.repo.take_link_offer(code, chat_id)
+        if other is None:
             return None
-        other = int(offer["from"])
-        async with multi(self._redis) as pipe:
-            pipe.sadd(self._keys.linked_groups(chat_id), str(other))
-            pipe.sadd(self._keys.linked_groups(other), str(chat_id))
-            await pipe.execute()
+        await self.repo.link(chat_id, other)
         for here, there in ((chat_id, other), (other, chat_id)):
             await self._record(here, "linked", by, "", f"linked with {there}", other=there)
         return other
 
     async def unlink(self, chat_id: int, other: int, by: int) -> bool:
-        async with multi(self._redis) as pipe:
-            pipe.srem(self._keys.linked_groups(chat_id), str(other))
-            pipe.srem(self._keys.linked_groups(other), str(chat_id))
-            removed, _ = await pipe.execute()
+        removed = await self.repo.unlink(chat_id, other)
         if removed:
             for here, there in ((chat_id, other), (other, chat_id)):
                 await self._record(here, "unlinked", by, "", f"unlinked from {there}", other=there)
-        return bool(removed)
+        return removed
 
     async def spread_ban(self, chat_id: int, user_id: int, category: str) -> list[int]:
         """A ban for spam/scam here applies in every linked group too; returns where it was applied."""
         if user_id <= 0 or await self.repo.is_approved(chat_id, user_id):
             return []
-        await self._redis.sadd(self._keys.spam_bans(user_id), str(chat_id))
+        await self.repo.note_spam_ban(user_id, chat_id)
         applied = []
         for other in await self.linked(chat_id):
             if await self.repo.is_approved(other, user_id) or await self._admins.is_admin(other, user_id):
                 continue
-            await self._redis.sadd(self._keys.spam_bans(user_id), str(other))
+            await self.repo.note_spam_ban(user_id, other)
             banned = await self._ban_until(other, user_id, 0)
             await self._record(
                 other,
@@ -473,7 +441,7 @@ class Gatekeeper:
 
     async def unbanned(self, chat_id: int, user_id: int, by: int) -> None:
         """An unban in one group lifts the shared ban there only."""
-        if await self._redis.srem(self._keys.spam_bans(user_id), str(chat_id)):
+        if await self.repo.lift_spam_ban(user_id, chat_id):
             await self._record(chat_id, "linked_ban_lifted", user_id, "", f"unbanned here by {by}")
 
     # --- raid mode -----------------------------------------------------------------------------
@@ -507,9 +475,7 @@ class Gatekeeper:
 
     async def _remove_window_joins(self, chat_id: int, settings: GateSettings, until: float, *, skip: set[int]) -> None:
         """The joins that made the surge are part of the raid: removed like the ones after them."""
-        members = await self._redis.zrange(self._keys.join_window(chat_id), 0, -1)
-        for member in members:
-            user_id = int(str(member).split(":", 1)[0])
+        for user_id in await self.repo.window_joiners(chat_id):
             if user_id in skip or await self.repo.is_approved(chat_id, user_id):
                 continue
             if await self._ban_until(chat_id, user_id, until):
@@ -690,11 +656,9 @@ class JoinRequestDesk:
             for r in (screening.reasons if screening else ())
             if r.value in REASON_TEXT_KEYS
         )
-        key = g._keys.join_declined(chat_id, user_id)
-        async with g._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"name": name, "chat_title": chat_title, "reasons": reasons, "lang": lang})
-            pipe.expire(key, GATE_APPEAL_TTL)
-            await pipe.execute()
+        await g.repo.declined(
+            chat_id, user_id, {"name": name, "chat_title": chat_title, "reasons": reasons, "lang": lang}
+        )
         appeal = InlineKeyboardMarkup(
             inline_keyboard=[
                 [
@@ -725,22 +689,17 @@ class JoinRequestDesk:
         question = (
             settings.question.text(lang) if settings.question.is_set else render(TEXTS, "jr.default_question", lang)
         )
-        key = g._keys.join_request(chat_id, applicant.user_id)
-        async with multi(g._redis) as pipe:
-            pipe.hset(
-                key,
-                mapping={
-                    "chat_title": chat_title,
-                    "name": applicant.full_name,
-                    "lang": lang,
-                    "user_chat_id": str(user_chat_id),
-                    "reasons": reasons,
-                },
-            )
-            pipe.expire(key, GATE_JOIN_REQUEST_TTL)
-            pipe.sadd(g._keys.applicant_chats(applicant.user_id), str(chat_id))
-            pipe.expire(g._keys.applicant_chats(applicant.user_id), GATE_JOIN_REQUEST_TTL)
-            await pipe.execute()
+        await g.repo.ask(
+            chat_id,
+            applicant.user_id,
+            {
+                "chat_title": chat_title,
+                "name": applicant.full_name,
+                "lang": lang,
+                "user_chat_id": str(user_chat_id),
+                "reasons": reasons,
+            },
+        )
         await g._record(chat_id, "request_asked", applicant.user_id, applicant.full_name, reasons)
         await self._tell(
             user_chat_id, render(TEXTS, "jr.question", lang, chat=chat_title or str(chat_id), question=question)
@@ -748,22 +707,15 @@ class JoinRequestDesk:
         return JoinRequestOutcome.ASKED
 
     async def waiting_chats(self, user_id: int) -> list[int]:
-        raw = await self._g._redis.smembers(self._g._keys.applicant_chats(user_id))
-        return sorted(int(v) for v in raw)
+        return await self._g.repo.waiting_chats(user_id)
 
     async def on_answer(self, user_id: int, text: str) -> JoinRequestOutcome:
         """The applicant answered in private: every group waiting for them decides now."""
         g = self._g
         outcome = JoinRequestOutcome.IGNORED
         for chat_id in await self.waiting_chats(user_id):
-            key = g._keys.join_request(chat_id, user_id)
-            async with multi(g._redis) as pipe:
-                pipe.hgetall(key)
-                pipe.delete(key)
-                pipe.srem(g._keys.applicant_chats(user_id), str(chat_id))
-                raw, removed, _ = await pipe.execute()
-            record = {str(k): str(v) for k, v in raw.items()}
-            if not removed:
+            record = await g.repo.take_request(chat_id, user_id)
+            if record is None:
                 continue  # answered already (another process took it)
             settings = await g.repo.settings(chat_id)
             if settings.question.is_set:
@@ -791,11 +743,11 @@ class JoinRequestDesk:
     async def appeal(self, chat_id: int, user_id: int) -> str:
         """The declined applicant pressed Appeal: the admins get it with a Let-them-in button."""
         g = self._g
-        record = await self._hash(g._keys.join_declined(chat_id, user_id))
+        record = await g.repo.decline_record(chat_id, user_id)
         if not record:
             return render(TEXTS, "appeal.expired", "en")
         lang, title = record.get("lang", "en"), record.get("chat_title", "")
-        if not await g._redis.hsetnx(g._keys.join_declined(chat_id, user_id), "appealed", "1"):
+        if not await g.repo.mark_appealed(chat_id, user_id):
             return render(TEXTS, "appeal.sent", lang, chat=title or str(chat_id))  # once is enough
         target = await g._cases.log_chat(chat_id) or chat_id
         button = InlineKeyboardMarkup(
@@ -825,7 +777,7 @@ class JoinRequestDesk:
                 reply_markup=button,
             )
         except TelegramAPIError as exc:
-            await g._redis.hdel(g._keys.join_declined(chat_id, user_id), "appealed")  # may try again
+            await g.repo.unmark_appealed(chat_id, user_id)  # may try again
             log.warning("gate.appeal_not_posted", chat_id=chat_id, error=str(exc))
             return render(TEXTS, "appeal.expired", lang)
         await g._record(chat_id, "request_appealed", user_id, record.get("name", ""), record.get("reasons", ""))
@@ -834,19 +786,16 @@ class JoinRequestDesk:
     async def let_in(self, chat_id: int, user_id: int, by: int) -> str:
         """An admin accepted the appeal: approved, so their next request is let in."""
         g = self._g
-        record = await self._hash(g._keys.join_declined(chat_id, user_id))
+        record = await g.repo.decline_record(chat_id, user_id)
         lang = await g._lang(chat_id)
         name = record.get("name", "") or str(user_id)
         await g.repo.approve(chat_id, user_id)
-        await g._redis.delete(g._keys.join_declined(chat_id, user_id))
+        await g.repo.forget_decline(chat_id, user_id)
         await g._record(chat_id, "appeal_accepted", user_id, name, f"by admin {by}")
         await self._tell(
             user_id, render(TEXTS, "appeal.accepted", lang, chat=record.get("chat_title", "") or str(chat_id))
         )
         return render(TEXTS, "appeal.done", lang, name=name)
-
-    async def _hash(self, key: str) -> dict[str, str]:
-        return {str(k): str(v) for k, v in (await self._g._redis.hgetall(key)).items()}
 
     async def _tell(self, user_chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
         try:

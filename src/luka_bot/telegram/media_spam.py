@@ -25,8 +25,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
+from luka_bot.moderation.job import ModerationJob
 from luka_bot.moderation.media_hash import (
     DEFAULT_MAX_DISTANCE,
+    HashSet,
     NotAnImage,
     perceptual_hash,
 )
@@ -49,7 +51,7 @@ class MediaSpamGuard:
     def __init__(
         self,
         bot: Bot,
-        blocklist: MediaBlocklist,
+        blocklist: MediaBlocklist[HashSet],
         *,
         max_distance: int = DEFAULT_MAX_DISTANCE,
         max_bytes: int = MEDIA_MAX_BYTES,
@@ -65,34 +67,34 @@ class MediaSpamGuard:
     def _verdict(reason: str, details: tuple[tuple[str, str], ...]) -> Verdict:
         return Verdict(Action.DELETE, Category.SPAM, 1.0, reason, Tier.RULES, details=details)
 
-    async def file_verdict(self, fields: dict[str, str]) -> Verdict | None:
+    async def file_verdict(self, job: ModerationJob) -> Verdict | None:
         """The inline check: the very file an admin marked (one Redis read)."""
-        unique = fields.get("media_unique_id", "")
-        if not unique or not await self.blocklist.has_file(int(fields["chat_id"]), unique):
+        unique = job.media_unique_id
+        if not unique or not await self.blocklist.has_file(job.chat_id, unique):
             return None
         return self._verdict("media marked as spam by an admin", (("media.file", unique),))
 
-    async def verdict(self, fields: dict[str, str], deferrals: int = 0) -> Verdict | None:
+    async def verdict(self, job: ModerationJob, deferrals: int = 0) -> Verdict | None:
         """The worker's check: the same file, else a near-duplicate picture. May raise `Retry`."""
-        found = await self.file_verdict(fields)
+        found = await self.file_verdict(job)
         if found is not None:
             return found
-        file_id = fields.get("media_hash_file", "")
+        file_id = job.media_hash_file
         if not file_id:
             return None
-        hashes = await self.blocklist.hashes(int(fields["chat_id"]))
+        hashes = await self.blocklist.hashes(job.chat_id)
         if not len(hashes):
             return None  # nothing marked here: no download at all
         try:
-            value = await self._hash(file_id, int(fields.get("media_hash_size") or 0))
+            value = await self._hash(file_id, job.media_hash_size)
         except TelegramAPIError as exc:
             retry = as_retry(exc, deferrals)
             if retry is not None:
                 raise retry from exc
-            log.warning("media.download_refused", chat_id=fields.get("chat_id"), error=str(exc)[:200])
+            log.warning("media.download_refused", chat_id=job.chat_id, error=str(exc)[:200])
             return None
         except (TimeoutError, MediaTooLarge, NotAnImage) as exc:
-            log.info("media.not_hashed", chat_id=fields.get("chat_id"), reason=f"{type(exc).__name__}: {exc}"[:200])
+            log.info("media.not_hashed", chat_id=job.chat_id, reason=f"{type(exc).__name__}: {exc}"[:200])
             return None
         distance = hashes.nearest(value)
         if distance is None or distance > self._max_distance:

@@ -37,6 +37,7 @@ from luka_bot.metrics import Metrics
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
 from luka_bot.store.redis import fields_to_store, is_cluster, scored, stream_entries, text, text_fields
+from luka_bot.store.round_trips import RoundTrips
 from luka_bot.telegram.polling import mark_taken_in
 
 log = structlog.get_logger(__name__)
@@ -143,9 +144,17 @@ async def _move_across_slots(redis: aioredis.Redis, src: str, dst: str) -> str:
 
 class ChatMigration:
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, group_settings: GroupSettingsRepository, metrics: Metrics
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        group_settings: GroupSettingsRepository,
+        metrics: Metrics,
+        *,
+        round_trips: RoundTrips | None = None,
     ) -> None:
         self._redis = redis
+        # Every job asks (a chat may have moved since its intake): a batch asks in one round trip.
+        self._round_trips = round_trips or RoundTrips(redis)
         self._keys = keys
         self._group_settings = group_settings
         self._metrics = metrics
@@ -160,7 +169,7 @@ class ChatMigration:
             return self._known[chat_id]
         if chat_id >= 0:
             return chat_id
-        value = await self._redis.get(self._keys.chat_migrated(chat_id))
+        (value,) = await self._round_trips.send(lambda pipe: pipe.get(self._keys.chat_migrated(chat_id)))
         if value is None:
             return chat_id
         self._known[chat_id] = int(value)

@@ -27,7 +27,9 @@ from luka_bot.jobs.queue import Job, JobQueue
 from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.store.keys import ACTION_DONE_TTL, ACTION_PROGRESS_TTL, Keys
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.redis import multi
+from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.telegram.cases import CaseStore, log_keyboard, log_text, notice_keyboard
 from luka_bot.telegram.faults import as_retry, short_inline_waits
 from luka_bot.telegram.rate_limit import OutboundLimiter
@@ -87,7 +89,11 @@ class NoticeSender:
         limiter: OutboundLimiter,
         metrics: Metrics,
         notice_lifetime: float,
+        deletions: ScheduledDeletions,
+        private_chats: PrivateChats,
     ) -> None:
+        self._deletions = deletions
+        self._private_chats = private_chats
         self._bot = bot
         self._redis = redis
         self._keys = keys
@@ -139,7 +145,7 @@ class NoticeSender:
             dm_text
             and user_id > 0
             and job.fields.get("dm_failed") != "1"
-            and await self._redis.exists(self._keys.user_started(user_id))
+            and await self._private_chats.has_started(user_id)
         ):
             await self._limiter.take_global()
             try:
@@ -166,9 +172,7 @@ class NoticeSender:
         # write safe on its own (a notice marked sent but never scheduled just stays up).
         async with multi(self._redis) as pipe:
             pipe.set(sent_key, "1", ex=ACTION_DONE_TTL)
-            pipe.zadd(
-                self._keys.scheduled_deletions, {f"{chat_id}:{sent.message_id}": time.time() + self._notice_lifetime}
-            )
+            self._deletions.queue_schedule(pipe, chat_id, sent.message_id, time.time() + self._notice_lifetime)
             await pipe.execute()
         self._metrics.notices_sent.labels("member", "public").inc()
 

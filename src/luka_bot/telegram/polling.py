@@ -39,8 +39,8 @@ from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from luka_bot.health import Health
 from luka_bot.metrics import Metrics
-from luka_bot.web.server import Health
 
 log = structlog.get_logger(__name__)
 

@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import ChatPermissions, MessageReactionUpdated
+from aiogram.types import MessageReactionUpdated
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.trust import member_context
@@ -28,25 +28,12 @@ from luka_bot.moderation.verdict import TrustLevel
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
+from luka_bot.telegram import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.moderation_jobs import ApprovedMembers
 
 log = structlog.get_logger(__name__)
 
-NO_REACTIONS = ChatPermissions(
-    can_send_messages=True,
-    can_send_audios=True,
-    can_send_documents=True,
-    can_send_photos=True,
-    can_send_videos=True,
-    can_send_video_notes=True,
-    can_send_voice_notes=True,
-    can_send_polls=True,
-    can_send_other_messages=True,
-    can_add_web_page_previews=True,
-    can_react_to_messages=False,
-    can_invite_users=True,
-)
 CLEAR_ONE_BY_ONE_MAX = 50
 
 
@@ -149,9 +136,7 @@ class ReactionGuard:
         actions: list[str] = []
         until = int(time.time()) + self.policy.restrict_s
         try:
-            await self._bot.restrict_chat_member(
-                chat_id, user.id, permissions=NO_REACTIONS, until_date=until, use_independent_chat_permissions=True
-            )
+            await sanctioning.forbid_reactions(self._bot, chat_id, user.id, until)
             actions.append(f"no_reactions:{self.policy.restrict_s}")
         except TelegramAPIError as exc:
             # Not held: the next reaction tries again (the marker goes), and the audit says so.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from luka_bot.moderation.verdict import Category, TrustLevel
+from luka_bot.domain import Category, TrustLevel
 from luka_bot.policy.ladder import DAY, HOUR, SanctionKind
 from luka_bot.texts import count, render
 

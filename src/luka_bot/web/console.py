@@ -50,8 +50,10 @@ from luka_bot.moderation.verdict import (
 from luka_bot.policy.edit import Operation, PolicyEditError, apply_edit, describe
 from luka_bot.policy.group import RULES_TEXT_MAX, GroupSettings, JudgeMode, Language
 from luka_bot.store.audit import AuditEntry, AuditLog
+from luka_bot.store.console_links import ConsoleLinks
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import CONSOLE_LINK_TTL, CONSOLE_SESSION_TTL, Keys
+from luka_bot.store.keys import CONSOLE_SESSION_TTL, Keys
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.telegram.admins import ADMIN_STATUSES, AdminCache
 from luka_bot.telegram.cases import Case, CaseStatus, CaseStore
 from luka_bot.telegram.routers.appeals import restore
@@ -96,23 +98,6 @@ class ConsoleDeps:
     operator_token: str = ""
     base_url: str = ""  # where links point; set once the web server knows its port
     clock: Callable[[], float] = field(default=time.time)
-
-
-class ConsoleLinks:
-    """Issues the one-time sign-in links the /console command sends."""
-
-    def __init__(self, deps: ConsoleDeps) -> None:
-        self._deps = deps
-
-    @property
-    def available(self) -> bool:
-        return bool(self._deps.base_url)
-
-    async def issue(self, user_id: int, name: str, lang: str, groups: list[int]) -> str:
-        token = secrets.token_urlsafe(24)
-        payload = json.dumps({"user_id": user_id, "name": name, "lang": lang, "groups": groups})
-        await self._deps.redis.set(self._deps.keys.console_link(token), payload, ex=CONSOLE_LINK_TTL)
-        return f"{self._deps.base_url.rstrip('/')}/console/login?t={token}"
 
 
 def _t(lang: str) -> Callable[..., str]:
@@ -197,6 +182,8 @@ class BacktestRow:
 class Console:
     def __init__(self, deps: ConsoleDeps) -> None:
         self.d = deps
+        self.links = ConsoleLinks(deps.redis, deps.keys, lambda: deps.base_url)
+        self.groups = KnownGroups(deps.redis, deps.keys)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
@@ -287,28 +274,22 @@ class Console:
         return member.status in ADMIN_STATUSES
 
     async def _titles(self, chat_ids: list[int] | None) -> list[tuple[int, str]]:
-        known = await self.d.redis.hgetall(self.d.keys.groups)
-        ids = [int(c) for c in known] if chat_ids is None else chat_ids
-        rows = [(c, str(known.get(str(c)) or c)) for c in ids]
+        known = await self.groups.titles()
+        ids = list(known) if chat_ids is None else chat_ids
+        rows = [(c, known.get(c) or str(c)) for c in ids]
         return sorted(rows, key=lambda item: item[1].lower())
 
     # --- pages -----------------------------------------------------------------------------
     async def login(self, request: web.Request) -> web.StreamResponse:
         token = request.query.get("t", "")
-        raw = await self.d.redis.getdel(self.d.keys.console_link(token)) if 0 < len(token) <= 100 else None
-        if raw is None:
+        grant = await self.links.take(token)
+        if grant is None:
             return self._error(None, 403, "err.link")
-        data = json.loads(raw)
         response = web.HTTPSeeOther("/console")
         await self._new_session(
-            response,
-            user_id=int(data["user_id"]),
-            name=str(data.get("name", "")),
-            operator=False,
-            groups=[int(g) for g in data["groups"]],
-            lang=str(data.get("lang", "en")),
+            response, user_id=grant.user_id, name=grant.name, operator=False, groups=grant.groups, lang=grant.lang
         )
-        log.info("console.signed_in", user_id=data["user_id"], groups=len(data["groups"]))
+        log.info("console.signed_in", user_id=grant.user_id, groups=len(grant.groups))
         raise response
 
     async def home(self, request: web.Request) -> web.StreamResponse:
@@ -352,7 +333,7 @@ class Console:
         )
 
     async def _group_page(self, template: str, session: Session, chat_id: int, tab: str, **values: Any) -> web.Response:
-        title = (await self.d.redis.hget(self.d.keys.groups, str(chat_id))) or str(chat_id)
+        title = await self.groups.title(chat_id) or str(chat_id)
         return self._page(template, session, chat_id=chat_id, group_title=title, tab=tab, **values)
 
     async def settings_page(

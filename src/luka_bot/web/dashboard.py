@@ -20,7 +20,7 @@ from luka_bot.jobs.queue import JobQueue
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import Keys
-from luka_bot.store.redis import optional_text, text_fields
+from luka_bot.store.known_groups import KnownGroups
 
 COOKIE = "luka_dashboard"
 STYLE = """body{font:14px system-ui,sans-serif;margin:24px;color:#1d2733}table{border-collapse:collapse;width:100%}
@@ -51,6 +51,8 @@ def add_dashboard(
     audit: AuditLog,
     group_settings: GroupSettingsRepository,
 ) -> None:
+    known_groups = KnownGroups(redis, keys)
+
     def authorised(request: web.Request) -> bool:
         given = (
             request.query.get("token")
@@ -74,11 +76,11 @@ def add_dashboard(
 
     async def overview(_: web.Request) -> web.Response:
         stats = await queue.backlog()
-        groups = text_fields(await redis.hgetall(keys.groups))
+        groups = await known_groups.titles()
         dead = await queue.dead_letters(20)
         rows = "".join(
-            f"<tr><td><a href='/groups/{int(chat_id)}'>{escape(title or chat_id)}</a></td>"
-            f"<td class='muted'>{int(chat_id)}</td></tr>"
+            f"<tr><td><a href='/groups/{chat_id}'>{escape(title or str(chat_id))}</a></td>"
+            f"<td class='muted'>{chat_id}</td></tr>"
             for chat_id, title in sorted(groups.items(), key=lambda item: item[1].lower())
         )
         dead_rows = "".join(
@@ -108,7 +110,7 @@ def add_dashboard(
             raise web.HTTPNotFound() from None
         settings = await group_settings.get(chat_id)
         entries = await audit.recent(chat_id, count=100)
-        title = optional_text(await redis.hget(keys.groups, str(chat_id))) or str(chat_id)
+        title = await known_groups.title(chat_id) or str(chat_id)
         flags = ", ".join(
             f"{name}: <code>{escape(str(value))}</code>"
             for name, value in (

@@ -15,6 +15,7 @@ from luka_bot.moderation.rules.hidden import has_hidden_characters
 from luka_bot.moderation.rules.lines import is_line_flood
 from luka_bot.moderation.rules.links import has_denied_link, has_newcomer_link, has_shortener_link, has_telegram_invite
 from luka_bot.moderation.rules.mentions import is_mention_flood
+from luka_bot.moderation.rules.offers import is_short_offer
 from luka_bot.moderation.rules.rate import is_message_rate_flood
 from luka_bot.moderation.rules.result import RuleHit, RuleInput
 from luka_bot.moderation.rules.stop_words import is_stop_word_hit
@@ -37,6 +38,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     has_telegram_invite,
     has_shortener_link,
     has_newcomer_link,
+    is_short_offer,
     is_emoji_flood,
     is_caps_flood,
     has_hidden_characters,

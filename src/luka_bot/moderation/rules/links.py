@@ -5,6 +5,7 @@ from __future__ import annotations
 from luka_bot.moderation.classifier import SHORTENERS
 from luka_bot.moderation.normalize import Link, domain_matches
 from luka_bot.moderation.rules.result import RuleHit, RuleInput
+from luka_bot.moderation.signals import only_media_links
 from luka_bot.moderation.verdict import Category
 
 
@@ -44,6 +45,9 @@ def has_newcomer_link(inp: RuleInput) -> RuleHit | None:
     if not (inp.is_newcomer and inp.policy.links.newcomer_links_suspicious):
         return None
     links = _unallowed_links(inp)
+    if links and only_media_links(links):
+        # A shared tweet, video or article is how members talk about the news, not a drop.
+        return None
     if links:
         # A news link is how members share; the text around it says whether it is a drop.
         return RuleHit.suspicion("rule.newcomer_link", links[0].domain, 0.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from luka_bot.moderation.rules.result import RuleHit, RuleInput, stricter
+from luka_bot.moderation.signals import leading_mentions
 from luka_bot.moderation.verdict import Category
 
 
@@ -18,8 +19,9 @@ def is_mention_flood(inp: RuleInput) -> RuleHit | None:
     newcomer_limit = stricter(limit, inp.is_newcomer)
     if inp.is_newcomer and newcomer_limit and inp.text.mentions >= newcomer_limit:
         return RuleHit.suspicion("rule.newcomer_mention", f"{inp.text.mentions} mentions", 1.5)
-    if inp.is_newcomer and inp.text.mentions:
+    if inp.is_newcomer and inp.text.mentions > leading_mentions(inp.text.folded):
         # A newcomer's first message pointing at an account ("write to @x") is how spam hands off,
-        # but so is "@anna thanks": a nudge, which the text itself must confirm.
+        # a nudge the text itself must confirm. Mentions that open the message ("@anna thanks",
+        # "RT @x:") address someone and are no nudge at all.
         return RuleHit.suspicion("rule.newcomer_mention", f"{inp.text.mentions} mentions", 0.5)
     return None

@@ -85,7 +85,7 @@ def _decode_entity(text: str, index: int) -> tuple[str, int] | None:
     return chr(code), match.end()
 
 
-def parse_html(source: str) -> tuple[str, list[dict]]:  # noqa: C901 - to be split (issue 12, long functions)
+def parse_html(source: str) -> tuple[str, list[dict]]:
     """Plain text and Bot API entity dicts for `source`; raises HtmlParseError like Telegram."""
     out: list[str] = []
     out_utf16 = 0
@@ -112,43 +112,14 @@ def parse_html(source: str) -> tuple[str, list[dict]]:  # noqa: C901 - to be spl
             i += 1
             continue
 
-        begin = i
-        i += 1
-        if i < n and source[i] == "/":
-            if not stack:
-                raise HtmlParseError(f"Unexpected end tag at byte offset {_byte_offset(source, begin)}")
-            while i < n and not source[i].isspace() and source[i] != ">":
-                i += 1
-            end_name = source[begin + 2 : i].lower()
-            while i < n and source[i].isspace():
-                i += 1
-            if i >= n or source[i] != ">":
-                raise HtmlParseError(f"Unclosed end tag at byte offset {_byte_offset(source, begin)}")
-            opened = stack.pop()
-            if end_name and end_name != opened.name:
-                raise HtmlParseError(
-                    f"Unmatched end tag at byte offset {_byte_offset(source, begin)}, "
-                    f'expected "</{opened.name}>", found "</{end_name}>"'
-                )
-            i += 1
+        if i + 1 < n and source[i + 1] == "/":
+            i, opened = _read_end_tag(source, i, stack)
             entity = _entity_for(opened, out_utf16, stack)
             if entity is not None:
                 entities.append(entity)
-            continue
-
-        while i < n and not source[i].isspace() and source[i] != ">":
-            i += 1
-        if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
-        tag_name = source[begin + 1 : i].lower()
-        if tag_name not in _SUPPORTED_TAGS:
-            raise HtmlParseError(f'Unsupported start tag "{tag_name}" at byte offset {_byte_offset(source, begin)}')
-        tag = _OpenTag(name=tag_name, byte_offset=_byte_offset(source, begin), start_utf16=out_utf16)
-        i = _read_attributes(source, i, tag)
-        if tag_name == "span" and tag.attributes.get("class") != "tg-spoiler":
-            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {tag.byte_offset}')
-        stack.append(tag)
-        i += 1  # the closing '>'
+        else:
+            i, tag = _read_start_tag(source, i, out_utf16)
+            stack.append(tag)
 
     if stack:
         raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
@@ -156,68 +127,128 @@ def parse_html(source: str) -> tuple[str, list[dict]]:  # noqa: C901 - to be spl
     return "".join(out), entities
 
 
-def _read_attributes(source: str, i: int, tag: _OpenTag) -> int:  # noqa: C901 - a scanner in the order of Telegram's own parser; split with parse_html (issue 12)
-    """Reads `name="value"` pairs into tag.attributes; returns the index of the closing '>'."""
+def _read_end_tag(source: str, begin: int, stack: list[_OpenTag]) -> tuple[int, _OpenTag]:
+    """The end tag at `begin` (its '<'): closes the innermost open tag, which it returns with the
+    index after its '>'. An empty name (`</>`) closes whatever is open, as Telegram allows."""
+    n = len(source)
+    if not stack:
+        raise HtmlParseError(f"Unexpected end tag at byte offset {_byte_offset(source, begin)}")
+    i = begin + 2
+    while i < n and not source[i].isspace() and source[i] != ">":
+        i += 1
+    end_name = source[begin + 2 : i].lower()
+    while i < n and source[i].isspace():
+        i += 1
+    if i >= n or source[i] != ">":
+        raise HtmlParseError(f"Unclosed end tag at byte offset {_byte_offset(source, begin)}")
+    opened = stack.pop()
+    if end_name and end_name != opened.name:
+        raise HtmlParseError(
+            f"Unmatched end tag at byte offset {_byte_offset(source, begin)}, "
+            f'expected "</{opened.name}>", found "</{end_name}>"'
+        )
+    return i + 1, opened
+
+
+def _read_start_tag(source: str, begin: int, start_utf16: int) -> tuple[int, _OpenTag]:
+    """The start tag at `begin` (its '<') with its attributes; returns the index after its '>'."""
+    n = len(source)
+    i = begin + 1
+    while i < n and not source[i].isspace() and source[i] != ">":
+        i += 1
+    if i >= n:
+        raise HtmlParseError(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+    tag_name = source[begin + 1 : i].lower()
+    if tag_name not in _SUPPORTED_TAGS:
+        raise HtmlParseError(f'Unsupported start tag "{tag_name}" at byte offset {_byte_offset(source, begin)}')
+    tag = _OpenTag(name=tag_name, byte_offset=_byte_offset(source, begin), start_utf16=start_utf16)
+    i = _read_attributes(source, i, tag)
+    if tag_name == "span" and tag.attributes.get("class") != "tg-spoiler":
+        raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {tag.byte_offset}')
+    return i + 1, tag  # past the closing '>'
+
+
+def _read_attributes(source: str, i: int, tag: _OpenTag) -> int:
+    """Reads `name="value"` pairs into tag.attributes; returns the index of the closing '>'.
+    The checks come in the order of Telegram's own parser, so the same input fails the same way."""
     n = len(source)
     while source[i] != ">":
-        while i < n and source[i].isspace():
-            i += 1
+        i = _skip_space(source, i)
         if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+            raise _unclosed(tag)
         if source[i] == ">":
             break
-        name_begin = i
-        while i < n and not source[i].isspace() and source[i] not in "=>":
-            i += 1
-        attribute = source[name_begin:i].lower()
-        if not attribute:
-            raise HtmlParseError(
-                f'Empty attribute name in the tag "{tag.name}" at byte offset {_byte_offset(source, name_begin)}'
-            )
-        while i < n and source[i].isspace():
-            i += 1
+        i, attribute = _read_attribute_name(source, i, tag)
+        i = _skip_space(source, i)
         if i < n and source[i] != "=" and tag.name == "blockquote" and attribute == "expandable":
             tag.attributes[attribute] = ""
             continue
-        if i >= n or source[i] != "=":
-            if i >= n:
-                raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+        if i >= n:
+            raise _unclosed(tag)
+        if source[i] != "=":
             raise HtmlParseError(
                 f'Expected equal sign in declaration of an attribute of the tag "{tag.name}" '
                 f"at byte offset {tag.byte_offset}"
             )
-        i += 1
-        while i < n and source[i].isspace():
-            i += 1
+        i = _skip_space(source, i + 1)
         if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
-        if source[i] not in "'\"":
-            token_begin = i
-            while i < n and (source[i].isalnum() or source[i] in ".-"):
-                i += 1
-            value = source[token_begin:i].lower()
-            if i < n and not source[i].isspace() and source[i] != ">":
-                raise HtmlParseError(f"Unexpected end of name token at byte offset {_byte_offset(source, token_begin)}")
-        else:
-            quote = source[i]
-            i += 1
-            chars: list[str] = []
-            while i < n and source[i] != quote:
-                if source[i] == "&":
-                    decoded = _decode_entity(source, i)
-                    if decoded is not None:
-                        chars.append(decoded[0])
-                        i = decoded[1]
-                        continue
-                chars.append(source[i])
-                i += 1
-            if i < n:
-                i += 1
-            value = "".join(chars)
+            raise _unclosed(tag)
+        i, value = _read_attribute_value(source, i)
         if i >= n:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+            raise _unclosed(tag)
         tag.attributes[attribute] = value
     return i
+
+
+def _skip_space(source: str, i: int) -> int:
+    while i < len(source) and source[i].isspace():
+        i += 1
+    return i
+
+
+def _unclosed(tag: _OpenTag) -> HtmlParseError:
+    return HtmlParseError(f"Unclosed start tag at byte offset {tag.byte_offset}")
+
+
+def _read_attribute_name(source: str, i: int, tag: _OpenTag) -> tuple[int, str]:
+    """An attribute's name at `i`, lowercased; returns the index after it and the name."""
+    n = len(source)
+    name_begin = i
+    while i < n and not source[i].isspace() and source[i] not in "=>":
+        i += 1
+    if i == name_begin:
+        raise HtmlParseError(
+            f'Empty attribute name in the tag "{tag.name}" at byte offset {_byte_offset(source, name_begin)}'
+        )
+    return i, source[name_begin:i].lower()
+
+
+def _read_attribute_value(source: str, i: int) -> tuple[int, str]:
+    """An attribute's value at `i`: quoted (entities decoded) or a bare name token (lowercased);
+    returns the index after it and the value."""
+    n = len(source)
+    if source[i] not in "'\"":
+        token_begin = i
+        while i < n and (source[i].isalnum() or source[i] in ".-"):
+            i += 1
+        if i < n and not source[i].isspace() and source[i] != ">":
+            raise HtmlParseError(f"Unexpected end of name token at byte offset {_byte_offset(source, token_begin)}")
+        return i, source[token_begin:i].lower()
+    quote = source[i]
+    i += 1
+    chars: list[str] = []
+    while i < n and source[i] != quote:
+        if source[i] == "&":
+            decoded = _decode_entity(source, i)
+            if decoded is not None:
+                chars.append(decoded[0])
+                i = decoded[1]
+                continue
+        chars.append(source[i])
+        i += 1
+    if i < n:
+        i += 1
+    return i, "".join(chars)
 
 
 def _entity_for(tag: _OpenTag, end_utf16: int, outer: list[_OpenTag]) -> dict | None:

@@ -21,7 +21,7 @@ from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseAction, CaseCallback, CaseStatus, CaseStore, post_to_log
-from luka_bot.telegram.routers.community import GROUP_CHATS, group_invocation, member_name, require_admin
+from luka_bot.telegram.routers.calls import IN_GROUPS, display_name, group_invocation, require_admin
 from luka_bot.telegram.sanctioning import lift
 from luka_bot.texts import render
 from luka_bot.texts.commands import TEXTS
@@ -64,7 +64,7 @@ async def _close_record(query: CallbackQuery, key: str, lang: str, admin: User) 
     message = query.message
     if not isinstance(message, Message):
         return
-    note = render(TEXTS, key, lang, admin=member_name(admin))
+    note = render(TEXTS, key, lang, admin=display_name(admin))
     try:
         await message.edit_text(f"{message.html_text}\n\n{note}", parse_mode="HTML", reply_markup=None)
     except TelegramAPIError:
@@ -181,7 +181,7 @@ async def setlog(
 
 def create_router() -> Router:
     router = Router(name="appeals")
-    router.message.register(setlog, Command("setlog"), F.chat.type.in_(GROUP_CHATS))
+    router.message.register(setlog, Command("setlog"), IN_GROUPS)
     router.callback_query.register(press, CaseCallback.filter())
     router.callback_query.register(_unknown_button, F.data.startswith("case:"))
     return router

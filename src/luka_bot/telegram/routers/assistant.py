@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncGenerator
-from typing import Any
 
-import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
@@ -29,7 +27,7 @@ from luka_bot.assistant.prompt import (
     build_summary_messages,
     reply_language,
 )
-from luka_bot.assistant.streamer import Outcome, ReplyStreamer, StreamResult
+from luka_bot.assistant.streamer import Outcome, ReplyGuard, ReplyStreamer, StreamResult
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.llm.providers import ProviderChain
 from luka_bot.llm.streaming import ChatStream, StreamEnding
@@ -38,8 +36,8 @@ from luka_bot.policy.group import GroupSettings
 from luka_bot.settings import PrivateAccess, Settings
 from luka_bot.store.conversation import ConversationStore, message_record
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import Keys
 from luka_bot.store.notes import NotesStore
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.store.usage import Refusal, UsageStore, day_of, seconds_to_day_end
 from luka_bot.telegram.addressing import (
     is_addressed_to_bot,
@@ -49,6 +47,7 @@ from luka_bot.telegram.addressing import (
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.rate_limit import OutboundLimiter
 from luka_bot.telegram.reply_sink import ConversationGuard, TelegramReplySink
+from luka_bot.telegram.routers.calls import GROUP_CHATS, display_name
 from luka_bot.texts import language_of, render
 from luka_bot.texts.assistant import TEXTS
 
@@ -63,7 +62,7 @@ class AddressedToBot(Filter):
 def speaker_name(user: User | None) -> str:
     if user is None:
         return "someone"
-    return user.full_name or user.username or str(user.id)
+    return display_name(user)
 
 
 async def _chain(message: Message, me: User, conversation: ConversationStore) -> list[ChainMessage]:
@@ -89,7 +88,6 @@ async def _chain(message: Message, me: User, conversation: ConversationStore) ->
     return chain
 
 
-GROUP_CHATS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 ANSWER, SUMMARY = "answer", "summary"
 
 
@@ -211,6 +209,38 @@ async def _account(
     return tokens
 
 
+async def _stream_reply(
+    sink: TelegramReplySink,
+    guard: ReplyGuard,
+    app_settings: Settings,
+    llm: ProviderChain,
+    prompt: list[dict[str, str]],
+    lang: str,
+    *,
+    footer: str | None = None,
+    sink_checks_removal: bool = False,
+) -> tuple[ChatStream, StreamResult]:
+    """The model's answer to `prompt` streamed into `sink`, paced and marked in `lang` as every
+    reply is (/ask, a mention, /summary); the stream is returned too, for its usage and ending."""
+    streamer = ReplyStreamer(
+        sink,
+        guard,
+        edit_interval=app_settings.stream_edit_interval,
+        delivery_deadline=app_settings.assistant_delivery_deadline,
+        sink_checks_removal=sink_checks_removal,
+    )
+    stream = llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens)
+    if footer is not None:  # /ask: a footer after a complete answer (named notes), if any
+        stream = _with_footer(stream, footer)
+    result = await streamer.run(
+        stream,
+        apology=render(TEXTS, "llm_failed", lang),
+        interrupted=render(TEXTS, "llm_interrupted", lang),
+        truncated=render(TEXTS, "llm_truncated", lang),
+    )
+    return stream, result
+
+
 async def answer(
     message: Message,
     bot: Bot,
@@ -273,21 +303,8 @@ async def answer(
     removed_key = conversation.verdict_key(chat_id, message.message_id) if chat_id < 0 else None
     sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id, removed_key=removed_key)
     guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
-    streamer = ReplyStreamer(
-        sink,
-        guard,
-        edit_interval=app_settings.stream_edit_interval,
-        delivery_deadline=app_settings.assistant_delivery_deadline,
-        sink_checks_removal=removed_key is not None,
-    )
-    stream = _with_footer(
-        llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens), footer
-    )
-    result = await streamer.run(
-        stream,
-        apology=render(TEXTS, "llm_failed", lang),
-        interrupted=render(TEXTS, "llm_interrupted", lang),
-        truncated=render(TEXTS, "llm_truncated", lang),
+    stream, result = await _stream_reply(
+        sink, guard, app_settings, llm, prompt, lang, footer=footer, sink_checks_removal=removed_key is not None
     )
     spent = await _account(
         usage, metrics, stream, prompt, result, chat_id=chat_id, user=user, private=private, purpose=ANSWER
@@ -375,8 +392,7 @@ async def summary(
     metrics: Metrics,
     usage: UsageStore,
     sanctions: SanctionStore,
-    redis: aioredis.Redis,
-    keys: Keys,
+    private_chats: PrivateChats,
 ) -> None:
     group = await group_settings.get(message.chat.id)
     lang = asker_language(message.from_user, group)
@@ -419,26 +435,14 @@ async def summary(
         chat_title=message.chat.title or "",
         language=reply_language(user.language_code, group.language.value),
     )
-    in_private = bool(await redis.exists(keys.user_started(user.id)))
+    in_private = await private_chats.has_started(user.id)
     if in_private:
         sink = TelegramReplySink(bot, limiter, chat_id=user.id, reply_to=None)
-        guard: Any = _NoGuard()
+        guard: ReplyGuard = _NoGuard()
     else:
         sink = TelegramReplySink(bot, limiter, chat_id=chat_id, reply_to=message.message_id)
         guard = ConversationGuard(conversation, chat_id=chat_id, message_id=message.message_id)
-    streamer = ReplyStreamer(
-        sink,
-        guard,
-        edit_interval=app_settings.stream_edit_interval,
-        delivery_deadline=app_settings.assistant_delivery_deadline,
-    )
-    stream = llm.stream_chat(app_settings.assistant_model, prompt, max_tokens=app_settings.assistant_max_tokens)
-    result = await streamer.run(
-        stream,
-        apology=render(TEXTS, "llm_failed", lang),
-        interrupted=render(TEXTS, "llm_interrupted", lang),
-        truncated=render(TEXTS, "llm_truncated", lang),
-    )
+    stream, result = await _stream_reply(sink, guard, app_settings, llm, prompt, lang)
     spent = await _account(
         usage, metrics, stream, prompt, result, chat_id=chat_id, user=user, private=False, purpose=SUMMARY
     )

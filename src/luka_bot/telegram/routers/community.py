@@ -9,32 +9,40 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
-from typing import Any
 
 import structlog
-from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, User
 
 from luka_bot.community.achievements import DEFAULT_ACHIEVEMENTS
+from luka_bot.community.ladder import DEFAULT_MUTE_S
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.community.trust import recent_violations, trust_level
 from luka_bot.moderation.learning import GroupLearning, SampleLabel
 from luka_bot.moderation.verdict import Action, Category, Tier, Verdict
-from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder import SanctionKind
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.store.keys import ACTION_CLAIM_TTL_MS, Keys
+from luka_bot.store.keys import ACTION_CLAIM_TTL_MS
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.cases import Case, CaseStore, notice_keyboard
 from luka_bot.telegram.durations import ACCEPTED_FORMATS, parse_duration
-from luka_bot.telegram.enforcement import DEFAULT_MUTE_S, Enforcer, Target
+from luka_bot.telegram.enforcement import Enforcer, Target
+from luka_bot.telegram.gatekeeper import Gatekeeper
 from luka_bot.telegram.intake import media_ref
 from luka_bot.telegram.media_spam import MediaSpamGuard
+from luka_bot.telegram.routers.calls import (
+    IN_GROUPS,
+    AdminCommand,
+    AdminReply,
+    Invocation,
+    display_name,
+    group_invocation,
+    refused_here,
+    reply_target,
+)
 from luka_bot.telegram.sanctioning import impose, lift
 from luka_bot.texts import count, render
 from luka_bot.texts.commands import TEXTS
@@ -43,80 +51,12 @@ from luka_bot.texts.community import category_label, leaderboard, reputation_car
 
 log = structlog.get_logger(__name__)
 
-GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 TOP_SIZE = 10
 REPORT_EXCERPT = 1000
 
 
-def member_name(user: User) -> str:
-    return user.full_name or user.username or str(user.id)
-
-
 def mention(user_id: int, name: str) -> str:
     return f'<a href="tg://user?id={int(user_id)}">{html.escape(name, quote=False)}</a>'
-
-
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    """A command in a group, with the group's settings and who sent it."""
-
-    message: Message
-    settings: GroupSettings
-    command: str
-
-    @property
-    def chat_id(self) -> int:
-        return self.message.chat.id
-
-    @property
-    def lang(self) -> str:
-        return self.settings.language.value
-
-    async def reply(self, key: str, catalog: dict[str, dict[str, str]] = TEXTS, **values: object) -> None:
-        await self.message.reply(render(catalog, key, self.lang, **values), parse_mode="HTML")
-
-
-async def group_invocation(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository
-) -> Invocation | None:
-    if message.chat.type not in GROUP_CHATS:
-        await message.answer(render(TEXTS, "groups_only", "en"))
-        return None
-    settings = await group_settings.get(message.chat.id)
-    return Invocation(message, settings, command.command.lower())
-
-
-async def require_admin(call: Invocation, admins: AdminCache) -> bool:
-    if await admins.sent_by_admin(call.message):
-        return True
-    await call.reply("not_admin", command=call.command)
-    return False
-
-
-async def _target(call: Invocation, admins: AdminCache, me: User) -> User | None:
-    """The replied-to member, or None after telling the admin why there is none."""
-    reply = call.message.reply_to_message
-    if reply is None or reply.from_user is None:
-        await call.reply("needs_reply", command=call.command)
-        return None
-    user = reply.from_user
-    if user.is_bot or user.id == me.id or reply.sender_chat is not None:
-        await call.reply("target_is_bot")
-        return None
-    if await admins.is_admin(call.chat_id, user.id):
-        await call.reply("target_is_admin", member=member_name(user))
-        return None
-    return user
-
-
-async def _admin_target(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache, me: User
-) -> tuple[Invocation, User] | None:
-    call = await group_invocation(message, command, group_settings)
-    if call is None or not await require_admin(call, admins):
-        return None
-    target = await _target(call, admins, me)
-    return (call, target) if target is not None else None
 
 
 async def _notice_with_appeal(
@@ -136,7 +76,7 @@ async def _notice_with_appeal(
         chat_id=call.chat_id,
         message_id=reply.message_id,
         user_id=target.id,
-        name=member_name(target),
+        name=display_name(target),
         text=reply.text or reply.caption or "",
         category=Category.OTHER,
         sanction=kind,
@@ -178,7 +118,7 @@ async def rep(
     policy = call.settings.ladder
     await message.reply(
         reputation_card(
-            member=member_name(user),
+            member=display_name(user),
             trust=trust_level(stats, now, policy),
             points=stats.points,
             messages=stats.messages,
@@ -207,7 +147,7 @@ async def top(
     # The best members: those who earned points. A leaderboard of the most-punished was a pillory.
     for user_id, points in await reputation.top(call.chat_id, TOP_SIZE, positive_only=True):
         try:
-            name = member_name((await bot.get_chat_member(call.chat_id, user_id)).user)
+            name = display_name((await bot.get_chat_member(call.chat_id, user_id)).user)
         except TelegramAPIError:
             name = str(user_id)  # left the group and unknown to Telegram now: the id still ranks
         rows.append((name, points))
@@ -229,7 +169,7 @@ async def report(
     if reply is None or reply.from_user is None:
         await call.reply("needs_reply", command=call.command)
         return
-    reporter = member_name(message.from_user)
+    reporter = display_name(message.from_user)
     log_chat = await cases.log_chat(call.chat_id)
     if log_chat is not None and log_chat != call.chat_id:
         text = render(
@@ -238,7 +178,7 @@ async def report(
             call.lang,
             chat=message.chat.title or call.chat_id,
             reporter=reporter,
-            member=member_name(reply.from_user),
+            member=display_name(reply.from_user),
             user_id=reply.from_user.id,
             message_id=reply.message_id,
             text=(reply.text or reply.caption or "—")[:REPORT_EXCERPT],
@@ -251,7 +191,7 @@ async def report(
         except TelegramAPIError as exc:  # the log chat went away: tell the admins here instead
             log.warning("community.report_log_failed", chat_id=call.chat_id, error=str(exc))
     administrators = await bot.get_chat_administrators(call.chat_id)
-    mentions = ", ".join(mention(a.user.id, member_name(a.user)) for a in administrators if not a.user.is_bot)
+    mentions = ", ".join(mention(a.user.id, display_name(a.user)) for a in administrators if not a.user.is_bot)
     text = render(TEXTS, "report.admins", call.lang, reporter=reporter) + " " + mentions
     await bot.send_message(call.chat_id, text, parse_mode="HTML", reply_to_message_id=reply.message_id)
     log.info("community.report", chat_id=call.chat_id, to="group", message_id=reply.message_id)
@@ -262,18 +202,12 @@ async def report(
 
 async def warn(
     message: Message,
-    command: CommandObject,
+    call: Invocation,
+    target: User,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     reputation: ReputationStore,
     cases: CaseStore,
-    me: User,
 ) -> None:
-    found = await _admin_target(message, command, group_settings, admins, me)
-    if found is None:
-        return
-    call, target = found
     reply = message.reply_to_message
     assert reply is not None
     violation_id = f"warn:{call.chat_id}:{message.message_id}"
@@ -284,7 +218,7 @@ async def warn(
         TEXTS,
         "warn.done",
         call.lang,
-        member=member_name(target),
+        member=display_name(target),
         days=count(call.settings.ladder.window_days, "day", call.lang),
         count=outcome.count_in_window,
     )
@@ -293,30 +227,26 @@ async def warn(
 
 async def unwarn(
     message: Message,
-    command: CommandObject,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
+    call: Invocation,
+    target: User,
     reputation: ReputationStore,
-    me: User,
 ) -> None:
-    found = await _admin_target(message, command, group_settings, admins, me)
-    if found is None:
-        return
-    call, target = found
     removed = await reputation.unwarn(call.chat_id, target.id)
     if removed is None:
-        await call.reply("unwarn.nothing", COMMUNITY_TEXTS, member=member_name(target))
+        await call.reply("unwarn.nothing", COMMUNITY_TEXTS, member=display_name(target))
         return
     await call.reply(
-        "unwarn.done", COMMUNITY_TEXTS, member=member_name(target), category=category_label(removed.category, call.lang)
+        "unwarn.done",
+        COMMUNITY_TEXTS,
+        member=display_name(target),
+        category=category_label(removed.category, call.lang),
     )
 
 
 async def _restrict(
-    message: Message,
+    call: Invocation,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
     admins: AdminCache,
     sanctions: SanctionStore,
     cases: CaseStore,
@@ -324,9 +254,6 @@ async def _restrict(
     kind: SanctionKind,
     default_s: int | None,
 ) -> None:
-    call = await group_invocation(message, command, group_settings)
-    if call is None or not await require_admin(call, admins):
-        return
     duration_s = default_s
     if command.args and command.args.strip():
         parsed = parse_duration(command.args)
@@ -334,7 +261,8 @@ async def _restrict(
             await call.reply("bad_duration", value=command.args.strip()[:50], formats=ACCEPTED_FORMATS)
             return
         duration_s = parsed.seconds
-    target = await _target(call, admins, me)
+    # After the duration, so a mistyped one is named first, as it always was.
+    target = await reply_target(call, admins, me)
     if target is None:
         return
     try:
@@ -343,7 +271,7 @@ async def _restrict(
         await call.reply("failed", error=str(exc))
         return
     text = sanction_notice(
-        kind, duration_s, member=member_name(target), reason=render(TEXTS, "reason.admin", call.lang), lang=call.lang
+        kind, duration_s, member=display_name(target), reason=render(TEXTS, "reason.admin", call.lang), lang=call.lang
     )
     await _notice_with_appeal(bot, cases, call, target, kind, duration_s, text)
     log.info(
@@ -353,52 +281,45 @@ async def _restrict(
 
 async def mute(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
     admins: AdminCache,
     sanctions: SanctionStore,
     cases: CaseStore,
     me: User,
 ) -> None:
-    await _restrict(
-        message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.MUTE, DEFAULT_MUTE_S
-    )
+    await _restrict(call, command, bot, admins, sanctions, cases, me, SanctionKind.MUTE, DEFAULT_MUTE_S)
 
 
 async def ban(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
     admins: AdminCache,
     sanctions: SanctionStore,
     cases: CaseStore,
     me: User,
 ) -> None:
-    await _restrict(message, command, bot, group_settings, admins, sanctions, cases, me, SanctionKind.BAN, None)
+    await _restrict(call, command, bot, admins, sanctions, cases, me, SanctionKind.BAN, None)
 
 
 async def unrestrict(
     message: Message,
+    call: Invocation,
+    target: User,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     sanctions: SanctionStore,
-    me: User,
 ) -> None:
     """/unmute and /unban: lift what Telegram says is in force."""
-    found = await _admin_target(message, command, group_settings, admins, me)
-    if found is None:
-        return
-    call, target = found
     try:
         was = await lift(bot, sanctions, call.chat_id, target.id)
     except TelegramAPIError as exc:
         await call.reply("failed", error=str(exc))
         return
-    name = member_name(target)
+    name = display_name(target)
     if call.command == "unban":
         await call.reply(
             "sanction.unbanned" if was == "kicked" else "unban.not_banned",
@@ -415,40 +336,28 @@ async def unrestrict(
 
 async def pardon(
     message: Message,
-    command: CommandObject,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
+    call: Invocation,
+    target: User,
     reputation: ReputationStore,
-    me: User,
 ) -> None:
-    found = await _admin_target(message, command, group_settings, admins, me)
-    if found is None:
-        return
-    call, target = found
     cleared = await reputation.pardon(call.chat_id, target.id)
     await call.reply(
-        "pardon.done", COMMUNITY_TEXTS, member=member_name(target), violations=count(cleared, "violation", call.lang)
+        "pardon.done", COMMUNITY_TEXTS, member=display_name(target), violations=count(cleared, "violation", call.lang)
     )
 
 
 async def spam(
     message: Message,
+    call: Invocation,
+    target: User,
     command: CommandObject,
     bot: Bot,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
     enforcer: Enforcer,
     learning: GroupLearning,
-    me: User,
     media_spam: MediaSpamGuard | None = None,
-    redis: Any = None,
-    keys: Keys | None = None,
+    gatekeeper: Gatekeeper | None = None,
 ) -> None:
     """Removes the replied message as spam, sanctions per the ladder and teaches the classifier."""
-    found = await _admin_target(message, command, group_settings, admins, me)
-    if found is None:
-        return
-    call, target = found
     reply = message.reply_to_message
     assert reply is not None
     text = reply.text or reply.caption or ""
@@ -460,7 +369,7 @@ async def spam(
             message_id=reply.message_id,
             revision=0,
             user_id=target.id,
-            name=member_name(target),
+            name=display_name(target),
             text=text,
         ),
         # An admin's explicit /spam acts even while the group's automatic moderation is a dry run.
@@ -475,10 +384,8 @@ async def spam(
         await learning.add_sample(call.chat_id, text, SampleLabel.SPAM)
     if media_spam is not None and media_ref(reply):
         # Its copies go too, here and in the groups linked with this one (/linkgroup).
-        linked = (
-            await redis.smembers(keys.linked_groups(call.chat_id)) if redis is not None and keys is not None else set()
-        )
-        chats = [call.chat_id, *(int(c) for c in linked if str(c).lstrip("-").isdigit())]
+        linked = await gatekeeper.linked(call.chat_id) if gatekeeper is not None else []
+        chats = [call.chat_id, *linked]
         await media_spam.mark(chats, reply)
     try:
         await bot.delete_message(call.chat_id, message.message_id)  # the command has done its job
@@ -489,15 +396,18 @@ async def spam(
 
 def create_router() -> Router:
     router = Router(name="community")
-    groups = F.chat.type.in_(GROUP_CHATS)
     router.message.register(rep, Command("rep"))
     router.message.register(top, Command("top"))
-    router.message.register(report, Command("report"), groups)
-    router.message.register(warn, Command("warn"), groups)
-    router.message.register(unwarn, Command("unwarn"), groups)
-    router.message.register(mute, Command("mute"), groups)
-    router.message.register(ban, Command("ban"), groups)
-    router.message.register(unrestrict, Command("unmute", "unban"), groups)
-    router.message.register(pardon, Command("pardon"), groups)
-    router.message.register(spam, Command("spam"), groups)
+    router.message.register(report, Command("report"), IN_GROUPS)
+    router.message.register(warn, Command("warn"), IN_GROUPS, AdminReply())
+    router.message.register(unwarn, Command("unwarn"), IN_GROUPS, AdminReply())
+    router.message.register(mute, Command("mute"), IN_GROUPS, AdminCommand())
+    router.message.register(ban, Command("ban"), IN_GROUPS, AdminCommand())
+    router.message.register(unrestrict, Command("unmute", "unban"), IN_GROUPS, AdminReply())
+    router.message.register(pardon, Command("pardon"), IN_GROUPS, AdminReply())
+    router.message.register(spam, Command("spam"), IN_GROUPS, AdminReply())
+    # A refused admin command ends here (its filter said why), never in a later router.
+    router.message.register(
+        refused_here, Command("warn", "unwarn", "mute", "ban", "unmute", "unban", "pardon", "spam"), IN_GROUPS
+    )
     return router

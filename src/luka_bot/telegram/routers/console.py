@@ -3,24 +3,22 @@ where Telegram says the sender is an admin (asked through the admin cache, per g
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import LinkPreviewOptions, Message
 
-from luka_bot.store.keys import CONSOLE_LINK_TTL, Keys
+from luka_bot.store.console_links import ConsoleLinks
+from luka_bot.store.keys import CONSOLE_LINK_TTL
+from luka_bot.store.known_groups import KnownGroups
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.texts import count, language_of, render
 from luka_bot.texts.console import TEXTS
-from luka_bot.web.console import ConsoleLinks
 
 MAX_GROUPS = 200  # a bound on the admin checks one command may cost
 
 
-async def console(
-    message: Message, redis: aioredis.Redis, keys: Keys, admins: AdminCache, console_links: ConsoleLinks
-) -> None:
+async def console(message: Message, known_groups: KnownGroups, admins: AdminCache, console_links: ConsoleLinks) -> None:
     user = message.from_user
     if user is None:
         return
@@ -31,8 +29,8 @@ async def console(
     if not console_links.available:
         await message.answer(render(TEXTS, "cmd.off", lang))
         return
-    known = list(await redis.hkeys(keys.groups))[:MAX_GROUPS]
-    groups = [int(chat_id) for chat_id in known if await admins.is_admin(int(chat_id), user.id)]
+    known = (await known_groups.ids())[:MAX_GROUPS]
+    groups = [chat_id for chat_id in known if await admins.is_admin(chat_id, user.id)]
     if not groups:
         await message.answer(render(TEXTS, "cmd.no_groups", lang))
         return

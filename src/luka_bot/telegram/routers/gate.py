@@ -16,12 +16,12 @@ from aiogram.types import (
     ChatJoinRequest,
     ChatMemberUpdated,
     Message,
-    User,
 )
 
 from luka_bot.gate.applicant import Applicant
 from luka_bot.gate.policy import ANSWER_MAX, MAX_ANSWERS, QUESTION_MAX, GateQuestion, GateSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram import sanctioning
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.durations import parse_duration
 from luka_bot.telegram.gate_menu import (
@@ -40,19 +40,14 @@ from luka_bot.telegram.gatekeeper import (
     RaidCallback,
     raid_until_text,
 )
+from luka_bot.telegram.routers.calls import GROUP_CHATS, AdminCommand, Invocation, display_name, refused_here
 from luka_bot.telegram.routers.settings import menu as settings_menu
-from luka_bot.telegram.sanctioning import FULL_PERMISSIONS
 from luka_bot.texts import render
 from luka_bot.texts.gate import TEXTS
 from luka_bot.texts.settings import TEXTS as SETTINGS_TEXTS
 
-GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 OUTSIDE = frozenset({"left", "kicked"})
 INSIDE = frozenset({"member", "restricted"})
-
-
-def _name(user: User) -> str:
-    return user.full_name or user.username or str(user.id)
 
 
 # --- joins -----------------------------------------------------------------------------------------
@@ -65,7 +60,7 @@ async def joined_message(message: Message, gatekeeper: Gatekeeper) -> None:
         await gatekeeper.on_join(
             message.chat.id,
             message.chat.title or "",
-            Newcomer(user.id, _name(user), user.is_bot),
+            Newcomer(user.id, display_name(user), user.is_bot),
             message.date.timestamp(),
             message.message_id,
         )
@@ -82,7 +77,10 @@ async def member_changed(event: ChatMemberUpdated, gatekeeper: Gatekeeper) -> No
     if joined and event.chat.type in GROUP_CHATS:
         user = new.user
         await gatekeeper.on_join(
-            event.chat.id, event.chat.title or "", Newcomer(user.id, _name(user), user.is_bot), event.date.timestamp()
+            event.chat.id,
+            event.chat.title or "",
+            Newcomer(user.id, display_name(user), user.is_bot),
+            event.date.timestamp(),
         )
     raise SkipHandler  # the members router keeps sanctions and the admin cache in step as well
 
@@ -123,24 +121,10 @@ async def raid_end_pressed(
 # --- commands --------------------------------------------------------------------------------------
 
 
-async def _admin_call(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
-) -> str | None:
-    """The group's language when an admin sent the command in a group; else says why and None."""
-    if message.chat.type not in GROUP_CHATS:
-        await message.answer(render(TEXTS, "groups_only", "en"))
-        return None
-    lang = (await group_settings.get(message.chat.id)).language.value
-    if not await admins.sent_by_admin(message):
-        await message.reply(render(TEXTS, "not_admin", lang, command=command.command))
-        return None
-    return lang
-
-
 def _target(message: Message, command: CommandObject) -> tuple[int, str] | None:
     reply = message.reply_to_message
     if reply is not None and reply.from_user is not None and reply.sender_chat is None and not reply.from_user.is_bot:
-        return reply.from_user.id, _name(reply.from_user)
+        return reply.from_user.id, display_name(reply.from_user)
     arg = (command.args or "").strip()
     if arg.isdigit() and 0 < int(arg) < 2**63:
         return int(arg), arg
@@ -149,14 +133,11 @@ def _target(message: Message, command: CommandObject) -> tuple[int, str] | None:
 
 async def approve(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     target = _target(message, command)
     if target is None:
         await message.reply(render(TEXTS, "approve.usage", lang, command=command.command))
@@ -168,7 +149,7 @@ async def approve(
     await gatekeeper._record(chat_id, "approved", user_id, name, f"by admin {by}")
     if await gatekeeper.repo.release(chat_id, user_id) is not None:
         # Held by a challenge: approval lets them speak at once.
-        await message.bot.restrict_chat_member(chat_id, user_id, permissions=FULL_PERMISSIONS)  # type: ignore[union-attr]
+        await sanctioning.unmute(message.bot, chat_id, user_id)  # type: ignore[arg-type]
         await gatekeeper.release_prompt_if_idle(chat_id)
     await message.reply(
         render(TEXTS, "approve.done" if added else "approve.already", lang, member=name), parse_mode="HTML"
@@ -177,14 +158,11 @@ async def approve(
 
 async def unapprove(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     target = _target(message, command)
     if target is None:
         await message.reply(render(TEXTS, "approve.usage", lang, command=command.command))
@@ -201,14 +179,10 @@ async def unapprove(
 
 async def approved_list(
     message: Message,
-    command: CommandObject,
+    call: Invocation,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     ids = await gatekeeper.repo.approved(message.chat.id)
     if not ids:
         await message.reply(render(TEXTS, "approved.none", lang))
@@ -219,14 +193,11 @@ async def approved_list(
 
 async def antiraid(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     chat_id = message.chat.id
     by = message.from_user.id if message.from_user else 0
     arg = (command.args or "").strip().lower()
@@ -310,15 +281,12 @@ async def applicant_answer(message: Message, join_desk: JoinRequestDesk) -> None
 
 async def set_question(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     """/setquestion en|ru Question? | answer | answer — or /setquestion off."""
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     args = (command.args or "").strip()
     if args.lower() == "off":
         await gatekeeper.repo.update_settings(
@@ -351,15 +319,12 @@ async def set_question(
 
 async def link_group(
     message: Message,
+    call: Invocation,
     command: CommandObject,
     gatekeeper: Gatekeeper,
-    group_settings: GroupSettingsRepository,
-    admins: AdminCache,
 ) -> None:
     """/linkgroup CHAT_ID offers a link; /linkgroup confirm CODE (an admin of the other group) makes it."""
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     chat_id = message.chat.id
     by = message.from_user.id if message.from_user else 0
     words = (command.args or "").split()
@@ -466,12 +431,17 @@ def create_router() -> Router:
     router.chat_member.register(member_changed)
     router.callback_query.register(captcha_pressed, CaptchaCallback.filter())
     router.callback_query.register(raid_end_pressed, RaidCallback.filter())
-    router.message.register(approve, Command("approve"))
-    router.message.register(unapprove, Command("unapprove"))
-    router.message.register(approved_list, Command("approved"))
-    router.message.register(antiraid, Command("antiraid"))
-    router.message.register(set_question, Command("setquestion"))
-    router.message.register(link_group, Command("linkgroup"))
+    admin_command = AdminCommand(TEXTS)
+    router.message.register(approve, Command("approve"), admin_command)
+    router.message.register(unapprove, Command("unapprove"), admin_command)
+    router.message.register(approved_list, Command("approved"), admin_command)
+    router.message.register(antiraid, Command("antiraid"), admin_command)
+    router.message.register(set_question, Command("setquestion"), admin_command)
+    router.message.register(link_group, Command("linkgroup"), admin_command)
+    # A refused admin command ends here (its filter said why), never in a later router.
+    router.message.register(
+        refused_here, Command("approve", "unapprove", "approved", "antiraid", "setquestion", "linkgroup")
+    )
     router.chat_join_request.register(join_request)
     router.callback_query.register(gate_menu_pressed, GateMenuCallback.filter())
     router.callback_query.register(appeal_pressed, AppealCallback.filter())

@@ -16,7 +16,8 @@ from aiogram.types import Message
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.notes import NotesFull, NotesStore, note_name
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.routers.assistant import GROUP_CHATS, asker_language
+from luka_bot.telegram.routers.assistant import asker_language
+from luka_bot.telegram.routers.calls import GROUP_CHATS
 from luka_bot.texts import render
 from luka_bot.texts.assistant import TEXTS
 

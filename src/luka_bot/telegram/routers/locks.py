@@ -8,33 +8,17 @@ settings cache's few seconds.
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from luka_bot.moderation.locks import LOCK_TYPES, LockScope, parse_lock_names
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
-from luka_bot.telegram.admins import AdminCache
+from luka_bot.telegram.routers.calls import AdminCommand, Invocation, refused_here
 from luka_bot.texts import render
 from luka_bot.texts.locks import TEXTS
 
-GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 NEWCOMER_WORDS = frozenset({"newcomers", "newcomer", "new", "новички", "новичкам"})
-
-
-async def _admin_call(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
-) -> str | None:
-    """The group's language when an admin sent the command in a group; else says why and None."""
-    if message.chat.type not in GROUP_CHATS:
-        await message.answer(render(TEXTS, "groups_only", "en"))
-        return None
-    lang = (await group_settings.get(message.chat.id)).language.value
-    if not await admins.sent_by_admin(message):
-        await message.reply(render(TEXTS, "not_admin", lang, command=command.command))
-        return None
-    return lang
 
 
 def _types() -> str:
@@ -46,11 +30,12 @@ def _with_locks(settings: GroupSettings, locks: dict[str, LockScope]) -> GroupSe
 
 
 async def lock(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+    message: Message,
+    call: Invocation,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     words = (command.args or "").split()[:40]
     scope = LockScope.NEWCOMERS if any(w.lower() in NEWCOMER_WORDS for w in words) else LockScope.ALL
     names, unknown = parse_lock_names(w for w in words if w.lower() not in NEWCOMER_WORDS)
@@ -66,11 +51,12 @@ async def lock(
 
 
 async def unlock(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+    message: Message,
+    call: Invocation,
+    command: CommandObject,
+    group_settings: GroupSettingsRepository,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     names, unknown = parse_lock_names((command.args or "").split()[:40])
     if unknown:
         await message.reply(render(TEXTS, "unknown", lang, words=", ".join(unknown), types=_types()))
@@ -85,11 +71,11 @@ async def unlock(
 
 
 async def list_locks(
-    message: Message, command: CommandObject, group_settings: GroupSettingsRepository, admins: AdminCache
+    message: Message,
+    call: Invocation,
+    group_settings: GroupSettingsRepository,
 ) -> None:
-    lang = await _admin_call(message, command, group_settings, admins)
-    if lang is None:
-        return
+    lang = call.lang
     locks = (await group_settings.get(message.chat.id)).locks
     if not locks:
         await message.reply(render(TEXTS, "list.none", lang))
@@ -104,7 +90,10 @@ async def list_locks(
 
 def create_router() -> Router:
     router = Router(name="locks")
-    router.message.register(lock, Command("lock"))
-    router.message.register(unlock, Command("unlock"))
-    router.message.register(list_locks, Command("locks"))
+    admin_command = AdminCommand(TEXTS)
+    router.message.register(lock, Command("lock"), admin_command)
+    router.message.register(unlock, Command("unlock"), admin_command)
+    router.message.register(list_locks, Command("locks"), admin_command)
+    # A refused command ends here (its filter said why), never in a later router.
+    router.message.register(refused_here, Command("lock", "unlock", "locks"))
     return router

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import structlog
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
     BotCommand,
@@ -23,6 +22,7 @@ from aiogram.types import (
 )
 
 from luka_bot.store.group_settings import GroupSettingsRepository
+from luka_bot.telegram.routers.calls import GROUP_CHATS
 from luka_bot.texts import LANGUAGES
 from luka_bot.texts.onboarding import (
     ADMIN_COMMANDS,
@@ -33,7 +33,6 @@ from luka_bot.texts.onboarding import (
 
 log = structlog.get_logger(__name__)
 
-GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 _IN_CHAT = ("creator", "administrator", "member", "restricted")
 
 

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message, User
 
-from luka_bot.store.keys import Keys
+from luka_bot.store.private_chats import PrivateChats
 from luka_bot.texts import language_of
 from luka_bot.texts.onboarding import help_text
 
@@ -18,10 +17,10 @@ def _bot_name(me: User) -> str:
     return f"@{me.username}" if me.username else me.first_name
 
 
-async def start(message: Message, redis: aioredis.Redis, keys: Keys, me: User) -> None:
+async def start(message: Message, private_chats: PrivateChats, me: User) -> None:
     if message.from_user is None:
         return
-    await redis.set(keys.user_started(message.from_user.id), "1")
+    await private_chats.mark_started(message.from_user.id)
     await message.answer(help_text(_bot_name(me), language_of(message.from_user.language_code)), parse_mode="HTML")
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.enums import ChatType
 from aiogram.types import MessageReactionUpdated
 
 from luka_bot.telegram.reaction_guard import ReactionGuard
-
-GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
+from luka_bot.telegram.routers.calls import GROUP_CHATS
 
 
 async def reaction_changed(event: MessageReactionUpdated, reaction_guard: ReactionGuard) -> None:

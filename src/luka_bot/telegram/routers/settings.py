@@ -12,7 +12,6 @@ from contextlib import suppress
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
@@ -26,11 +25,10 @@ from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
 from luka_bot.telegram.gate_menu import gate_menu
 from luka_bot.telegram.gatekeeper import Gatekeeper
+from luka_bot.telegram.routers.calls import GROUP_CHATS
 from luka_bot.texts import count, render
 from luka_bot.texts.gate import TEXTS as GATE_TEXTS
 from luka_bot.texts.settings import TEXTS
-
-GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
 class SettingsAction(StrEnum):
