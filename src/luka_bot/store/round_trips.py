@@ -52,7 +52,9 @@ class Script:
             pipe.eval(self.body, len(keys), *keys, *args)
             return
         note(self)
-        pipe.evalsha(self.sha, len(keys), *keys, *args)
+        # As a raw command: redis-py's cluster pipeline blocks its `evalsha` method (not the
+        # command), and routes a raw EVALSHA by its first key like any keyed command.
+        pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
 
 
 def _commands(pipe: Any) -> list[Sequence[Any]]:
