@@ -16,11 +16,14 @@ import pytest
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.store.local_cluster import SLOTS, LocalCluster
+from luka_bot.store.redis import open_redis
+from luka_bot.store.round_trips import RoundTrips, Script
 
 from .harness import BOT_USERNAME, GROUP, OWNER, Control, Stack, audit_entry, settled, start_bot, wait_for
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.97, "reason": "advertising"}
 OTHER_GROUP = -1001000000777
+INCR_BY = Script.of("return redis.call('INCRBY', KEYS[1], ARGV[1])")
 
 
 def spammer(n: int) -> dict:
@@ -116,3 +119,30 @@ async def test_spam_is_deleted_and_audited_on_a_cluster_and_after_a_node_restart
     after = await c.post("zorblax presale, last chance", user=spammer(4))
     await wait_for(lambda: deleted(c, after), timeout=15)
     await wait_for(lambda: settled(stack), timeout=15)
+
+
+async def test_shared_round_trips_reach_every_node_and_mend_a_lost_script(cluster, tmp_path):
+    """The batch of one loop turn (store/round_trips.py) on a cluster client: each command goes to
+    its key's node, and a script every node forgot (SCRIPT FLUSH, a restart) is loaded and run once."""
+    handle = await open_redis(cluster.url, tmp_path)
+    try:
+        client = handle.client
+        by_node: dict[int, str] = {}
+        for n in range(200):
+            key = f"rt:{{c{n}}}"
+            by_node.setdefault(node_of(cluster, key), key)
+        assert len(by_node) == 3
+        keys = list(by_node.values())
+        trips = RoundTrips(client)
+        await client.script_flush()
+
+        replies = await asyncio.gather(*(trips.call(INCR_BY, [key], [n + 1]) for n, key in enumerate(keys)))
+
+        assert replies == [1, 2, 3]
+        assert [int(await client.get(key)) for key in keys] == [1, 2, 3]  # ran once each, on its node
+        again = await asyncio.gather(
+            *(trips.send(lambda pipe, key=key: (INCR_BY.queue(pipe, [key], [10]), pipe.get(key))) for key in keys)
+        )
+        assert again == [[11, "11"], [12, "12"], [13, "13"]]
+    finally:
+        await handle.close()
