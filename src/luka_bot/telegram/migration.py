@@ -31,6 +31,7 @@ from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, Update
+from redis.exceptions import ResponseError
 
 from luka_bot.jobs.queue import Job
 from luka_bot.metrics import Metrics
@@ -106,6 +107,25 @@ def renamed(key: str, old: int, new: int) -> str:
     return ":".join(swap.get(part, part) for part in key.split(":"))
 
 
+async def _restore_as(redis: aioredis.Redis, src: str, dst: str) -> bool:
+    """Copy `src` to the absent `dst` whole (DUMP/RESTORE, its TTL kept) and delete `src`; False
+    when there is nothing to copy or `dst` appeared meanwhile (then the caller merges)."""
+    dump = await redis.dump(src)
+    ttl = int(await redis.pttl(src))
+    if dump is None:
+        return False
+    try:
+        await redis.restore(dst, max(ttl, 0), dump, replace=False)
+    except ResponseError as exc:
+        # A concurrent run of this move (the service message and a job of the old id both
+        # migrate) restored it first: merge as if it had been there at the check.
+        if not str(exc).startswith("BUSYKEY"):
+            raise
+        return False
+    await redis.delete(src)
+    return True
+
+
 async def _move_across_slots(redis: aioredis.Redis, src: str, dst: str) -> str:
     """`_MOVE_SCRIPT` for one pair on a Redis Cluster, by commands: the same outcome, but not
     atomic; the move runs again whenever late work wrote to old keys, so a crash part way is
@@ -113,13 +133,8 @@ async def _move_across_slots(redis: aioredis.Redis, src: str, dst: str) -> str:
     kind = text(await redis.type(src))
     if kind == "none":
         return ""
-    if not await redis.exists(dst):
-        dump = await redis.dump(src)
-        ttl = int(await redis.pttl(src))
-        if dump is not None:
-            await redis.restore(dst, max(ttl, 0), dump, replace=False)
-            await redis.delete(src)
-            return "renamed"
+    if not await redis.exists(dst) and await _restore_as(redis, src, dst):
+        return "renamed"
     if kind == "stream":
         for _, fields in stream_entries(await redis.xrange(src)):
             await redis.xadd(dst, fields_to_store(fields))
