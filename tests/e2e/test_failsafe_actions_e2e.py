@@ -19,12 +19,12 @@ import time
 import uuid
 
 import pytest
-import redis.asyncio as aioredis
 
 from luka_bot.jobs.partitions import PartitionedQueue
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.keys import Keys
+from tests.helpers import redis_client
 
 from .harness import ALICE, BOB, GROUP, Control, wait_for
 from .test_durability_e2e import emulators, free_port, message_deleted, start_process  # noqa: F401 - fixture
@@ -72,7 +72,7 @@ async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulator
     await c.fault("deleteMessage", 429, times=1, retry_after=300)
     port = free_port()
     env = {"REDIS_URL": embedded_redis_url, "REDIS_KEY_PREFIX": prefix, "JOB_PARTITIONS": "4"}
-    redis = aioredis.from_url(embedded_redis_url, decode_responses=True)
+    redis = redis_client(embedded_redis_url)
     queue = PartitionedQueue(redis, keys, 4)  # as the bot process splits its stream
     process = await start_process(c, tmp_path, port, **env)
     try:
