@@ -63,16 +63,19 @@ async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tu
         WORKER_NAME=f"bench-{web_port}",
     )
     env.update(env_extra)
+    log_path = os.environ.get("BENCH_BOT_LOG")
+    bot_log = Path(log_path).open("ab") if log_path else None  # noqa: SIM115, ASYNC230 - the child writes it
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "luka_bot",
         "run",
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        # BENCH_BOT_LOG=path keeps the bot's log (appended) for a run that needs explaining.
+        stdout=bot_log if bot_log is not None else asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.STDOUT if bot_log is not None else asyncio.subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded shared machine starts slowly
     while time.monotonic() < deadline:
         try:
             async with http.session.get(f"http://127.0.0.1:{web_port}/healthz") as response:
@@ -82,7 +85,7 @@ async def start_bot(http: Http, env_extra: dict[str, str], data_dir: Path) -> tu
             pass
         await asyncio.sleep(0.1)
     process.kill()
-    raise RuntimeError("the bot did not become healthy within 30 s")
+    raise RuntimeError("the bot did not become healthy within 120 s")
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> int:

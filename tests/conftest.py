@@ -11,16 +11,27 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import Keys
-from luka_bot.store.redis import EmbeddedValkey
+from luka_bot.store.local_cluster import LocalCluster
+from luka_bot.store.redis import EmbeddedValkey, cluster_client, cluster_url
 
 
 @pytest.fixture(scope="session")
 def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("LUKA_TEST_CROSSSLOT_CHECK"):
+        # A one-node Redis Cluster reached through the cluster client: any script or MULTI whose
+        # keys span slots fails with CROSSSLOT, as on a real cluster of many nodes
+        # (`LUKA_TEST_CROSSSLOT_CHECK=1 pytest tests/e2e` audits the key layout).
+        cluster = LocalCluster(Path(tmp_path_factory.mktemp("valkey")), nodes=1)
+        cluster.start()
+        yield cluster.url
+        cluster.stop()
+        return
     server = EmbeddedValkey(Path(tmp_path_factory.mktemp("valkey")))
     server.start()
     yield server.url
@@ -33,7 +44,8 @@ def keys() -> Keys:
 
 
 async def _client(url: str, keys: Keys) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(url, decode_responses=True)
+    seed = cluster_url(url)
+    client = cast(aioredis.Redis, cluster_client(seed)) if seed else aioredis.from_url(url, decode_responses=True)
     try:
         yield client
     finally:

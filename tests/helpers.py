@@ -6,7 +6,11 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+
+from luka_bot.store.redis import cluster_client, cluster_url
 
 
 async def wait_for(check: Callable[[], Awaitable[Any] | Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
@@ -24,3 +28,9 @@ async def wait_for(check: Callable[[], Awaitable[Any] | Any], *, timeout: float 
         if time.monotonic() >= deadline:
             raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
         await asyncio.sleep(interval)
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """A client for `url`, a plain server or (redis+cluster://, the cross-slot audit) a cluster."""
+    seed = cluster_url(url)
+    return cast(aioredis.Redis, cluster_client(seed)) if seed else aioredis.from_url(url, decode_responses=True)

@@ -21,6 +21,7 @@ from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.sanctions import SanctionStore
 from luka_bot.gate.cas import CasLookup
 from luka_bot.gate.repository import GateRepository
+from luka_bot.jobs.partitions import PartitionedQueue, PartitionedWorker, adopt_legacy_queues
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.jobs.worker import Worker
 from luka_bot.llm.client import LlmClient
@@ -64,7 +65,13 @@ from luka_bot.telegram.decisions.reaction_guard import ReactionGuard, ReactionPo
 from luka_bot.telegram.fsm_storage import StatelessStorage
 from luka_bot.telegram.inbound.intake import IntakeMiddleware
 from luka_bot.telegram.inbound.middlewares import InFlightUpdates, ReceivedAt
-from luka_bot.telegram.inbound.migration import ChatMigration, FollowMigration, MigratingJobs, MigrationWatch
+from luka_bot.telegram.inbound.migration import (
+    ChatMigration,
+    FollowMigration,
+    MigratingJobs,
+    MigrationWatch,
+    adopt_legacy_chat_keys,
+)
 from luka_bot.telegram.inbound.polling import Poller, RawGetUpdates
 from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper, JoinRequestDesk
 from luka_bot.telegram.newcomers.raid_lock import RaidLock
@@ -116,8 +123,8 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     llm: LlmClient
-    queue: JobQueue
-    worker: Worker
+    queue: PartitionedQueue
+    worker: PartitionedWorker
     notice_queue: JobQueue
     notice_worker: Worker
     enforcer: Enforcer
@@ -257,6 +264,8 @@ class App:
                     updates="webhook" if self.webhook_mode else "polling",
                 )
             if self.role is not Role.GATEWAY:
+                # Jobs an older version left in its single stream move into today's partitions.
+                await adopt_legacy_queues(self.redis.client, self.keys, self.queue, self.notice_queue)
                 await self.queue.ensure_group()
                 await self.notice_queue.ensure_group()
                 worker_task = asyncio.create_task(self.worker.run(), name="worker")
@@ -396,9 +405,13 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
     metrics = Metrics()
     health = Health(receives_updates=role is not Role.WORKER, runs_worker=role is not Role.GATEWAY)
     keys = Keys(prefix=settings.redis_key_prefix)
-    redis = await open_redis(settings.redis_url, settings.data_dir, settings.redis_fsync)
+    redis = await open_redis(
+        settings.redis_url, settings.data_dir, settings.redis_fsync, cluster=settings.redis_cluster
+    )
     health.storage_ok()  # open_redis PINGed it; the storage watch takes over from here
     redis.count_round_trips(metrics.redis_round_trips.inc)
+    # Chat keys an older version wrote move to their cluster-layout names before anything reads them.
+    await adopt_legacy_chat_keys(redis.client, keys)
     bot = build_bot(settings.bot_token, settings.telegram_api_url, metrics)
     llm = LlmClient(settings.llm_base_url, settings.llm_api_key, timeout=settings.llm_timeout, metrics=metrics)
     judge_llm, llm_fallback = build_judge_llm(settings, llm, metrics)
@@ -487,7 +500,7 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         meters=metrics.notices,
         max_defer_age_s=settings.job_defer_max_age,
     )
-    queue = JobQueue(redis.client, keys, max_attempts=settings.job_max_attempts)
+    queue = PartitionedQueue(redis.client, keys, settings.job_partitions, max_attempts=settings.job_max_attempts)
     media_spam = MediaSpamGuard(
         bot,
         MediaBlocklist(redis.client, keys, HashSet),
@@ -508,16 +521,21 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         media=media_spam,
         round_trips=round_trips,
     )
-    worker = Worker(
+    moderation_jobs = MigratingJobs(handler, migration)
+    worker = PartitionedWorker(
         queue,
-        MigratingJobs(handler, migration),
-        consumer=settings.worker_name,
-        concurrency=settings.worker_concurrency,
-        reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
-        metrics=metrics,
-        max_defer_age_s=settings.job_defer_max_age,
-        order_key=member_of_job,
-        round_trips=round_trips,
+        lambda partition, concurrency: Worker(
+            partition,
+            moderation_jobs,
+            consumer=settings.worker_name,
+            concurrency=concurrency,
+            reclaim_idle_ms=int(settings.job_reclaim_idle * 1000),
+            metrics=metrics,
+            max_defer_age_s=settings.job_defer_max_age,
+            order_key=member_of_job,
+            round_trips=round_trips,
+        ),
+        settings.worker_concurrency,
     )
 
     # The assistant streams through the provider chain: the fallback takes a reply whose primary

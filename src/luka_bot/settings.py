@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # acknowledged writes can be lost on a power loss or OS crash, never on a bot crash or
     # kill -9; less CPU and latency per write). Has no effect with REDIS_URL.
     redis_fsync: Literal["always", "everysec"] = "always"
+    # REDIS_URL names one node of a Redis Cluster (the same as writing redis+cluster://).
+    redis_cluster: bool = False
     llm_base_url: str = DEFAULT_LLM_BASE_URL
     llm_api_key: str = ""
     # The judge's own server; unset: the assistant's (LLM_BASE_URL, LLM_API_KEY).
@@ -107,6 +109,9 @@ class Settings(BaseSettings):
     # round trips per job (16 -> 64: about a fifth less CPU per message in the throughput bench).
     # The LLM judge bounds its own calls (judge_concurrency).
     worker_concurrency: int = Field(default=64, ge=1, le=256)
+    # The moderation job stream is split into this many partitions by chat (jobs/partitions.py):
+    # on a Redis Cluster they spread over the nodes; each worker process serves all of them.
+    job_partitions: int = Field(default=4, ge=1, le=256)
     judge_concurrency: int = Field(default=8, ge=1, le=256)  # most LLM judge calls at once, per process
     judge_batch: int = Field(default=8, ge=1, le=64)  # most messages judged in one LLM call
     judge_max_tokens: int = Field(default=160, ge=16, le=4096)  # answer tokens per judged message
@@ -193,8 +198,8 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
-        if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must start with redis://, rediss:// or unix://")
+        if not value.startswith(("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")):
+            raise ValueError("must start with redis://, rediss://, unix://, redis+cluster:// or rediss+cluster://")
         try:
             parts = urlsplit(value)
             parts.port  # noqa: B018 - raises on a port that is not a number

@@ -19,11 +19,12 @@ import time
 import uuid
 
 import pytest
-import redis.asyncio as aioredis
 
+from luka_bot.jobs.partitions import PartitionedQueue
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.keys import Keys
+from tests.helpers import redis_client
 
 from .harness import ALICE, BOB, GROUP, Control, wait_for
 from .test_durability_e2e import emulators, free_port, message_deleted, start_process  # noqa: F401 - fixture
@@ -57,7 +58,7 @@ async def delete_calls(c: Control) -> dict[int, int]:
     return counts
 
 
-async def idle(queue: JobQueue) -> bool:
+async def idle(queue: JobQueue | PartitionedQueue) -> bool:
     stats = await queue.backlog()
     return stats.length == 0 and stats.pending == 0 and stats.delayed == 0
 
@@ -70,9 +71,9 @@ async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulator
     await c.llm_script(contains="plutocoin", verdict=SPAM_VERDICT)
     await c.fault("deleteMessage", 429, times=1, retry_after=300)
     port = free_port()
-    env = {"REDIS_URL": embedded_redis_url, "REDIS_KEY_PREFIX": prefix}
-    redis = aioredis.from_url(embedded_redis_url, decode_responses=True)
-    queue = JobQueue(redis, keys)
+    env = {"REDIS_URL": embedded_redis_url, "REDIS_KEY_PREFIX": prefix, "JOB_PARTITIONS": "4"}
+    redis = redis_client(embedded_redis_url)
+    queue = PartitionedQueue(redis, keys, 4)  # as the bot process splits its stream
     process = await start_process(c, tmp_path, port, **env)
     try:
         spam = await c.post("plutocoin presale, 100x guaranteed", user=BOB)
@@ -93,10 +94,11 @@ async def test_a_long_retry_after_defers_the_job_durably_through_kill_9(emulator
         assert not await message_deleted(c, spam)
 
         # Five minutes pass (the wait itself is not what is tested; its durability is).
+        delayed_set = queue.for_chat(GROUP).names.delayed
         [member_json] = [
-            m for m in await redis.zrange(keys.jobs_delayed, 0, -1) if json.loads(m).get("message_id") == str(spam)
+            m for m in await redis.zrange(delayed_set, 0, -1) if json.loads(m).get("message_id") == str(spam)
         ]
-        await redis.zadd(keys.jobs_delayed, {member_json: time.time()})
+        await redis.zadd(delayed_set, {member_json: time.time()})
         await wait_for(lambda: message_deleted(c, spam), timeout=20)
         codes = [call["error_code"] for call in await c.calls("deleteMessage") if call.get("message_id") == spam]
         assert codes == [429, None]

@@ -16,11 +16,12 @@ from .harness import ALICE, BOB, BOT_USERNAME, GROUP, audit_entry, settled, wait
 
 # Keys without a TTL, each with what bounds it (store/keys.py says the same per key).
 UNBOUNDED_BY_TIME = {
-    "mod:jobs",  # the job stream: acknowledged jobs are deleted, JOBS_MAXLEN caps it
-    "notice:jobs",  # the same for notices
+    "mod:{j#}:jobs",  # a job stream partition: acknowledged jobs are deleted, JOBS_MAXLEN caps it
+    "notice:{n}:jobs",  # the same for notices
     "scheduled_deletions",  # self-deleting notices still to delete; each leaves once deleted
     "groups",  # one hash field per group the bot serves (its title), for the dashboard
-    "group:#:settings",  # what the admins chose; a group on defaults has no key at all
+    "group:{c#}:settings",  # what the admins chose; a group on defaults has no key at all
+    "layout",  # one key: the key layout this deployment's data is in (telegram/inbound/migration.py)
 }
 
 

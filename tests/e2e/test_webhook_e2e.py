@@ -17,6 +17,7 @@ from luka_bot.app import App, build_app
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
 from luka_bot.settings import Role, load_settings
+from tests.helpers import redis_client
 
 from .harness import ALICE, BOB, BOT_USERNAME, GROUP, Control, wait_for
 
@@ -133,10 +134,9 @@ async def test_stopping_deletes_the_webhook(hooked):
 async def test_an_update_that_cannot_be_stored_is_refused_and_delivered_again(hooked, embedded_redis_url):
     """Telegram is answered only once the update is stored: with Redis refusing writes the webhook
     answers 500, the emulator (as Telegram does) delivers again, and the message is judged then."""
-    import redis.asyncio as aioredis
 
     c = hooked.control
-    admin = aioredis.from_url(embedded_redis_url, decode_responses=True)
+    admin = redis_client(embedded_redis_url)
     before = len(await c.webhook_deliveries())
     await admin.config_set("maxmemory", "1")  # noeviction: every write is refused with OOM
     try:

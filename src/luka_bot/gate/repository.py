@@ -25,7 +25,7 @@ from luka_bot.store.keys import (
     GATE_PENDING_TTL,
     Keys,
 )
-from luka_bot.store.redis import fields_to_store
+from luka_bot.store.redis import fields_to_store, multi
 
 log = structlog.get_logger(__name__)
 
@@ -175,13 +175,13 @@ class GateRepository:
         return int(offer["from"])
 
     async def link(self, chat_id: int, other: int) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.sadd(self._keys.linked_groups(chat_id), str(other))
             pipe.sadd(self._keys.linked_groups(other), str(chat_id))
             await pipe.execute()
 
     async def unlink(self, chat_id: int, other: int) -> bool:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.srem(self._keys.linked_groups(chat_id), str(other))
             pipe.srem(self._keys.linked_groups(other), str(chat_id))
             removed, _ = await pipe.execute()
@@ -198,7 +198,7 @@ class GateRepository:
     async def ask(self, chat_id: int, user_id: int, record: dict[str, str]) -> None:
         """The applicant was asked the group's question; `record` is what the answer needs."""
         key = self._keys.join_request(chat_id, user_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.hset(key, mapping=fields_to_store(record))
             pipe.expire(key, GATE_JOIN_REQUEST_TTL)
             pipe.sadd(self._keys.applicant_chats(user_id), str(chat_id))
@@ -212,7 +212,7 @@ class GateRepository:
     async def take_request(self, chat_id: int, user_id: int) -> dict[str, str] | None:
         """The asked request's record, once: None when another process took the answer first."""
         key = self._keys.join_request(chat_id, user_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.hgetall(key)
             pipe.delete(key)
             pipe.srem(self._keys.applicant_chats(user_id), str(chat_id))
@@ -259,7 +259,7 @@ class GateRepository:
 
     # --- captcha -------------------------------------------------------------------------
     async def hold(self, chat_id: int, pending: Pending) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.hset(self._keys.captcha_pending(chat_id), str(pending.user_id), pending.dump())
             pipe.expire(self._keys.captcha_pending(chat_id), GATE_PENDING_TTL)
             pipe.zadd(self._keys.captcha_deadlines, {f"{chat_id}:{pending.user_id}": pending.deadline})
@@ -277,7 +277,7 @@ class GateRepository:
     async def release(self, chat_id: int, user_id: int) -> Pending | None:
         """Takes the newcomer off the waiting list; None when someone else already did."""
         key = self._keys.captcha_pending(chat_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             pipe.hget(key, str(user_id))
             pipe.hdel(key, str(user_id))
             pipe.zrem(self._keys.captcha_deadlines, f"{chat_id}:{user_id}")

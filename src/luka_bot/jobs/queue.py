@@ -40,33 +40,44 @@ from luka_bot.store.keys import (
     Keys,
     QueueNames,
 )
-from luka_bot.store.redis import fields_to_store, stream_entries, text, text_fields
+from luka_bot.store.redis import fields_to_store, multi, stream_entries, text, text_fields
 from luka_bot.store.round_trips import RoundTrips, Script
 
 log = structlog.get_logger(__name__)
 
-# One script does the whole intake so that a duplicate delivery of an update (Telegram retries
-# a webhook; two gateways get the same update) neither rewrites the record nor enqueues a second
-# job, and so that the marker, the record and the job can never be half written.
-# On a batch of round trips (store/round_trips.py) it goes by EVALSHA, the batch mending a
+# The intake is two scripts, each on one Redis Cluster slot: the message record lives with its
+# chat (`{c<chat>}`), the update marker and the job with the chat's queue partition (`{j<n>}`).
+# Telegram re-sends an update until the intake answered, so each script is safe to run again:
+# - the job script sets the marker and adds the job in one step, so a duplicate delivery (a
+#   retried webhook, two gateways) never enqueues a second job and a job is never half written;
+# - the record script writes the record only when no revision of the message as new is stored: a
+#   duplicate delivery does not rewrite it, nor does a late duplicate of an older update put back
+#   text that an edit replaced.
+# Both go in one round trip with the rest of the intake; on a cluster the pipeline sends each to
+# its node, and a failure of either fails the intake, which Telegram then delivers again.
+# On a batch of round trips (store/round_trips.py) they go by EVALSHA, the batch mending a
 # NOSCRIPT; on a plain pipeline by EVAL, which cannot fail with NOSCRIPT inside a MULTI.
 #
-# KEYS: update marker, message record, job stream
-# ARGV: marker ttl, record ttl, stream maxlen, number of record fields N, then N field/value
-#       pairs of the record, then the field/value pairs of the job
+# KEYS: update marker, job stream; ARGV: marker ttl, stream maxlen, then the job's field/value pairs
 _INTAKE_SCRIPT = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return false
 end
-local record_fields = tonumber(ARGV[4])
-local first_job_arg = 5 + 2 * record_fields
-if record_fields > 0 then
-  redis.call('HSET', KEYS[2], unpack(ARGV, 5, first_job_arg - 1))
-  redis.call('EXPIRE', KEYS[2], ARGV[2])
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3, #ARGV))
+"""
+
+# KEYS: message record; ARGV: record ttl, revision, then the record's field/value pairs
+_RECORD_SCRIPT = """
+local stored = tonumber(redis.call('HGET', KEYS[1], 'revision'))
+if stored and stored >= tonumber(ARGV[2]) then
+  return 0
 end
-return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, first_job_arg, #ARGV))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
 """
 INTAKE = Script.of(_INTAKE_SCRIPT)
+RECORD = Script.of(_RECORD_SCRIPT)
 
 # Acknowledges finished jobs and deletes them from the stream in one atomic step (as the MULTI
 # XACK + XDEL did), for any number of them: a batch's acks share one command.
@@ -253,6 +264,10 @@ class JobQueue:
     def keys(self) -> Keys:
         return self._keys
 
+    def for_chat(self, chat_id: int) -> JobQueue:
+        """The queue a chat's jobs go to: this one (a `PartitionedQueue` picks a partition)."""
+        return self
+
     async def ensure_group(self) -> None:
         try:
             await self._redis.xgroup_create(self._names.stream, self._names.group, id="0", mkstream=True)
@@ -273,15 +288,17 @@ class JobQueue:
     ) -> IntakeSlot:
         """Queue onto `pipe` (a redis pipeline, normally transaction=True) the intake of one update.
 
-        It is ONE command (an EVAL), so the caller's `pipe.execute()` stays one round trip with
-        whatever else it queued. `slot.read(results)` then says whether the update was a
+        It is two scripts (see _INTAKE_SCRIPT), so the caller's `pipe.execute()` stays one round
+        trip with whatever else it queued. `slot.read(results)` then says whether the update was a
         duplicate (nothing written, no job) or gives the new job's id."""
         if not job:
             raise ValueError("a job needs at least one field")
-        keys = [self._keys.update_seen(update_id), record_key, self._names.stream]
-        args = [UPDATE_DEDUPE_TTL, record_ttl, self._maxlen, len(record), *_flat(record), *_flat(job)]
-        index = len(pipe.command_stack)
-        INTAKE.queue(pipe, keys, args)
+        if record:
+            revision = _int(str(record.get("revision") or 0))
+            RECORD.queue(pipe, [record_key], [record_ttl, revision, *_flat(record)])
+        marker = f"{self._names.markers}:{update_id}"
+        index = len(pipe)
+        INTAKE.queue(pipe, [marker, self._names.stream], [UPDATE_DEDUPE_TTL, self._maxlen, *_flat(job)])
         return IntakeSlot(index)
 
     async def take_in(
@@ -294,7 +311,7 @@ class JobQueue:
         job: Mapping[str, Any],
     ) -> IntakeResult:
         """The intake on its own, in one round trip, for callers with nothing else to send."""
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             slot = self.intake(
                 pipe, update_id=update_id, record_key=record_key, record=record, record_ttl=record_ttl, job=job
             )

@@ -2,6 +2,13 @@
 
 Keys are built by a `Keys` object carrying a prefix, so that several deployments (or test runs)
 can share one Redis server without seeing each other's data.
+
+Redis Cluster: every key of one chat carries the chat's hash tag `{c<chat id>}`, so all of a
+chat's state is in one slot and its scripts and MULTIs are legal on a cluster; each queue's keys
+share the queue's tag (`{j<partition>}`, `{n}`). Keys of users, texts and the few global sets have
+no tag: commands that combine them with a chat's keys are never one script or MULTI on a cluster
+(see `store.redis.multi`). The tag's braces are part of the name; older versions wrote the bare id
+(telegram/inbound/migration.py `adopt_legacy_chat_keys` renames those once).
 """
 
 from __future__ import annotations
@@ -73,6 +80,7 @@ class QueueNames:
     group: str  # the consumer group (a name, not a key)
     dead_letter: str  # what failed for good
     delayed: str  # sorted set: jobs deferred until their score (Unix seconds)
+    markers: str = ""  # prefix of the queue's idempotency markers (same hash tag as the stream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,38 +88,34 @@ class Keys:
     prefix: str = "luka"
 
     # --- intake and reply tracking -------------------------------------------------------
-    def update_seen(self, update_id: int) -> str:
-        """Marks an update as taken in, so a duplicate delivery is ignored."""
-        return f"{self.prefix}:update:{update_id}"
-
     def message(self, chat_id: int, message_id: int) -> str:
         """Hash: the recorded user message (text, author, kind, revision)."""
-        return f"{self.prefix}:msg:{chat_id}:{message_id}"
+        return f"{self.prefix}:msg:{{c{chat_id}}}:{message_id}"
 
     def replies(self, chat_id: int, message_id: int) -> str:
         """Set: ids of every bot message posted for one user message."""
-        return f"{self.prefix}:replies:{chat_id}:{message_id}"
+        return f"{self.prefix}:replies:{{c{chat_id}}}:{message_id}"
 
     def verdict(self, chat_id: int, message_id: int) -> str:
         """String: set when a message was judged to be removed; the assistant reads it."""
-        return f"{self.prefix}:verdict:{chat_id}:{message_id}"
+        return f"{self.prefix}:verdict:{{c{chat_id}}}:{message_id}"
 
     def notice_sent(self, chat_id: int, message_id: int, revision: int) -> str:
         """Set AFTER a sanction notice was sent (at-least-once: a crash between the send and this
         write sends it again; a lost notice is worse than a rare duplicate). ACTION_DONE_TTL."""
-        return f"{self.prefix}:noticed:{chat_id}:{message_id}:{revision}"
+        return f"{self.prefix}:noticed:{{c{chat_id}}}:{message_id}:{revision}"
 
     def action_claim(self, chat_id: int, message_id: int, revision: int) -> str:
         """String (owner token), SET NX PX ACTION_CLAIM_TTL_MS: who is enforcing this revision now."""
-        return f"{self.prefix}:claim:{chat_id}:{message_id}:{revision}"
+        return f"{self.prefix}:claim:{{c{chat_id}}}:{message_id}:{revision}"
 
     def action_progress(self, chat_id: int, message_id: int, revision: int) -> str:
         """Hash: enforcement steps done for this revision (delete, sanction, notice); ACTION_PROGRESS_TTL."""
-        return f"{self.prefix}:progress:{chat_id}:{message_id}:{revision}"
+        return f"{self.prefix}:progress:{{c{chat_id}}}:{message_id}:{revision}"
 
     def rights_hint(self, chat_id: int, reason: str) -> str:
         """String: the admins were told the bot could not delete (reason); RIGHTS_HINT_TTL."""
-        return f"{self.prefix}:righthint:{chat_id}:{reason}"
+        return f"{self.prefix}:righthint:{{c{chat_id}}}:{reason}"
 
     @property
     def scheduled_deletions(self) -> str:
@@ -120,12 +124,21 @@ class Keys:
 
     def action_done(self, chat_id: int, message_id: int, revision: int) -> str:
         """Marks the actions for one revision of a message as executed (idempotency)."""
-        return f"{self.prefix}:done:{chat_id}:{message_id}:{revision}"
+        return f"{self.prefix}:done:{{c{chat_id}}}:{message_id}:{revision}"
 
     # --- job streams ---------------------------------------------------------------------
+    # Each queue's keys share one hash tag (`{j<partition>}`, `{n}`), so the queue's scripts and
+    # MULTIs touch one Redis Cluster slot; the moderation stream is split into partitions by
+    # chat (jobs/queue.py `PartitionedQueue`) so that a cluster spreads the work over its nodes.
+    def job_partition(self, partition: int) -> QueueNames:
+        """The moderation queue's partition `partition` (0 .. JOB_PARTITIONS - 1)."""
+        base = f"{self.prefix}:mod:{{j{partition}}}"
+        return QueueNames(f"{base}:jobs", "workers", f"{base}:dead", f"{base}:delayed", f"{base}:update")
+
     @property
     def jobs(self) -> str:
-        return f"{self.prefix}:mod:jobs"
+        """Partition 0's stream (the only one with JOB_PARTITIONS=1)."""
+        return self.job_partition(0).stream
 
     @property
     def jobs_group(self) -> str:
@@ -133,28 +146,48 @@ class Keys:
 
     @property
     def dead_letter(self) -> str:
-        return f"{self.prefix}:mod:dead"
+        return self.job_partition(0).dead_letter
 
     @property
     def jobs_delayed(self) -> str:
         """Sorted set: moderation jobs deferred (Retry) until their score, durable across restarts."""
-        return f"{self.prefix}:mod:delayed"
+        return self.job_partition(0).delayed
 
     @property
     def job_queue(self) -> QueueNames:
-        return QueueNames(self.jobs, self.jobs_group, self.dead_letter, self.jobs_delayed)
+        return self.job_partition(0)
+
+    def update_seen(self, update_id: int, partition: int = 0) -> str:
+        """Marks an update as taken in, so a duplicate delivery is ignored. It lives in the slot
+        of the partition that takes the update's job: marker and job are written in one script."""
+        return f"{self.job_partition(partition).markers}:{update_id}"
 
     @property
     def notice_queue(self) -> QueueNames:
         """Notices to members and posts to log chats: their own stream and pacing, so deleting
         a message never waits for a group's notice budget."""
-        return QueueNames(
-            f"{self.prefix}:notice:jobs", "senders", f"{self.prefix}:notice:dead", f"{self.prefix}:notice:delayed"
+        base = f"{self.prefix}:notice:{{n}}"
+        return QueueNames(f"{base}:jobs", "senders", f"{base}:dead", f"{base}:delayed", f"{base}:queued")
+
+    def notice_queued(self, chat_id: int, message_id: int, revision: int) -> str:
+        """Hash: which notices of one message revision were queued (`kind` fields); in the notice
+        queue's slot, so the marker and the job are written in one script. ACTION_PROGRESS_TTL."""
+        return f"{self.notice_queue.markers}:{chat_id}:{message_id}:{revision}"
+
+    @property
+    def legacy_queues(self) -> tuple[QueueNames, QueueNames]:
+        """The moderation and notice queues as versions before the cluster layout named them
+        (no hash tags, one moderation stream); read once at start to move what they hold."""
+        return (
+            QueueNames(f"{self.prefix}:mod:jobs", "workers", f"{self.prefix}:mod:dead", f"{self.prefix}:mod:delayed"),
+            QueueNames(
+                f"{self.prefix}:notice:jobs", "senders", f"{self.prefix}:notice:dead", f"{self.prefix}:notice:delayed"
+            ),
         )
 
     # --- groups and users ----------------------------------------------------------------
     def group_settings(self, chat_id: int) -> str:
-        return f"{self.prefix}:group:{chat_id}:settings"
+        return f"{self.prefix}:group:{{c{chat_id}}}:settings"
 
     @property
     def groups(self) -> str:
@@ -163,7 +196,7 @@ class Keys:
 
     def admins(self, chat_id: int) -> str:
         """Set of a chat's admin ids (plus a `-` marker so an empty list is cached too)."""
-        return f"{self.prefix}:admins:{chat_id}"
+        return f"{self.prefix}:admins:{{c{chat_id}}}"
 
     def user_started(self, user_id: int) -> str:
         """Set when a user opened a private chat with the bot, so it may write to them."""
@@ -175,64 +208,64 @@ class Keys:
 
     def member_activity(self, chat_id: int, user_id: int) -> str:
         """Sorted set of recent message times, for the flood check."""
-        return f"{self.prefix}:activity:{chat_id}:{user_id}"
+        return f"{self.prefix}:activity:{{c{chat_id}}}:{user_id}"
 
     def duplicate_text(self, text_hash: str) -> str:
         """Sorted set of `chat:user` that posted this normalized text recently."""
         return f"{self.prefix}:dup:{text_hash}"
 
     def llm_budget(self, chat_id: int, day: str) -> str:
-        return f"{self.prefix}:llmbudget:{chat_id}:{day}"
+        return f"{self.prefix}:llmbudget:{{c{chat_id}}}:{day}"
 
     def samples(self, chat_id: int) -> str:
         """List of `[label, text]` that admins taught in a group (/spam, Not spam, Restore)."""
-        return f"{self.prefix}:samples:{chat_id}"
+        return f"{self.prefix}:samples:{{c{chat_id}}}"
 
     def audit(self, chat_id: int) -> str:
         """List of one chat's moderation decisions, newest first (JSON); at most AUDIT_MAXLEN,
         AUDIT_TTL after the last write."""
-        return f"{self.prefix}:auditlog:{chat_id}"
+        return f"{self.prefix}:auditlog:{{c{chat_id}}}"
 
     def audit_legacy(self, chat_id: int) -> str:
         """Stream of one chat's decisions as versions before the capped list wrote them; read only."""
-        return f"{self.prefix}:audit:{chat_id}"
+        return f"{self.prefix}:audit:{{c{chat_id}}}"
 
     # --- community -----------------------------------------------------------------------
     # Lifetimes of the four below and `achievements`: MEMBER_IDLE_TTL (community/reputation.py,
     # a year) after the member's or chat's last write; decayed violations are purged on each write.
     def reputation(self, chat_id: int, user_id: int) -> str:
         """Hash: points, messages, first_seen, last_message_at, helpful... of one member."""
-        return f"{self.prefix}:rep:{chat_id}:{user_id}"
+        return f"{self.prefix}:rep:{{c{chat_id}}}:{user_id}"
 
     def violations(self, chat_id: int, user_id: int) -> str:
         """Sorted set of violations scored by time: `category:unique-id` members."""
-        return f"{self.prefix}:viol:{chat_id}:{user_id}"
+        return f"{self.prefix}:viol:{{c{chat_id}}}:{user_id}"
 
     def violation_penalties(self, chat_id: int, user_id: int) -> str:
         """Hash: violations member -> points it took, given back when it decays or is pardoned."""
-        return f"{self.prefix}:violpen:{chat_id}:{user_id}"
+        return f"{self.prefix}:violpen:{{c{chat_id}}}:{user_id}"
 
     def community_event(self, chat_id: int, user_id: int, event_id: str) -> str:
         """String: marks a violation or helpful answer as counted (idempotency); COMMUNITY_EVENT_TTL."""
-        return f"{self.prefix}:cevent:{chat_id}:{user_id}:{event_id}"
+        return f"{self.prefix}:cevent:{{c{chat_id}}}:{user_id}:{event_id}"
 
     def leaderboard(self, chat_id: int) -> str:
         """Sorted set: members by points; one member each, so capped by the chat's members."""
-        return f"{self.prefix}:top:{chat_id}"
+        return f"{self.prefix}:top:{{c{chat_id}}}"
 
     def achievements(self, chat_id: int, user_id: int) -> str:
-        return f"{self.prefix}:ach:{chat_id}:{user_id}"
+        return f"{self.prefix}:ach:{{c{chat_id}}}:{user_id}"
 
     def sanction(self, chat_id: int, user_id: int) -> str:
         """Hash: the sanction the bot believes is in force (kind, until)."""
-        return f"{self.prefix}:sanction:{chat_id}:{user_id}"
+        return f"{self.prefix}:sanction:{{c{chat_id}}}:{user_id}"
 
     def notice(self, chat_id: int, message_id: int) -> str:
         """Hash: what a sanction notice refers to, for its Appeal / Not spam buttons."""
-        return f"{self.prefix}:notice:{chat_id}:{message_id}"
+        return f"{self.prefix}:notice:{{c{chat_id}}}:{message_id}"
 
     def log_chat(self, chat_id: int) -> str:
-        return f"{self.prefix}:logchat:{chat_id}"
+        return f"{self.prefix}:logchat:{{c{chat_id}}}"
 
     @property
     def log_chat_pattern(self) -> str:
@@ -241,24 +274,24 @@ class Keys:
 
     def chat_migrated(self, chat_id: int) -> str:
         """String: the supergroup id a group became (migrate_to_chat_id); MESSAGE_TTL."""
-        return f"{self.prefix}:migrated:{chat_id}"
+        return f"{self.prefix}:migrated:{{c{chat_id}}}"
 
     # --- newcomer gate -------------------------------------------------------------------
     def gate_settings(self, chat_id: int) -> str:
         """String: the group's gate settings as JSON (no TTL: settings)."""
-        return f"{self.prefix}:group:{chat_id}:gate"
+        return f"{self.prefix}:group:{{c{chat_id}}}:gate"
 
     def approved(self, chat_id: int) -> str:
         """Set of member ids the admins approved (no TTL: lifted only by /unapprove)."""
-        return f"{self.prefix}:approved:{chat_id}"
+        return f"{self.prefix}:approved:{{c{chat_id}}}"
 
     def captcha_pending(self, chat_id: int) -> str:
         """Hash: user id -> JSON of the newcomer waiting to solve the chat's challenge; GATE_PENDING_TTL."""
-        return f"{self.prefix}:captcha:{chat_id}:pending"
+        return f"{self.prefix}:captcha:{{c{chat_id}}}:pending"
 
     def captcha_prompt(self, chat_id: int) -> str:
         """Hash: the chat's one challenge message (message_id, answer token); GATE_PENDING_TTL."""
-        return f"{self.prefix}:captcha:{chat_id}:prompt"
+        return f"{self.prefix}:captcha:{{c{chat_id}}}:prompt"
 
     @property
     def captcha_deadlines(self) -> str:
@@ -267,19 +300,19 @@ class Keys:
 
     def join_seen(self, chat_id: int, user_id: int) -> str:
         """String: a join was handled (the message and the chat_member update both announce it)."""
-        return f"{self.prefix}:joinseen:{chat_id}:{user_id}"
+        return f"{self.prefix}:joinseen:{{c{chat_id}}}:{user_id}"
 
     def join_window(self, chat_id: int) -> str:
         """Sorted set of recent joins scored by join time; expires with the raid window."""
-        return f"{self.prefix}:joins:{chat_id}"
+        return f"{self.prefix}:joins:{{c{chat_id}}}"
 
     def raid(self, chat_id: int) -> str:
         """String: raid mode is on until the value (Unix seconds); TTL = the raid's length."""
-        return f"{self.prefix}:raid:{chat_id}"
+        return f"{self.prefix}:raid:{{c{chat_id}}}"
 
     def join_request(self, chat_id: int, user_id: int) -> str:
         """Hash: a join request waiting for the applicant's answer; GATE_JOIN_REQUEST_TTL."""
-        return f"{self.prefix}:joinreq:{chat_id}:{user_id}"
+        return f"{self.prefix}:joinreq:{{c{chat_id}}}:{user_id}"
 
     def applicant_chats(self, user_id: int) -> str:
         """Set of chats where this user's join request waits for their answer in private."""
@@ -287,7 +320,7 @@ class Keys:
 
     def join_declined(self, chat_id: int, user_id: int) -> str:
         """Hash: why an applicant was declined, kept for their appeal; GATE_APPEAL_TTL."""
-        return f"{self.prefix}:joindeclined:{chat_id}:{user_id}"
+        return f"{self.prefix}:joindeclined:{{c{chat_id}}}:{user_id}"
 
     def cas(self, user_id: int) -> str:
         """String: `1` listed / `0` not listed by the CAS lookup; CAS_CACHE_TTL."""
@@ -295,7 +328,7 @@ class Keys:
 
     def linked_groups(self, chat_id: int) -> str:
         """Set of chat ids whose spam/scam bans apply here too (no TTL: unlinked by an admin)."""
-        return f"{self.prefix}:linked:{chat_id}"
+        return f"{self.prefix}:linked:{{c{chat_id}}}"
 
     def spam_bans(self, user_id: int) -> str:
         """Set of chat ids where this user is banned for spam/scam (lifted per chat by an unban)."""
@@ -317,19 +350,19 @@ class Keys:
     # --- assistant: budgets, knowledge, summaries ----------------------------------------
     def usage(self, chat_id: int, day: str) -> str:
         """Hash: tokens spent in a chat on one UTC day: `total`, `u:<user id>`, `p:<purpose>`; USAGE_TTL."""
-        return f"{self.prefix}:usage:{chat_id}:{day}"
+        return f"{self.prefix}:usage:{{c{chat_id}}}:{day}"
 
     def usage_names(self, chat_id: int) -> str:
         """Hash: user id -> display name of whoever spent tokens in a chat (for /usage); USAGE_TTL."""
-        return f"{self.prefix}:usagenames:{chat_id}"
+        return f"{self.prefix}:usagenames:{{c{chat_id}}}"
 
     def assistant_cooldown(self, chat_id: int, user_id: int) -> str:
         """String with a TTL: the member asked recently; set by the admission script."""
-        return f"{self.prefix}:acool:{chat_id}:{user_id}"
+        return f"{self.prefix}:acool:{{c{chat_id}}}:{user_id}"
 
     def assistant_notice(self, chat_id: int, user_id: int, reason: str, period: str) -> str:
         """String: the member was told once in this period why they are not answered."""
-        return f"{self.prefix}:anotice:{chat_id}:{user_id}:{reason}:{period}"
+        return f"{self.prefix}:anotice:{{c{chat_id}}}:{user_id}:{reason}:{period}"
 
     def known_member(self, user_id: int) -> str:
         """String: the user posted in a group the bot serves within KNOWN_MEMBER_TTL."""
@@ -337,37 +370,41 @@ class Keys:
 
     def recent_messages(self, chat_id: int) -> str:
         """Sorted set: ids of a group's recent messages scored by date, at most RECENT_MESSAGES_MAX."""
-        return f"{self.prefix}:recent:{chat_id}"
+        return f"{self.prefix}:recent:{{c{chat_id}}}"
 
     def notes(self, chat_id: int) -> str:
         """Hash: a group's notes, name -> text (/save, /get, #name)."""
-        return f"{self.prefix}:notes:{chat_id}"
+        return f"{self.prefix}:notes:{{c{chat_id}}}"
 
     # --- outbound rate limiting ----------------------------------------------------------
     def rate_limit(self, scope: str) -> str:
         return f"{self.prefix}:rl:{scope}"
 
+    def group_rate_limit(self, chat_id: int) -> str:
+        """Hash: a group's send bucket, in its chat's slot (checked with the chat's verdict key)."""
+        return f"{self.prefix}:rl:chat:{{c{chat_id}}}"
+
     # --- media spam (/spam on a photo, sticker, GIF or video) ----------------------------
     def media_hashes(self, chat_id: int) -> str:
         """Sorted set: 64-bit perceptual hashes (16 hex digits) of media the admins marked as spam,
         scored by when; no TTL, capped at MEDIA_BLOCKLIST_CAP members (the oldest leave first)."""
-        return f"{self.prefix}:mediahash:{chat_id}"
+        return f"{self.prefix}:mediahash:{{c{chat_id}}}"
 
     def media_files(self, chat_id: int) -> str:
         """Sorted set: file_unique_id of media marked as spam (same file, no download), scored by
         when; no TTL, capped at MEDIA_BLOCKLIST_CAP members."""
-        return f"{self.prefix}:mediafile:{chat_id}"
+        return f"{self.prefix}:mediafile:{{c{chat_id}}}"
 
     # --- reaction spam (message_reaction updates) ------------------------------------------
     def reaction_activity(self, chat_id: int, user_id: int) -> str:
         """Sorted set: message ids a member reacted to, scored by when; pruned to
         REACTION_SPREE_WINDOW and expiring after it."""
-        return f"{self.prefix}:reacts:{chat_id}:{user_id}"
+        return f"{self.prefix}:reacts:{{c{chat_id}}}:{user_id}"
 
     def reaction_restricted(self, chat_id: int, user_id: int) -> str:
         """String, set once per restriction (SET NX) so a burst of reaction updates restricts once;
         TTL REACTION_RESTRICT."""
-        return f"{self.prefix}:reactheld:{chat_id}:{user_id}"
+        return f"{self.prefix}:reactheld:{{c{chat_id}}}:{user_id}"
 
 
 # Per group and per list: 5,000 hashes are ~0.6 MB in Redis and a ~5 µs scan in process

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from cachetools import TTLCache
 
 from luka_bot.store.keys import MEDIA_BLOCKLIST_CAP, Keys
+from luka_bot.store.redis import multi
 
 Index = TypeVar("Index")
 
@@ -56,7 +57,7 @@ class MediaBlocklist(Generic[Index]):
     async def add(self, chat_ids: Iterable[int], file_unique_id: str, phash: int | None) -> None:
         now = time.time()
         chats = list(dict.fromkeys(chat_ids))
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with multi(self._redis) as pipe:
             for chat_id in chats:
                 if file_unique_id:
                     pipe.zadd(self._keys.media_files(chat_id), {file_unique_id: now})

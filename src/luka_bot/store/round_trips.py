@@ -52,7 +52,18 @@ class Script:
             pipe.eval(self.body, len(keys), *keys, *args)
             return
         note(self)
-        pipe.evalsha(self.sha, len(keys), *keys, *args)
+        # As a raw command: redis-py's cluster pipeline blocks its `evalsha` method (not the
+        # command), and routes a raw EVALSHA by its first key like any keyed command.
+        pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+
+
+def _commands(pipe: Any) -> list[Sequence[Any]]:
+    """The commands queued on `pipe`, each as its arguments: a plain pipeline keeps them in
+    `command_stack` (with their options), a cluster pipeline in its strategy's queue."""
+    stack = getattr(pipe, "command_stack", None)
+    if stack is not None:
+        return [args for args, _ in stack]
+    return [command.args for command in pipe._execution_strategy._command_queue]
 
 
 def _is_noscript(reply: Any) -> bool:
@@ -76,7 +87,7 @@ class CallerPipe:
 
     @property
     def command_stack(self) -> list[Any]:
-        return self._pipe.command_stack[self._start :]
+        return _commands(self._pipe)[self._start :]
 
     def note_script(self, script: Script) -> None:
         self._batch.lua_bodies[script.sha] = script.body
@@ -132,7 +143,7 @@ class RoundTrips:
         task.add_done_callback(self._flushes.discard)
 
     async def _execute(self, batch: _Batch) -> None:
-        stack = [args for args, _ in batch.pipe.command_stack]  # execute() empties it
+        stack = _commands(batch.pipe)  # execute() empties it
         try:
             if not stack:
                 batch.done.set_result([])

@@ -15,6 +15,7 @@ from typing import Protocol
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from luka_bot.jobs.partitions import PartitionedQueue
 from luka_bot.jobs.queue import JobQueue
 from luka_bot.store.audit import AuditLog
 from luka_bot.store.group_settings import GroupSettingsRepository
@@ -46,7 +47,7 @@ def add_dashboard(
     token: str,
     redis: aioredis.Redis,
     keys: Keys,
-    queue: JobQueue,
+    queue: JobQueue | PartitionedQueue,
     audit: AuditLog,
     group_settings: GroupSettingsRepository,
 ) -> None:

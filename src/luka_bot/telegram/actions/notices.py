@@ -28,6 +28,7 @@ from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.store.keys import ACTION_DONE_TTL, ACTION_PROGRESS_TTL, Keys
 from luka_bot.store.private_chats import PrivateChats
+from luka_bot.store.redis import multi
 from luka_bot.store.scheduled_deletions import ScheduledDeletions
 from luka_bot.telegram.actions.rate_limit import OutboundLimiter
 from luka_bot.telegram.decisions.cases import CaseStore, log_keyboard, log_text, notice_keyboard
@@ -65,7 +66,7 @@ class Notices:
             **fields,
         }
         return await self._queue.enqueue_once(
-            self._keys.action_progress(chat_id, message_id, revision), f"queued:{kind.value}", ACTION_PROGRESS_TTL, job
+            self._keys.notice_queued(chat_id, message_id, revision), kind.value, ACTION_PROGRESS_TTL, job
         )
 
     async def announce(self, chat_id: int, text: str) -> None:
@@ -167,7 +168,9 @@ class NoticeSender:
             parse_mode="HTML",
             reply_markup=notice_keyboard(case, lang, public=True) if case else None,
         )
-        async with self._redis.pipeline(transaction=True) as pipe:
+        # The marker lives with the chat, the schedule is global: on a cluster two slots, each
+        # write safe on its own (a notice marked sent but never scheduled just stays up).
+        async with multi(self._redis) as pipe:
             pipe.set(sent_key, "1", ex=ACTION_DONE_TTL)
             self._deletions.queue_schedule(pipe, chat_id, sent.message_id, time.time() + self._notice_lifetime)
             await pipe.execute()

@@ -18,6 +18,7 @@ import time
 import redis.asyncio as aioredis
 
 from luka_bot.store.keys import Keys
+from luka_bot.store.redis import is_cluster
 
 # Token bucket: KEYS[1] = bucket hash; ARGV = capacity, refill per second, now, cost.
 # Returns 0 when the tokens were taken, else the seconds until they will be available.
@@ -46,6 +47,9 @@ return tostring(wait)
 # global capacity, global rate; optional KEYS[3]: a key whose existence cancels the take ('-1').
 # A group token taken while the global bucket is empty stays taken,
 # exactly as with two calls (at most one send of the group's minute is wasted).
+# ARGV[7] = 'group': the group's part only (KEYS: group bucket, optional cancelling key). On a
+# Redis Cluster the group bucket lives in its chat's slot and the global one elsewhere, so the
+# limiter runs that part, then the global bucket's _TAKE: the same takes in two round trips.
 _TAKE_BOTH = """
 local function take(key, capacity, rate, now, cost)
   local state = redis.call('HMGET', key, 'tokens', 'ts')
@@ -62,10 +66,13 @@ local function take(key, capacity, rate, now, cost)
   redis.call('EXPIRE', key, math.ceil(capacity / rate) + 60)
   return wait
 end
-if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return '-1' end
+local group_only = ARGV[7] == 'group'
+local unless = KEYS[3]
+if group_only then unless = KEYS[2] end
+if unless and redis.call('EXISTS', unless) == 1 then return '-1' end
 local now, cost = tonumber(ARGV[3]), tonumber(ARGV[4])
 local wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now, cost)
-if wait > 0 then return tostring(wait) end
+if wait > 0 or group_only then return tostring(wait) end
 return tostring(take(KEYS[2], tonumber(ARGV[5]), tonumber(ARGV[6]), now, cost))
 """
 
@@ -104,6 +111,7 @@ class OutboundLimiter:
         self._take = redis.register_script(_TAKE)
         self._reserve = redis.register_script(_RESERVE)
         self._take_both = redis.register_script(_TAKE_BOTH)
+        self._cluster = is_cluster(redis)
         self._group_capacity = group_per_minute
         self._group_rate = group_per_minute / 60.0
         self._global_capacity = global_per_second
@@ -117,8 +125,18 @@ class OutboundLimiter:
         `unless` (groups only): a key whose existence cancels the send (the question's verdict,
         checked in the same round trip); then nothing is taken and -1 is returned."""
         now = time.time()
-        if chat_id < 0:  # groups and channels: the per-chat minute budget, then the global one
-            keys = [self._keys.rate_limit(f"chat:{chat_id}"), self._keys.rate_limit("global")]
+        if chat_id < 0 and self._cluster:
+            group_args = [self._group_capacity, self._group_rate, now, 1, self._global_capacity, self._global_rate]
+            wait = float(
+                await self._take_both(
+                    keys=[self._keys.group_rate_limit(chat_id)] + ([unless] if unless else []),
+                    args=[*group_args, "group"],
+                )
+            )
+            if wait != 0:
+                return wait
+        elif chat_id < 0:  # groups and channels: the per-chat minute budget, then the global one
+            keys = [self._keys.group_rate_limit(chat_id), self._keys.rate_limit("global")]
             return float(
                 await self._take_both(
                     keys=keys + ([unless] if unless else []),
@@ -152,7 +170,7 @@ class OutboundLimiter:
             return 0.0
         return float(
             await self._reserve(
-                keys=[self._keys.rate_limit(f"chat:{chat_id}")],
+                keys=[self._keys.group_rate_limit(chat_id)],
                 args=[self._group_capacity, self._group_rate, time.time()],
             )
         )

@@ -16,6 +16,7 @@ from aiogram.types import Message, TelegramObject, Update
 from luka_bot.community.reputation import HISTORY_LIMIT
 from luka_bot.community.stats import MemberStats
 from luka_bot.community.trust import member_context
+from luka_bot.jobs.partitions import PartitionedQueue
 from luka_bot.jobs.queue import IntakeSlot, JobQueue
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.job import ModerationJob
@@ -289,7 +290,7 @@ def standing_member(stats: MemberStats, policy: LadderPolicy, now: float) -> Mem
 class IntakeMiddleware(BaseMiddleware):
     def __init__(
         self,
-        queue: JobQueue,
+        queue: JobQueue | PartitionedQueue,
         keys: Keys,
         group_settings: GroupSettingsRepository,
         metrics: Metrics,
@@ -358,7 +359,7 @@ class IntakeMiddleware(BaseMiddleware):
         queued: list[tuple[IntakeSlot, StandingRead]] = []
 
         def queue_intake(pipe: Any) -> None:
-            slot = self._queue.intake(
+            slot = self._queue.for_chat(chat_id).intake(
                 pipe,
                 update_id=event.update_id,
                 record_key=self._keys.message(chat_id, message.message_id),

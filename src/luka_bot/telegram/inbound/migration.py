@@ -31,12 +31,13 @@ from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, Update
+from redis.exceptions import ResponseError
 
 from luka_bot.jobs.queue import Job
 from luka_bot.metrics import Metrics
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.store.keys import MESSAGE_TTL, Keys
-from luka_bot.store.redis import text
+from luka_bot.store.redis import fields_to_store, is_cluster, scored, stream_entries, text, text_fields
 from luka_bot.store.round_trips import RoundTrips
 from luka_bot.telegram.inbound.polling import mark_taken_in
 
@@ -101,8 +102,59 @@ return moved
 
 
 def renamed(key: str, old: int, new: int) -> str:
-    old_part, new_part = str(old), str(new)
-    return ":".join(new_part if part == old_part else part for part in key.split(":"))
+    """`key` with the old chat id replaced, whether it is a plain part or a chat's hash tag."""
+    swap = {str(old): str(new), f"{{c{old}}}": f"{{c{new}}}"}
+    return ":".join(swap.get(part, part) for part in key.split(":"))
+
+
+async def _restore_as(redis: aioredis.Redis, src: str, dst: str) -> bool:
+    """Copy `src` to the absent `dst` whole (DUMP/RESTORE, its TTL kept) and delete `src`; False
+    when there is nothing to copy or `dst` appeared meanwhile (then the caller merges)."""
+    dump = await redis.dump(src)
+    ttl = int(await redis.pttl(src))
+    if dump is None:
+        return False
+    try:
+        await redis.restore(dst, max(ttl, 0), dump, replace=False)
+    except ResponseError as exc:
+        # A concurrent run of this move (the service message and a job of the old id both
+        # migrate) restored it first: merge as if it had been there at the check.
+        if not str(exc).startswith("BUSYKEY"):
+            raise
+        return False
+    await redis.delete(src)
+    return True
+
+
+async def _move_across_slots(redis: aioredis.Redis, src: str, dst: str) -> str:
+    """`_MOVE_SCRIPT` for one pair on a Redis Cluster, by commands: the same outcome, but not
+    atomic; the move runs again whenever late work wrote to old keys, so a crash part way is
+    finished by the next run (each step adds what is missing and deletes the old key last)."""
+    kind = text(await redis.type(src))
+    if kind == "none":
+        return ""
+    if not await redis.exists(dst) and await _restore_as(redis, src, dst):
+        return "renamed"
+    if kind == "stream":
+        for _, fields in stream_entries(await redis.xrange(src)):
+            await redis.xadd(dst, fields_to_store(fields))
+    elif kind == "set":
+        members = await redis.smembers(src)
+        if members:
+            await redis.sadd(dst, *members)
+    elif kind == "zset":
+        rows = await redis.zrange(src, 0, -1, withscores=True)
+        if rows:
+            await redis.zadd(dst, dict(scored(rows)), gt=True)
+    elif kind == "hash":
+        for field, value in text_fields(await redis.hgetall(src)).items():
+            await redis.hsetnx(dst, field, value)
+    elif kind == "list":
+        items = await redis.lrange(src, 0, -1)
+        if items:
+            await redis.rpush(dst, *items)
+    await redis.delete(src)
+    return "merged"
 
 
 class ChatMigration:
@@ -152,7 +204,13 @@ class ChatMigration:
             if target != name and name != self._keys.chat_migrated(old):
                 pairs.extend((name, target))
         moved = kept = 0
-        for start in range(0, len(pairs), 200):
+        if is_cluster(self._redis):
+            # The old and the new id hash to different slots: no script can see both keys.
+            for start in range(0, len(pairs), 2):
+                outcome = await _move_across_slots(self._redis, pairs[start], pairs[start + 1])
+                moved += outcome == "renamed"
+                kept += outcome == "merged"
+        for start in range(0, len(pairs) if not is_cluster(self._redis) else 0, 200):
             batch = pairs[start : start + 200]
             result: Any = await self._redis.eval(_MOVE_SCRIPT, len(batch), *batch)
             moved += int(result[0])
@@ -254,3 +312,55 @@ class MigrationWatch(BaseMiddleware):
             return await handler(event, data)
         mark_taken_in(data)
         return None
+
+
+# The kinds of per-chat key (`<prefix>:<kind>:<chat id>...`) that versions before the Redis
+# Cluster layout wrote with a bare chat id; today the id is the chat's hash tag `{c<id>}`.
+_CHAT_KINDS = frozenset(
+    "msg replies verdict noticed claim progress righthint done group admins activity llmbudget samples "
+    "auditlog audit rep viol violpen cevent top ach sanction notice logchat migrated approved captcha "
+    "joinseen joins raid joinreq joindeclined linked usage usagenames acool anotice recent notes "
+    "mediahash mediafile reacts reactheld".split()
+)
+LAYOUT_VERSION = "2"  # 2: chat keys carry the chat's hash tag (store/keys.py)
+
+
+def tagged(key: str, prefix: str) -> str | None:
+    """The cluster-layout name of a per-chat key written by an older version; None for others."""
+    parts = key.split(":")
+    if len(parts) < 3 or parts[0] != prefix or parts[1] not in _CHAT_KINDS:
+        return None
+    chat = parts[2]
+    if not chat.lstrip("-").isdigit():
+        return None  # the notice queue (`notice:jobs`), today's tagged keys
+    return ":".join([*parts[:2], f"{{c{chat}}}", *parts[3:]])
+
+
+async def adopt_legacy_chat_keys(redis: aioredis.Redis, keys: Keys) -> int:
+    """Rename every per-chat key an older version wrote into today's layout, once per deployment.
+
+    Runs at start before anything reads chat state; `<prefix>:layout` records that it is done, so
+    later starts skip the SCAN. A key that exists under both names (a process of the new version
+    wrote meanwhile) is merged as a chat migration merges (`_MOVE_SCRIPT`). Returns the keys moved."""
+    marker = f"{keys.prefix}:layout"
+    if await redis.get(marker) == LAYOUT_VERSION:
+        return 0
+    pairs: list[str] = []
+    async for key in redis.scan_iter(match=f"{keys.prefix}:*", count=1000):
+        name = text(key)
+        target = tagged(name, keys.prefix)
+        if target is not None:
+            pairs.extend((name, target))
+    moved = 0
+    if is_cluster(redis):
+        for start in range(0, len(pairs), 2):
+            moved += bool(await _move_across_slots(redis, pairs[start], pairs[start + 1]))
+    else:
+        for start in range(0, len(pairs), 200):
+            batch = pairs[start : start + 200]
+            result: Any = await redis.eval(_MOVE_SCRIPT, len(batch), *batch)
+            moved += int(result[0]) + int(result[1])
+    await redis.set(marker, LAYOUT_VERSION)
+    if moved:
+        log.warning("store.layout_migrated", keys_moved=moved, layout=LAYOUT_VERSION)
+    return moved

@@ -35,7 +35,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from pydantic import ValidationError
-from redis.exceptions import BusyLoadingError, ResponseError
+from redis.exceptions import BusyLoadingError, ClusterDownError, ResponseError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -66,7 +66,9 @@ def mark_taken_in(data: dict[str, Any]) -> None:
 
 def is_storage_fault(exc: BaseException) -> bool:
     """Redis away or refusing writes for now: worth waiting for, not a reason to drop the update."""
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError | BusyLoadingError):
+    # redis-py parses CLUSTERDOWN and TRYAGAIN into their own classes and drops the code from the
+    # message (a cluster pipeline read without raising hands them back so).
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError | BusyLoadingError | ClusterDownError | TryAgainError):
         return True
     return isinstance(exc, ResponseError) and str(exc).startswith(_TRANSIENT_REPLIES)
 
