@@ -33,6 +33,9 @@ FOLDING = [
     ("reversed e in a cyrillic word is ze", "ɜаработок", "заработок"),
     ("a look-alike word takes the script of its sentence", "опять этот xyeв сервер", "опять этот хуев сервер"),
     ("latin u for cyrillic i", "ну вы и дeбuлы", "ну вы и дебилы"),
+    ("greek look-alikes inside a cyrillic word", "ρабοта на дому", "работа на дому"),
+    ("greek look-alikes inside a latin word", "FREE cαsinο sΡΙns", "free casino spins"),
+    ("a greek sentence stays greek (casefolded)", "Καλημέρα σας", "καλημέρα σασ"),
 ]
 
 

@@ -119,6 +119,26 @@ _EXOTIC_LATIN = str.maketrans(
         "ꭲ": "т",
     }
 )
+# Greek letters that pass for Latin ones ("ρабοта", "cαsinο"): folded only inside a word that also
+# has Latin or Cyrillic letters, so a Greek sentence stays Greek. After casefold, so the capitals'
+# shapes (Α Β Ε Η Ι Κ Μ Ο Ρ Τ Χ Ζ) are covered through their small letters.
+_GREEK_LOOKALIKES = str.maketrans(
+    {
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "h",
+        "ι": "i",
+        "κ": "k",
+        "μ": "m",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "χ": "x",
+        "ζ": "z",
+    }
+)
+_HAS_GREEK = re.compile("[\u03b1-\u03c9]")
 _LEET_LAT = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_CYR = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а"})
 _LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[0134567@$](?=[^\W\d_])")
@@ -302,6 +322,8 @@ _REVERSED_E = "ɜ"
 
 
 def _fold_word(word: str, prefer_latin: bool = True) -> tuple[str, bool, bool]:
+    if not word.isascii() and _HAS_GREEK.search(word) and (_HAS_LATIN.search(word) or _HAS_CYRILLIC.search(word)):
+        word = word.translate(_GREEK_LOOKALIKES)
     reversed_e = _REVERSED_E in word
     if reversed_e:
         word = word.replace(_REVERSED_E, "з" if _HAS_CYRILLIC.search(word) else "e")
