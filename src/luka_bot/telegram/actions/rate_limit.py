@@ -20,37 +20,9 @@ import redis.asyncio as aioredis
 from luka_bot.store.keys import Keys
 from luka_bot.store.redis import is_cluster
 
-# Token bucket: KEYS[1] = bucket hash; ARGV = capacity, refill per second, now, cost.
-# Returns 0 when the tokens were taken, else the seconds until they will be available.
-_TAKE = """
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1]) or capacity
-local ts = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
-local wait = 0
-if tokens >= cost then
-  tokens = tokens - cost
-else
-  wait = (cost - tokens) / rate
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
-return tostring(wait)
-"""
-
-# The group's bucket, then (only when it had a token) the global one, as two _TAKE calls would,
-# in one script. KEYS: group bucket, global bucket; ARGV: group capacity, group rate, now, cost,
-# global capacity, global rate; optional KEYS[3]: a key whose existence cancels the take ('-1').
-# A group token taken while the global bucket is empty stays taken,
-# exactly as with two calls (at most one send of the group's minute is wasted).
-# ARGV[7] = 'group': the group's part only (KEYS: group bucket, optional cancelling key). On a
-# Redis Cluster the group bucket lives in its chat's slot and the global one elsewhere, so the
-# limiter runs that part, then the global bucket's _TAKE: the same takes in two round trips.
-_TAKE_BOTH = """
+# One token bucket: refill by the time passed, take `cost` if there is enough, else say how long
+# until there will be. Shared by both scripts below.
+_TAKE_FN = """
 local function take(key, capacity, rate, now, cost)
   local state = redis.call('HMGET', key, 'tokens', 'ts')
   local tokens = tonumber(state[1]) or capacity
@@ -66,6 +38,28 @@ local function take(key, capacity, rate, now, cost)
   redis.call('EXPIRE', key, math.ceil(capacity / rate) + 60)
   return wait
 end
+"""
+
+# Token bucket: KEYS[1] = bucket hash; ARGV = capacity, refill per second, now, cost.
+# Returns 0 when the tokens were taken, else the seconds until they will be available.
+_TAKE = (
+    _TAKE_FN
+    + """
+return tostring(take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])))
+"""
+)
+
+# The group's bucket, then (only when it had a token) the global one, as two _TAKE calls would,
+# in one script. KEYS: group bucket, global bucket; ARGV: group capacity, group rate, now, cost,
+# global capacity, global rate; optional KEYS[3]: a key whose existence cancels the take ('-1').
+# A group token taken while the global bucket is empty stays taken,
+# exactly as with two calls (at most one send of the group's minute is wasted).
+# ARGV[7] = 'group': the group's part only (KEYS: group bucket, optional cancelling key). On a
+# Redis Cluster the group bucket lives in its chat's slot and the global one elsewhere, so the
+# limiter runs that part, then the global bucket's _TAKE: the same takes in two round trips.
+_TAKE_BOTH = (
+    _TAKE_FN
+    + """
 local group_only = ARGV[7] == 'group'
 local unless = KEYS[3]
 if group_only then unless = KEYS[2] end
@@ -75,6 +69,7 @@ local wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now, cost)
 if wait > 0 or group_only then return tostring(wait) end
 return tostring(take(KEYS[2], tonumber(ARGV[5]), tonumber(ARGV[6]), now, cost))
 """
+)
 
 # A reservation: like _TAKE, but the tokens may go below zero, so each caller is given its own
 # future slot and waits exactly until then (no herd of waiters retrying for the same token).
