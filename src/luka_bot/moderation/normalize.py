@@ -321,8 +321,26 @@ def _fold(text: str) -> tuple[str, int, int, int]:
 _REVERSED_E = "ɜ"
 
 
+def _greek_among_others(word: str) -> bool:
+    return (
+        not word.isascii()
+        and _HAS_GREEK.search(word) is not None
+        and (_HAS_LATIN.search(word) is not None or _HAS_CYRILLIC.search(word) is not None)
+    )
+
+
 def _fold_word(word: str, prefer_latin: bool = True) -> tuple[str, bool, bool]:
-    if not word.isascii() and _HAS_GREEK.search(word) and (_HAS_LATIN.search(word) or _HAS_CYRILLIC.search(word)):
+    folded, mixed, leet = _fold_word_once(word, prefer_latin)
+    if _greek_among_others(folded):
+        # A Greek letter next to a leet digit ("µ0") meets its Latin neighbour only once the digit
+        # became a letter: fold once more, so that folding stays idempotent.
+        folded, mixed_again, leet_again = _fold_word_once(folded, prefer_latin)
+        mixed, leet = mixed or mixed_again, leet or leet_again
+    return folded, mixed, leet
+
+
+def _fold_word_once(word: str, prefer_latin: bool) -> tuple[str, bool, bool]:
+    if _greek_among_others(word):
         word = word.translate(_GREEK_LOOKALIKES)
     reversed_e = _REVERSED_E in word
     if reversed_e:
