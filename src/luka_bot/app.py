@@ -595,7 +595,10 @@ async def build_app(settings: Settings, role: Role = Role.ALL) -> App:
         known_groups=KnownGroups(redis.client, keys),
         console_links=ConsoleLinks(redis.client, keys, lambda: console.base_url),
     )
-    dispatcher = Dispatcher(storage=StatelessStorage(), **services.workflow_data())
+    # No handler uses aiogram's FSM (multi-step flows keep their state in Redis): without its
+    # middleware every update skips building a storage key and an FSMContext. The storage stays
+    # the stateless one, so anything that still reached for it would keep nothing in process.
+    dispatcher = Dispatcher(storage=StatelessStorage(), disable_fsm=True, **services.workflow_data())
     inline = InlineModeration(
         decider=cascade, enforcer=enforcer, admins=admins, metrics=metrics, approved=gate_repo, media=media_spam
     )

@@ -365,3 +365,18 @@ async def test_shipped_model_lets_greetings_through_with_no_judge() -> None:
     for text in ("hello", "привет", "Hi everyone!", "Всем привет, я новенький"):
         verdict = await cascade.decide(request(text, member=NEWCOMER), settings(JudgeMode.OFF))
         assert not verdict.removes_message, text
+
+
+def test_fast_verdict_on_a_shared_normalization_still_sees_links_behind_entities() -> None:
+    # The raid lock normalizes the update's text once (without the links behind text_link
+    # entities) and the inline tier reuses it: a denied domain hidden behind the entity must still
+    # be caught, exactly as when the fast tier normalizes on its own.
+    hidden = request("see the offer here", link_urls=("https://spam.example/x",))
+    denying = settings(rules={"links": {"deny_domains": ["spam.example"]}})
+    cascade = Cascade(UNSURE)
+    shared = cascade.fast_verdict(hidden, denying, normalize(hidden.text))
+    alone = cascade.fast_verdict(hidden, denying)
+    assert shared is not None and alone is not None
+    assert (shared.action, shared.details) == (alone.action, alone.details)
+    assert ("rule.denied_link", "spam.example") in shared.details
+    assert cascade.fast_verdict(request("see the offer here"), denying, normalize(hidden.text)) is None

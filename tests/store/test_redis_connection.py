@@ -7,9 +7,10 @@ import time
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import DataError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from luka_bot.store.redis import _SendWithoutTask, _without_send_task, open_redis
+from luka_bot.store.redis import _PackInC, _SendWithoutTask, _without_send_task, open_redis
 
 
 async def test_a_server_that_stops_reading_gives_a_timeout_not_a_hang() -> None:
@@ -74,3 +75,34 @@ def test_an_unknown_fsync_mode_is_refused_with_its_name(tmp_path) -> None:
 
     with pytest.raises(StorageError, match="REDIS_FSYNC"):
         EmbeddedValkey(tmp_path, "never")
+
+
+COMMANDS = [
+    ("SET", "key", "value"),
+    ("HSET", "h", "field", "привет, мир ✅", "n", 42, "neg", -7, "big", 2**70),
+    ("EVALSHA", "a" * 40, 2, "k1", "k2", "", "1e6"),
+    ("XADD", "stream", "MAXLEN", "~", 1000, "*", "f", b"\x00\xffraw"),
+    ("CONFIG GET", "maxmemory"),  # a command name of two words is split, as redis-py does
+    (b"CLIENT SETNAME", "luka"),
+    ("ZADD", "z", 1.5, "m", 1e20, "n", float("inf"), "o"),  # floats: redis-py's own packer
+    ("SET", "k", "x" * 10_000),  # above redis-py's buffer cutoff: it sends chunks, same bytes
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: str(c[0]))
+def test_commands_go_out_as_the_same_bytes_redis_py_would_send(command: tuple[object, ...]) -> None:
+    pool = aioredis.ConnectionPool.from_url("redis://127.0.0.1:1/0")
+    _without_send_task(pool)
+    ours = pool.make_connection()
+    assert isinstance(ours, _PackInC)
+    plain = aioredis.Connection(host="127.0.0.1", port=1)
+    assert b"".join(ours.pack_command(*command)) == b"".join(plain.pack_command(*command))
+    assert b"".join(ours.pack_commands([command, command])) == b"".join(plain.pack_commands([command, command]))
+
+
+@pytest.mark.parametrize("bad", [True, None, object()])
+def test_arguments_redis_py_refuses_are_still_refused(bad: object) -> None:
+    pool = aioredis.ConnectionPool.from_url("redis://127.0.0.1:1/0")
+    _without_send_task(pool)
+    with pytest.raises(DataError):
+        pool.make_connection().pack_command("SET", "k", bad)

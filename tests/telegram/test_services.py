@@ -19,7 +19,8 @@ from luka_bot.telegram.services import Services
 # What aiogram puts in the data itself, what the app adds at startup (`me`) or per update
 # (middlewares), and what filters give the handlers after them.
 AIOGRAM = {"bot", "event_update", "event_router", "event_from_user", "event_chat", "event_thread_id", "handler"}
-AIOGRAM |= {"dispatcher", "state", "raw_state", "fsm_storage", "event_context", "event_business_connection_id"}
+# No "state", "raw_state" or "fsm_storage": the dispatcher runs without aiogram's FSM (app.py).
+AIOGRAM |= {"dispatcher", "event_context", "event_business_connection_id"}
 APP = {"me", "received_at", "services"}
 FROM_FILTERS = {"command", "callback_data", "call", "target"}
 

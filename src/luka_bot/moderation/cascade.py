@@ -30,7 +30,7 @@ from luka_bot.moderation.classifier import SpamClassifier
 from luka_bot.moderation.greeting import is_greeting
 from luka_bot.moderation.learning import EMPTY_GROUP_MODEL, GroupLearning, GroupModel, SampleLabel
 from luka_bot.moderation.locks import LockInput, LockScope, locked_by
-from luka_bot.moderation.normalize import NormalizedText, normalize
+from luka_bot.moderation.normalize import NormalizedText, normalize, with_link_urls
 from luka_bot.moderation.rules import RuleHit, RuleInput, run_checks
 from luka_bot.moderation.verdict import (
     ABUSE_CATEGORIES,
@@ -181,8 +181,13 @@ class Cascade:
 
     # --- fast tier -------------------------------------------------------------------------
 
-    def fast_verdict(self, request: ModerationRequest, settings: GroupSettings) -> Verdict | None:
-        """Rules only. A verdict only when a rule is certain; None means "let the worker judge"."""
+    def fast_verdict(
+        self, request: ModerationRequest, settings: GroupSettings, text: NormalizedText | None = None
+    ) -> Verdict | None:
+        """Rules only. A verdict only when a rule is certain; None means "let the worker judge".
+
+        `text`: the request's text already normalized without its link urls (the raid lock did it
+        for this update), so it is not normalized a second time."""
         started = time.perf_counter()
         if self._exempt(request, settings) is not None:
             return None
@@ -190,7 +195,7 @@ class Cascade:
         locked = lock_verdict(request, settings, newcomer)
         if locked is not None:
             return dataclasses.replace(locked, elapsed_ms=(time.perf_counter() - started) * 1000)
-        text = normalize(request.text, request.link_urls)
+        text = normalize(request.text, request.link_urls) if text is None else with_link_urls(text, request.link_urls)
         hits = run_checks(RuleInput(request, text, settings.rules, newcomer))
         verdict = self._rule_verdict(hits)
         if verdict is None:

@@ -188,7 +188,8 @@ class SpamClassifier:
         weights = self._weights
         unique = set(feats)
         # Binary features scaled to unit length, so a long message is not spam for being long.
-        return self._bias + sum(weights.get(f, 0.0) for f in unique) / math.sqrt(len(unique))
+        # map over dict.get runs in C; the same additions in the same order as a generator's.
+        return self._bias + sum(map(weights.get, unique, itertools.repeat(0.0, len(unique)))) / math.sqrt(len(unique))
 
     def calibrate(self, logit: float) -> float:
         return _sigmoid(self._platt_a * logit + self._platt_b)

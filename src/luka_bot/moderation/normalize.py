@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 # Telegram caps a message at 4096 characters and a caption at 1024; anything longer is not a
@@ -225,11 +225,25 @@ class NormalizedText:
 
 
 def normalize(text: str, link_urls: Iterable[str] = ()) -> NormalizedText:
+    return with_link_urls(_normalize_text(text), link_urls)
+
+
+def with_link_urls(text: NormalizedText, link_urls: Iterable[str]) -> NormalizedText:
+    """`text` (normalized without link urls) with the links behind entities and buttons added:
+    the same as normalizing again with them, so one normalization can serve every reader of a
+    message (the raid lock, then the inline tier)."""
+    extra = tuple(link for url in link_urls if (link := _link_from_url(url)))
+    if not extra:
+        return text
+    return replace(text, links=tuple(dict.fromkeys(text.links + extra)))
+
+
+def _normalize_text(text: str) -> NormalizedText:
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
     emojis = _count_emojis(text)
     cleaned, invisible = _strip_invisible(text)
     letters, caps = _count_caps(cleaned)
-    links = _find_links(cleaned) + tuple(link for url in link_urls if (link := _link_from_url(url)))
+    links = _find_links(cleaned)
     folded, mixed, leet, spaced = _fold(cleaned)
     return NormalizedText(
         original=text,

@@ -84,11 +84,40 @@ class _SendWithoutTask:
             self.socket_timeout = timeout
 
 
+try:  # optional (hiredis is not installed everywhere): redis-py's own packer is the fallback
+    from hiredis import pack_command as _hiredis_pack
+except ImportError:  # pragma: no cover - hiredis is a dependency where CPython runs
+    _hiredis_pack = None  # type: ignore[assignment]
+
+# Arguments hiredis packs to exactly the bytes redis-py's Encoder would give. Anything else (a
+# float, a bool redis-py refuses, an enum, a memoryview) goes to redis-py's packer unchanged.
+_PLAIN_ARGS = frozenset({str, bytes, int})
+
+
+class _PackInC:
+    """Mixed into the pool's connection class: commands packed by hiredis, in C.
+
+    redis-py's asyncio connection packs every argument in Python (an encode, a length and a
+    join each), a fifth of the bot's Redis time per message; its sync client already packs with
+    hiredis. Only plain str/bytes/int arguments take this path, where the wire bytes are the
+    same, and the first argument is split as redis-py splits it ("CONFIG GET")."""
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        if _hiredis_pack is not None and all(type(arg) in _PLAIN_ARGS for arg in args):
+            first = args[0]
+            if isinstance(first, str):
+                args = tuple(first.encode().split()) + args[1:]
+            elif b" " in first:
+                args = tuple(first.split()) + args[1:]
+            return [_hiredis_pack(args)]
+        return super().pack_command(*args)  # type: ignore[misc]
+
+
 def _without_send_task(pool: aioredis.ConnectionPool) -> None:
     """Give `pool` the connection class it chose from the URL (TCP, TLS, unix) with the lean send."""
     base = pool.connection_class
     if not issubclass(base, _SendWithoutTask):
-        pool.connection_class = type(f"Lean{base.__name__}", (_SendWithoutTask, base), {})
+        pool.connection_class = type(f"Lean{base.__name__}", (_SendWithoutTask, _PackInC, base), {})
 
 
 # The typed edge. Every client is opened with decode_responses=True (open_redis), so replies are

@@ -1,8 +1,9 @@
 """aiogram's FSM storage for a bot that keeps no FSM state in process.
 
-aiogram runs its FSM middleware on every update and asks the storage for the state of the
-(chat, user) pair; its default `MemoryStorage` answers from a `defaultdict`, so that read alone
-creates a record for every member of every chat the bot ever saw, kept forever (~300 bytes each).
+The dispatcher runs with `disable_fsm=True`, so aiogram's FSM middleware does not ask for state
+on every update; this storage is what it holds all the same. aiogram's default `MemoryStorage`
+answers from a `defaultdict`, so a read alone creates a record for every member of every chat the
+bot ever saw, kept forever (~300 bytes each).
 Every multi-step flow of this bot (settings edits, captchas, cases) keeps its state in Redis, so
 nothing here needs the FSM: reads answer "no state" and store nothing, and a write fails loudly,
 because a state kept in process would vanish on a restart and differ between workers.

@@ -29,6 +29,7 @@ from luka_bot.jobs.worker import Retry
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.cascade import JudgeUnavailable
 from luka_bot.moderation.job import MalformedJob, ModerationJob
+from luka_bot.moderation.normalize import NormalizedText
 from luka_bot.moderation.verdict import MemberContext, ModerationRequest, Signals, Tier, Verdict
 from luka_bot.policy.group import GroupSettings
 from luka_bot.store.group_settings import GroupSettingsRepository
@@ -316,7 +317,9 @@ class MediaCheck(Protocol):
 
 
 class FastDecider(Protocol):
-    def fast_verdict(self, request: ModerationRequest, settings: GroupSettings) -> Verdict | None: ...
+    def fast_verdict(
+        self, request: ModerationRequest, settings: GroupSettings, text: NormalizedText | None = None
+    ) -> Verdict | None: ...
 
 
 class InlineModeration:
@@ -339,13 +342,19 @@ class InlineModeration:
         self._admins = admins
         self._metrics = metrics
 
-    async def check(self, job: ModerationJob, settings: GroupSettings, member: MemberContext | None = None) -> bool:
+    async def check(
+        self,
+        job: ModerationJob,
+        settings: GroupSettings,
+        member: MemberContext | None = None,
+        text: NormalizedText | None = None,
+    ) -> bool:
         if settings.dry_run:
             return False  # dry-run removes nothing: the worker judges and audits it with full context
         if job.is_group_own:
             return False
         request = job.request(member=member or INLINE_MEMBER, language=settings.language.value)
-        verdict = self._decider.fast_verdict(request, settings)
+        verdict = self._decider.fast_verdict(request, settings, text)
         if verdict is None and self._media is not None and job.media_unique_id and not request.member.is_admin:
             verdict = await self._media.file_verdict(job)  # the very file an admin marked: one read
         if verdict is None or not verdict.removes_message:

@@ -20,6 +20,7 @@ from luka_bot.jobs.partitions import PartitionedQueue
 from luka_bot.jobs.queue import IntakeSlot, JobQueue
 from luka_bot.metrics import Metrics
 from luka_bot.moderation.job import ModerationJob
+from luka_bot.moderation.normalize import NormalizedText, normalize
 from luka_bot.moderation.verdict import MemberContext, ModerationRequest, Signals, TrustLevel
 from luka_bot.policy.group import GroupSettings
 from luka_bot.policy.ladder_settings import LadderPolicy
@@ -52,6 +53,19 @@ MEDIA_KINDS = (
     "venue",
 )
 MAX_TEXT = 16_384  # far above Telegram's own limits; a bound against malformed updates
+
+
+# The update's text normalized once (without link urls), in the update's middleware data: the raid
+# lock and the inline tier both read it, and normalizing is the costliest step of either.
+NORMALIZED_TEXT = "normalized_text"
+
+
+def normalized_text(message: Message, data: dict[str, Any]) -> NormalizedText:
+    """The message's text (or caption) normalized, once per update."""
+    text: NormalizedText | None = data.get(NORMALIZED_TEXT)
+    if text is None:
+        text = data[NORMALIZED_TEXT] = normalize((message.text or message.caption or "")[:MAX_TEXT])
+    return text
 
 
 def message_kind(message: Message) -> str:
@@ -217,7 +231,11 @@ class FastTier(Protocol):
     """The inline part of moderation: certain rule hits, acted on before any handler runs."""
 
     async def check(
-        self, job: ModerationJob, settings: GroupSettings, member: MemberContext | None = None
+        self,
+        job: ModerationJob,
+        settings: GroupSettings,
+        member: MemberContext | None = None,
+        text: NormalizedText | None = None,
     ) -> bool: ...  # True: removed
 
 
@@ -392,7 +410,7 @@ class IntakeMiddleware(BaseMiddleware):
             self._group_settings.remember(chat_id, settings, read_token=read_token)
         if self._fast_tier is not None and settings.moderation_enabled:
             member = standing.member(results, settings.ladder, time.time())
-            if await self._fast_tier.check(job, settings, member):
+            if await self._fast_tier.check(job, settings, member, data.get(NORMALIZED_TEXT)):
                 return None  # removed before any reply: the assistant never sees it
         if event.message is not None and not routers_may_act(message, me):
             mark_taken_in(data)

@@ -19,23 +19,22 @@ from aiogram.types import Message, TelegramObject, Update
 
 from luka_bot.community.reputation import ReputationStore
 from luka_bot.community.trust import passed_messages
-from luka_bot.moderation.normalize import normalize
 from luka_bot.store.group_settings import GroupSettingsRepository
 from luka_bot.telegram.admins import AdminCache
-from luka_bot.telegram.inbound.intake import message_kind
+from luka_bot.telegram.inbound.intake import message_kind, normalized_text
 from luka_bot.telegram.newcomers.gatekeeper import Gatekeeper
 
 GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 LINK_ENTITIES = frozenset({"url", "text_link"})
 
 
-def carries_link_or_media(message: Message) -> bool:
+def carries_link_or_media(message: Message, data: dict[str, Any]) -> bool:
     if message_kind(message) not in ("text", "other") or message.forward_origin is not None:
         return True
     entities = (message.entities or []) + (message.caption_entities or [])
     if any(entity.type in LINK_ENTITIES for entity in entities):
         return True
-    return bool(normalize(message.text or message.caption or "").links)  # "t . me/x" and friends
+    return bool(normalized_text(message, data).links)  # "t . me/x" and friends
 
 
 class RaidLock(BaseMiddleware):
@@ -58,7 +57,7 @@ class RaidLock(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         message = (event.message or event.edited_message) if isinstance(event, Update) else None
-        if message is not None and await self._locked(message):
+        if message is not None and await self._locked(message, data):
             user = message.from_user
             assert user is not None  # _locked checked it
             await self._gatekeeper.lock_removed(
@@ -67,11 +66,11 @@ class RaidLock(BaseMiddleware):
             return None
         return await handler(event, data)
 
-    async def _locked(self, message: Message) -> bool:
+    async def _locked(self, message: Message, data: dict[str, Any]) -> bool:
         user = message.from_user
         if message.chat.type not in GROUP_TYPES or user is None or user.is_bot or message.sender_chat is not None:
             return False
-        if message.new_chat_members or not carries_link_or_media(message):
+        if message.new_chat_members or not carries_link_or_media(message, data):
             return False
         chat_id = message.chat.id
         repo = self._gatekeeper.repo
