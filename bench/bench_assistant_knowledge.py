@@ -28,7 +28,10 @@ from _stack import ALICE, Http, start_bot, stop_bot, summary
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.keys import Keys
 from luka_bot.store.redis import EmbeddedValkey
+
+KEYS = Keys()  # the bot's default prefix: the bench writes where the bot reads
 
 TOPICS = ["parking", "meetup", "dues", "hosting", "backup", "vpn", "printer", "kitchen", "library", "garden"]
 
@@ -86,9 +89,9 @@ async def main() -> None:
         cases = {"without_notes": -1005000000000, "with_notes": -1006000000000}
         for base in cases.values():
             for i in range(args.chats):
-                await redis.set(f"luka:group:{base - i}:settings", json.dumps({"moderation_enabled": False}))
+                await redis.set(KEYS.group_settings(base - i), json.dumps({"moderation_enabled": False}))
         for i in range(args.chats):
-            await redis.hset(f"luka:notes:{cases['with_notes'] - i}", mapping=notes)
+            await redis.hset(KEYS.notes(cases["with_notes"] - i), mapping=notes)
         env = {
             "REDIS_URL": valkey.url,
             "ASSISTANT_COOLDOWN": "0",
@@ -105,7 +108,7 @@ async def main() -> None:
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         tokens = {}
         for name, base in cases.items():
-            totals = [int(await redis.hget(f"luka:usage:{base - i}:{day}", "total") or 0) for i in range(args.chats)]
+            totals = [int(await redis.hget(KEYS.usage(base - i, day), "total") or 0) for i in range(args.chats)]
             tokens[name] = sum(totals) / (2 * len(totals))
         requests = await http.json("GET", f"{http.llm_url}/_llm/requests")
     with_notes = [r for r in requests if "group_knowledge>\n" in r["messages"][0]["content"]]

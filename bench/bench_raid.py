@@ -26,8 +26,11 @@ from _stack import Http, start_bot, stop_bot
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.audit import AuditLog
+from luka_bot.store.keys import AUDIT_MAXLEN, Keys
 from luka_bot.store.redis import EmbeddedValkey
 
+KEYS = Keys()  # the bot's default prefix
 GROUP = -1009000000001
 OWNER = {"id": 1000, "first_name": "Olga"}
 
@@ -36,7 +39,7 @@ async def one_run(http: Http, redis, joins: int, seconds: float, run: int) -> di
     chat_id = GROUP - run
     await http.post(chat_id, OWNER, "the group opens")
     await http.make_admin(chat_id, OWNER["id"])
-    await redis.set(f"luka:group:{chat_id}:gate", json.dumps({"captcha_enabled": True}))
+    await redis.set(KEYS.gate_settings(chat_id), json.dumps({"captcha_enabled": True}))
     raiders = [{"id": 10_000_000 + run * 100_000 + i, "first_name": f"Raider {i}"} for i in range(joins)]
     calls_before = len(await http.calls())
     started = time.monotonic()
@@ -53,8 +56,9 @@ async def one_run(http: Http, redis, joins: int, seconds: float, run: int) -> di
         await asyncio.sleep(0.05)
     held_after = time.monotonic() - started
     await asyncio.sleep(2.0)  # let the last prompt deletions land before counting what is visible
-    audit = await redis.xrange(f"luka:audit:{chat_id}")
-    decisions = [fields.get("decision") for _, fields in audit if fields.get("kind") == "gate"]
+    # The audit comes newest first; the raid's order is oldest first.
+    audit = list(reversed(await AuditLog(redis, KEYS).recent(chat_id, AUDIT_MAXLEN)))
+    decisions = [entry.fields.get("decision") for entry in audit if entry.fields.get("kind") == "gate"]
     raid_at = decisions.index("raid_on") if "raid_on" in decisions else None
     joins_before_raid = (
         len([d for d in decisions[:raid_at] if d in ("held", "admitted")]) if raid_at is not None else None

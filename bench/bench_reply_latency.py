@@ -25,7 +25,10 @@ from _stack import ALICE, Http, start_bot, stop_bot, summary
 
 from luka_bot.sandbox.llm_emulator import start_llm_emulator
 from luka_bot.sandbox.telegram_emulator import start_emulator
+from luka_bot.store.keys import Keys
 from luka_bot.store.redis import EmbeddedValkey
+
+KEYS = Keys()  # the bot's default prefix: the bench writes group settings where the bot reads them
 
 SPAM_VERDICT = {"action": "delete", "category": "spam", "confidence": 0.95, "reason": "bench"}
 
@@ -42,9 +45,7 @@ async def wait_bot_message(http: Http, chat_id: int, timeout: float = 30.0) -> d
 
 
 async def set_group(redis, chat_id: int, moderation: bool) -> None:
-    await redis.set(
-        f"luka:group:{chat_id}:settings", json.dumps({"moderation_enabled": moderation, "llm_judge": "all"})
-    )
+    await redis.set(KEYS.group_settings(chat_id), json.dumps({"moderation_enabled": moderation, "llm_judge": "all"}))
 
 
 async def mention_latencies(http: Http, redis, *, n: int, moderation: bool, base: int) -> list[float]:
