@@ -83,9 +83,7 @@ async def main() -> None:
     started = time.monotonic()
     async with aiohttp.ClientSession() as session:
         http = Http(session, f"http://127.0.0.1:{tg_port}", f"http://127.0.0.1:{llm_port}")
-        await http.json(
-            "POST", f"{http.llm_url}/_llm/config", {"first_token_delay": args.first_token, "token_delay": 0.0}
-        )
+        await http.llm_config(first_token_delay=args.first_token, token_delay=0.0)
         cases = {"without_notes": -1005000000000, "with_notes": -1006000000000}
         for base in cases.values():
             for i in range(args.chats):
@@ -110,7 +108,7 @@ async def main() -> None:
         for name, base in cases.items():
             totals = [int(await redis.hget(KEYS.usage(base - i, day), "total") or 0) for i in range(args.chats)]
             tokens[name] = sum(totals) / (2 * len(totals))
-        requests = await http.json("GET", f"{http.llm_url}/_llm/requests")
+        requests = await http.llm_requests()
     with_notes = [r for r in requests if "group_knowledge>\n" in r["messages"][0]["content"]]
     await redis.aclose()
     await llm_runner.cleanup()
